@@ -1,0 +1,152 @@
+"""forecast() for one series: the function the cell function and the cycle call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from numbers import Number
+from statistics import NormalDist
+
+import numpy as np
+
+from xl_sop.errors import InputError
+from xl_sop.forecast.auto import choose
+from xl_sop.forecast.prepare import prepare
+from xl_sop.forecast.registry import METHODS, build, method_key
+from xl_sop.forecast.seasonality import decompose, detect_season_length, is_seasonal
+
+MAX_HORIZON = 600
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """A forecast for one series.
+
+    ``mean`` holds h values; ``lower[level]`` and ``upper[level]`` the bounds of
+    each requested prediction interval (level in percent, e.g. 80 or 95).
+    Demand forecasts are never negative: the mean and both bounds are floored
+    at zero (a series with net returns may be fitted below zero, but a plan
+    never ships negative units).
+    """
+
+    mean: np.ndarray
+    lower: dict[float, np.ndarray]
+    upper: dict[float, np.ndarray]
+    method: str
+    """The model actually used, as a short readable name."""
+    explanation: str
+    """Why this model: the demand class, the season, the hold-out comparison."""
+    season_length: int
+    demand_class: str
+    scores: dict[str, float] = field(default_factory=dict)
+    """Hold-out error of every candidate auto compared (empty for a named method)."""
+    notes: tuple[str, ...] = ()
+    """What was done to the history (gaps filled, leading zeros dropped...)."""
+
+
+def normalize_levels(level) -> tuple[float, ...]:
+    """Interval levels in percent from None, a number or a list (0.95 means 95)."""
+    if level is None:
+        return ()
+    items = [level] if isinstance(level, Number) else list(level)
+    out = []
+    for v in items:
+        if isinstance(v, bool) or not isinstance(v, Number) or not np.isfinite(v):
+            raise InputError(f"level must be a percentage such as 80 or 95, not {v!r}")
+        pct = float(v) * 100 if 0 < v < 1 else float(v)
+        if not 0 < pct < 100:
+            raise InputError(f"level must be between 0 and 100 (percent), not {v}")
+        out.append(round(pct, 6))
+    return tuple(sorted(set(out)))
+
+
+def _check_horizon(h) -> int:
+    if isinstance(h, bool) or not isinstance(h, Number) or not float(h).is_integer():
+        raise InputError(f"horizon must be a whole number of periods, not {h!r}")
+    h = int(h)
+    if not 1 <= h <= MAX_HORIZON:
+        raise InputError(f"horizon must be between 1 and {MAX_HORIZON} periods, not {h}")
+    return h
+
+
+def _check_season(season_length) -> int | None:
+    if season_length is None:
+        return None
+    if isinstance(season_length, bool) or not isinstance(season_length, Number) or not float(season_length).is_integer():
+        raise InputError(f"season_length must be a whole number (12 for monthly data), not {season_length!r}")
+    m = int(season_length)
+    if m < 1:
+        raise InputError(f"season_length must be 1 (no season) or more, not {m}")
+    return m
+
+
+def forecast(y, h: int, season_length: int | None = None, method: str | None = "auto", level=None) -> Forecast:
+    """Forecast the next h periods of one demand history.
+
+    Parameters
+    ----------
+    y : sequence of numbers, oldest first. None/NaN is a missing period.
+    h : number of periods to forecast (1..600).
+    season_length : periods per season (12 for monthly data with a yearly
+        cycle); None detects it, 1 means no seasonality.
+    method : "auto" (default) or a method name: naive, seasonal_naive,
+        moving_average, ses, holt, holt_damped, holt_winters_additive,
+        holt_winters_multiplicative, theta, arima, croston, sba, tsb.
+    level : None, or interval levels in percent, e.g. 95 or (80, 95).
+
+    Raises InputError with a readable sentence for unusable input.
+    """
+    h = _check_horizon(h)
+    m_given = _check_season(season_length)
+    levels = normalize_levels(level)
+    key = method_key(method)
+    prep = prepare(y)
+    steps = h + prep.trailing_missing
+    values = prep.values
+    n = values.size
+
+    if prep.is_zero:
+        zeros = np.zeros(h)
+        bounds = {lv: zeros.copy() for lv in levels}
+        return Forecast(zeros, bounds, dict(bounds), "Zero demand", "no demand in the history: forecast 0",
+                        m_given or 1, "zero", {}, tuple(prep.notes))
+
+    # Work on a unit scale: huge or tiny quantities behave like ordinary ones.
+    scale = float(np.mean(np.abs(values))) or 1.0
+    scaled = values / scale
+    m = m_given if m_given is not None else detect_season_length(scaled)
+
+    if key == "auto":
+        choice = choose(scaled, steps, m)
+        model, explanation, scores, demand = choice.model, choice.explanation, choice.scores, choice.demand_class
+    else:
+        model = _fit_named(key, scaled, m)
+        explanation, scores = f"{model.name}: chosen by the user", {}
+        from xl_sop.forecast.intermittent import demand_class
+
+        demand = demand_class(scaled)[0]
+
+    mean = model.predict(steps)[prep.trailing_missing :] * scale
+    sd = model.forecast_sd(steps)[prep.trailing_missing :] * scale
+    if not np.all(np.isfinite(mean)):
+        raise InputError(f"{model.name} produced no finite forecast for this history; try method 'auto'")
+    sd = np.where(np.isfinite(sd), sd, 0.0)
+    mean = np.maximum(mean, 0.0)
+    lower, upper = {}, {}
+    for lv in levels:
+        z = NormalDist().inv_cdf(0.5 + lv / 200.0)
+        lower[lv] = np.maximum(mean - z * sd, 0.0)
+        upper[lv] = np.maximum(mean + z * sd, mean)
+    return Forecast(mean, lower, upper, model.name, explanation, m, demand, scores, tuple(prep.notes))
+
+
+def _fit_named(key: str, y: np.ndarray, m: int):
+    cls = METHODS[key]
+    if y.size < cls.min_length:
+        raise InputError(f"{cls.label} needs at least {cls.min_length} periods of history, got {y.size}")
+    if cls.needs_season and m < 2:
+        raise InputError(f"{cls.label} needs a season_length of 2 or more (12 for monthly data)")
+    seasonal = decompose(y, m) if m > 1 and key not in ("seasonal_naive",) and is_seasonal(y, m) else None
+    try:
+        return build(key, seasonal).fit(y, m)
+    except ValueError as exc:
+        raise InputError(f"{cls.label}: {exc}") from None

@@ -1,0 +1,112 @@
+"""Turn a user's history into a clean float series, and say what was done.
+
+Rules (documented in docs/forecasting.md):
+
+- ``None``, NaN and blank text are missing periods. Text that is not a number
+  is an error naming its position (1-based, as a planner counts rows).
+- Missing periods before the first number are dropped. Zeros before the first
+  non-zero value are dropped too: the item had not been launched yet.
+- Missing periods inside the series are filled by linear interpolation.
+- Missing periods at the end are not invented: the model is fitted on the
+  numbers and forecasts across the gap, so the forecast still starts right
+  after the last period of the input.
+- Negative values (net returns) are kept: they are real net demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from numbers import Number
+
+import numpy as np
+
+from xl_sop.errors import InputError
+
+
+@dataclass
+class PreparedSeries:
+    values: np.ndarray
+    """The cleaned history used for fitting (float64, no NaN)."""
+    trailing_missing: int
+    """Periods after the last number: the forecast skips this many steps."""
+    leading_dropped: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_zero(self) -> bool:
+        return self.values.size == 0 or not np.any(self.values)
+
+
+def to_float_array(y, what: str = "history") -> np.ndarray:
+    """A 1-D float array from numbers, None, NaN or numeric text.
+
+    Raises InputError naming the first position that is not a number.
+    """
+    if isinstance(y, np.ndarray) and y.dtype.kind in "fiub":
+        arr = y.astype(float, copy=False).ravel()
+    else:
+        if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
+            y = [y]
+        items = list(np.asarray(y, dtype=object).ravel()) if not isinstance(y, list) else _flatten(y)
+        arr = np.empty(len(items), dtype=float)
+        for i, v in enumerate(items):
+            arr[i] = _to_float(v, i, what)
+    if np.isinf(arr).any():
+        pos = int(np.flatnonzero(np.isinf(arr))[0]) + 1
+        raise InputError(f"{what} value {pos} is infinite")
+    return arr
+
+
+def _flatten(items: list) -> list:
+    out: list = []
+    for v in items:
+        if isinstance(v, (list, tuple)):
+            out.extend(_flatten(list(v)))
+        else:
+            out.append(v)
+    return out
+
+
+def _to_float(v, i: int, what: str) -> float:
+    if v is None:
+        return np.nan
+    if isinstance(v, bool):
+        raise InputError(f"{what} value {i + 1} is TRUE/FALSE, not a number")
+    if isinstance(v, Number):
+        return float(v)
+    if isinstance(v, str):
+        text = v.strip().replace(",", "")
+        if text == "":
+            return np.nan
+        try:
+            return float(text)
+        except ValueError:
+            shown = v if len(v) <= 20 else v[:17] + "..."
+            raise InputError(f"{what} value {i + 1} is text ('{shown}'), not a number") from None
+    raise InputError(f"{what} value {i + 1} is not a number ({type(v).__name__})")
+
+
+def prepare(y) -> PreparedSeries:
+    """Clean a history series for fitting (see the module docstring for the rules)."""
+    arr = to_float_array(y)
+    finite = np.flatnonzero(~np.isnan(arr))
+    if finite.size == 0:
+        raise InputError("history has no numbers")
+    notes: list[str] = []
+    first, last = int(finite[0]), int(finite[-1])
+    trailing = arr.size - 1 - last
+    values = arr[first : last + 1].copy()
+    gaps = np.isnan(values)
+    if gaps.any():
+        idx = np.arange(values.size)
+        values[gaps] = np.interp(idx[gaps], idx[~gaps], values[~gaps])
+        notes.append(f"{int(gaps.sum())} missing period(s) interpolated")
+    nonzero = np.flatnonzero(values != 0)
+    leading = first
+    if nonzero.size and nonzero[0] > 0:
+        leading += int(nonzero[0])
+        notes.append(f"{int(nonzero[0])} leading zero period(s) before launch ignored")
+        values = values[nonzero[0] :]
+    if trailing:
+        notes.append(f"last {trailing} period(s) missing: forecast spans them")
+    return PreparedSeries(values=values, trailing_missing=trailing, leading_dropped=leading, notes=notes)

@@ -1,0 +1,134 @@
+"""Every forecasting method by name, and the wrappers that compose them."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xl_sop.errors import InputError
+from xl_sop.forecast.arima import Arima
+from xl_sop.forecast.base import ForecastMethod
+from xl_sop.forecast.intermittent import SBA, TSB, Croston
+from xl_sop.forecast.seasonality import Seasonal, decompose
+from xl_sop.forecast.simple import MovingAverage, Naive, SeasonalNaive
+from xl_sop.forecast.smoothing import (
+    DampedHolt,
+    Holt,
+    HoltWintersAdditive,
+    HoltWintersMultiplicative,
+    SimpleExponentialSmoothing,
+)
+from xl_sop.forecast.theta import Theta
+
+METHOD_CLASSES: tuple[type[ForecastMethod], ...] = (
+    Naive,
+    SeasonalNaive,
+    MovingAverage,
+    SimpleExponentialSmoothing,
+    Holt,
+    DampedHolt,
+    HoltWintersAdditive,
+    HoltWintersMultiplicative,
+    Theta,
+    Arima,
+    Croston,
+    SBA,
+    TSB,
+)
+
+METHODS: dict[str, type[ForecastMethod]] = {cls.key: cls for cls in METHOD_CLASSES}
+
+# Methods without a seasonal part of their own: with a significant season they
+# run on the seasonally adjusted series (the M-competition convention).
+ADJUSTABLE = {"naive", "moving_average", "ses", "holt", "holt_damped", "theta"}
+
+_LOOKUP = {}
+for _cls in METHOD_CLASSES:
+    for _name in (_cls.key, *_cls.aliases, _cls.label):
+        _LOOKUP[_name.lower().replace("-", "_").replace(" ", "_")] = _cls.key
+
+
+def method_key(name: str | None) -> str:
+    """The canonical key for a method name typed by a user ('auto' if blank)."""
+    if name is None or (isinstance(name, str) and not name.strip()):
+        return "auto"
+    if not isinstance(name, str):
+        raise InputError(f"method must be a name such as 'auto' or 'theta', not {name!r}")
+    norm = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if norm in ("auto", "automatic", "best"):
+        return "auto"
+    if norm not in _LOOKUP:
+        known = ", ".join(["auto", *METHODS])
+        raise InputError(f"unknown method '{name}'; use one of: {known}")
+    return _LOOKUP[norm]
+
+
+class SeasonallyAdjusted(ForecastMethod):
+    """A non-seasonal method run on the seasonally adjusted series, then re-seasonalised."""
+
+    def __init__(self, inner: ForecastMethod, seasonal: Seasonal):
+        self.inner, self.seasonal = inner, seasonal
+        self.key = inner.key
+
+    def fit(self, y, season_length=1):
+        self.n = y.size
+        self.inner.fit(self.seasonal.remove(y), 1)
+        self.sigma = self.inner.sigma
+        return self
+
+    def predict(self, h):
+        return self.seasonal.add_back(self.n, self.inner.predict(h))
+
+    def forecast_sd(self, h):
+        sd = self.inner.forecast_sd(h)
+        return sd * self.seasonal.future(self.n, h) if self.seasonal.multiplicative else sd
+
+    @property
+    def name(self):
+        kind = "multiplicative" if self.seasonal.multiplicative else "additive"
+        return f"{self.inner.name}, seasonally adjusted ({kind}, m={self.seasonal.m})"
+
+
+class Combination(ForecastMethod):
+    """The equal-weight mean of several fitted methods.
+
+    The error sd is taken as the mean of the members' sds: exact when their
+    errors are perfectly correlated, conservative otherwise.
+    """
+
+    key = "combination"
+
+    def __init__(self, members: list[ForecastMethod]):
+        self.members = members
+        self.sigma = float(np.mean([m.sigma for m in members]))
+
+    def fit(self, y, season_length=1):
+        for member in self.members:
+            member.fit(y, season_length)
+        self.sigma = float(np.mean([m.sigma for m in self.members]))
+        return self
+
+    def predict(self, h):
+        return np.mean([m.predict(h) for m in self.members], axis=0)
+
+    def forecast_sd(self, h):
+        return np.mean([m.forecast_sd(h) for m in self.members], axis=0)
+
+    @property
+    def name(self):
+        inner = [m.inner.name if isinstance(m, SeasonallyAdjusted) else m.name for m in self.members]
+        text = "Combination of " + ", ".join(inner)
+        first = self.members[0]
+        if isinstance(first, SeasonallyAdjusted):
+            text += f", seasonally adjusted (m={first.seasonal.m})"
+        return text
+
+
+def build(key: str, seasonal: Seasonal | None) -> ForecastMethod:
+    method = METHODS[key]()
+    if seasonal is not None and key in ADJUSTABLE:
+        return SeasonallyAdjusted(method, seasonal)
+    return method
+
+
+def seasonal_profile(y: np.ndarray, m: int) -> Seasonal:
+    return decompose(y, m)

@@ -1,0 +1,94 @@
+"""Seasonality: detect the season length, and classical decomposition.
+
+The test is the one the M4 competition benchmarks use: a series is seasonal
+with period m when its autocorrelation at lag m exceeds the 90% limit
+
+    |r_m| > 1.645 * sqrt((1 + 2 * sum_{k=1}^{m-1} r_k^2) / n)
+
+and it has at least ``3 * m`` observations. Seasonal indices come from
+classical decomposition (centred moving average of order m); they are
+multiplicative when every value is positive, additive otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Monthly planning first: 12, then quarters in months, then the other usual cycles.
+CANDIDATE_SEASON_LENGTHS = (12, 4, 6, 3, 7, 52, 24)
+
+
+def acf(y: np.ndarray, nlags: int) -> np.ndarray:
+    """Sample autocorrelations r_1..r_nlags (biased estimator, as in Box-Jenkins)."""
+    x = y - y.mean()
+    denom = float(x @ x)
+    if denom == 0.0:
+        return np.zeros(nlags)
+    return np.array([float(x[k:] @ x[:-k]) / denom for k in range(1, nlags + 1)])
+
+
+def is_seasonal(y: np.ndarray, m: int) -> bool:
+    """The 90% autocorrelation test at lag m (see the module docstring)."""
+    n = y.size
+    if m <= 1 or n < 3 * m:
+        return False
+    r = acf(y, m)
+    limit = 1.645 * np.sqrt((1.0 + 2.0 * np.sum(r[:-1] ** 2)) / n)
+    return bool(abs(r[-1]) > limit and r[-1] > 0)
+
+
+def detect_season_length(y: np.ndarray, candidates=CANDIDATE_SEASON_LENGTHS) -> int:
+    """The seasonal period with the strongest significant autocorrelation, else 1."""
+    best, best_r = 1, 0.0
+    for m in candidates:
+        if is_seasonal(y, m):
+            r = acf(y, m)[-1]
+            # Prefer the earlier (more usual) candidate unless clearly stronger.
+            if r > best_r * 1.1:
+                best, best_r = m, r
+    return best
+
+
+@dataclass(frozen=True)
+class Seasonal:
+    """Seasonal indices of a series, aligned so that index[t % m] applies to period t."""
+
+    m: int
+    index: np.ndarray
+    multiplicative: bool
+
+    def remove(self, y: np.ndarray) -> np.ndarray:
+        s = self.index[np.arange(y.size) % self.m]
+        return y / s if self.multiplicative else y - s
+
+    def future(self, n: int, h: int) -> np.ndarray:
+        """Indices for the h periods after a series of length n."""
+        return self.index[np.arange(n, n + h) % self.m]
+
+    def add_back(self, n: int, values: np.ndarray) -> np.ndarray:
+        s = self.future(n, values.shape[-1])
+        return values * s if self.multiplicative else values + s
+
+
+def decompose(y: np.ndarray, m: int) -> Seasonal:
+    """Classical decomposition indices (centred moving average of order m)."""
+    n = y.size
+    multiplicative = bool(np.all(y > 0))
+    if m % 2 == 0:
+        weights = np.r_[0.5, np.ones(m - 1), 0.5] / m
+    else:
+        weights = np.ones(m) / m
+    trend = np.convolve(y, weights, mode="valid")
+    offset = (weights.size - 1) // 2
+    detrended = np.full(n, np.nan)
+    part = y[offset : offset + trend.size]
+    detrended[offset : offset + trend.size] = part / trend if multiplicative else part - trend
+    index = np.array([np.nanmean(detrended[k::m]) if np.any(~np.isnan(detrended[k::m])) else np.nan for k in range(m)])
+    index = np.where(np.isnan(index), 1.0 if multiplicative else 0.0, index)
+    if multiplicative:
+        index = index / index.mean()
+    else:
+        index = index - index.mean()
+    return Seasonal(m, index, multiplicative)
