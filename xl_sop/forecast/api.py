@@ -118,15 +118,16 @@ def forecast(y, h: int, season_length: int | None = None, method: str | None = "
     if key == "auto":
         choice = choose(scaled, steps, m)
         model, explanation, scores, demand = choice.model, choice.explanation, choice.scores, choice.demand_class
+        sd_factor = choice.sd_factor
     else:
         model = _fit_named(key, scaled, m)
-        explanation, scores = f"{model.name}: chosen by the user", {}
+        explanation, scores, sd_factor = f"{model.name}: chosen by the user", {}, 1.0
         from xl_sop.forecast.intermittent import demand_class
 
         demand = demand_class(scaled)[0]
 
     mean = model.predict(steps)[prep.trailing_missing :] * scale
-    sd = model.forecast_sd(steps)[prep.trailing_missing :] * scale
+    sd = model.forecast_sd(steps)[prep.trailing_missing :] * scale * sd_factor
     if not np.all(np.isfinite(mean)):
         raise InputError(f"{model.name} produced no finite forecast for this history; try method 'auto'")
     sd = np.where(np.isfinite(sd), sd, 0.0)

@@ -70,8 +70,12 @@ class SeasonallyAdjusted(ForecastMethod):
         self.key = inner.key
 
     def fit(self, y, season_length=1):
-        self.n = y.size
         self.inner.fit(self.seasonal.remove(y), 1)
+        return self.fitted(y.size)
+
+    def fitted(self, n: int) -> "SeasonallyAdjusted":
+        """Mark the inner method as already fitted on the adjusted series of length n."""
+        self.n = n
         self.sigma = self.inner.sigma
         return self
 
@@ -99,7 +103,7 @@ class Combination(ForecastMethod):
 
     def __init__(self, members: list[ForecastMethod]):
         self.members = members
-        self.sigma = float(np.mean([m.sigma for m in members]))
+        self.sigma = float(np.mean([getattr(m, "sigma", 0.0) for m in members]))
 
     def fit(self, y, season_length=1):
         for member in self.members:

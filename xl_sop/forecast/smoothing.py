@@ -26,64 +26,86 @@ import numpy as np
 
 from xl_sop.forecast.base import ForecastMethod, residual_sd
 
-ALPHA_GRID = np.array([0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.99])
+# A fine grid replaces a numeric optimiser: every point is evaluated in one pass.
+ALPHA_GRID = np.r_[0.005, 0.01, 0.02, 0.03, 0.05, 0.07, np.arange(0.1, 1.0, 0.05), 0.97, 0.999]
+TREND_ALPHAS = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99])
+TREND_BETA_SHARES = np.array([0.01, 0.05, 0.2, 0.5])
+DAMPING = (0.8, 0.9, 0.95, 0.98)
 
 
-def ses_pass(y: np.ndarray, alphas: np.ndarray, level0: float):
-    """SSE and final level of simple exponential smoothing for every alpha at once."""
-    level = np.full(alphas.shape, level0)
-    sse = np.zeros(alphas.shape)
-    for value in y:
-        error = value - level
-        sse += error * error
-        level += alphas * error
-    return sse, level
+class Grid:
+    """Parameter combinations of ETS(A,Ad,N), SES being beta = 0, phi = 1, trend0 = 0."""
+
+    def __init__(self, alpha, beta, phi, trend0):
+        self.alpha, self.beta, self.phi, self.trend0 = (np.asarray(a, float) for a in (alpha, beta, phi, trend0))
+
+    @classmethod
+    def ses(cls):
+        return cls(ALPHA_GRID, 0.0 * ALPHA_GRID, np.ones_like(ALPHA_GRID), 0.0 * ALPHA_GRID)
+
+    @classmethod
+    def trend(cls, phis, trend0):
+        A, B, P = np.meshgrid(TREND_ALPHAS, TREND_BETA_SHARES, np.asarray(phis, float), indexing="ij")
+        A, B, P = A.ravel(), (A * B).ravel(), P.ravel()
+        return cls(A, B, P, np.full(A.size, trend0))
+
+    def __add__(self, other):
+        return Grid(*(np.r_[getattr(self, k), getattr(other, k)] for k in ("alpha", "beta", "phi", "trend0")))
+
+    @property
+    def size(self):
+        return self.alpha.size
 
 
-def ses_errors(y: np.ndarray, alpha: float, level0: float):
-    errors = np.empty(y.size)
-    level = level0
+class PassResult:
+    """Sums of squared one-step errors and states of every combination, at the end
+    of the series and (optionally) at an earlier origin, for hold-out forecasts."""
+
+    def __init__(self, sse, level, trend, origin=None, sse_origin=None, level_origin=None, trend_origin=None):
+        self.sse, self.level, self.trend = sse, level, trend
+        self.origin, self.sse_origin = origin, sse_origin
+        self.level_origin, self.trend_origin = level_origin, trend_origin
+
+
+def trend_pass(y: np.ndarray, grid: Grid, level0, origin: int | None = None) -> PassResult:
+    """Run ETS(A,Ad,N) for every combination of the grid in one loop over time.
+
+    level0 is one initial level for all combinations or one per combination.
+    """
+    alpha, beta, phi = grid.alpha, grid.beta, grid.phi
+    level = np.full(grid.size, level0)
+    trend = grid.trend0.copy()
+    sse = np.zeros(grid.size)
+    fitted = np.empty(grid.size)
+    error = np.empty(grid.size)
+    saved = None
     for t, value in enumerate(y):
-        errors[t] = value - level
-        level += alpha * errors[t]
-    return errors, level
+        if t == origin:
+            saved = (sse.copy(), level.copy(), trend.copy())
+        np.multiply(phi, trend, out=fitted)
+        fitted += level
+        np.subtract(value, fitted, out=error)
+        sse += error * error
+        np.multiply(alpha, error, out=level)
+        level += fitted
+        trend *= phi
+        trend += beta * error
+    if saved is None:
+        return PassResult(sse, level, trend)
+    return PassResult(sse, level, trend, origin, *saved)
 
 
-def _refine(grid: np.ndarray, best: float, lo=0.001, hi=0.999, points=9) -> np.ndarray:
-    i = int(np.searchsorted(grid, best))
-    left = grid[i - 1] if i > 0 else lo
-    right = grid[i + 1] if i + 1 < grid.size else hi
-    return np.clip(np.linspace(left, right, points), lo, hi)
+def damped_steps(phi: float, h: int) -> np.ndarray:
+    """phi + phi^2 + ... + phi^k for k = 1..h (k for phi = 1)."""
+    return np.cumsum(phi ** np.arange(1, h + 1))
 
 
-def fit_ses_alpha(y: np.ndarray, level0: float) -> float:
-    sse, _ = ses_pass(y, ALPHA_GRID, level0)
-    best = float(ALPHA_GRID[np.argmin(sse)])
-    fine = _refine(ALPHA_GRID, best)
-    sse, _ = ses_pass(y, fine, level0)
-    return float(fine[np.argmin(sse)])
+def trend_variance_multipliers(alpha: float, beta: float, phi: float, h: int) -> np.ndarray:
+    c = alpha + beta * damped_steps(phi, h)[:-1]
+    return 1.0 + np.r_[0.0, np.cumsum(c**2)]
 
 
-class SimpleExponentialSmoothing(ForecastMethod):
-    """ETS(A,N,N): a flat forecast at the smoothed level."""
-
-    key, label, aliases = "ses", "Simple exponential smoothing", ("simple_exponential_smoothing", "exponential_smoothing")
-
-    def fit(self, y, season_length=1):
-        self.level0 = float(y[0])
-        self.alpha = fit_ses_alpha(y, self.level0)
-        errors, self.level = ses_errors(y, self.alpha, self.level0)
-        self.sigma = residual_sd(errors[1:], 1) if y.size > 2 else residual_sd(errors, 0)
-        return self
-
-    def predict(self, h):
-        return np.full(h, self.level)
-
-    def variance_multipliers(self, h):
-        return 1.0 + np.arange(h) * self.alpha**2
-
-
-def _initial_trend(y: np.ndarray, k: int = 10) -> tuple[float, float]:
+def initial_trend(y: np.ndarray, k: int = 10) -> tuple[float, float]:
     """Level and slope at time 0 from a regression on the first k observations."""
     k = min(k, y.size)
     if k < 2:
@@ -93,60 +115,61 @@ def _initial_trend(y: np.ndarray, k: int = 10) -> tuple[float, float]:
     return float(intercept), float(slope)
 
 
-def trend_pass(y, alpha, beta, phi, level0, trend0):
-    """SSE and final states of ETS(A,Ad,N) for every parameter combination at once."""
-    level = np.full(alpha.shape, level0)
-    trend = np.full(alpha.shape, trend0)
-    sse = np.zeros(alpha.shape)
-    for value in y:
-        fitted = level + phi * trend
-        error = value - fitted
-        sse += error * error
-        level = fitted + alpha * error
-        trend = phi * trend + beta * error
-    return sse, level, trend
+class _SmoothingFromGrid(ForecastMethod):
+    """Fit = the grid point with the least squared one-step error."""
+
+    n_params = 1
+
+    def _grid(self, y) -> tuple[Grid, float]:
+        raise NotImplementedError
+
+    def fit(self, y, season_length=1):
+        grid, level0 = self._grid(y)
+        res = trend_pass(y, grid, level0)
+        self.set_state(y, grid, res.sse, res.level, res.trend, int(np.argmin(res.sse)))
+        return self
+
+    def set_state(self, y, grid: Grid, sse, level, trend, i: int):
+        self.alpha, self.beta, self.phi = float(grid.alpha[i]), float(grid.beta[i]), float(grid.phi[i])
+        self.level, self.trend, self.n = float(level[i]), float(trend[i]), y.size
+        self.sigma = float(np.sqrt(sse[i] / max(y.size - self.n_params, 1)))
+        return self
+
+    def predict(self, h):
+        return self.level + self.trend * damped_steps(self.phi, h)
+
+    def variance_multipliers(self, h):
+        return trend_variance_multipliers(self.alpha, self.beta, self.phi, h)
 
 
-def _trend_grid(phis):
-    a = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99])
-    b_share = np.array([0.01, 0.05, 0.2, 0.5])
-    A, B, P = np.meshgrid(a, b_share, np.asarray(phis, float), indexing="ij")
-    return A.ravel(), (A * B).ravel(), P.ravel()
+class SimpleExponentialSmoothing(_SmoothingFromGrid):
+    """ETS(A,N,N): a flat forecast at the smoothed level (initial level = first value)."""
+
+    key, label, aliases = "ses", "Simple exponential smoothing", ("simple_exponential_smoothing", "exponential_smoothing")
+
+    def _grid(self, y):
+        return Grid.ses(), float(y[0])
 
 
-class Holt(ForecastMethod):
+class Holt(_SmoothingFromGrid):
     """ETS(A,A,N), Holt's linear trend: level plus a straight-line trend."""
 
     key, label, aliases = "holt", "Holt linear trend", ("holt_linear", "linear_trend", "double_exponential_smoothing")
     min_length = 3
+    n_params = 3
     phis: tuple[float, ...] = (1.0,)
 
-    def fit(self, y, season_length=1):
-        level0, trend0 = _initial_trend(y)
-        alpha, beta, phi = _trend_grid(self.phis)
-        sse, levels, trends = trend_pass(y, alpha, beta, phi, level0, trend0)
-        i = int(np.argmin(sse))
-        self.alpha, self.beta, self.phi = float(alpha[i]), float(beta[i]), float(phi[i])
-        self.level, self.trend = float(levels[i]), float(trends[i])
-        self.sigma = float(np.sqrt(sse[i] / max(y.size - 3, 1)))
-        return self
-
-    def _phi_powers(self, h):
-        return np.cumsum(self.phi ** np.arange(1, h + 1))
-
-    def predict(self, h):
-        return self.level + self.trend * self._phi_powers(h)
-
-    def variance_multipliers(self, h):
-        c = self.alpha + self.beta * self._phi_powers(h)[:-1]
-        return 1.0 + np.r_[0.0, np.cumsum(c**2)]
+    def _grid(self, y):
+        level0, trend0 = initial_trend(y)
+        return Grid.trend(self.phis, trend0), level0
 
 
 class DampedHolt(Holt):
     """ETS(A,Ad,N), Gardner-McKenzie damped trend: the trend fades out (phi < 1)."""
 
     key, label, aliases = "holt_damped", "Holt damped trend", ("damped", "damped_trend", "holt_damped_trend")
-    phis = (0.8, 0.9, 0.95, 0.98)
+    n_params = 4
+    phis = DAMPING
 
 
 def seasonal_pass(y, m, alpha, beta, gamma, phi, level0, trend0, season0, multiplicative):

@@ -16,21 +16,26 @@ import numpy as np
 from xl_sop.forecast.smoothing import SimpleExponentialSmoothing
 
 
+def ols_slope(y: np.ndarray) -> float:
+    if y.size < 2:
+        return 0.0
+    t = np.arange(y.size, dtype=float) - (y.size - 1) / 2
+    return float(t @ (y - y.mean()) / (t @ t))
+
+
 class Theta(SimpleExponentialSmoothing):
     key, label, aliases = "theta", "Theta", ("standard_theta",)
     min_length = 2
 
-    def fit(self, y, season_length=1):
-        super().fit(y, season_length)
-        self.n = y.size
-        if y.size > 1:
-            t = np.arange(y.size, dtype=float)
-            self.slope = float(np.polyfit(t, y, 1)[0])
-        else:
-            self.slope = 0.0
+    def set_state(self, y, grid, sse, level, trend, i):
+        super().set_state(y, grid, sse, level, trend, i)
+        self.slope = ols_slope(y)
         return self
 
     def predict(self, h):
         alpha = max(self.alpha, 1e-10)
         drift = self.slope / 2 * (np.arange(h) + (1 - (1 - alpha) ** self.n) / alpha)
         return self.level + drift
+
+    def variance_multipliers(self, h):
+        return 1.0 + np.arange(h) * self.alpha**2
