@@ -119,11 +119,13 @@ class Combination(ForecastMethod):
 
     @property
     def name(self):
-        inner = [m.inner.name if isinstance(m, SeasonallyAdjusted) else m.name for m in self.members]
-        text = "Combination of " + ", ".join(inner)
+        short = {"ses": "SES", "holt": "Holt", "holt_damped": "Damped", "theta": "Theta"}
+        inner = [short.get(m.key, m.name) for m in self.members]
+        text = "Combination (" + ", ".join(inner) + ")"
         first = self.members[0]
         if isinstance(first, SeasonallyAdjusted):
-            text += f", seasonally adjusted (m={first.seasonal.m})"
+            kind = "multiplicative" if first.seasonal.multiplicative else "additive"
+            text += f", seasonally adjusted ({kind}, m={first.seasonal.m})"
         return text
 
 
