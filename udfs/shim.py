@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 from xl_sop.errors import SopError
 
@@ -20,7 +21,10 @@ def cell_function(func):
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+            if isinstance(result, float) and not math.isfinite(result):
+                return f"{name}: the result is not a finite number (are some values too large?)"
+            return result
         except SopError as exc:
             return _short(f"{name}: {exc}")
         except Exception as exc:  # noqa: BLE001 - the cell must get text, whatever failed
