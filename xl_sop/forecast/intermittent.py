@@ -66,7 +66,19 @@ def _croston_pass(y: np.ndarray, alphas: np.ndarray):
     return sse, z, p
 
 
-class Croston(ForecastMethod):
+class FlatRate(ForecastMethod):
+    """A demand rate per period, flat over the horizon, with constant error variance."""
+
+    rate: float = 0.0
+
+    def predict(self, h):
+        return np.full(h, self.rate)
+
+    def variance_multipliers(self, h):
+        return np.ones(h)
+
+
+class Croston(FlatRate):
     key, label, aliases = "croston", "Croston", ()
     debias = False
 
@@ -83,11 +95,6 @@ class Croston(ForecastMethod):
         self.sigma = float(np.sqrt(sse[i] / max(y.size - 2, 1)))
         return self
 
-    def predict(self, h):
-        return np.full(h, self.rate)
-
-    def variance_multipliers(self, h):
-        return np.ones(h)
 
 
 class SBA(Croston):
@@ -95,7 +102,7 @@ class SBA(Croston):
     debias = True
 
 
-class TSB(ForecastMethod):
+class TSB(FlatRate):
     key, label, aliases = "tsb", "TSB (Teunter-Syntetos-Babai)", ("teunter_syntetos_babai",)
 
     def fit(self, y, season_length=1):
@@ -120,8 +127,3 @@ class TSB(ForecastMethod):
         self.sigma = float(np.sqrt(sse[i] / max(y.size - 2, 1)))
         return self
 
-    def predict(self, h):
-        return np.full(h, self.rate)
-
-    def variance_multipliers(self, h):
-        return np.ones(h)
