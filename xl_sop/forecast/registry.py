@@ -8,7 +8,7 @@ from xl_sop.errors import InputError
 from xl_sop.forecast.arima import Arima
 from xl_sop.forecast.base import ForecastMethod
 from xl_sop.forecast.intermittent import SBA, TSB, Croston
-from xl_sop.forecast.seasonality import Seasonal, decompose
+from xl_sop.forecast.seasonality import Seasonal
 from xl_sop.forecast.simple import MovingAverage, Naive, SeasonalNaive
 from xl_sop.forecast.smoothing import (
     DampedHolt,
@@ -134,7 +134,3 @@ def build(key: str, seasonal: Seasonal | None) -> ForecastMethod:
     if seasonal is not None and key in ADJUSTABLE:
         return SeasonallyAdjusted(method, seasonal)
     return method
-
-
-def seasonal_profile(y: np.ndarray, m: int) -> Seasonal:
-    return decompose(y, m)
