@@ -8,14 +8,11 @@ from sop_udfs.ranges import clean, columns_out, number, scalar, vector, whole_nu
 from sop_udfs.shim import cell_function
 from xl_sop.forecast import forecast
 from xl_sop.forecast.api import normalize_levels
+from xl_sop.forecast.prepare import flatten
 
 
 def _levels(level):
-    if level is None:
-        return ()
-    values = [v for v in (level if isinstance(level, (list, tuple)) else [level])]
-    flat = [c for v in values for c in (v if isinstance(v, (list, tuple)) else [v])]
-    flat = [number(v, "level") for v in flat if v is not None]
+    flat = [number(v, "level") for v in flatten(level) if v is not None]
     return normalize_levels(flat) if flat else ()
 
 

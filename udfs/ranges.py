@@ -73,13 +73,6 @@ def whole_number(value, name: str, default=None):
     return int(v)
 
 
-def numbers(value, name: str) -> list:
-    """All numbers of a range, flattened row by row (None for blanks)."""
-    if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
-        return [c for row in value for c in (row if isinstance(row, (list, tuple)) else [row])]
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
 def columns_out(columns: list[list], orientation: str) -> list[list]:
     """Several output series as a 2-D list laid out like the input range."""
     if orientation == ROW:

@@ -11,7 +11,8 @@ import numpy as np
 from xl_sop.errors import InputError
 from xl_sop.forecast.auto import choose
 from xl_sop.forecast.prepare import prepare
-from xl_sop.forecast.registry import METHODS, build, method_key
+from xl_sop.forecast.intermittent import demand_class
+from xl_sop.forecast.registry import ADJUSTABLE, METHODS, build, method_key
 from xl_sop.forecast.seasonality import decompose, detect_season_length, is_seasonal
 
 MAX_HORIZON = 600
@@ -102,7 +103,6 @@ def forecast(y, h: int, season_length: int | None = None, method: str | None = "
     prep = prepare(y)
     steps = h + prep.trailing_missing
     values = prep.values
-    n = values.size
 
     if prep.is_zero:
         zeros = np.zeros(h)
@@ -122,12 +122,11 @@ def forecast(y, h: int, season_length: int | None = None, method: str | None = "
     else:
         model = _fit_named(key, scaled, m)
         explanation, scores, sd_factor = f"{model.name}: chosen by the user", {}, 1.0
-        from xl_sop.forecast.intermittent import demand_class
-
         demand = demand_class(scaled)[0]
 
     mean = model.predict(steps)[prep.trailing_missing :] * scale
-    sd = model.forecast_sd(steps)[prep.trailing_missing :] * scale * sd_factor
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow -> no interval, handled below
+        sd = model.forecast_sd(steps)[prep.trailing_missing :] * scale * sd_factor
     if not np.all(np.isfinite(mean)):
         raise InputError(f"{model.name} produced no finite forecast for this history; try method 'auto'")
     sd = np.where(np.isfinite(sd), sd, 0.0)
@@ -146,7 +145,7 @@ def _fit_named(key: str, y: np.ndarray, m: int):
         raise InputError(f"{cls.label} needs at least {cls.min_length} periods of history, got {y.size}")
     if cls.needs_season and m < 2:
         raise InputError(f"{cls.label} needs a season_length of 2 or more (12 for monthly data)")
-    seasonal = decompose(y, m) if m > 1 and key not in ("seasonal_naive",) and is_seasonal(y, m) else None
+    seasonal = decompose(y, m) if key in ADJUSTABLE and m > 1 and is_seasonal(y, m) else None
     try:
         return build(key, seasonal).fit(y, m)
     except ValueError as exc:

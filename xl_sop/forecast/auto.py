@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from xl_sop.forecast.base import ForecastMethod
 from xl_sop.forecast.intermittent import demand_class
 from xl_sop.forecast.registry import Combination, SeasonallyAdjusted, build
 from xl_sop.forecast.seasonality import decompose, is_seasonal
@@ -51,9 +50,9 @@ COMBINED = ("ses", "holt", "holt_damped", "theta")
 class Choice:
     """The fitted model auto chose, with its reasons."""
 
-    def __init__(self, model, explanation, scores, demand, seasonal, sd_factor=1.0):
+    def __init__(self, model, explanation, scores, demand, sd_factor=1.0):
         self.model, self.explanation, self.scores = model, explanation, scores
-        self.demand_class, self.seasonal = demand, seasonal
+        self.demand_class = demand
         self.sd_factor = sd_factor
         """Widening of the model's error sd measured on the hold-out (>= 1)."""
 
@@ -73,7 +72,7 @@ def _intermittent(y, h, demand, adi, cv2) -> Choice:
         best = min(scores, key=scores.get)
         why += f"; lowest squared error on the last {hold} periods held out"
     model = build(best, None).fit(y, 1)
-    return Choice(model, f"{model.name}: {why}", scores, demand, False)
+    return Choice(model, f"{model.name}: {why}", scores, demand)
 
 
 def _smooth(y: np.ndarray, h: int):
@@ -123,7 +122,7 @@ def choose(y: np.ndarray, h: int, m: int) -> Choice:
     if n < 3:
         model = (Naive() if n == 1 else MovingAverage(window=n)).fit(y, 1)
         why = f"only {n} period(s) of history: {model.name.lower()}"
-        return Choice(model, why, {}, "short", False)
+        return Choice(model, why, {}, "short")
 
     demand, adi, cv2 = demand_class(y)
     if demand in ("intermittent", "lumpy"):
@@ -149,4 +148,4 @@ def choose(y: np.ndarray, h: int, m: int) -> Choice:
         if np.all(sd > 0):
             sd_factor = float(np.sqrt(max(1.0, np.mean((errors[best] / sd) ** 2))))
     model = Combination(members) if best == COMBINATION else members[0]
-    return Choice(model, f"{model.name}: {why}", scores, demand, seasonal is not None, min(sd_factor, MAX_SD_FACTOR))
+    return Choice(model, f"{model.name}: {why}", scores, demand, min(sd_factor, MAX_SD_FACTOR))

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xl_sop.forecast.base import ForecastMethod, residual_sd
+from xl_sop.forecast.base import ForecastMethod
 
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49

@@ -47,7 +47,7 @@ def to_float_array(y, what: str = "history") -> np.ndarray:
     else:
         if isinstance(y, (str, bytes)) or not hasattr(y, "__iter__"):
             y = [y]
-        items = list(np.asarray(y, dtype=object).ravel()) if not isinstance(y, list) else _flatten(y)
+        items = flatten(y)
         arr = np.empty(len(items), dtype=float)
         for i, v in enumerate(items):
             arr[i] = _to_float(v, i, what)
@@ -57,13 +57,15 @@ def to_float_array(y, what: str = "history") -> np.ndarray:
     return arr
 
 
-def _flatten(items: list) -> list:
+def flatten(values) -> list:
+    """Cell values row by row from a scalar or any (nested) iterable: lists, arrays, Series."""
+    if isinstance(values, np.ndarray):
+        return values.ravel().tolist()
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        return [values]
     out: list = []
-    for v in items:
-        if isinstance(v, (list, tuple)):
-            out.extend(_flatten(list(v)))
-        else:
-            out.append(v)
+    for v in values:
+        out.extend(flatten(v))
     return out
 
 

@@ -29,13 +29,20 @@ import numpy as np
 CANDIDATE_SEASON_LENGTHS = (12, 4, 6, 3, 7, 52, 24)
 
 
-def acf(y: np.ndarray, nlags: int) -> np.ndarray:
-    """Sample autocorrelations r_1..r_nlags (biased estimator, as in Box-Jenkins)."""
-    x = y - y.mean()
+def autocorrelation(x: np.ndarray, lag: int) -> float:
+    """Sample autocorrelation r_lag (biased estimator, as in Box-Jenkins)."""
+    x = x - x.mean()
     denom = float(x @ x)
-    if denom == 0.0:
-        return np.zeros(nlags)
-    return np.array([float(x[k:] @ x[:-k]) / denom for k in range(1, nlags + 1)])
+    return float(x[lag:] @ x[:-lag]) / denom if denom else 0.0
+
+
+def _seasonal_r(detrended: np.ndarray, m: int) -> float | None:
+    """r_m when it passes the test (see the module docstring), else None."""
+    n = detrended.size
+    if m <= 1 or n < 3 * m:
+        return None
+    r_m = autocorrelation(detrended, m)
+    return r_m if r_m > 1.645 / np.sqrt(n) else None
 
 
 def detrend(y: np.ndarray) -> np.ndarray:
@@ -47,22 +54,20 @@ def detrend(y: np.ndarray) -> np.ndarray:
 
 def is_seasonal(y: np.ndarray, m: int) -> bool:
     """The autocorrelation test at lag m (see the module docstring)."""
-    n = y.size
-    if m <= 1 or n < 3 * m:
-        return False
-    r_m = acf(detrend(y), m)[-1]
-    return bool(r_m > 1.645 / np.sqrt(n))
+    return _seasonal_r(detrend(y), m) is not None
 
 
 def detect_season_length(y: np.ndarray, candidates=CANDIDATE_SEASON_LENGTHS) -> int:
     """The seasonal period with the strongest significant autocorrelation, else 1."""
+    if y.size < 3 * min(candidates):
+        return 1
+    detrended = detrend(y)
     best, best_r = 1, 0.0
     for m in candidates:
-        if is_seasonal(y, m):
-            r = acf(detrend(y), m)[-1]
-            # Prefer the earlier (more usual) candidate unless clearly stronger.
-            if r > best_r * 1.1:
-                best, best_r = m, r
+        r = _seasonal_r(detrended, m)
+        # Prefer the earlier (more usual) candidate unless clearly stronger.
+        if r is not None and r > best_r * 1.1:
+            best, best_r = m, r
     return best
 
 

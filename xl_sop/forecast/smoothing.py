@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xl_sop.forecast.base import ForecastMethod, residual_sd
+from xl_sop.forecast.base import ForecastMethod
 
 # A fine grid replaces a numeric optimiser: every point is evaluated in one pass.
 ALPHA_GRID = np.r_[0.005, 0.01, 0.02, 0.03, 0.05, 0.07, np.arange(0.1, 1.0, 0.05), 0.97, 0.999]

@@ -36,6 +36,3 @@ class Theta(SimpleExponentialSmoothing):
         alpha = max(self.alpha, 1e-10)
         drift = self.slope / 2 * (np.arange(h) + (1 - (1 - alpha) ** self.n) / alpha)
         return self.level + drift
-
-    def variance_multipliers(self, h):
-        return 1.0 + np.arange(h) * self.alpha**2

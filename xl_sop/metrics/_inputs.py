@@ -8,7 +8,7 @@ from numbers import Number
 import numpy as np
 
 from xl_sop.errors import InputError
-from xl_sop.forecast.prepare import to_float_array
+from xl_sop.forecast.prepare import flatten, to_float_array
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
@@ -82,12 +82,4 @@ def to_date(v, what: str, i: int) -> dt.date | None:
 
 
 def dates(x, what: str) -> list:
-    items = list(np.asarray(x, dtype=object).ravel()) if not isinstance(x, list) else _flat(x)
-    return [to_date(v, what, i) for i, v in enumerate(items)]
-
-
-def _flat(items):
-    out = []
-    for v in items:
-        out.extend(_flat(list(v)) if isinstance(v, (list, tuple)) else [v])
-    return out
+    return [to_date(v, what, i) for i, v in enumerate(flatten(x))]

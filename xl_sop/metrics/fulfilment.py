@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 
 from xl_sop.errors import InputError
+from xl_sop.forecast.prepare import flatten
 from xl_sop.metrics._inputs import aligned, choice, dates, nonempty, ratio, values
 
 
@@ -25,7 +26,7 @@ def service_level(ordered, shipped, basis: str = "unit", order_ids=None) -> floa
     if basis == "order":
         if order_ids is None:
             raise InputError("basis 'order' needs order_ids (one order number per line)")
-        ids = _flat(order_ids)
+        ids = flatten(order_ids)
         o, s = values(ordered, "ordered"), values(shipped, "shipped")
         if not (o.size == s.size == len(ids)):
             raise InputError(f"ordered has {o.size} values, shipped {s.size} and order_ids {len(ids)}: give ranges of equal length")
@@ -44,17 +45,6 @@ def service_level(ordered, shipped, basis: str = "unit", order_ids=None) -> floa
     return ratio(float(np.sum(np.minimum(s, o))), float(np.sum(o)), "the total ordered")
 
 
-def _flat(x) -> list:
-    if isinstance(x, (list, tuple)):
-        out = []
-        for v in x:
-            out.extend(_flat(v) if isinstance(v, (list, tuple)) else [v])
-        return out
-    if hasattr(x, "tolist"):
-        return _flat(list(np.asarray(x, dtype=object).ravel()))
-    return [x]
-
-
 def _on_time_flags(promised, delivered, tolerance_days, as_of):
     """True (on time), False (late) or None (not yet due) per order; blanks promised skipped."""
     p, d = dates(promised, "promised"), dates(delivered, "delivered")
@@ -64,7 +54,7 @@ def _on_time_flags(promised, delivered, tolerance_days, as_of):
     if not 0 <= tolerance <= 3660:
         raise InputError(f"tolerance_days must be between 0 and 3660 days, not {tolerance:g}")
     tol = dt.timedelta(days=tolerance)
-    today = as_of or dt.date.today()
+    today = dates([as_of], "as_of")[0] if as_of is not None else dt.date.today()
     flags = []
     for pr, de in zip(p, d):
         if pr is None:
@@ -90,7 +80,6 @@ def on_time_delivery(promised, delivered, tolerance_days: float = 0, as_of=None)
     past promised + tolerance, and is left out before that. Rows without a
     promised date are left out.
     """
-    as_of = dates([as_of], "as_of")[0] if as_of is not None else None
     flags = [f for f in _on_time_flags(promised, delivered, tolerance_days, as_of) if f is not None]
     if not flags:
         raise InputError("nothing to measure: no order is delivered or past due")
@@ -101,7 +90,6 @@ def otif(promised, delivered, ordered, shipped, tolerance_days: float = 0, as_of
     """On time in full: share of orders both on time (as on_time_delivery) and
     in full (shipped >= ordered). Orders not yet due, or with a blank promised
     date, ordered or shipped quantity, are left out."""
-    as_of = dates([as_of], "as_of")[0] if as_of is not None else None
     flags = _on_time_flags(promised, delivered, tolerance_days, as_of)
     o, s = values(ordered, "ordered"), values(shipped, "shipped")
     if not (o.size == s.size == len(flags)):
