@@ -17,20 +17,8 @@ import numpy as np
 import pandas as pd
 
 from xl_sop.errors import InputError
+from xl_sop.frames import columns, month_start as _month
 from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
-
-
-def columns(table: pd.DataFrame, name: str, *required: str) -> pd.DataFrame:
-    """The table with its required columns renamed to the contract's spelling."""
-    lookup = {str(c).strip().lower(): c for c in table.columns}
-    missing = [c for c in required if c.lower() not in lookup]
-    if missing:
-        raise InputError(f"table {name} has no column {', '.join(missing)} (columns: {', '.join(map(str, table.columns))})")
-    return table.rename(columns={lookup[c.lower()]: c for c in required})
-
-
-def _month(series: pd.Series) -> pd.Series:
-    return pd.to_datetime(series, errors="coerce").dt.to_period("M").dt.to_timestamp()
 
 
 def _with_family(frame: pd.DataFrame, items: pd.DataFrame | None, extra=()) -> pd.DataFrame:

@@ -1,0 +1,80 @@
+"""A small linear-program builder for plans over periods, solved by HiGHS (scipy.optimize.milp).
+
+Variables come in blocks with one column per period; a constraint family adds
+one row per period, and a term may refer to the previous period (lag 1), which
+is how balances such as inventory_t = inventory_{t-1} + supply_t - demand_t are
+written. The matrix is sparse, so long horizons stay cheap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from xl_sop.errors import SolverError
+
+TIME_LIMIT_SECONDS = 60.0
+# HiGHS stops a mixed-integer search within 0.01% of the optimum by default; plans must be exact.
+
+
+
+class PeriodProgram:
+    def __init__(self, periods: int):
+        self.periods = periods
+        self._blocks: dict[str, int] = {}
+        self._cost: list[np.ndarray] = []
+        self._lower: list[np.ndarray] = []
+        self._upper: list[np.ndarray] = []
+        self._integer: list[np.ndarray] = []
+        self._rows: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._row_lower: list[np.ndarray] = []
+        self._row_upper: list[np.ndarray] = []
+        self._n_rows = 0
+
+    def variable(self, name: str, cost=0.0, lower=0.0, upper=np.inf, integer=False) -> None:
+        """A block of one variable per period, with per-period cost and bounds (scalars broadcast)."""
+        t = self.periods
+        self._blocks[name] = len(self._blocks) * t
+        self._cost.append(np.broadcast_to(np.asarray(cost, float), t).copy())
+        self._lower.append(np.broadcast_to(np.asarray(lower, float), t).copy())
+        self._upper.append(np.broadcast_to(np.asarray(upper, float), t).copy())
+        self._integer.append(np.full(t, 1 if integer else 0))
+
+    def constrain(self, terms, lower, upper) -> None:
+        """Rows lower_t <= sum(coef * var[t - lag]) <= upper_t for every period t.
+
+        terms: (name, coef, lag) triples; coef may be a per-period array; a
+        lagged term is left out in the first period (put its initial value into
+        the bounds instead).
+        """
+        t = self.periods
+        periods = np.arange(t)
+        for name, coef, lag in terms:
+            coef = np.broadcast_to(np.asarray(coef, float), t)
+            keep = periods >= lag
+            rows = self._n_rows + periods[keep]
+            cols = self._blocks[name] + periods[keep] - lag
+            self._rows.append((rows, cols, coef[keep]))
+        self._row_lower.append(np.broadcast_to(np.asarray(lower, float), t).copy())
+        self._row_upper.append(np.broadcast_to(np.asarray(upper, float), t).copy())
+        self._n_rows += t
+
+    def solve(self, what: str) -> dict[str, np.ndarray]:
+        """Minimise the cost; the solution per block, or SolverError saying why not."""
+        n = len(self._blocks) * self.periods
+        rows, cols, vals = (np.concatenate(parts) for parts in zip(*self._rows))
+        matrix = sparse.csr_array((vals, (rows, cols)), shape=(self._n_rows, n))
+        result = milp(
+            np.concatenate(self._cost),
+            constraints=LinearConstraint(matrix, np.concatenate(self._row_lower), np.concatenate(self._row_upper)),
+            bounds=Bounds(np.concatenate(self._lower), np.concatenate(self._upper)),
+            integrality=np.concatenate(self._integer),
+            options={"time_limit": TIME_LIMIT_SECONDS, "mip_rel_gap": 0.0},
+        )
+        if result.x is None:
+            reason = {2: "it has no feasible solution", 3: "its cost is unbounded below"}.get(
+                result.status, f"the solver stopped: {result.message}")
+            raise SolverError(f"{what} cannot be planned: {reason}")
+        x = np.where(np.abs(result.x) < 1e-9, 0.0, result.x)
+        return {name: x[start:start + self.periods] for name, start in self._blocks.items()}
