@@ -55,8 +55,9 @@ def number(value, name: str, default=None):
     if isinstance(v, Number):
         return float(v)
     if isinstance(v, str):
+        text = v.strip().replace(",", "")
         try:
-            return float(v.strip().replace(",", ""))
+            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
         except ValueError:
             raise InputError(f"{name} must be a number, not '{v}'") from None
     if isinstance(v, (dt.date, dt.datetime)):

@@ -50,7 +50,6 @@ def SOP_PRODUCTION_PLAN(demand, capacity, opening_inventory=None, strategy=None,
     """
     values, orientation = vector(demand, "demand")
     periods = len(values)
-    demand_values = [number(v, "demand", None) for v in values]
     costs = {
         "holding": number(holding_cost, "holding_cost", DEFAULT_HOLDING_COST),
         "backlog": number(backlog_cost, "backlog_cost", DEFAULT_BACKLOG_COST),
@@ -63,7 +62,7 @@ def SOP_PRODUCTION_PLAN(demand, capacity, opening_inventory=None, strategy=None,
     if subcontract is not None:
         costs["subcontract"] = subcontract
     plan = capacity_plan(
-        demand_values, cap,
+        values, cap,
         strategy=scalar(strategy, "strategy", "optimal"),
         initial_inventory=number(opening_inventory, "opening_inventory", 0.0),
         overtime_capacity=_per_period(overtime_capacity, "overtime_capacity", periods, 0.0), costs=costs,

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xl_sop.errors import InputError
-from xl_sop.frames import columns, month_start as _month
+from xl_sop.frames import columns
+from xl_sop.frames import month_start as _month
 from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
 
 

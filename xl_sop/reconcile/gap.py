@@ -7,7 +7,14 @@ import pandas as pd
 
 from xl_sop.errors import InputError
 from xl_sop.forecast.prepare import to_float_array
-from xl_sop.frames import grid, item_attributes, monthly, numbers, require_items, without_noise
+from xl_sop.frames import (
+    grid,
+    item_attributes,
+    monthly,
+    numbers,
+    require_items,
+    without_noise,
+)
 from xl_sop.supply.inventory import opening_stock
 
 GAP_GROUPS = ("Item", "Family", "Month")

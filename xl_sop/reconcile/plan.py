@@ -7,7 +7,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xl_sop.frames import columns, grid, item_attributes, monthly, numbers, optional_column, require_items, without_noise
+from xl_sop.frames import (
+    columns,
+    grid,
+    item_attributes,
+    monthly,
+    numbers,
+    optional_column,
+    require_items,
+    without_noise,
+)
 from xl_sop.reconcile.allocation import allocate
 from xl_sop.settings import DEFAULT_SCENARIOS, Scenario
 from xl_sop.supply.capacity import capacity_table, routing

@@ -11,7 +11,12 @@ from xl_sop.supply.inventory import (
     safety_stock,
     safety_stock_by,
 )
-from xl_sop.supply.planning import STRATEGIES, ProductionPlan, aggregate_plan, capacity_plan
+from xl_sop.supply.planning import (
+    STRATEGIES,
+    ProductionPlan,
+    aggregate_plan,
+    capacity_plan,
+)
 
 __all__ = [
     "STRATEGIES", "ProductionPlan", "aggregate_plan", "capacity_plan", "projected_inventory",

@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 
 from xl_sop.errors import InputError
-from xl_sop.frames import columns, item_attributes, monthly, numbers, optional_column, require_items
+from xl_sop.frames import (
+    columns,
+    item_attributes,
+    monthly,
+    numbers,
+    optional_column,
+    require_items,
+)
 
 
 def routing(items: pd.DataFrame) -> pd.DataFrame:

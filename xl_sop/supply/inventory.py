@@ -8,7 +8,14 @@ from scipy.stats import norm
 
 from xl_sop.errors import InputError
 from xl_sop.forecast.prepare import to_float_array
-from xl_sop.frames import columns, grid, item_attributes, monthly, numbers, optional_column
+from xl_sop.frames import (
+    columns,
+    grid,
+    item_attributes,
+    monthly,
+    numbers,
+    optional_column,
+)
 
 DAYS_PER_MONTH = 30
 
