@@ -2,6 +2,7 @@
 
     xl-sop demo [--items N] [--out DIR]      sample data -> forecasts (the README's main job)
     xl-sop forecast HISTORY.csv [--horizon 12] [--level 80 95] [--out FILE]
+    xl-sop build-template [--out workbook/SOP_Template.xlsm] [--snapshot FILE]
 """
 
 from __future__ import annotations
@@ -88,6 +89,18 @@ def cmd_forecast(args) -> int:
     return 0
 
 
+def cmd_build_template(args) -> int:
+    from xl_sop.workbook.build import save
+    from xl_sop.workbook.snapshot import snapshot
+
+    path = save(Path(args.out))
+    print(f"Wrote {path} ({path.stat().st_size / 1024:.0f} KB)")
+    if args.snapshot:
+        Path(args.snapshot).write_text(snapshot(path), encoding="utf-8")
+        print(f"Wrote {args.snapshot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xl-sop", description="S&OP planning steps, headless.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -103,6 +116,10 @@ def build_parser() -> argparse.ArgumentParser:
     fc.add_argument("--level", type=float, nargs="*", default=[80, 95])
     fc.add_argument("--out")
     fc.set_defaults(run=cmd_forecast)
+    bt = sub.add_parser("build-template", help="build the S&OP workbook template (.xlsm with VBA and ribbon)")
+    bt.add_argument("--out", default="workbook/SOP_Template.xlsm")
+    bt.add_argument("--snapshot", help="also write a text snapshot of the built file (for review diffs)")
+    bt.set_defaults(run=cmd_build_template)
     return parser
 
 

@@ -1,0 +1,41 @@
+"""Shared fixtures: the committed template, a fresh build, and LibreOffice when present."""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "workbook" / "SOP_Template.xlsm"
+SNAPSHOT = ROOT / "workbook" / "SOP_Template.snapshot.txt"
+
+
+@pytest.fixture(scope="session")
+def built_template(tmp_path_factory) -> Path:
+    """The template built from code in this test run."""
+    from xl_sop.workbook.build import save
+
+    return save(tmp_path_factory.mktemp("build") / "SOP_Template.xlsm")
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """LibreOffice's soffice; skipped where it is missing, except in CI, which installs it."""
+    path = shutil.which("soffice") or shutil.which("libreoffice")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("LibreOffice is required in CI (.ci/run installs it)")
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return path
+
+
+def to_pdf(soffice: str, workbook: Path, out_dir: Path) -> Path:
+    """Open the workbook in LibreOffice, headless, and render every sheet to one PDF."""
+    profile = out_dir / "lo-profile"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(out_dir), str(workbook)], check=True, capture_output=True, timeout=240)
+    pdf = out_dir / (workbook.stem + ".pdf")
+    assert pdf.exists() and pdf.stat().st_size > 0, "LibreOffice rendered nothing"
+    return pdf

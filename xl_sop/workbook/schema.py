@@ -1,0 +1,278 @@
+"""The workbook schema: every sheet, table, column, named cell and ribbon button, in one place.
+
+Nothing else in xl-sop hard-codes a sheet name, a table name or a cell address:
+the builder lays the workbook out from this module, the book implementations
+find tables by these names, and the cycle steps read and write through them.
+
+Layout rules: each sheet has its title in A1, "what to do here" in A2 and the
+input legend in A3; its tables stand side by side from row 5 (TABLE_ROW), one
+blank column apart, so a table can grow downwards without running into another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TABLE_ROW = 5
+GAP_COLUMNS = 1
+
+# Number formats (Excel codes), one per kind of quantity.
+UNITS, MONEY, SHARE, HOURS, MONTH, DATE, TEXT, FACTOR, DAYS = (
+    "#,##0", "#,##0.00", "0.0%", "#,##0.0", "mmm yyyy", "yyyy-mm-dd", "@", "0.00", "#,##0")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    format: str = "General"
+    width: float = 12
+    input: bool = False
+    """Typed by people: styled as input, never overwritten by a step."""
+    formula: str | None = None
+    """A native Excel formula per row; {Column} stands for that column's cell in the same row."""
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    sheet: str
+    columns: tuple[Column, ...]
+    doc: str = ""
+    output: bool = True
+    """Written by a step (False: a data or input table that people fill)."""
+    key: tuple[str, ...] = ()
+    """Columns that identify a row: input columns are kept across runs by this key."""
+    examples: tuple[tuple, ...] = ()
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name.lower() == name.lower())
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    code_name: str
+    title: str
+    instruction: str
+    tab_color: str = "1F4E78"
+
+
+@dataclass(frozen=True)
+class Button:
+    id: str
+    label: str
+    macro: str
+    """The function in sop_macros that RunPython calls."""
+    image: str
+    group: str
+    screentip: str
+
+
+def col(name, fmt="General", width=12, **kw) -> Column:
+    return Column(name, fmt, width, **kw)
+
+
+SHEETS = (
+    Sheet("Home", "shHome", "S&OP cycle workbook",
+          "Start here: set the cycle month on Settings, paste the data, then run the steps left to right on the S&OP ribbon tab."),
+    Sheet("Settings", "shSettings", "Settings",
+          "Type the values in the yellow column. Each setting says what it changes.", "7F6000"),
+    Sheet("Items", "shItems", "Items", "Paste the item master: one row per item.", "595959"),
+    Sheet("History", "shHistory", "Demand history", "Paste monthly shipments (or orders): one row per item and month.", "595959"),
+    Sheet("Inventory", "shInventory", "Inventory", "Paste on-hand stock by receipt layer (for aging and projection).", "595959"),
+    Sheet("Orders", "shOrders", "Customer orders", "Paste order lines with promised and delivered dates.", "595959"),
+    Sheet("Capacity", "shCapacity", "Capacity", "Type available regular and overtime hours per resource and month.", "595959"),
+    Sheet("Production", "shProduction", "Production", "Paste planned and actual production per item and month.", "595959"),
+    Sheet("Budget", "shBudget", "Budget", "Paste the budget by family and month (units and revenue).", "595959"),
+    Sheet("1 Demand", "shDemand", "1 Demand planning",
+          "Press Run Forecast. Review the statistical forecast, type sales and marketing adjustments in the yellow columns; "
+          "Consensus recalculates by itself."),
+    Sheet("2 Supply", "shSupply", "2 Supply planning",
+          "Press Balance Supply. Check overloaded resources (red) and the projected stock against safety stock."),
+    Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
+          "Press Reconcile. Compare the scenarios, list the open issues for the meeting in the yellow table."),
+    Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
+          "Review the consensus by family; record every decision, owner and due date in the yellow table."),
+    Sheet("5 Executive", "shExecutive", "5 Executive S&OP",
+          "Press Refresh Executive. Revenue, margin and inventory against budget; record the approval in the yellow table."),
+    Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
+          "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed."),
+    Sheet("Functions", "shFunctions", "Cell functions",
+          "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel)."),
+    Sheet("xlwings.conf", "shXlwingsConf", "", ""),
+)
+
+SETTINGS = (
+    # (Setting, example value, number format, low, high, meaning)
+    ("Cycle month", "2026-11-01", MONTH, None, None, "First month of the plan (the month after the last history month)."),
+    ("Horizon", 12, "0", 1, 36, "Months to forecast and plan."),
+    ("Season length", 12, "0", 1, 24, "Months per season; 1 = no seasonality."),
+    ("Service level", 0.95, SHARE, 0.5, 0.999, "Cycle service level for safety stock (95% -> z = 1.645)."),
+    ("Holding cost", 0.02, SHARE, 0, 1, "Cost of holding stock per month, as a share of unit cost."),
+    ("Backlog cost", 0.10, SHARE, 0, 5, "Cost of a unit one month late, as a share of unit price."),
+    ("Overtime cost", 1.5, FACTOR, 1, 5, "Overtime hour cost relative to a regular hour."),
+    ("Upside demand factor", 1.10, FACTOR, 0, 10, "Demand multiplier of the upside scenario."),
+    ("Upside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the upside scenario."),
+    ("Downside demand factor", 0.90, FACTOR, 0, 10, "Demand multiplier of the downside scenario."),
+    ("Downside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the downside scenario."),
+)
+
+TABLES = (
+    Table("tblSettings", "Settings", (col("Setting", width=26), col("Value", width=14, input=True), col("Meaning", width=70)),
+          "Cycle settings read by every step.", output=False, key=("Setting",)),
+    Table("tblItems", "Items", (
+        col("Item", width=12), col("Description", width=30), col("Family", width=14), col("UnitPrice", MONEY),
+        col("UnitCost", MONEY), col("LeadTimeMonths", "0.0", 15), col("Resource", width=12), col("HoursPerUnit", "0.000", 13)),
+        "Item master. Resource blank = bought in.", output=False, key=("Item",),
+        examples=(("BEV-1000", "Cola 12-pack", "Beverages", 39.01, 28.05, 1, "Bottling", 0.049),
+                  ("SNA-1001", "Crisps 6-pack", "Snacks", 47.44, 24.55, 2, "Packing", 0.05))),
+    Table("tblHistory", "History", (col("Item"), col("Month", MONTH), col("Quantity", UNITS)),
+          "Monthly demand per item.", output=False, key=("Item", "Month"),
+          examples=(("BEV-1000", "2026-09-01", 310), ("BEV-1000", "2026-10-01", 295), ("SNA-1001", "2026-10-01", 512))),
+    Table("tblInventory", "Inventory", (col("Item"), col("ReceiptDate", DATE), col("Quantity", UNITS)),
+          "On-hand stock by receipt layer.", output=False,
+          examples=(("BEV-1000", "2026-10-11", 301), ("SNA-1001", "2026-06-23", 239))),
+    Table("tblOrders", "Orders", (
+        col("Order"), col("Line", "0", 6), col("Item"), col("Customer", width=16), col("PromisedDate", DATE),
+        col("DeliveredDate", DATE, 14), col("QtyOrdered", UNITS), col("QtyShipped", UNITS)),
+        "Customer order lines.", output=False,
+        examples=(("SO-1", 1, "BEV-1000", "Northmart", "2026-10-05", "2026-10-04", 120, 120),)),
+    Table("tblCapacity", "Capacity", (
+        col("Resource"), col("Month", MONTH), col("Hours", HOURS), col("OvertimeHours", HOURS, 14)),
+        "Available hours per resource and month.", output=False, key=("Resource", "Month"),
+        examples=(("Bottling", "2026-11-01", 122, 18), ("Packing", "2026-11-01", 160, 24))),
+    Table("tblProduction", "Production", (col("Item"), col("Month", MONTH), col("Planned", UNITS), col("Actual", UNITS)),
+          "Planned and actual production.", output=False,
+          examples=(("BEV-1000", "2026-10-01", 300, 288),)),
+    Table("tblBudget", "Budget", (col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14)),
+          "Budget by family and month.", output=False, key=("Family", "Month"),
+          examples=(("Beverages", "2026-11-01", 1897, 39653.07),)),
+    Table("tblDemandPlan", "1 Demand", (
+        col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS), col("Lower80", UNITS), col("Upper80", UNITS),
+        col("Method", width=18), col("SalesAdj", UNITS, input=True, doc="Sales adjustment in units (+/-)"),
+        col("MarketingAdj", UNITS, 13, input=True, doc="Marketing adjustment in units (+/-)"),
+        col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))"),
+        col("Comment", width=30, input=True)),
+        "Statistical forecast, adjustments and consensus per item and month.", key=("Item", "Month")),
+    Table("tblAccuracy", "1 Demand", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS), col("Accuracy", SHARE),
+                                      col("Bias", SHARE), col("WMAPE", SHARE)),
+          "Forecast accuracy of past cycles by family and month."),
+    Table("tblCapacityLoad", "2 Supply", (
+        col("Resource"), col("Month", MONTH), col("LoadHours", HOURS), col("CapacityHours", HOURS, 14), col("OvertimeHours", HOURS, 14),
+        col("Utilisation", SHARE), col("OverloadHours", HOURS, 14)),
+        "Rough-cut load against capacity."),
+    Table("tblSupplyPlan", "2 Supply", (
+        col("Item"), col("Month", MONTH), col("Demand", UNITS), col("Production", UNITS), col("OnHand", UNITS), col("Backlog", UNITS),
+        col("DaysOfSupply", DAYS, 13), col("SafetyStock", UNITS)),
+        "Production plan and projected inventory per item and month."),
+    Table("tblGap", "3 Pre-S&OP", (
+        col("Family", width=14), col("Month", MONTH), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
+        col("CumulativeGap", UNITS, 14), col("ShortageRevenue", MONEY, 16), col("ExcessValue", MONEY, 14)),
+        "Demand-supply gap by family and month (positive = shortage)."),
+    Table("tblScenarios", "3 Pre-S&OP", (
+        col("Scenario"), col("DemandFactor", FACTOR, 13), col("CapacityFactor", FACTOR, 14), col("Revenue", MONEY, 14),
+        col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
+        "Base, upside and downside side by side."),
+    Table("tblOpenIssues", "3 Pre-S&OP", (
+        col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
+        col("Status", width=12, input=True)), "Open issues for the S&OP meeting.", output=False),
+    Table("tblConsensusByFamily", "4 S&OP Meeting", (
+        col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15),
+        col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
+    Table("tblDecisions", "4 S&OP Meeting", (
+        col("Date", DATE, input=True), col("Decision", width=44, input=True), col("Owner", width=14, input=True),
+        col("Due", DATE, input=True), col("Status", width=12, input=True)), "Decisions log.", output=False),
+    Table("tblExecutive", "5 Executive", (
+        col("Month", MONTH), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15), col("Margin", MONEY, 14),
+        col("MarginPct", SHARE), col("InventoryValue", MONEY, 15)), "Plan in money against budget, month by month."),
+    Table("tblApproval", "5 Executive", (
+        col("Role", width=16, input=True), col("Name", width=18, input=True), col("Approved", width=10, input=True),
+        col("Date", DATE, input=True), col("Comment", width=30, input=True)), "Sign-off of the plan.", output=False,
+        examples=(("CEO", None, None, None, None), ("CFO", None, None, None, None), ("COO", None, None, None, None))),
+    Table("tblKPIs", "6 Follow-up", (
+        col("Month", MONTH), col("ForecastAccuracy", SHARE, 16), col("Bias", SHARE), col("ServiceLevel", SHARE, 13),
+        col("OnTimeDelivery", SHARE, 15), col("ScheduleAttainment", SHARE, 18), col("BackorderRate", SHARE, 14),
+        col("InventoryTurns", "0.0", 14)), "The S&OP metrics month by month."),
+    Table("tblTargets", "6 Follow-up", (
+        col("Metric", width=18), col("Target", "0.00", input=True), col("Better", width=8)),
+        "Targets for the traffic lights; Better says whether higher or lower is better.", output=False, key=("Metric",),
+        examples=(("ForecastAccuracy", 0.75, "higher"), ("Bias", 0.05, "lower"), ("ServiceLevel", 0.95, "higher"),
+                  ("OnTimeDelivery", 0.95, "higher"), ("ScheduleAttainment", 0.9, "higher"),
+                  ("BackorderRate", 0.05, "lower"), ("InventoryTurns", 6, "higher"))),
+    Table("tblStepStatus", "Home", (
+        col("Step", width=22), col("Sheet", width=16), col("Button", width=18), col("LastRun", "yyyy-mm-dd hh:mm", 17),
+        col("Status", width=40)), "Status of each step of the cycle."),
+    Table("tblDataContract", "Home", (col("Table", width=14), col("Column", width=16), col("Meaning", width=60)),
+          "Every input table and column.", output=False),
+)
+
+TARGETS_TABLE, KPI_TABLE = "tblTargets", "tblKPIs"
+
+BUTTONS = (
+    Button("RunForecast", "Run Forecast", "run_forecast", "ChartTrendline", "Plan", "Statistical forecast of every item (1 Demand)"),
+    Button("BalanceSupply", "Balance Supply", "balance_supply", "ChartStockHighLowClose", "Plan", "Load, production plan and projected stock (2 Supply)"),
+    Button("Reconcile", "Reconcile", "reconcile", "ReviewCompareTwoVersions", "Plan", "Gap, scenarios and consensus by family (3 and 4)"),
+    Button("FreezePlan", "Freeze Plan", "freeze_plan", "Lock", "Plan", "Archive the approved consensus for follow-up"),
+    Button("RefreshExecutive", "Refresh Executive", "refresh_executive", "ChartInsert", "Review", "Revenue, margin and inventory against budget (5)"),
+    Button("RefreshKPIs", "Refresh KPIs", "refresh_kpis", "Refresh", "Review", "The S&OP metrics against targets (6)"),
+    Button("Publish", "Publish", "publish", "FileSaveAsPdfOrXps", "Share", "Values-only copy and PDF pack for circulation"),
+    Button("CollectInputs", "Collect Inputs", "collect_inputs", "MergeCells", "Share", "Merge overrides and comments from returned copies"),
+    Button("Validate", "Validate", "validate", "AcceptInvitation", "Share", "Check every input table and list the problems"),
+    Button("UndoLastRun", "Undo Last Run", "undo_last_run", "Undo", "Share", "Restore the tables the last step replaced"),
+)
+
+XLWINGS_CONF = (
+    ("UDF Modules", "sop_udfs"),
+    ("Interpreter_Win", r"%USERPROFILE%\xl-sop\.venv\Scripts\pythonw.exe"),
+    ("Interpreter_Mac", "$HOME/xl-sop/.venv/bin/python"),
+    ("Show Console", "False"),
+)
+
+DATA_CONTRACT_DOCS = {
+    "Item": "Item code, as in the ERP", "Description": "Item name", "Family": "Product family (S&OP decides by family)",
+    "UnitPrice": "Selling price per unit", "UnitCost": "Standard cost per unit", "LeadTimeMonths": "Months from order to stock",
+    "Resource": "Line or cell that makes the item; blank = bought in", "HoursPerUnit": "Resource hours per unit made",
+    "Month": "First day of the month", "Quantity": "Units", "ReceiptDate": "Date the stock layer was received",
+    "Order": "Order number", "Line": "Order line", "Customer": "Customer name", "PromisedDate": "Date promised",
+    "DeliveredDate": "Date delivered (blank = open)", "QtyOrdered": "Units ordered", "QtyShipped": "Units shipped",
+    "Hours": "Regular hours available", "OvertimeHours": "Overtime hours available", "Planned": "Units planned",
+    "Actual": "Units produced", "Units": "Budget units", "Revenue": "Budget revenue",
+}
+
+
+def sheet(name: str) -> Sheet:
+    return next(s for s in SHEETS if s.name == name)
+
+
+def table(name: str) -> Table:
+    for t in TABLES:
+        if t.name.lower() == name.lower():
+            return t
+    raise KeyError(f"no table {name} in the schema")
+
+
+def tables_on(sheet_name: str) -> list[Table]:
+    return [t for t in TABLES if t.sheet == sheet_name]
+
+
+def table_origin(t: Table) -> tuple[int, int]:
+    """(row, column) of the table's header cell, 1-based: tables stand side by side from TABLE_ROW."""
+    column = 1
+    for other in tables_on(t.sheet):
+        if other.name == t.name:
+            return TABLE_ROW, column
+        column += len(other.columns) + GAP_COLUMNS
+    raise KeyError(t.name)
+
+
+# The cycle's steps in order: (step, sheet it writes, ribbon button).
+STEPS = (
+    ("Run Forecast", "1 Demand", "RunForecast"), ("Balance Supply", "2 Supply", "BalanceSupply"),
+    ("Reconcile", "3 Pre-S&OP", "Reconcile"), ("Freeze Plan", "4 S&OP Meeting", "FreezePlan"),
+    ("Refresh Executive", "5 Executive", "RefreshExecutive"), ("Refresh KPIs", "6 Follow-up", "RefreshKPIs"),
+)
