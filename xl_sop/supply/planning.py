@@ -47,6 +47,7 @@ STRATEGIES = ("optimal", "level", "chase")
 AGGREGATE_COSTS = ("material", "holding", "backlog", "hiring", "layoff", "regular_hour", "overtime_hour", "subcontract")
 CAPACITY_COSTS = ("regular", "overtime", "subcontract", "holding", "backlog")
 _TOLERANCE = 1e-6
+_NEGLIGIBLE_COST = 1e-9
 
 
 @dataclass
@@ -109,7 +110,9 @@ def _costs(costs: Mapping | None, keys: tuple[str, ...]) -> dict[str, float]:
     unknown = sorted(set(costs) - set(keys))
     if unknown:
         raise InputError(f"unknown cost {', '.join(map(repr, unknown))}: the costs are {', '.join(keys)}")
-    return {k: _amount(costs.get(k, 0.0), f"cost {k}") for k in keys}
+    values = {k: _amount(costs.get(k, 0.0), f"cost {k}") for k in keys}
+    # Below a billionth a cost is noise, and the solver's tolerances would treat it inconsistently.
+    return {k: (v if v >= _NEGLIGIBLE_COST else 0.0) for k, v in values.items()}
 
 
 def _strategy(strategy) -> str:

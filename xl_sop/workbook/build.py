@@ -192,7 +192,7 @@ def _demand(ws) -> None:
     table = schema.table("tblDemandPlan")
     row, col = schema.table_origin(table)
     ws.cell(row=row - 1, column=col + table.column_names.index("Consensus"),
-            value="= statistical + adjustments").font = NOTE
+            value="Consensus: statistical + adjustments").font = NOTE
 
 
 def _executive(ws) -> None:

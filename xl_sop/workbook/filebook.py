@@ -1,0 +1,311 @@
+"""The headless book: read and write the schema's tables in a workbook file, touching nothing else.
+
+A step must be able to run on the .xlsm without Excel and hand it back with its
+VBA project, ribbon, charts, validation, conditional formats, defined names and
+every user input intact. openpyxl cannot promise that (a resave drops the ribbon
+relationship and dynamic-array metadata), so this edits the package directly:
+only the cells inside a written table's columns, the table part's range and the
+workbook's recalculation flag change; every other part is copied byte for byte.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from xl_sop.errors import WorkbookError
+from xl_sop.workbook import schema
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+Q = f"{{{NS}}}"
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_CELL = re.compile(r"([A-Z]+)(\d+)")
+
+
+def column_index(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def column_letters(index: int) -> str:
+    out = ""
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _split(ref: str) -> tuple[int, int, int, int]:
+    (c1, r1), (c2, r2) = (_CELL.fullmatch(part).groups() for part in ref.replace("$", "").split(":"))
+    return int(r1), column_index(c1), int(r2), column_index(c2)
+
+
+def _resolve(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    parts = base.split("/")[:-1]
+    for piece in target.split("/"):
+        if piece == "..":
+            parts.pop()
+        elif piece not in ("", "."):
+            parts.append(piece)
+    return "/".join(parts)
+
+
+def _rels_path(part: str) -> str:
+    folder, name = part.rsplit("/", 1)
+    return f"{folder}/_rels/{name}.rels"
+
+
+def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
+    """Date columns of the schema as timestamps (the file stores Excel serial numbers)."""
+    try:
+        spec = schema.table(table_name)
+    except KeyError:
+        return frame
+    for column in spec.columns:
+        if column.format in (schema.MONTH, schema.DATE) and column.name in frame:
+            serial = pd.to_numeric(frame[column.name], errors="coerce")
+            dates = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
+            frame[column.name] = dates.where(serial.notna(), frame[column.name].where(serial.notna(), pd.NaT))
+    return frame
+
+
+class FileBook:
+    """Tables of a workbook file on disk, by name (case-insensitive)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        if not self.path.exists():
+            raise WorkbookError(f"no workbook at {self.path}")
+        try:
+            with zipfile.ZipFile(self.path) as z:
+                self._infos = z.infolist()
+                self._parts = {i.filename: z.read(i.filename) for i in self._infos}
+        except zipfile.BadZipFile:
+            raise WorkbookError(f"{self.path.name} is not an Excel workbook (.xlsm/.xlsx)") from None
+        self._changed: set[str] = set()
+        self._trees: dict[str, etree._Element] = {}
+        self._shared = self._shared_strings()
+        self._tables = self._find_tables()
+
+    # --- package structure ------------------------------------------------------------------------
+
+    def _xml(self, part: str):
+        if part not in self._trees:
+            self._trees[part] = etree.fromstring(self._parts[part])
+        return self._trees[part]
+
+    def _shared_strings(self) -> list[str]:
+        if "xl/sharedStrings.xml" not in self._parts:
+            return []
+        root = etree.fromstring(self._parts["xl/sharedStrings.xml"])
+        return ["".join(si.itertext()) for si in root.iter(f"{Q}si")]
+
+    def _find_tables(self) -> dict[str, tuple[str, str, str]]:
+        """{table name lower: (name, sheet part, table part)}."""
+        workbook = self._xml("xl/workbook.xml")
+        rels = etree.fromstring(self._parts[_rels_path("xl/workbook.xml")])
+        targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
+        found = {}
+        for sheet in workbook.iter(f"{Q}sheet"):
+            part = targets[sheet.get(f"{{{REL_NS}}}id")]
+            rels_part = _rels_path(part)
+            if rels_part not in self._parts:
+                continue
+            for rel in etree.fromstring(self._parts[rels_part]):
+                if rel.get("Type", "").endswith("/table"):
+                    table_part = _resolve(part, rel.get("Target"))
+                    name = self._xml(table_part).get("displayName") or self._xml(table_part).get("name")
+                    found[name.lower()] = (name, part, table_part)
+        return found
+
+    def table_names(self) -> list[str]:
+        return sorted(v[0] for v in self._tables.values())
+
+    def _table(self, name: str):
+        try:
+            return self._tables[name.lower()]
+        except KeyError:
+            raise WorkbookError(f"the workbook has no table {name} (tables: {', '.join(self.table_names())})") from None
+
+    # --- reading ------------------------------------------------------------------------------------
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """The table's data rows as a DataFrame with its header names (blank rows dropped)."""
+        _, sheet_part, table_part = self._table(name)
+        table = self._xml(table_part)
+        r1, c1, r2, c2 = _split(table.get("ref"))
+        headers = [tc.get("name") for tc in table.iter(f"{Q}tableColumn")]
+        cells = self._cells(sheet_part)
+        rows = [[cells.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
+        frame = pd.DataFrame(rows, columns=headers).dropna(how="all").reset_index(drop=True)
+        return _typed(frame, name)
+
+    def _cells(self, sheet_part: str) -> dict[tuple[int, int], object]:
+        out = {}
+        for c in self._xml(sheet_part).iter(f"{Q}c"):
+            col, row = _CELL.fullmatch(c.get("r")).groups()
+            out[(int(row), column_index(col))] = self._value(c)
+        return out
+
+    def _value(self, c):
+        kind = c.get("t")
+        v = c.find(f"{Q}v")
+        if kind == "inlineStr":
+            return "".join(c.find(f"{Q}is").itertext())
+        if v is None or v.text is None:
+            return None
+        if kind == "s":
+            return self._shared[int(v.text)]
+        if kind in ("str", "e"):
+            return v.text
+        if kind == "b":
+            return v.text == "1"
+        number = float(v.text)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+    # --- writing ------------------------------------------------------------------------------------
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace the table's data rows with ``frame`` (columns matched by name, case-insensitive).
+
+        Columns the frame lacks are left blank, except formula columns of the schema,
+        which get their formula in every row. Cells outside the table's columns are
+        never touched; the table grows or shrinks downwards (at least one row).
+        """
+        real_name, sheet_part, table_part = self._table(name)
+        table = self._xml(table_part)
+        r1, c1, r2, c2 = _split(table.get("ref"))
+        headers = [tc.get("name") for tc in table.iter(f"{Q}tableColumn")]
+        lookup = {str(c).strip().lower(): c for c in frame.columns}
+        formulas = self._formulas(real_name)
+        n = max(len(frame), 1)
+        sheet = self._xml(sheet_part)
+        data = sheet.find(f"{Q}sheetData")
+        rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
+        styles = {c: self._style(rows.get(r1 + 1), c) for c in range(c1, c2 + 1)}
+        last = max(r2, r1 + n)
+        for r in range(r1 + 1, last + 1):
+            row = rows.get(r)
+            if row is None:
+                row = etree.SubElement(data, f"{Q}row", r=str(r))
+                rows[r] = row
+            row.attrib.pop("spans", None)
+            for cell in list(row):
+                col = column_index(_CELL.fullmatch(cell.get("r")).group(1))
+                if c1 <= col <= c2:
+                    row.remove(cell)
+            if r > r1 + n:
+                continue
+            i = r - r1 - 1
+            for j, header in enumerate(headers):
+                col = c1 + j
+                formula = formulas.get(header.lower())
+                source = lookup.get(header.lower())
+                value = frame[source].iloc[i] if source is not None and i < len(frame) else None
+                cell = self._make_cell(f"{column_letters(col)}{r}", value, styles[col], formula, r)
+                if cell is not None:
+                    self._insert(row, cell, col)
+        for r in sorted(rows):
+            data.remove(rows[r])
+        for r in sorted(rows):
+            if len(rows[r]) or rows[r].attrib.keys() - {"r"}:
+                data.append(rows[r])
+        ref = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n}"
+        table.set("ref", ref)
+        auto = table.find(f"{Q}autoFilter")
+        if auto is not None:
+            auto.set("ref", ref)
+        self._changed |= {sheet_part, table_part}
+        self._recalculate_on_open()
+
+    def _formulas(self, table_name: str) -> dict[str, callable]:
+        try:
+            spec = schema.table(table_name)
+        except KeyError:
+            return {}
+        from xl_sop.workbook.build import formula_for
+
+        return {c.name.lower(): (lambda row, c=c: formula_for(spec, c, row)[1:]) for c in spec.columns if c.formula}
+
+    @staticmethod
+    def _style(row, col: int) -> str | None:
+        if row is None:
+            return None
+        for cell in row:
+            if column_index(_CELL.fullmatch(cell.get("r")).group(1)) == col:
+                return cell.get("s")
+        return None
+
+    @staticmethod
+    def _insert(row, cell, col: int) -> None:
+        for k, existing in enumerate(row):
+            if column_index(_CELL.fullmatch(existing.get("r")).group(1)) > col:
+                row.insert(k, cell)
+                return
+        row.append(cell)
+
+    @staticmethod
+    def _make_cell(ref: str, value, style, formula, row_number):
+        cell = etree.Element(f"{Q}c", r=ref)
+        if style is not None:
+            cell.set("s", style)
+        if formula is not None:
+            etree.SubElement(cell, f"{Q}f").text = formula(row_number)
+            return cell
+        if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+            return cell if style is not None else None
+        if isinstance(value, (np.bool_, bool)):
+            cell.set("t", "b")
+            etree.SubElement(cell, f"{Q}v").text = "1" if value else "0"
+        elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+            stamp = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
+            serial = (stamp - EXCEL_EPOCH).total_seconds() / 86400
+            etree.SubElement(cell, f"{Q}v").text = repr(round(serial, 10))
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            number = float(value)
+            if not math.isfinite(number):
+                return cell if style is not None else None
+            etree.SubElement(cell, f"{Q}v").text = repr(number) if not number.is_integer() else str(int(number))
+        else:
+            cell.set("t", "inlineStr")
+            text = etree.SubElement(etree.SubElement(cell, f"{Q}is"), f"{Q}t")
+            text.text = str(value)
+            if text.text != text.text.strip():
+                text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        return cell
+
+    def _recalculate_on_open(self) -> None:
+        """Formulas written without cached values: ask Excel (and LibreOffice) to recalculate on open."""
+        workbook = self._xml("xl/workbook.xml")
+        calc = workbook.find(f"{Q}calcPr")
+        if calc is None:
+            calc = etree.SubElement(workbook, f"{Q}calcPr")
+        if calc.get("fullCalcOnLoad") != "1":
+            calc.set("fullCalcOnLoad", "1")
+            self._changed.add("xl/workbook.xml")
+
+    def save(self, path: Path | None = None) -> Path:
+        """Write the package: changed parts re-serialised, every other part copied as it was."""
+        dest = Path(path or self.path)
+        tmp = dest.with_name(dest.name + ".writing")
+        with zipfile.ZipFile(tmp, "w") as out:
+            for info in self._infos:
+                data = self._parts[info.filename]
+                if info.filename in self._changed:
+                    data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8", standalone=True)
+                out.writestr(info, data, compress_type=info.compress_type)
+        tmp.replace(dest)
+        return dest
