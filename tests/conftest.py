@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,13 +28,3 @@ def soffice() -> str:
             pytest.fail("LibreOffice is required in CI (.ci/run installs it)")
         pytest.skip("LibreOffice (soffice) is not installed")
     return path
-
-
-def to_pdf(soffice: str, workbook: Path, out_dir: Path) -> Path:
-    """Open the workbook in LibreOffice, headless, and render every sheet to one PDF."""
-    profile = out_dir / "lo-profile"
-    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(out_dir), str(workbook)], check=True, capture_output=True, timeout=240)
-    pdf = out_dir / (workbook.stem + ".pdf")
-    assert pdf.exists() and pdf.stat().st_size > 0, "LibreOffice rendered nothing"
-    return pdf

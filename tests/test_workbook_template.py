@@ -2,16 +2,16 @@
 
 import inspect
 import re
-import subprocess
 import zipfile
 
 import pytest
-from conftest import SNAPSHOT, TEMPLATE, to_pdf
+from conftest import SNAPSHOT, TEMPLATE
 from lxml import etree
 
 import sop_udfs
 from xl_sop.workbook import schema
 from xl_sop.workbook.examples import FUNCTION_EXAMPLES
+from xl_sop.workbook.render import page_texts, to_pdf
 from xl_sop.workbook.snapshot import snapshot, vba_modules
 from xl_sop.workbook.vba import VBA_KEYWORDS
 
@@ -140,8 +140,8 @@ def test_tables_inputs_and_formulas_in_the_built_workbook(built_template):
 
 @pytest.mark.libreoffice
 def test_libreoffice_opens_and_renders_every_sheet(soffice, tmp_path):
-    pdf = to_pdf(soffice, TEMPLATE, tmp_path)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    pdf = to_pdf(TEMPLATE, tmp_path)
+    text = "".join(page_texts(pdf))
     for sheet in schema.SHEETS:
         if sheet.title:
             assert sheet.title in text, f"sheet {sheet.name} did not render"

@@ -15,7 +15,7 @@ from xl_sop.frames import (
     require_items,
     without_noise,
 )
-from xl_sop.supply.inventory import opening_stock
+from xl_sop.supply.inventory import opening_stock, period_pair
 
 GAP_GROUPS = ("Item", "Family", "Month")
 
@@ -29,12 +29,7 @@ def demand_supply_gap(demand, supply, opening_inventory=0.0) -> pd.DataFrame:
     until it is used up). Units in, units out; blanks count as 0.
     Columns: Period, Demand, Supply, Gap, CumulativeGap.
     """
-    d = np.nan_to_num(to_float_array(demand, "demand"))
-    s = np.nan_to_num(to_float_array(supply, "supply"))
-    if d.size != s.size:
-        raise InputError(f"demand has {d.size} periods but supply has {s.size}: give ranges of equal length")
-    if d.size == 0:
-        raise InputError("demand and supply are empty: give at least one period")
+    d, s = period_pair(demand, "demand", supply, "supply")
     opening = to_float_array([opening_inventory], "opening_inventory")
     if np.isnan(opening[0]):
         opening = np.zeros(1)

@@ -20,6 +20,17 @@ from xl_sop.frames import (
 DAYS_PER_MONTH = 30
 
 
+def period_pair(first, first_name: str, second, second_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Two ranges of the same periods as float arrays, blanks as 0; unequal or empty ranges are errors."""
+    a = np.nan_to_num(to_float_array(first, first_name))
+    b = np.nan_to_num(to_float_array(second, second_name))
+    if a.size != b.size:
+        raise InputError(f"{first_name} has {a.size} periods but {second_name} has {b.size}: give ranges of equal length")
+    if a.size == 0:
+        raise InputError(f"{first_name} and {second_name} are empty: give at least one period")
+    return a, b
+
+
 def projected_inventory(opening, supply, demand) -> pd.DataFrame:
     """The running stock balance per period: opening + supply - demand.
 
@@ -31,12 +42,7 @@ def projected_inventory(opening, supply, demand) -> pd.DataFrame:
     start = to_float_array([opening], "opening")
     if start.size != 1 or np.isnan(start[0]):
         raise InputError("opening must be one number (the stock at the start)")
-    s = np.nan_to_num(to_float_array(supply, "supply"))
-    d = np.nan_to_num(to_float_array(demand, "demand"))
-    if s.size != d.size:
-        raise InputError(f"supply has {s.size} periods but demand has {d.size}: give ranges of equal length")
-    if s.size == 0:
-        raise InputError("supply and demand are empty: give at least one period")
+    s, d = period_pair(supply, "supply", demand, "demand")
     balance = start[0] + np.cumsum(s - d)
     return pd.DataFrame({
         "Period": np.arange(1, s.size + 1), "Opening": np.r_[start[0], balance[:-1]], "Supply": s, "Demand": d,

@@ -24,6 +24,7 @@ from openpyxl.worksheet.table import TableStyleInfo
 
 from xl_sop.workbook import schema
 from xl_sop.workbook.examples import FUNCTION_EXAMPLES
+from xl_sop.workbook.schema import formula_for
 
 # Styling: one place, so every sheet looks the same.
 TITLE = Font(size=16, bold=True, color="1F4E78")
@@ -131,15 +132,6 @@ def _table(ws, table: schema.Table) -> None:
                             error=f"{column.name}: type a number ({column.doc or 'units'}).")
         dv.add(f"{letter}{row + 1}:{letter}{row + ROWS_FORMATTED}")
         ws.add_data_validation(dv)
-
-
-def formula_for(table: schema.Table, column: schema.Column, row: int) -> str:
-    """The column's native formula for one row: {Name} becomes that column's cell in the row."""
-    _, col = schema.table_origin(table)
-    text = column.formula
-    for j, name in enumerate(table.column_names):
-        text = text.replace("{" + name + "}", f"{get_column_letter(col + j)}{row}")
-    return text
 
 
 def _settings(ws) -> None:

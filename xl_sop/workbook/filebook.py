@@ -19,6 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from lxml import etree
+from openpyxl.utils import column_index_from_string as column_index
+from openpyxl.utils import get_column_letter as column_letters
+from openpyxl.utils.cell import range_boundaries
 
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
@@ -31,24 +34,10 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 
 
-def column_index(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
-def column_letters(index: int) -> str:
-    out = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def _split(ref: str) -> tuple[int, int, int, int]:
-    (c1, r1), (c2, r2) = (_CELL.fullmatch(part).groups() for part in ref.replace("$", "").split(":"))
-    return int(r1), column_index(c1), int(r2), column_index(c2)
+    """First row, first column, last row, last column of a range such as A5:K9."""
+    c1, r1, c2, r2 = range_boundaries(ref)
+    return r1, c1, r2, c2
 
 
 def _resolve(base: str, target: str) -> str:
@@ -236,9 +225,7 @@ class FileBook:
             spec = schema.table(table_name)
         except KeyError:
             return {}
-        from xl_sop.workbook.build import formula_for
-
-        return {c.name.lower(): (lambda row, c=c: formula_for(spec, c, row)[1:]) for c in spec.columns if c.formula}
+        return {c.name.lower(): (lambda row, c=c: schema.formula_for(spec, c, row)[1:]) for c in spec.columns if c.formula}
 
     @staticmethod
     def _style(row, col: int) -> str | None:

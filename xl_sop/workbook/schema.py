@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from openpyxl.utils import get_column_letter
+
 TABLE_ROW = 5
 GAP_COLUMNS = 1
 
@@ -268,6 +270,15 @@ def table_origin(t: Table) -> tuple[int, int]:
             return TABLE_ROW, column
         column += len(other.columns) + GAP_COLUMNS
     raise KeyError(t.name)
+
+
+def formula_for(t: Table, column: Column, row: int) -> str:
+    """The column's native formula for one row: {Name} becomes that column's cell in the row."""
+    _, first = table_origin(t)
+    text = column.formula
+    for j, name in enumerate(t.column_names):
+        text = text.replace("{" + name + "}", f"{get_column_letter(first + j)}{row}")
+    return text
 
 
 # The cycle's steps in order: (step, sheet it writes, ribbon button).

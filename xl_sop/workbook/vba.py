@@ -31,7 +31,7 @@ endif enum eqv erase error event exit false for friend function get global gosub
 integer is let lib like long longlong longptr loop lset me mod new next not nothing null object on open option
 optional or paramarray preserve print private property public raiseevent redim rem resume return rset select
 set single static step stop string sub then to true type typeof until variant wend while with withevents xor
-name type step date error
+name
 """.split())
 
 
