@@ -1,6 +1,116 @@
-"""sop_macros: the ribbon buttons' Python side (RunPython targets).
+"""sop_macros: the ribbon buttons' Python side (the RunPython targets).
 
-Each macro hands ``xlwings.Book.caller()`` to the same step code that the
-``xl-sop`` command line runs on a workbook file. The steps arrive with the
-workbook and cycle issues; until then this package is intentionally empty.
+Each macro hands ``xlwings.Book.caller()`` (wrapped as an XlwingsBook) to the
+same step code that the ``xl-sop`` command line runs on a workbook file; only
+the book differs. Progress shows in Excel's status bar; a problem shows as a
+message box naming the sheet, table, row and column, and nothing is written.
 """
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import xlwings as xw
+
+from xl_sop.cycle import runner, share
+from xl_sop.cycle.inputs import load_inputs, problems_table
+from xl_sop.errors import SopError
+from xl_sop.workbook import schema
+from xl_sop.workbook.xlbook import XlwingsBook
+
+RETURNED_FOLDER = "returned"
+"""Collect Inputs reads the copies people sent back from this folder beside the workbook."""
+
+
+@contextlib.contextmanager
+def _busy(book, label: str):
+    app = book.app
+    app.status_bar = f"xl-sop: {label}..."
+    app.screen_updating = False
+    try:
+        yield
+    except SopError as exc:
+        app.alert(str(exc), title=f"xl-sop: {label}", mode="critical")
+    finally:
+        app.screen_updating = True
+
+
+def _progress(app, label: str):
+    def show(done: int, total: int) -> None:
+        app.status_bar = f"xl-sop: {label} {int(100 * done / max(total, 1))}% ({done}/{total})"
+    return show
+
+
+def _step(step_id: str) -> None:
+    book = xw.Book.caller()
+    step = schema.step(step_id)
+    with _busy(book, step.label):
+        result = runner.run_step(XlwingsBook(book), step_id, _progress(book.app, step.label))
+        book.sheets[step.sheet].activate()
+        book.app.status_bar = f"xl-sop: {result.summary()}"
+
+
+def run_forecast() -> None:
+    _step("demand")
+
+
+def balance_supply() -> None:
+    _step("supply")
+
+
+def reconcile() -> None:
+    _step("reconcile")
+
+
+def freeze_plan() -> None:
+    _step("freeze")
+
+
+def refresh_executive() -> None:
+    _step("executive")
+
+
+def refresh_kpis() -> None:
+    _step("kpis")
+
+
+def validate() -> None:
+    book = xw.Book.caller()
+    with _busy(book, "Validate"):
+        live = XlwingsBook(book)
+        problems = load_inputs(live).problems
+        live.write_table("tblProblems", problems_table(problems))
+        book.sheets[schema.table("tblProblems").sheet].activate()
+        book.app.status_bar = f"xl-sop: {len(problems)} problems found" if problems else "xl-sop: no problems found"
+
+
+def undo_last_run() -> None:
+    book = xw.Book.caller()
+    with _busy(book, "Undo Last Run"):
+        result = runner.undo_last_run(XlwingsBook(book))
+        book.app.status_bar = f"xl-sop: undid {result.step.label}"
+
+
+def publish() -> None:
+    """Save, then write the values-only copy (from the saved file) and Excel's own PDF of the step sheets."""
+    book = xw.Book.caller()
+    with _busy(book, "Publish"):
+        book.save()
+        path = Path(book.fullname)
+        published = share.publish(path, path.parent / "published", pdf=False)
+        pdf = published.workbook.with_suffix(".pdf")
+        book.to_pdf(str(pdf), include=[name for name in share.PACK_SHEETS if name in [s.name for s in book.sheets]])
+        book.app.alert(f"Published {published.workbook.name} and {pdf.name} in {published.workbook.parent}",
+                       title="xl-sop: Publish")
+
+
+def collect_inputs() -> None:
+    book = xw.Book.caller()
+    with _busy(book, "Collect Inputs"):
+        folder = Path(book.fullname).parent / RETURNED_FOLDER
+        copies = sorted(p for p in folder.glob("*.xls[xm]") if not p.name.startswith("~$")) if folder.exists() else []
+        if not copies:
+            raise SopError(f"no returned copies in {folder}: save the copies people sent back there")
+        result = share.collect(XlwingsBook(book), share.open_copies(copies))
+        book.app.alert(result.summary(), title="xl-sop: Collect Inputs")

@@ -1,6 +1,12 @@
-"""`xl-sop`: the S&OP steps from the command line, without Excel.
+"""`xl-sop`: the S&OP steps from the command line, without Excel (the same code as the ribbon buttons).
 
-    xl-sop demo [--items N] [--out DIR]      sample data -> forecasts (the README's main job)
+    xl-sop demo [--items N] [--out DIR]      a filled demo workbook, all steps run, and its published pack
+    xl-sop run BOOK [--step STEP]            run one step (demand, supply, reconcile, freeze, executive, kpis) or all
+    xl-sop publish BOOK [--out DIR]          values-only .xlsx and PDF pack for circulation
+    xl-sop collect MASTER COPY...            merge inputs from returned copies; conflicts listed
+    xl-sop validate BOOK                     every problem in the input tables
+    xl-sop freeze BOOK                       archive the approved consensus as this cycle's plan version
+    xl-sop undo BOOK                         restore the tables the last step replaced
     xl-sop forecast HISTORY.csv [--horizon 12] [--level 80 95] [--out FILE]
     xl-sop build-template [--out workbook/SOP_Template.xlsm] [--snapshot FILE]
 """
@@ -44,35 +50,142 @@ def _forecast_table(history, horizon, level, label):
     return forecast_many(history, horizon, level=level, progress=ProgressBar(label))
 
 
-def cmd_demo(args) -> int:
-    import pandas as pd
+def _progress_for(step):
+    return ProgressBar(step.label)
 
-    from xl_sop.sample_data import sample_history, sample_items
+
+def _run_book(path: Path, steps: list[str]):
+    from xl_sop.cycle import run_step
+    from xl_sop.workbook import schema
+    from xl_sop.workbook.filebook import FileBook
+
+    book = FileBook(path)
+    results = [run_step(book, step_id, _progress_for(schema.step(step_id))) for step_id in steps]
+    book.save()
+    return book, results
+
+
+def cmd_demo(args) -> int:
+    from xl_sop.cycle.demo import fill_demo_book
+    from xl_sop.cycle.share import publish
+    from xl_sop.workbook import schema
 
     started = time.perf_counter()
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    items = sample_items(args.items)
-    history = sample_history(items, months=args.months)
-    result = _forecast_table(history, args.horizon, (80, 95), "Forecasting")
-    items.to_csv(out / "items.csv", index=False)
-    history.to_csv(out / "history.csv", index=False)
-    result.to_csv(out / "forecast.csv", index=False)
+    path = out / "SOP_Demo.xlsm"
+    fill_demo_book(path, items=args.items, months=args.months, seed=args.seed).save()
+    book, results = _run_book(path, list(schema.RUN_ALL))
+    published = publish(path, out / "published")
     elapsed = time.perf_counter() - started
+    _demo_summary(book, args)
+    print()
+    for result in results:
+        print(f"  {result.summary()}")
+    print(f"\nWrote {path}")
+    print(f"      {published.workbook}  (values only, for circulation)")
+    if published.pdf:
+        print(f"      {published.pdf}  (PDF pack of the step sheets)")
+    for note in published.notes:
+        print(f"  note: {note}")
+    print(f"in {elapsed:.1f} s")
+    return 0
 
-    merged = result.merge(items[["Item", "Family"]], on="Item")
-    first = merged["Month"].min()
-    by_family = merged[merged["Month"] < first + pd.DateOffset(months=3)].groupby("Family")["Forecast"].sum()
-    print(f"xl-sop demo: {len(items)} items, {history['Month'].nunique()} months of history, "
-          f"horizon {args.horizon} months from {first:%b %Y}")
-    print("\nForecast, next 3 months, units by family:")
-    for family, units in by_family.items():
-        print(f"  {family:<14}{units:>12,.0f}")
-    seasonal = merged.drop_duplicates("Item")["Method"].str.contains("seasonally").sum()
-    print(f"\nModels chosen by method=auto ({seasonal} of {len(items)} items seasonally adjusted):")
-    for method, count in merged.drop_duplicates("Item")["Method"].str.split(", seasonally").str[0].value_counts().items():
-        print(f"  {count:>3}  {method}")
-    print(f"\nWrote {out / 'items.csv'}, {out / 'history.csv'} and {out / 'forecast.csv'} in {elapsed:.1f} s")
+
+def _demo_summary(book, args) -> None:
+    plan = book.read_table("tblConsensusByFamily")
+    kpis = book.read_table("tblKPIs")
+    scen = book.read_table("tblScenarios")
+    issues = book.read_table("tblOpenIssues")
+    first = plan["Month"].min()
+    print(f"xl-sop demo: {args.items} items, {args.months} months of history, plan from {first:%b %Y}")
+    print("\nConsensus, next 3 months, by family:            units        revenue   vs budget")
+    soon = plan[plan["Month"] < first + pd_offset(3)].groupby("Family")[["Units", "Revenue", "BudgetRevenue"]].sum()
+    for family, r in soon.iterrows():
+        gap = r["Revenue"] / r["BudgetRevenue"] - 1 if r["BudgetRevenue"] else float("nan")
+        print(f"  {family:<40}{r['Units']:>11,.0f}{r['Revenue']:>15,.0f}{gap:>+11.1%}")
+    print("\nScenarios over the horizon:        revenue    fill rate")
+    for r in scen.itertuples():
+        print(f"  {r.Scenario:<24}{r.Revenue:>15,.0f}{r.FillRate:>12.1%}")
+    latest = kpis[kpis["Family"] == "All"].sort_values("Month").iloc[-1]
+    print(f"\nKPIs, {latest['Month']:%b %Y}, all families:")
+    for name in ("ForecastAccuracy", "ServiceLevel", "OnTimeDelivery", "ScheduleAttainment", "BackorderRate", "AgedStockShare"):
+        print(f"  {name:<22}{latest[name]:>8.1%}")
+    print(f"  {'InventoryTurns':<22}{latest['InventoryTurns']:>8.1f}")
+    if len(issues):
+        print(f"\nOpen issues for the meeting ({len(issues)}):")
+        for text in issues["Issue"].head(5):
+            print(f"  - {text}")
+
+
+def pd_offset(months: int):
+    import pandas as pd
+
+    return pd.DateOffset(months=months)
+
+
+def cmd_run(args) -> int:
+    from xl_sop.workbook import schema
+
+    steps = [args.step] if args.step else list(schema.RUN_ALL)
+    _book, results = _run_book(Path(args.book), steps)
+    for result in results:
+        print(result.summary())
+    print(f"Saved {args.book}")
+    return 0
+
+
+def cmd_freeze(args) -> int:
+    args.step = "freeze"
+    return cmd_run(args)
+
+
+def cmd_undo(args) -> int:
+    from xl_sop.cycle import undo_last_run
+    from xl_sop.workbook.filebook import FileBook
+
+    book = FileBook(Path(args.book))
+    result = undo_last_run(book)
+    book.save()
+    print(f"Undid {result.step.label}: restored {', '.join(result.rows)}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from xl_sop.cycle import load_inputs
+    from xl_sop.workbook.filebook import FileBook
+
+    problems = load_inputs(FileBook(Path(args.book))).problems
+    if not problems:
+        print(f"{args.book}: no problems found in the input tables")
+        return 0
+    print(f"{args.book}: {len(problems)} problem{'s' * (len(problems) != 1)} in the input tables")
+    for problem in problems:
+        print(f"  - {problem}")
+    return 1
+
+
+def cmd_publish(args) -> int:
+    from xl_sop.cycle.share import publish
+
+    published = publish(Path(args.book), Path(args.out), pdf=not args.no_pdf)
+    print(f"Wrote {published.workbook}")
+    if published.pdf:
+        print(f"Wrote {published.pdf}")
+    for note in published.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from xl_sop.cycle.share import collect, open_copies
+    from xl_sop.workbook.filebook import FileBook
+
+    master = FileBook(Path(args.master))
+    result = collect(master, open_copies(args.copies))
+    master.save()
+    print(result.summary())
+    for row in result.conflicts.itertuples():
+        print(f"  conflict {row.Table} {row.Key} {row.Column}: {row.Source} = {row.Value}")
     return 0
 
 
@@ -104,12 +217,31 @@ def cmd_build_template(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="xl-sop", description="S&OP planning steps, headless.")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="forecast bundled sample data and summarise the plan")
+    demo = sub.add_parser("demo", help="build a demo workbook from the sample data, run the cycle and publish it")
     demo.add_argument("--items", type=int, default=24, help="number of sample items (default 24)")
     demo.add_argument("--months", type=int, default=36, help="months of history (default 36)")
-    demo.add_argument("--horizon", type=int, default=12, help="months to forecast (default 12)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed of the sample data (default 7)")
     demo.add_argument("--out", default="out", help="output folder (default ./out)")
     demo.set_defaults(run=cmd_demo)
+    run = sub.add_parser("run", help="run one step or all of them on a workbook file, in place")
+    run.add_argument("book")
+    run.add_argument("--step", choices=[s.id for s in _steps()], help="one step (default: all but freeze)")
+    run.set_defaults(run=cmd_run)
+    for name, func, text in (("freeze", cmd_freeze, "archive the consensus as this cycle's plan version"),
+                             ("undo", cmd_undo, "restore the tables the last step replaced"),
+                             ("validate", cmd_validate, "list every problem in the input tables (exit 1 if any)")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("book")
+        p.set_defaults(run=func)
+    pub = sub.add_parser("publish", help="values-only .xlsx and PDF pack for circulation")
+    pub.add_argument("book")
+    pub.add_argument("--out", default="published", help="output folder (default ./published)")
+    pub.add_argument("--no-pdf", action="store_true", help="skip the PDF pack")
+    pub.set_defaults(run=cmd_publish)
+    col = sub.add_parser("collect", help="merge inputs from returned copies into the master")
+    col.add_argument("master")
+    col.add_argument("copies", nargs="+")
+    col.set_defaults(run=cmd_collect)
     fc = sub.add_parser("forecast", help="forecast a CSV history table (columns Item, Month, Quantity)")
     fc.add_argument("history")
     fc.add_argument("--horizon", type=int, default=12)
@@ -121,6 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--snapshot", help="also write a text snapshot of the built file (for review diffs)")
     bt.set_defaults(run=cmd_build_template)
     return parser
+
+
+def _steps():
+    from xl_sop.workbook.schema import STEPS
+
+    return STEPS
 
 
 def main(argv=None) -> int:

@@ -110,3 +110,66 @@ def sample_budget(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, 
         for r in last_year.itertuples():
             rows.append((r.Family, month, float(np.round(r.Quantity * 1.04, 0)), float(np.round(r.Revenue * 1.04, 2))))
     return pd.DataFrame(rows, columns=["Family", "Month", "Units", "Revenue"])
+
+
+CUSTOMERS = ("Northmart", "Westco", "Bluebird Foods", "Corner Shops", "Metro Cash & Carry")
+
+
+def sample_orders(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, seed: int = 7) -> pd.DataFrame:
+    """Customer order lines for the last ``months`` months of history: each month's shipments split
+    into lines; most delivered on time and in full, some late, some short, a few still open."""
+    rng = np.random.default_rng(seed + 4)
+    recent = history[history["Month"] > history["Month"].max() - pd.DateOffset(months=months)]
+    rows, number = [], 5000
+    for r in recent.itertuples():
+        lines = int(rng.integers(1, 4))
+        shares = rng.dirichlet(np.ones(lines))
+        for share in shares:
+            ordered = float(max(1, round(r.Quantity * share)))
+            promised = r.Month + pd.Timedelta(days=int(rng.integers(0, 27)))
+            roll = rng.random()
+            late = int(rng.integers(1, 12)) if roll < 0.08 else -int(rng.integers(0, 3))
+            shipped = ordered if rng.random() > 0.05 else float(round(ordered * rng.uniform(0.6, 0.9)))
+            delivered = promised + pd.Timedelta(days=late)
+            if rng.random() < 0.01:  # still open: nothing shipped yet
+                delivered, shipped = pd.NaT, 0.0
+            number += 1
+            rows.append((f"SO-{number}", 1, r.Item, CUSTOMERS[int(rng.integers(0, len(CUSTOMERS)))], promised, delivered,
+                         ordered, shipped))
+    return pd.DataFrame(rows, columns=["Order", "Line", "Item", "Customer", "PromisedDate", "DeliveredDate", "QtyOrdered", "QtyShipped"])
+
+
+def sample_production(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, seed: int = 7) -> pd.DataFrame:
+    """Planned and actual production (Item, Month, Planned, Actual) of the items made in house."""
+    rng = np.random.default_rng(seed + 5)
+    made = set(items.dropna(subset=["Resource"])["Item"])
+    recent = history[(history["Month"] > history["Month"].max() - pd.DateOffset(months=months)) & history["Item"].isin(made)]
+    planned = np.round(recent["Quantity"].to_numpy() * rng.uniform(0.95, 1.1, len(recent)))
+    actual = np.round(planned * np.clip(rng.normal(0.96, 0.05, len(recent)), 0.7, 1.05))
+    return pd.DataFrame({"Item": recent["Item"].to_numpy(), "Month": recent["Month"].to_numpy(), "Planned": planned, "Actual": actual})
+
+
+def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, horizon: int = 6, seed: int = 7) -> pd.DataFrame:
+    """Plan versions of the last ``cycles`` cycles, as if each had been frozen in its month: the
+    statistical forecast from the history known then, with sales and marketing adjustments."""
+    from xl_sop.forecast import forecast_many
+
+    rng = np.random.default_rng(seed + 6)
+    last = history["Month"].max()
+    family = items.set_index("Item")["Family"]
+    promoted = set(items.loc[items["Pattern"] == "promotion", "Item"]) if "Pattern" in items else set()
+    frames = []
+    for k in range(cycles, 0, -1):
+        cycle = last - pd.DateOffset(months=k - 1)
+        known = history[history["Month"] < cycle]
+        fc = forecast_many(known, horizon).dropna(subset=["Forecast"])
+        stat = fc["Forecast"].round(2).to_numpy()
+        sales = np.where(rng.random(len(fc)) < 0.35, np.round(stat * rng.normal(0.03, 0.10, len(fc))), np.nan)
+        marketing = np.where(fc["Item"].isin(promoted) & (rng.random(len(fc)) < 0.3), np.round(stat * rng.uniform(0.05, 0.3, len(fc))), np.nan)
+        frames.append(pd.DataFrame({
+            "PlanMonth": cycle, "Item": fc["Item"].to_numpy(), "Family": fc["Item"].map(family).to_numpy(), "Month": fc["Month"].to_numpy(),
+            "Statistical": stat, "SalesAdj": sales, "MarketingAdj": marketing,
+            "Consensus": np.maximum(0, stat + np.nan_to_num(sales) + np.nan_to_num(marketing)),
+            "FrozenOn": cycle - pd.Timedelta(days=3),
+        }))
+    return pd.concat(frames, ignore_index=True)

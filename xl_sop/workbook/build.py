@@ -55,6 +55,8 @@ def build_workbook() -> Workbook:
             _xlwings_conf(ws)
             continue
         ws.sheet_properties.tabColor = sheet.tab_color
+        if sheet.hidden:
+            ws.sheet_state = "hidden"
         _heading(ws, sheet)
         for table in schema.tables_on(sheet.name):
             _table(ws, table)
@@ -145,6 +147,10 @@ def _settings(ws) -> None:
         if fmt == schema.MONTH:
             dv = DataValidation(type="date", operator="greaterThan", formula1="36526", showErrorMessage=True,
                                 error=f"{name}: type a date (the first day of the month).")
+        elif fmt == schema.TEXT:
+            choices = ",".join(schema.STRATEGY_CHOICES)
+            dv = DataValidation(type="list", formula1=f'"{choices}"', showErrorMessage=True,
+                                error=f"{name}: choose one of {choices}.")
         else:
             kind = "whole" if fmt == "0" else "decimal"
             dv = DataValidation(type=kind, operator="between", formula1=str(low), formula2=str(high), showErrorMessage=True,
@@ -162,8 +168,8 @@ def _settings(ws) -> None:
 def _home(ws) -> None:
     status = schema.table("tblStepStatus")
     row, col = schema.table_origin(status)
-    for i, (step, sheet_name, _button) in enumerate(schema.STEPS, start=1):
-        for j, value in enumerate((step, sheet_name, step, None, "not run yet")):
+    for i, step in enumerate(schema.STEPS, start=1):
+        for j, value in enumerate((step.label, step.sheet, step.label, None, "not run yet")):
             ws.cell(row=row + i, column=col + j, value=value)
     ws.tables[status.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(col + 4)}{row + len(schema.STEPS)}"
     contract = schema.table("tblDataContract")
@@ -207,17 +213,17 @@ def _executive(ws) -> None:
     trend.title = "KPI trend"
     for name in ("ForecastAccuracy", "ServiceLevel", "OnTimeDelivery"):
         j = k_col + kpis.column_names.index(name)
-        trend.add_data(Reference(follow, min_col=j, min_row=k_row, max_row=k_row + 24), titles_from_data=True)
-    trend.set_categories(Reference(follow, min_col=k_col, min_row=k_row + 1, max_row=k_row + 24))
+        trend.add_data(Reference(follow, min_col=j, min_row=k_row, max_row=k_row + schema.KPI_MONTHS), titles_from_data=True)
+    trend.set_categories(Reference(follow, min_col=k_col, min_row=k_row + 1, max_row=k_row + schema.KPI_MONTHS))
     trend.y_axis.number_format = "0%"
     trend.height, trend.width = 8, 16
     ws.add_chart(trend, f"G{chart_row}")
     ws.print_area = f"A1:{get_column_letter(col + 12)}{chart_row + 17}"
     # KPI tiles: native formulas over the table's columns, readable without Python.
-    tiles = (("Plan revenue", f"=SUM({_column_range(table, 'Revenue')})", schema.MONEY),
-             ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.MONEY),
-             ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})", schema.MONEY),
-             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.MONEY))
+    tiles = (("Plan revenue", f"=SUM({_column_range(table, 'Revenue')})", schema.UNITS),
+             ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.UNITS),
+             ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})", schema.UNITS),
+             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.UNITS))
     for i, (label, formula, fmt) in enumerate(tiles):
         c = 1 + 2 * i
         ws.cell(row=3, column=c, value=label).font = Font(bold=True, color="1F4E78")

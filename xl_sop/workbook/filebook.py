@@ -64,7 +64,7 @@ def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     except KeyError:
         return frame
     for column in spec.columns:
-        if column.format in (schema.MONTH, schema.DATE) and column.name in frame:
+        if "yy" in column.format and column.name in frame:
             serial = pd.to_numeric(frame[column.name], errors="coerce")
             dates = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
             frame[column.name] = dates.where(serial.notna(), frame[column.name].where(serial.notna(), pd.NaT))
@@ -132,14 +132,19 @@ class FileBook:
     # --- reading ------------------------------------------------------------------------------------
 
     def read_table(self, name: str) -> pd.DataFrame:
-        """The table's data rows as a DataFrame with its header names (blank rows dropped)."""
+        """The table's data rows as a DataFrame with its header names.
+
+        The index is the data row number as a planner counts it (1 = the first row under
+        the header), so problems can name the row; blank rows are dropped.
+        """
         _, sheet_part, table_part = self._table(name)
         table = self._xml(table_part)
         r1, c1, r2, c2 = _split(table.get("ref"))
         headers = [tc.get("name") for tc in table.iter(f"{Q}tableColumn")]
         cells = self._cells(sheet_part)
         rows = [[cells.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
-        frame = pd.DataFrame(rows, columns=headers).dropna(how="all").reset_index(drop=True)
+        frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
+        frame = frame.dropna(how="all")
         return _typed(frame, name)
 
     def _cells(self, sheet_part: str) -> dict[tuple[int, int], object]:
@@ -210,7 +215,7 @@ class FileBook:
         for r in sorted(rows):
             data.remove(rows[r])
         for r in sorted(rows):
-            if len(rows[r]) or rows[r].attrib.keys() - {"r"}:
+            if len(rows[r]) or set(rows[r].attrib) - {"r"}:
                 data.append(rows[r])
         ref = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n}"
         table.set("ref", ref)
@@ -251,6 +256,10 @@ class FileBook:
             cell.set("s", style)
         if formula is not None:
             etree.SubElement(cell, f"{Q}f").text = formula(row_number)
+            # The value the step computed for the formula is stored as its cached result, so a
+            # reader that does not calculate (openpyxl, a viewer) sees the number too.
+            if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) and math.isfinite(value):
+                etree.SubElement(cell, f"{Q}v").text = repr(float(value))
             return cell
         if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
             return cell if style is not None else None
@@ -258,8 +267,8 @@ class FileBook:
             cell.set("t", "b")
             etree.SubElement(cell, f"{Q}v").text = "1" if value else "0"
         elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
-            stamp = pd.Timestamp(value).to_pydatetime().replace(tzinfo=None)
-            serial = (stamp - EXCEL_EPOCH).total_seconds() / 86400
+            stamp = pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo else pd.Timestamp(value)
+            serial = (stamp - pd.Timestamp(EXCEL_EPOCH)).total_seconds() / 86400
             etree.SubElement(cell, f"{Q}v").text = repr(round(serial, 10))
         elif isinstance(value, (int, float, np.integer, np.floating)):
             number = float(value)

@@ -62,6 +62,7 @@ class Sheet:
     title: str
     instruction: str
     tab_color: str = "1F4E78"
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,8 @@ SHEETS = (
     Sheet("Capacity", "shCapacity", "Capacity", "Type available regular and overtime hours per resource and month.", "595959"),
     Sheet("Production", "shProduction", "Production", "Paste planned and actual production per item and month.", "595959"),
     Sheet("Budget", "shBudget", "Budget", "Paste the budget by family and month (units and revenue).", "595959"),
+    Sheet("Plan Archive", "shArchive", "Plan archive",
+          "Freeze Plan adds the approved consensus of each cycle here; Follow-up measures accuracy by lag against it.", "595959"),
     Sheet("1 Demand", "shDemand", "1 Demand planning",
           "Press Run Forecast. Review the statistical forecast, type sales and marketing adjustments in the yellow columns; "
           "Consensus recalculates by itself."),
@@ -104,9 +107,12 @@ SHEETS = (
           "Press Refresh Executive. Revenue, margin and inventory against budget; record the approval in the yellow table."),
     Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
           "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed."),
+    Sheet("Checks", "shChecks", "Checks",
+          "Press Validate: every problem in the input tables, with its sheet, table, row and column. Empty = all good.", "7F6000"),
     Sheet("Functions", "shFunctions", "Cell functions",
           "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel)."),
     Sheet("xlwings.conf", "shXlwingsConf", "", ""),
+    Sheet("Undo", "shUndo", "Undo store", "What the last step replaced, for Undo Last Run. Do not edit.", "595959", hidden=True),
 )
 
 SETTINGS = (
@@ -122,7 +128,12 @@ SETTINGS = (
     ("Upside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the upside scenario."),
     ("Downside demand factor", 0.90, FACTOR, 0, 10, "Demand multiplier of the downside scenario."),
     ("Downside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the downside scenario."),
+    ("Production strategy", "optimal", TEXT, None, None,
+     "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
+    ("Regular hour cost", 40, MONEY, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
 )
+
+STRATEGY_CHOICES = ("optimal", "level", "chase")
 
 TABLES = (
     Table("tblSettings", "Settings", (col("Setting", width=26), col("Value", width=14, input=True), col("Meaning", width=70)),
@@ -163,11 +174,15 @@ TABLES = (
         "Statistical forecast, adjustments and consensus per item and month.", key=("Item", "Month")),
     Table("tblAccuracy", "1 Demand", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS), col("Accuracy", SHARE),
                                       col("Bias", SHARE), col("WMAPE", SHARE)),
-          "Forecast accuracy of past cycles by family and month."),
+          "Accuracy of the consensus frozen one month ahead (lag 1), by family and month."),
+    Table("tblFVA", "1 Demand", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE), col("ValueAdded", SHARE, 11),
+                                 col("Months", "0", 8)),
+          "Forecast value added: did each override stage improve on the statistical forecast (lag 1, archived plans)?"),
     Table("tblCapacityLoad", "2 Supply", (
-        col("Resource"), col("Month", MONTH), col("LoadHours", HOURS), col("CapacityHours", HOURS, 14), col("OvertimeHours", HOURS, 14),
-        col("Utilisation", SHARE), col("OverloadHours", HOURS, 14)),
-        "Rough-cut load against capacity."),
+        col("Resource"), col("Month", MONTH), col("RequiredHours", HOURS, 14), col("PlannedHours", HOURS, 13),
+        col("CapacityHours", HOURS, 14), col("OvertimeHours", HOURS, 14), col("Utilisation", SHARE),
+        col("OverloadHours", HOURS, 14), col("ShortHours", HOURS, 11)),
+        "Rough-cut load of the consensus (RequiredHours) and of the plan against capacity."),
     Table("tblSupplyPlan", "2 Supply", (
         col("Item"), col("Month", MONTH), col("Demand", UNITS), col("Production", UNITS), col("OnHand", UNITS), col("Backlog", UNITS),
         col("DaysOfSupply", DAYS, 13), col("SafetyStock", UNITS)),
@@ -187,8 +202,12 @@ TABLES = (
         col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15),
         col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
     Table("tblDecisions", "4 S&OP Meeting", (
-        col("Date", DATE, input=True), col("Decision", width=44, input=True), col("Owner", width=14, input=True),
-        col("Due", DATE, input=True), col("Status", width=12, input=True)), "Decisions log.", output=False),
+        col("Date", DATE, input=True), col("Topic", width=18, input=True), col("Decision", width=44, input=True),
+        col("Owner", width=14, input=True), col("Due", DATE, input=True), col("Status", width=12, input=True)),
+        "Decisions log.", output=False),
+    Table("tblConflicts", "4 S&OP Meeting", (
+        col("Table", width=14), col("Key", width=24), col("Column", width=14), col("Source", width=22), col("Value", width=18)),
+        "Inputs that returned copies changed differently (Collect Inputs): the master keeps its value until you decide."),
     Table("tblExecutive", "5 Executive", (
         col("Month", MONTH), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15), col("Margin", MONEY, 14),
         col("MarginPct", SHARE), col("InventoryValue", MONEY, 15)), "Plan in money against budget, month by month."),
@@ -197,15 +216,31 @@ TABLES = (
         col("Date", DATE, input=True), col("Comment", width=30, input=True)), "Sign-off of the plan.", output=False,
         examples=(("CEO", None, None, None, None), ("CFO", None, None, None, None), ("COO", None, None, None, None))),
     Table("tblKPIs", "6 Follow-up", (
-        col("Month", MONTH), col("ForecastAccuracy", SHARE, 16), col("Bias", SHARE), col("ServiceLevel", SHARE, 13),
-        col("OnTimeDelivery", SHARE, 15), col("ScheduleAttainment", SHARE, 18), col("BackorderRate", SHARE, 14),
-        col("InventoryTurns", "0.0", 14)), "The S&OP metrics month by month."),
+        col("Month", MONTH), col("Family", width=14), col("ForecastAccuracy", SHARE, 16), col("RevenueAccuracy", SHARE, 16),
+        col("Bias", SHARE), col("ServiceLevel", SHARE, 13), col("OnTimeDelivery", SHARE, 15),
+        col("ScheduleAttainment", SHARE, 18), col("BackorderRate", SHARE, 14), col("InventoryTurns", "0.0", 14),
+        col("AgedStockShare", SHARE, 15)),
+        "The S&OP metrics month by month, all families first, then by family. Turns and aged stock are "
+        "measured on the current stock (latest month)."),
     Table("tblTargets", "6 Follow-up", (
         col("Metric", width=18), col("Target", "0.00", input=True), col("Better", width=8)),
         "Targets for the traffic lights; Better says whether higher or lower is better.", output=False, key=("Metric",),
         examples=(("ForecastAccuracy", 0.75, "higher"), ("Bias", 0.05, "lower"), ("ServiceLevel", 0.95, "higher"),
                   ("OnTimeDelivery", 0.95, "higher"), ("ScheduleAttainment", 0.9, "higher"),
-                  ("BackorderRate", 0.05, "lower"), ("InventoryTurns", 6, "higher"))),
+                  ("BackorderRate", 0.05, "lower"), ("InventoryTurns", 6, "higher"), ("RevenueAccuracy", 0.8, "higher"),
+                  ("AgedStockShare", 0.1, "lower"))),
+    Table("tblAccuracyByLag", "6 Follow-up", (
+        col("Lag", "0", 6), col("Month", MONTH), col("Actual", UNITS), col("Forecast", UNITS), col("Accuracy", SHARE)),
+        "Accuracy of archived plans by lag (months between freezing and the month); blank Month = all months."),
+    Table("tblPlanArchive", "Plan Archive", (
+        col("PlanMonth", MONTH), col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS),
+        col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS), col("FrozenOn", DATE)),
+        "Approved consensus of each cycle (PlanMonth), as frozen.", key=("PlanMonth", "Item", "Month")),
+    Table("tblProblems", "Checks", (
+        col("Sheet", width=14), col("Table", width=14), col("Row", "0", 6), col("Column", width=16), col("Problem", width=80)),
+        "Problems found by Validate (row = data row of the table, 1 = first row under the header)."),
+    Table("tblUndo", "Undo", (col("Step", width=16), col("Table", width=18), col("Part", "0", 6), col("Payload", width=60)),
+          "The tables the last step replaced (JSON, split in parts)."),
     Table("tblStepStatus", "Home", (
         col("Step", width=22), col("Sheet", width=16), col("Button", width=18), col("LastRun", "yyyy-mm-dd hh:mm", 17),
         col("Status", width=40)), "Status of each step of the cycle."),
@@ -214,6 +249,9 @@ TABLES = (
 )
 
 TARGETS_TABLE, KPI_TABLE = "tblTargets", "tblKPIs"
+KPI_MONTHS = 12
+"""Months of KPIs measured; the first KPI_MONTHS rows of tblKPIs are all families (the KPI trend chart)."""
+ALL_FAMILIES = "All"
 
 BUTTONS = (
     Button("RunForecast", "Run Forecast", "run_forecast", "ChartTrendline", "Plan", "Statistical forecast of every item (1 Demand)"),
@@ -281,9 +319,31 @@ def formula_for(t: Table, column: Column, row: int) -> str:
     return text
 
 
-# The cycle's steps in order: (step, sheet it writes, ribbon button).
+@dataclass(frozen=True)
+class Step:
+    id: str
+    """The name on the command line (xl-sop run BOOK --step ID)."""
+    label: str
+    sheet: str
+    button: str
+    writes: tuple[str, ...]
+    """The output tables the step replaces (Undo Last Run restores them)."""
+
+
+# The cycle's steps in ribbon order. "Run all" runs every step but Freeze Plan, which waits for approval.
 STEPS = (
-    ("Run Forecast", "1 Demand", "RunForecast"), ("Balance Supply", "2 Supply", "BalanceSupply"),
-    ("Reconcile", "3 Pre-S&OP", "Reconcile"), ("Freeze Plan", "4 S&OP Meeting", "FreezePlan"),
-    ("Refresh Executive", "5 Executive", "RefreshExecutive"), ("Refresh KPIs", "6 Follow-up", "RefreshKPIs"),
+    Step("demand", "Run Forecast", "1 Demand", "RunForecast", ("tblDemandPlan", "tblAccuracy", "tblFVA")),
+    Step("supply", "Balance Supply", "2 Supply", "BalanceSupply", ("tblCapacityLoad", "tblSupplyPlan")),
+    Step("reconcile", "Reconcile", "3 Pre-S&OP", "Reconcile", ("tblGap", "tblScenarios", "tblOpenIssues", "tblConsensusByFamily")),
+    Step("freeze", "Freeze Plan", "Plan Archive", "FreezePlan", ("tblPlanArchive",)),
+    Step("executive", "Refresh Executive", "5 Executive", "RefreshExecutive", ("tblExecutive",)),
+    Step("kpis", "Refresh KPIs", "6 Follow-up", "RefreshKPIs", ("tblKPIs", "tblAccuracyByLag")),
 )
+RUN_ALL = ("demand", "supply", "reconcile", "executive", "kpis")
+
+
+def step(step_id: str) -> Step:
+    for s in STEPS:
+        if s.id == step_id.lower():
+            return s
+    raise KeyError(step_id)

@@ -1,0 +1,217 @@
+"""The S&OP cycle end to end on real workbook files: the demo, every step, rerun, undo, freeze.
+
+The demo workbook is the template filled with the sample data; every test works on
+its own copy, reads results back from the file, and checks them against the inputs.
+"""
+
+import re
+import shutil
+import subprocess
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TEMPLATE
+
+from xl_sop.cli import main
+from xl_sop.cycle import ValidationError, run_all, run_step, undo_last_run
+from xl_sop.cycle.demo import fill_demo_book
+from xl_sop.cycle.steps import NOT_IN_FORECAST, StepOrderError
+from xl_sop.workbook import schema
+from xl_sop.workbook.filebook import FileBook
+
+ITEMS = 9
+
+
+@pytest.fixture(scope="module")
+def cycled(tmp_path_factory):
+    """A demo workbook with every step run (the state a planner has before the meeting)."""
+    path = tmp_path_factory.mktemp("cycle") / "SOP_Demo.xlsm"
+    book = fill_demo_book(path, items=ITEMS)
+    run_all(book, now=pd.Timestamp("2026-11-20 09:00"))
+    book.save()
+    return path
+
+
+@pytest.fixture
+def book_path(cycled, tmp_path):
+    path = tmp_path / "SOP_Demo.xlsm"
+    shutil.copyfile(cycled, path)
+    return path
+
+
+def test_demo_command_writes_the_workbook_and_the_pack(tmp_path, capsys, soffice):
+    assert main(["demo", "--items", "8", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Consensus, next 3 months, by family" in out and "KPIs, Oct 2026, all families" in out
+    book = FileBook(tmp_path / "SOP_Demo.xlsm")
+    for step in schema.STEPS:
+        if step.id == "freeze":
+            continue
+        for name in step.writes:
+            if name != "tblOpenIssues":
+                assert len(book.read_table(name)) > 0, name
+    status = book.read_table("tblStepStatus").set_index("Step")["Status"]
+    assert status["Freeze Plan"] == "not run yet" and (status.drop("Freeze Plan") == "done").all()
+    assert (tmp_path / "published" / "SOP_Demo_2026-11.xlsx").exists()
+    pdf = tmp_path / "published" / "SOP_Demo_2026-11.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for title in ("1 Demand planning", "2 Supply planning", "3 Pre-S&OP", "4 S&OP meeting", "5 Executive S&OP", "6 Post-S&OP follow-up"):
+        assert title in text
+
+
+def test_demand_plan_covers_every_item_and_month_with_the_consensus_formula(cycled):
+    book = FileBook(cycled)
+    plan = book.read_table("tblDemandPlan")
+    assert len(plan) == ITEMS * 12 and plan.groupby("Item").size().eq(12).all()
+    assert plan["Month"].min() == pd.Timestamp("2026-11-01") and plan["Month"].max() == pd.Timestamp("2027-10-01")
+    assert (plan["Lower80"] <= plan["Statistical"] + 1e-9).all() and (plan["Statistical"] <= plan["Upper80"] + 1e-9).all()
+    part = book._tables["tbldemandplan"][1]
+    with zipfile.ZipFile(cycled) as z:
+        sheet = z.read(part).decode()
+    assert sheet.count("<f>MAX(0,") == len(plan)  # the native formula in every row, with its value cached
+    assert len(re.findall(r"<f>MAX\(0,[^<]*</f><v>[0-9.]+</v>", sheet)) == len(plan)
+
+
+def test_supply_plan_balances_and_respects_capacity(cycled):
+    book = FileBook(cycled)
+    plan = book.read_table("tblSupplyPlan").sort_values(["Item", "Month"])
+    items = book.read_table("tblItems").set_index("Item")
+    inventory = book.read_table("tblInventory").groupby("Item")["Quantity"].sum()
+    for item, rows in plan.groupby("Item"):
+        balance = inventory.get(item, 0) + (rows["Production"] - rows["Demand"]).cumsum()
+        assert np.allclose(rows["OnHand"] - rows["Backlog"], balance, atol=0.05), item
+    load = book.read_table("tblCapacityLoad")
+    assert (load["PlannedHours"] <= load["CapacityHours"] + load["OvertimeHours"] + 1e-6).all()
+    made = plan.join(items[["Resource", "HoursPerUnit"]], on="Item").dropna(subset=["Resource"])
+    hours = (made["Production"] * made["HoursPerUnit"]).groupby([made["Resource"], made["Month"]]).sum()
+    planned = load.set_index(["Resource", "Month"])["PlannedHours"]
+    assert np.allclose(hours.reindex(planned.index).fillna(0), planned, atol=0.05)
+
+
+def test_reconcile_executive_and_kpis_add_up(cycled):
+    book = FileBook(cycled)
+    plan = book.read_table("tblDemandPlan")
+    gap = book.read_table("tblGap")
+    assert np.isclose(gap["Demand"].sum(), plan["Consensus"].sum(), atol=0.5)
+    assert set(book.read_table("tblScenarios")["Scenario"]) == {"Base", "Upside", "Downside"}
+    by_family = book.read_table("tblConsensusByFamily")
+    executive = book.read_table("tblExecutive")
+    assert np.isclose(executive["Revenue"].sum(), by_family["Revenue"].sum(), rtol=1e-6)
+    kpis = book.read_table("tblKPIs")
+    first = kpis.head(schema.KPI_MONTHS)
+    assert (first["Family"] == schema.ALL_FAMILIES).all() and first["Month"].is_monotonic_increasing
+    # October's forecast accuracy by hand: the plan frozen for October against October's history.
+    archive = book.read_table("tblPlanArchive")
+    october = archive[(archive["PlanMonth"] == "2026-10-01") & (archive["Month"] == "2026-10-01")]
+    history = book.read_table("tblHistory")
+    actual = history[history["Month"] == "2026-10-01"].groupby("Item")["Quantity"].sum()
+    pairs = october.set_index("Item")["Consensus"].to_frame().join(actual).fillna(0)
+    expected = 1 - (pairs["Quantity"] - pairs["Consensus"]).abs().sum() / pairs["Quantity"].sum()
+    measured = first.set_index("Month").loc[pd.Timestamp("2026-10-01"), "ForecastAccuracy"]
+    assert measured == pytest.approx(expected, abs=1e-9)
+    lags = book.read_table("tblAccuracyByLag")
+    assert set(lags["Lag"]) >= {0, 1, 2}
+
+
+def test_rerun_keeps_overrides_comments_and_typed_rows(book_path):
+    book = FileBook(book_path)
+    plan = book.read_table("tblDemandPlan")
+    plan.loc[plan.index[0], ["SalesAdj", "Comment"]] = [25, "=HYPERLINK(\"http://x\") promo"]
+    plan.loc[plan.index[5], "MarketingAdj"] = -10
+    book.write_table("tblDemandPlan", plan)
+    decisions = pd.DataFrame({"Date": [pd.Timestamp("2026-11-18")], "Topic": ["Snacks"], "Decision": ["Add a shift"],
+                              "Owner": ["Ops"], "Due": [pd.Timestamp("2026-12-01")], "Status": ["Open"]})
+    book.write_table("tblDecisions", decisions)
+    issues = book.read_table("tblOpenIssues")
+    typed = pd.DataFrame({"Issue": ["Customer X delisting"], "Owner": ["Sales"], "Due": [pd.NaT], "Status": ["Open"]})
+    book.write_table("tblOpenIssues", pd.concat([issues, typed], ignore_index=True))
+    book.save()
+    for step in schema.RUN_ALL:
+        run_step(FileBook(book_path), step)  # not saved: nothing changes on disk
+    book = FileBook(book_path)
+    run_all(book)
+    book.save()
+    again = FileBook(book_path).read_table("tblDemandPlan").set_index(["Item", "Month"])
+    first, sixth = plan.iloc[0], plan.iloc[5]
+    assert again.loc[(first["Item"], first["Month"]), "SalesAdj"] == 25
+    assert again.loc[(first["Item"], first["Month"]), "Comment"] == "=HYPERLINK(\"http://x\") promo"
+    assert again.loc[(first["Item"], first["Month"]), "Consensus"] == pytest.approx(max(0, first["Statistical"] + 25))
+    assert again.loc[(sixth["Item"], sixth["Month"]), "MarketingAdj"] == -10
+    back = FileBook(book_path)
+    assert back.read_table("tblDecisions")["Decision"].tolist() == ["Add a shift"]
+    assert "Customer X delisting" in back.read_table("tblOpenIssues")["Issue"].tolist()
+
+
+def test_inputs_of_months_that_leave_the_plan_are_kept(book_path):
+    book = FileBook(book_path)
+    plan = book.read_table("tblDemandPlan")
+    plan.loc[plan.index[0], "SalesAdj"] = 40  # November: leaves the plan when the cycle moves to December
+    book.write_table("tblDemandPlan", plan)
+    settings = book.read_table("tblSettings")
+    settings.loc[settings["Setting"] == "Cycle month", "Value"] = "Dec 2026"
+    book.write_table("tblSettings", settings)
+    run_step(book, "demand")
+    after = book.read_table("tblDemandPlan")
+    kept = after[after["Method"] == NOT_IN_FORECAST]
+    assert len(kept) == 1 and kept["SalesAdj"].iloc[0] == 40 and kept["Month"].iloc[0] == pd.Timestamp("2026-11-01")
+    assert after.loc[after["Method"] != NOT_IN_FORECAST, "Month"].min() == pd.Timestamp("2026-12-01")
+
+
+def test_undo_restores_the_replaced_tables_and_keeps_typing(book_path):
+    book = FileBook(book_path)
+    before = book.read_table("tblSupplyPlan")
+    capacity = book.read_table("tblCapacity")
+    capacity["Hours"] = capacity["Hours"] * 0.5
+    book.write_table("tblCapacity", capacity)
+    run_step(book, "supply")
+    assert not book.read_table("tblSupplyPlan").equals(before)
+    plan = book.read_table("tblDemandPlan")
+    plan.loc[plan.index[2], "Comment"] = "typed after the run"
+    book.write_table("tblDemandPlan", plan)
+    undo_last_run(book)
+    book.save()
+    back = FileBook(book_path)
+    pd.testing.assert_frame_equal(back.read_table("tblSupplyPlan"), before, check_dtype=False)
+    assert back.read_table("tblDemandPlan")["Comment"].iloc[2] == "typed after the run"
+    assert back.read_table("tblStepStatus").set_index("Step").loc["Balance Supply", "Status"].startswith("undone")
+    assert main(["undo", str(book_path)]) == 2  # nothing left to undo: a clear message, not a crash
+
+
+def test_a_step_with_bad_input_writes_nothing(book_path, capsys):
+    book = FileBook(book_path)
+    history = book.read_table("tblHistory")
+    history["Quantity"] = history["Quantity"].astype(object)
+    history.loc[history.index[3], "Quantity"] = "12 pcs"
+    book.write_table("tblHistory", history)
+    book.save()
+    before = book_path.read_bytes()
+    assert main(["run", str(book_path), "--step", "demand"]) == 2
+    err = capsys.readouterr().err
+    assert "History / tblHistory, row 4, column Quantity: '12 pcs' is not a number" in err
+    assert book_path.read_bytes() == before
+    with pytest.raises(ValidationError):
+        run_step(FileBook(book_path), "supply")
+
+
+def test_steps_run_in_order(tmp_path):
+    path = tmp_path / "fresh.xlsm"
+    shutil.copyfile(TEMPLATE, path)
+    with pytest.raises(StepOrderError, match="press Run Forecast"):
+        run_step(FileBook(path), "supply")
+
+
+def test_freeze_archives_this_cycle_once(book_path, capsys):
+    assert main(["freeze", str(book_path)]) == 0
+    assert "frozen without a recorded approval" in capsys.readouterr().out
+    book = FileBook(book_path)
+    approval = book.read_table("tblApproval")
+    approval.loc[approval["Role"] == "CEO", ["Name", "Approved"]] = ["A. Chief", "Yes"]
+    book.write_table("tblApproval", approval)
+    book.save()
+    assert main(["freeze", str(book_path)]) == 0
+    assert "approved by CEO" in capsys.readouterr().out
+    archive = FileBook(book_path).read_table("tblPlanArchive")
+    this_cycle = archive[archive["PlanMonth"] == pd.Timestamp("2026-11-01")]
+    assert len(this_cycle) == ITEMS * 12 and archive["PlanMonth"].nunique() == 7

@@ -1,0 +1,40 @@
+"""The demo workbook: a copy of the template filled with the bundled sample data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from xl_sop import sample_data
+from xl_sop.workbook.filebook import FileBook
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "workbook" / "SOP_Template.xlsm"
+
+
+def template_path() -> Path:
+    """The committed template (next to the package in a checkout), or one built now into the user's cache."""
+    if TEMPLATE.exists():
+        return TEMPLATE
+    from xl_sop.workbook.build import save
+
+    cached = Path.home() / ".cache" / "xl-sop" / "SOP_Template.xlsm"
+    return cached if cached.exists() else save(cached)
+
+
+def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7, template: Path | None = None) -> FileBook:
+    """Copy the template to ``path`` and paste the sample data into its input tables (cycle month Nov 2026)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template or template_path(), path)
+    item_table = sample_data.sample_items(items, seed=seed)
+    history = sample_data.sample_history(item_table, months=months, seed=seed)
+    book = FileBook(path)
+    book.write_table("tblItems", item_table.drop(columns="Pattern"))
+    book.write_table("tblHistory", history)
+    book.write_table("tblInventory", sample_data.sample_inventory(item_table, history, seed=seed))
+    book.write_table("tblOrders", sample_data.sample_orders(item_table, history, seed=seed))
+    book.write_table("tblCapacity", sample_data.sample_capacity(item_table, history, seed=seed))
+    book.write_table("tblProduction", sample_data.sample_production(item_table, history, seed=seed))
+    book.write_table("tblBudget", sample_data.sample_budget(item_table, history))
+    book.write_table("tblPlanArchive", sample_data.sample_archive(item_table, history, seed=seed))
+    return book

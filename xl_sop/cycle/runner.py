@@ -1,0 +1,102 @@
+"""Running a step on a book: check the inputs, compute, keep what was replaced, write, record the status.
+
+The same function serves the ribbon (an XlwingsBook) and the command line (a
+FileBook): what is tested headless is what runs in Excel. Nothing is written
+unless the inputs are clean and the step has computed every table, so a step that
+fails leaves the book as it was; FileBook.save replaces the file in one move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from xl_sop.cycle.inputs import ValidationError, load_inputs, require_book_tables
+from xl_sop.cycle.keep import carry_inputs, merge_rows
+from xl_sop.cycle.steps import STEP_FUNCTIONS, STEP_INPUTS, STEP_READS, approved_by, consensus
+from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
+from xl_sop.workbook import schema
+
+STATUS_TABLE = "tblStepStatus"
+
+
+@dataclass
+class StepResult:
+    step: schema.Step
+    rows: dict[str, int] = field(default_factory=dict)
+    """Rows written per table."""
+    note: str = ""
+
+    def summary(self) -> str:
+        written = ", ".join(f"{name} ({n} rows)" for name, n in self.rows.items())
+        return f"{self.step.label}: wrote {written}" + (f". {self.note}" if self.note else "")
+
+
+def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None) -> StepResult:
+    """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems."""
+    step = schema.step(step_id)
+    now = now or pd.Timestamp.now().floor("min")
+    require_book_tables(book, (*step.writes, *STEP_READS[step.id], UNDO_TABLE, STATUS_TABLE))
+    inputs = load_inputs(book)
+    problems = inputs.problems_in("tblSettings", *STEP_INPUTS[step.id])
+    if problems:
+        raise ValidationError(problems, step.label)
+    current = {name: book.read_table(name) for name in dict.fromkeys((*STEP_READS[step.id], *step.writes))}
+    kwargs = {"frozen_on": now} if step.id == "freeze" else {}
+    new = STEP_FUNCTIONS[step.id](inputs, current, progress, **kwargs)
+    note = ""
+    if step.id == "freeze":
+        approvers = approved_by(current)
+        note = f"approved by {', '.join(approvers)}" if approvers else "frozen without a recorded approval (5 Executive, tblApproval)"
+    book.write_table(UNDO_TABLE, undo_rows(step.id, {name: current[name] for name in step.writes}))
+    for name, frame in new.items():
+        book.write_table(name, frame)
+    result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
+    _status(book, step, now, "done" + (f": {note}" if note else ""))
+    return result
+
+
+def run_all(book, progress_for=None, now=None) -> list[StepResult]:
+    """Every step but Freeze Plan, in order (schema.RUN_ALL). progress_for(step) gives a progress callback."""
+    return [run_step(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now)
+            for step_id in schema.RUN_ALL]
+
+
+def undo_last_run(book, now: pd.Timestamp | None = None) -> StepResult:
+    """Put back the output tables the last step replaced; what people typed since stays."""
+    step_id, tables = stored_tables(book.read_table(UNDO_TABLE))
+    step = schema.step(step_id)
+    rows = {}
+    for name, old in tables.items():
+        current = book.read_table(name)
+        spec = schema.table(name)
+        if spec.key and any(c.input for c in spec.columns):
+            restored = carry_inputs(current, old, spec)
+        elif any(c.input for c in spec.columns):
+            restored = merge_rows(old, current)
+        else:
+            restored = old
+        if name == "tblDemandPlan" and len(restored):
+            restored["Consensus"] = consensus(restored)
+        book.write_table(name, restored)
+        rows[name] = len(restored)
+    book.write_table(UNDO_TABLE, pd.DataFrame(columns=schema.table(UNDO_TABLE).column_names))
+    _status(book, step, now or pd.Timestamp.now().floor("min"), "undone: the tables are as before the last run")
+    return StepResult(step, rows, "undone")
+
+
+def _status(book, step: schema.Step, when: pd.Timestamp, text: str) -> None:
+    status = book.read_table(STATUS_TABLE)
+    if status.empty or "Step" not in status:
+        status = pd.DataFrame([(s.label, s.sheet, s.label, None, "not run yet") for s in schema.STEPS],
+                              columns=schema.table(STATUS_TABLE).column_names)
+    status = status.reset_index(drop=True)
+    match = status["Step"] == step.label
+    if not match.any():
+        status.loc[len(status)] = [step.label, step.sheet, step.label, None, None]
+        match = status["Step"] == step.label
+    status["LastRun"] = pd.to_datetime(status["LastRun"], errors="coerce").astype(object)
+    status.loc[match, "LastRun"] = when
+    status.loc[match, "Status"] = text
+    book.write_table(STATUS_TABLE, status)

@@ -1,0 +1,261 @@
+"""Circulating the workbook: Publish (values-only copy and PDF pack) and Collect Inputs (merge returned copies).
+
+Publish makes a copy anyone can read without Python, the add-in or macros: every
+formula is replaced by its value, =SOP_ cell functions included, and the VBA
+project, the ribbon, the xlwings settings and the undo store are left out. Text
+from the data stays text (a comment typed as "=HYPERLINK(...)" is never turned
+into a formula). Native formulas are recalculated by LibreOffice when it is
+installed (headless); otherwise the values Excel last saved are used.
+
+Collect Inputs merges what people typed in returned copies (adjustments,
+comments, approvals, decisions, issues) into the master. A value changed in one
+copy is taken; the same cell changed differently in two copies is not guessed:
+every value is listed in tblConflicts for the meeting and the master keeps its own.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from xl_sop.cycle.inputs import parse_date
+from xl_sop.cycle.keep import _key_frame, _norm, merge_rows
+from xl_sop.cycle.steps import consensus
+from xl_sop.errors import SopError
+from xl_sop.workbook import schema
+from xl_sop.workbook.filebook import FileBook
+
+PACK_SHEETS = ("Home", *(s.sheet for s in schema.STEPS if s.sheet[0].isdigit()), "4 S&OP Meeting")
+# Tool sheets stay home: xlwings settings, the undo store, and the cell-function examples (they need the add-in).
+LEFT_OUT = ("xlwings.conf", "Functions", *(s.name for s in schema.SHEETS if s.hidden))
+KEYED_INPUTS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj", "Comment"), "tblApproval": ("Name", "Approved", "Date", "Comment")}
+ROW_INPUTS = ("tblDecisions", "tblOpenIssues")
+
+
+@dataclass
+class Published:
+    workbook: Path
+    pdf: Path | None
+    notes: list[str] = field(default_factory=list)
+
+
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _recalculated(path: Path, tmp: Path):
+    """The workbook as LibreOffice calculates it (openpyxl, values only), or None without LibreOffice."""
+    soffice = _soffice()
+    if soffice is None:
+        return None
+    from openpyxl import load_workbook
+
+    profile = tmp / "lo-profile"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
+                    "--outdir", str(tmp / "recalc"), str(path)], check=True, capture_output=True, timeout=600)
+    out = tmp / "recalc" / (path.stem + ".xlsx")
+    return load_workbook(out, data_only=True) if out.exists() else None
+
+
+def cycle_label(path: Path) -> str:
+    settings = FileBook(path).read_table("tblSettings")
+    for name, value in zip(settings.get("Setting", []), settings.get("Value", [])):
+        if str(name).strip().lower() == "cycle month":
+            month = parse_date(value)
+            if month is not None:
+                return f"{month:%Y-%m}"
+    return pd.Timestamp.today().strftime("%Y-%m")
+
+
+def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
+    """Write <name>_<cycle>.xlsx (values only) and <name>_<cycle>.pdf (the step sheets) into out_dir."""
+    from openpyxl import load_workbook
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    path, out_dir = Path(path), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{path.stem}_{cycle_label(path)}"
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name:
+        tmp = Path(tmp_name)
+        wb = load_workbook(path, keep_vba=False)
+        cached = load_workbook(path, data_only=True)
+        recalc = _recalculated(path, tmp)
+        if recalc is None:
+            notes.append("LibreOffice is not installed: formulas show the values last saved by Excel")
+        missing = 0
+        for ws in wb.worksheets:
+            if ws.title in LEFT_OUT:
+                continue
+            saved = cached[ws.title]
+            again = recalc[ws.title] if recalc is not None and ws.title in recalc.sheetnames else None
+            for row in saved.iter_rows():
+                for old in row:
+                    cell = ws.cell(row=old.row, column=old.column)
+                    formula = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
+                    is_formula = cell.data_type == "f" or isinstance(cell.value, ArrayFormula)
+                    if not is_formula and not (cell.value is None and old.value is not None):
+                        continue
+                    value = old.value
+                    if is_formula and "SOP_" not in str(formula).upper() and again is not None:
+                        value = again.cell(row=old.row, column=old.column).value
+                    if is_formula and value is None:
+                        missing += 1
+                    _set_value(cell, value)
+            _print_area(ws)
+        for title in LEFT_OUT:
+            if title in wb.sheetnames:
+                del wb[title]
+        if missing:
+            notes.append(f"{missing} formula cells had no value to publish (open and save the workbook in Excel, "
+                         "or install LibreOffice)")
+        target = out_dir / f"{stem}.xlsx"
+        wb.save(target)
+        pack = None
+        if pdf:
+            if _soffice() is None:
+                notes.append("no PDF pack: LibreOffice is not installed (inside Excel, Publish uses Excel's PDF export)")
+            else:
+                pack = _pdf_pack(target, out_dir / f"{stem}.pdf", tmp)
+    return Published(target, pack, notes)
+
+
+def _set_value(cell, value) -> None:
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"  # text stays text: a string that starts with "=" is not a formula
+
+
+def _print_area(ws) -> None:
+    """Print every row of the sheet's tables (the template prints only the top of each)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    if not ws.tables:
+        return
+    last_col = last_row = 0
+    for table in ws.tables.values():
+        _c1, _r1, c2, r2 = range_boundaries(table.ref)
+        last_col, last_row = max(last_col, c2), max(last_row, r2)
+    from openpyxl.utils import get_column_letter
+
+    current = ws.print_area
+    if ws.title == "5 Executive" and current:  # its charts sit below the table: keep the template's area
+        return
+    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{max(last_row, 8)}"
+
+
+def _pdf_pack(xlsx: Path, pdf: Path, tmp: Path) -> Path:
+    from openpyxl import load_workbook
+
+    from xl_sop.workbook.render import to_pdf
+
+    wb = load_workbook(xlsx)
+    for title in wb.sheetnames:
+        if title not in PACK_SHEETS:
+            del wb[title]
+    pack = tmp / "pack" / (pdf.stem + ".xlsx")
+    pack.parent.mkdir()
+    wb.save(pack)
+    rendered = to_pdf(pack, tmp / "pack")
+    shutil.move(str(rendered), pdf)
+    return pdf
+
+
+# --- Collect Inputs ---------------------------------------------------------------------------------
+
+@dataclass
+class Collected:
+    applied: int = 0
+    added_rows: int = 0
+    conflicts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=schema.table("tblConflicts").column_names))
+
+    def summary(self) -> str:
+        return (f"Collect Inputs: {self.applied} changed inputs taken, {self.added_rows} new rows added, "
+                f"{self.conflicts['Key'].nunique() if len(self.conflicts) else 0} conflicts listed in tblConflicts")
+
+
+def _key_text(keys: pd.Series) -> str:
+    return " / ".join(f"{v:%b %Y}" if isinstance(v, pd.Timestamp) else str(v) for v in keys)
+
+
+def collect(master, copies: list[tuple[str, object]]) -> Collected:
+    """Merge inputs from copies [(name, book)] into the master book (written, not saved)."""
+    result = Collected()
+    conflict_rows = []
+    for name, columns in KEYED_INPUTS.items():
+        spec = schema.table(name)
+        key = spec.key or ("Role",)
+        mine = master.read_table(name).reset_index(drop=True)
+        if mine.empty:
+            continue
+        spec_keys = schema.Table(spec.name, spec.sheet, spec.columns, key=key)
+        my_keys = _key_frame(mine, spec_keys)
+        position = {tuple(_norm(v) for v in row): i for i, row in enumerate(my_keys.itertuples(index=False))}
+        proposals: dict[tuple[int, str], dict[str, object]] = {}
+        for copy_name, book in copies:
+            theirs = book.read_table(name).reset_index(drop=True)
+            if theirs.empty:
+                continue
+            their_keys = _key_frame(theirs, spec_keys)
+            for j, row in enumerate(their_keys.itertuples(index=False)):
+                i = position.get(tuple(_norm(v) for v in row))
+                if i is None:
+                    continue
+                for column in columns:
+                    if column not in theirs or column not in mine:
+                        continue
+                    value = theirs[column].iloc[j]
+                    if _norm(value) != _norm(mine[column].iloc[i]):
+                        proposals.setdefault((i, column), {})[copy_name] = value
+        changed = False
+        for (i, column), by_copy in proposals.items():
+            distinct = {_norm(v) for v in by_copy.values()}
+            if len(distinct) == 1:
+                mine[column] = mine[column].astype(object)
+                mine.at[i, column] = next(iter(by_copy.values()))
+                result.applied += 1
+                changed = True
+            else:
+                label = _key_text(my_keys.iloc[i])
+                conflict_rows.append((name, label, column, "master (kept)", _show(mine[column].iloc[i])))
+                conflict_rows += [(name, label, column, copy_name, _show(v)) for copy_name, v in by_copy.items()]
+        if changed:
+            if name == "tblDemandPlan":
+                mine["Consensus"] = consensus(mine)
+            master.write_table(name, mine)
+    for name in ROW_INPUTS:
+        mine = master.read_table(name).reset_index(drop=True)
+        merged = mine
+        for _copy_name, book in copies:
+            merged = merge_rows(merged, book.read_table(name).reset_index(drop=True))
+        if len(merged) > len(mine):
+            result.added_rows += len(merged) - len(mine)
+            master.write_table(name, merged)
+    result.conflicts = pd.DataFrame(conflict_rows, columns=schema.table("tblConflicts").column_names)
+    master.write_table("tblConflicts", result.conflicts)
+    return result
+
+
+def _show(value) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return "(blank)"
+    if isinstance(value, pd.Timestamp):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def open_copies(paths) -> list[tuple[str, FileBook]]:
+    books = []
+    for p in paths:
+        path = Path(p)
+        if not path.exists():
+            raise SopError(f"no returned copy at {path}")
+        books.append((path.name, FileBook(path)))
+    return books

@@ -1,0 +1,23 @@
+"""The "book" the cycle steps read and write: tables by name, nothing else.
+
+Two implementations: FileBook (a workbook file on disk, headless) and
+XlwingsBook (the open workbook in Excel, for the ribbon). A step that works on
+one works on the other; only how cells are reached differs.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import pandas as pd
+
+
+class Book(Protocol):
+    def table_names(self) -> list[str]:
+        """The names of the book's tables."""
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        """The table's data rows (index = data row number, 1 = first row under the header)."""
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        """Replace the table's data rows; schema formula columns get their formula in every row."""

@@ -1,0 +1,86 @@
+"""The live book: the workbook open in Excel, reached through xlwings (used by sop_macros only).
+
+Kept thin on purpose: it only moves DataFrames in and out of Excel Tables
+(ListObjects). Everything it hands over or receives is what FileBook hands over
+or receives headless, so the steps tested on files are the steps that run here.
+xlwings is imported by the caller (sop_macros); this module never imports it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from xl_sop.errors import WorkbookError
+from xl_sop.workbook import schema
+
+# Text that Excel would read as a formula if written as a value: written as text instead.
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def as_text_cell(value):
+    """Cell text from data is never executed: a leading apostrophe makes Excel keep it as text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class XlwingsBook:
+    """Tables of an xlwings Book (xw.Book.caller() inside Excel), by name (case-insensitive)."""
+
+    def __init__(self, book):
+        self.book = book
+        self._tables = {t.name.lower(): t for sheet in book.sheets for t in sheet.tables}
+
+    def table_names(self) -> list[str]:
+        return sorted(t.name for t in self._tables.values())
+
+    def _table(self, name: str):
+        try:
+            return self._tables[name.lower()]
+        except KeyError:
+            raise WorkbookError(f"the workbook has no table {name} (tables: {', '.join(self.table_names())})") from None
+
+    def read_table(self, name: str) -> pd.DataFrame:
+        table = self._table(name)
+        headers = [str(h) for h in table.header_row_range.value]
+        body = table.data_body_range
+        rows = body.options(ndim=2).value if body is not None else []
+        frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
+        return frame.dropna(how="all")
+
+    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        table = self._table(name)
+        headers = [str(h) for h in table.header_row_range.value]
+        lookup = {str(c).strip().lower(): c for c in frame.columns}
+        try:
+            spec = schema.table(name)
+        except KeyError:
+            spec = None
+        first_row = table.range.row + 1
+        out = pd.DataFrame(index=range(max(len(frame), 1)))
+        for header in headers:
+            column = spec.column(header) if spec is not None and header.lower() in [c.lower() for c in spec.column_names] else None
+            if column is not None and column.formula:
+                out[header] = [schema.formula_for(spec, column, first_row + i) for i in range(len(out))]
+            elif header.lower() in lookup and len(frame):
+                out[header] = [_cell(v) for v in frame[lookup[header.lower()]].tolist()]
+            else:
+                out[header] = None
+        table.update(out, index=False)
+
+
+def _cell(value):
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.datetime64):
+        return pd.Timestamp(value).to_pydatetime()
+    if isinstance(value, (np.integer, np.floating)):
+        return float(value)
+    if isinstance(value, (dt.date, int, float, bool)):
+        return value
+    return as_text_cell(str(value))
