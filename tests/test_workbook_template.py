@@ -83,6 +83,20 @@ def test_every_ribbon_button_has_its_callback(modules):
     assert "'" not in "".join(re.findall(r'RunPython "([^"]*)"', modules["SopRibbon"])), "RunPython commands use no quotes"
 
 
+def test_every_runpython_target_is_a_function_in_sop_macros(modules):
+    import inspect
+
+    import sop_macros
+
+    targets = re.findall(r'RunPython "([^"]*)"', modules["SopRibbon"])
+    # Every RunPython command is fixed text: no cell value can reach the Python it runs.
+    assert all(re.fullmatch(r"import sop_macros; sop_macros\.\w+\(\)", t) for t in targets)
+    for name in (re.search(r"sop_macros\.(\w+)", t).group(1) for t in targets):
+        function = getattr(sop_macros, name, None)
+        assert inspect.isfunction(function) and function.__module__ == "sop_macros", name
+        assert not inspect.signature(function).parameters, name  # RunPython calls it with no arguments
+
+
 def test_every_udf_wrapper_matches_its_python_function(modules):
     declared = re.findall(r"^Function (\w+)\(([^)]*)\)", modules["xlwings_udfs"], re.M)
     assert sorted(name for name, _ in declared) == sorted(sop_udfs.__all__)

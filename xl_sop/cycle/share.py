@@ -44,6 +44,14 @@ class Published:
     notes: list[str] = field(default_factory=list)
 
 
+RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"
+ xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
 def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -56,6 +64,9 @@ def _recalculated(path: Path, tmp: Path):
     from openpyxl import load_workbook
 
     profile = tmp / "lo-profile"
+    (profile / "user").mkdir(parents=True)
+    # LibreOffice keeps the cached results of .xlsx/.xlsm files unless told to recalculate on load.
+    (profile / "user" / "registrymodifications.xcu").write_text(RECALCULATE_ON_LOAD, encoding="utf-8")
     subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
                     "--outdir", str(tmp / "recalc"), str(path)], check=True, capture_output=True, timeout=600)
     out = tmp / "recalc" / (path.stem + ".xlsx")

@@ -67,7 +67,10 @@ def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
         if "yy" in column.format and column.name in frame:
             serial = pd.to_numeric(frame[column.name], errors="coerce")
             dates = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
-            frame[column.name] = dates.where(serial.notna(), frame[column.name].where(serial.notna(), pd.NaT))
+            if serial.notna().all() or frame[column.name].isna().all():
+                frame[column.name] = dates
+            else:  # text typed in a date column stays as typed, for the checks to read or report
+                frame[column.name] = [d if pd.notna(n) else v for d, n, v in zip(dates, serial, frame[column.name])]
     return frame
 
 

@@ -1,0 +1,159 @@
+"""Circulation on real files: publish a values-only copy and a PDF pack; collect returned copies; validate."""
+
+import shutil
+from pathlib import Path
+import zipfile
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from xl_sop.cli import main
+from xl_sop.cycle import run_all
+from xl_sop.cycle import share as share_module
+from xl_sop.cycle.demo import fill_demo_book
+from xl_sop.cycle.share import collect, open_copies, publish
+from xl_sop.workbook.filebook import FileBook
+
+INJECTION = '=HYPERLINK("http://evil.example","click")'
+
+
+@pytest.fixture(scope="module")
+def cycled(tmp_path_factory):
+    path = tmp_path_factory.mktemp("share") / "Master.xlsm"
+    book = fill_demo_book(path, items=6)
+    run_all(book)
+    book.save()
+    return path
+
+
+@pytest.fixture
+def master(cycled, tmp_path):
+    path = tmp_path / "Master.xlsm"
+    shutil.copyfile(cycled, path)
+    return path
+
+
+def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffice):
+    book = FileBook(master)
+    plan = book.read_table("tblDemandPlan")
+    plan.loc[plan.index[0], ["SalesAdj", "Consensus", "Comment"]] = [50, 0, INJECTION]  # a stale cached Consensus
+    book.write_table("tblDemandPlan", plan)
+    book.save()
+    published = publish(master, tmp_path / "out")
+    assert published.workbook.name == "Master_2026-11.xlsx" and published.notes == []
+    with zipfile.ZipFile(published.workbook) as z:
+        names = z.namelist()
+        assert not any("vba" in n.lower() or "customui" in n.lower() for n in names)
+        types = z.read("[Content_Types].xml").decode()
+        assert "sheet.main+xml" in types and "macroEnabled" not in types
+        sheets = [z.read(n).decode() for n in names if n.startswith("xl/worksheets/sheet")]
+    assert not any("<f>" in s or "<f " in s for s in sheets)  # no formula left, =SOP_ or native
+    wb = load_workbook(published.workbook)
+    assert {"xlwings.conf", "Undo", "Functions"}.isdisjoint(wb.sheetnames)
+    ws = wb["1 Demand"]
+    first = plan.iloc[0]
+    row = [c.value for c in ws[6]]
+    assert row[9] == pytest.approx(first["Statistical"] + 50)  # LibreOffice recalculated the native formula
+    assert row[10] == INJECTION and ws.cell(row=6, column=11).data_type == "s"  # text stays text
+    tiles = wb["5 Executive"]
+    assert tiles["A4"].value == pytest.approx(FileBook(master).read_table("tblExecutive")["Revenue"].sum(), rel=1e-6)
+    assert published.pdf is not None and published.pdf.stat().st_size > 10_000
+
+
+def test_publish_without_libreoffice_uses_saved_values_and_says_so(master, tmp_path, monkeypatch):
+    monkeypatch.setattr(share_module, "_soffice", lambda: None)
+    published = publish(master, tmp_path / "out")
+    assert published.pdf is None
+    assert any("LibreOffice is not installed" in n for n in published.notes)
+    ws = load_workbook(published.workbook)["1 Demand"]
+    plan = FileBook(master).read_table("tblDemandPlan")
+    assert ws.cell(row=6, column=10).value == pytest.approx(plan["Consensus"].iloc[0])  # the value the step cached
+
+
+def _returned(master: Path, folder, name, edit):
+    published = publish(master, folder, pdf=False).workbook
+    copy = folder / name
+    shutil.move(published, copy)
+    book = FileBook(copy)
+    edit(book)
+    book.save()
+    return copy
+
+
+def test_collect_takes_single_changes_and_lists_conflicts(master, tmp_path):
+    def edit_a(book):
+        plan = book.read_table("tblDemandPlan")
+        plan.loc[plan.index[0], "SalesAdj"] = 10
+        plan.loc[plan.index[1], "Comment"] = "A: promo moved"
+        book.write_table("tblDemandPlan", plan)
+        book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
+                                                       "Decision": ["Second shift"], "Owner": ["Ops"]}))
+
+    def edit_b(book):
+        plan = book.read_table("tblDemandPlan")
+        plan.loc[plan.index[0], "SalesAdj"] = 20
+        plan.loc[plan.index[2], "MarketingAdj"] = 5
+        book.write_table("tblDemandPlan", plan)
+        approval = book.read_table("tblApproval")
+        approval.loc[approval["Role"] == "CFO", ["Name", "Approved"]] = ["F. Nance", "Yes"]
+        book.write_table("tblApproval", approval)
+        book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
+                                                       "Decision": ["Second shift"], "Owner": ["Ops"]}))
+
+    a = _returned(master, tmp_path / "a", "Sales.xlsx", edit_a)
+    b = _returned(master, tmp_path / "b", "Marketing.xlsx", edit_b)
+    assert main(["collect", str(master), str(a), str(b)]) == 0
+    book = FileBook(master)
+    plan = book.read_table("tblDemandPlan")
+    assert pd.isna(plan["SalesAdj"].iloc[0])  # two different values: the master keeps its own
+    assert plan["Comment"].iloc[1] == "A: promo moved"
+    assert plan["MarketingAdj"].iloc[2] == 5
+    assert plan["Consensus"].iloc[2] == pytest.approx(plan["Statistical"].iloc[2] + 5)
+    conflicts = book.read_table("tblConflicts")
+    assert set(conflicts["Source"]) == {"master (kept)", "Sales.xlsx", "Marketing.xlsx"}
+    assert sorted(conflicts["Value"]) == ["(blank)", "10", "20"]
+    assert book.read_table("tblDecisions")["Decision"].tolist() == ["Second shift"]
+    assert book.read_table("tblApproval").set_index("Role").loc["CFO", "Name"] == "F. Nance"
+
+
+def test_validate_lists_every_problem_with_its_place(master, capsys):
+    book = FileBook(master)
+    items = book.read_table("tblItems")
+    items = pd.concat([items, items.iloc[[0]]], ignore_index=True)  # a duplicated item
+    items.loc[1, "Resource"] = "Moulding"  # a resource without capacity
+    book.write_table("tblItems", items)
+    history = book.read_table("tblHistory").astype({"Quantity": object, "Month": object})
+    history.loc[history.index[0], "Quantity"] = "n/a"
+    history.loc[history.index[1], "Month"] = "someday"
+    january = history.index[history["Month"] == pd.Timestamp("2026-01-01")][0]
+    history.loc[january, "Month"] = "Jan-26"  # readable: not a problem
+    history.loc[history.index[3], "Quantity"] = -5
+    history.loc[len(history) + 1] = ["ZZZ-1", pd.Timestamp("2026-10-01"), 3]
+    book.write_table("tblHistory", history)
+    settings = book.read_table("tblSettings")
+    settings.loc[settings["Setting"] == "Horizon", "Value"] = 99
+    settings.loc[settings["Setting"] == "Production strategy", "Value"] = "fastest"
+    book.write_table("tblSettings", settings)
+    book.save()
+    assert main(["validate", str(master)]) == 1
+    out = capsys.readouterr().out
+    expected = [
+        "History / tblHistory, row 1, column Quantity: 'n/a' is not a number",
+        "History / tblHistory, row 2, column Month: 'someday' is not a date",
+        "History / tblHistory, row 4, column Quantity: -5 is negative",
+        f"History / tblHistory, row {len(history)}, column Item: item 'ZZZ-1' is not in table Items",
+        "Items / tblItems, row 7, column Item: Item",
+        "Items / tblItems, row 2, column Resource: resource 'Moulding' has no rows in table Capacity",
+        "Settings / tblSettings, row 2, column Value: Horizon: 99 is outside 1 to 36",
+        "Settings / tblSettings, row 12, column Value: Production strategy: 'fastest' is not one of optimal, level, chase",
+    ]
+    for line in expected:
+        assert line in out, line
+    assert f"row {january}, column Month" not in out
+    assert out.count("\n  - ") == len(expected), out
+
+
+def test_validate_a_clean_workbook(master, capsys):
+    assert main(["validate", str(master)]) == 0
+    assert "no problems found" in capsys.readouterr().out
