@@ -65,6 +65,7 @@ def build_workbook() -> Workbook:
     _settings(wb["Settings"])
     _home(wb["Home"])
     _demand(wb["1 Demand"])
+    _supply(wb["2 Supply"])
     _executive(wb["5 Executive"])
     _follow_up(wb["6 Follow-up"])
     _functions(wb["Functions"])
@@ -191,6 +192,18 @@ def _demand(ws) -> None:
     row, col = schema.table_origin(table)
     ws.cell(row=row - 1, column=col + table.column_names.index("Consensus"),
             value="Consensus: statistical + adjustments").font = NOTE
+
+
+def _supply(ws) -> None:
+    """Red where the consensus needs more hours than the regular capacity; amber where stock falls below safety stock."""
+    load = schema.table("tblCapacityLoad")
+    util = _column_range(load, "Utilisation")
+    first = util.split(":")[0]
+    ws.conditional_formatting.add(util, FormulaRule(formula=[f"AND(ISNUMBER({first}),{first}>1)"], fill=RED))
+    plan = schema.table("tblSupplyPlan")
+    on_hand = _column_range(plan, "OnHand")
+    cell, safety = on_hand.split(":")[0], _column_range(plan, "SafetyStock").split(":")[0]
+    ws.conditional_formatting.add(on_hand, FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<{safety})"], fill=AMBER))
 
 
 def _executive(ws) -> None:

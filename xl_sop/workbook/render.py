@@ -48,7 +48,7 @@ def sheet_pictures(workbook: Path, out_dir: Path, resolution: int = 70) -> list[
         pages = page_texts(pdf)
         written = []
         for sheet in schema.SHEETS:
-            if not sheet.title:
+            if not sheet.title or sheet.hidden:
                 continue
             page = next((i for i, text in enumerate(pages, start=1) if text.lstrip().startswith(sheet.title)), None)
             if page is None:
