@@ -259,6 +259,12 @@ def _share_out(hours: np.ndarray, need: np.ndarray, hpu: np.ndarray, window: int
     return units
 
 
+def _rounded(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
+    """Numbers rounded for reading; other columns as they are."""
+    numeric = frame.select_dtypes(include="number").columns
+    return frame.assign(**{c: frame[c].round(digits) for c in numeric})
+
+
 def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for c in out.select_dtypes(include="float").columns:
@@ -287,7 +293,7 @@ def reconcile_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: P
     inventory = inputs["tblInventory"].dropna(subset=["Item", "Quantity"])
     inventory = inventory if len(inventory) else None
     gap = gap_by(demand, supply[["Item", "Month", "Quantity"]], items, inventory, by=("Family", "Month"))
-    gap_table = gap[["Family", "Month", "Demand", "Supply", "Gap", "CumulativeGap", "ShortageRevenue", "ExcessValue"]].round(2)
+    gap_table = gap[["Family", "Month", "Demand", "Supply", "Gap", "CumulativeGap", "ShortageRevenue", "ExcessValue"]].pipe(_rounded, 2)
     if progress:
         progress(1, 3)
     capacity = inputs["tblCapacity"].dropna(subset=["Resource", "Month"])
@@ -299,7 +305,7 @@ def reconcile_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: P
         progress(2, 3)
     fin = financial_view(demand, items, inputs["tblBudget"].dropna(subset=["Family", "Month"]))
     fin = fin[fin["Month"].isin(plan_months(inputs))]
-    by_family = fin[["Family", "Month", "Units", "Revenue", "BudgetRevenue", "RevenueGap"]].round(2)
+    by_family = fin[["Family", "Month", "Units", "Revenue", "BudgetRevenue", "RevenueGap"]].pipe(_rounded, 2)
     issues = _seed_issues(gap, current.get("tblCapacityLoad", pd.DataFrame()), current["tblOpenIssues"])
     if progress:
         progress(3, 3)
@@ -357,7 +363,7 @@ def executive_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: P
     value = supply.assign(Value=supply["OnHand"] * supply["Item"].map(cost).fillna(0.0)).groupby("Month")["Value"].sum()
     by_month["MarginPct"] = by_month["Margin"] / by_month["Revenue"].where(by_month["Revenue"] != 0)
     by_month["InventoryValue"] = by_month["Month"].map(value)
-    return {"tblExecutive": by_month[schema.table("tblExecutive").column_names].round(4)}
+    return {"tblExecutive": by_month[schema.table("tblExecutive").column_names].pipe(_rounded, 4)}
 
 
 # --- 6 Follow-up --------------------------------------------------------------------------------
@@ -404,7 +410,8 @@ def kpi_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Progres
     kpis = grid.copy()
     for part in parts:
         part = part.copy()
-        part["Family"] = part["Family"].fillna(schema.ALL_FAMILIES) if "Family" in part else schema.ALL_FAMILIES
+        family = part["Family"].astype(object) if "Family" in part else pd.Series(None, index=part.index, dtype=object)
+        part["Family"] = family.where(family.notna(), schema.ALL_FAMILIES)
         value_cols = [c for c in part.columns if c not in ("Family", "Month")]
         kpis = kpis.merge(part, on=["Month", "Family"], how="left", suffixes=("", "_new"))
         for c in value_cols:

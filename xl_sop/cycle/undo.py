@@ -7,7 +7,7 @@ cut into parts that fit a cell (Excel holds at most 32,767 characters per cell).
 
 from __future__ import annotations
 
-import io
+import json
 
 import pandas as pd
 
@@ -35,7 +35,8 @@ def stored_tables(store: pd.DataFrame) -> tuple[str, dict[str, pd.DataFrame]]:
     out = {}
     for name, parts in store.groupby("Table", sort=False):
         text = "".join(str(p) for p in parts["Payload"] if p is not None)
-        frame = pd.read_json(io.StringIO(text), orient="split", convert_dates=False, dtype=False)
+        layout = json.loads(text)  # plain json: read_json's date guessing differs across pandas versions
+        frame = pd.DataFrame(layout["data"], columns=layout["columns"])
         try:
             spec = schema.table(name)
             for column in spec.columns:
