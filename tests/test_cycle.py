@@ -215,3 +215,23 @@ def test_freeze_archives_this_cycle_once(book_path, capsys):
     archive = FileBook(book_path).read_table("tblPlanArchive")
     this_cycle = archive[archive["PlanMonth"] == pd.Timestamp("2026-11-01")]
     assert len(this_cycle) == ITEMS * 12 and archive["PlanMonth"].nunique() == 7
+
+
+def test_a_save_interrupted_mid_write_leaves_the_previous_file(book_path, monkeypatch):
+    before = book_path.read_bytes()
+    book = FileBook(book_path)
+    run_step(book, "kpis")
+    calls = {"n": 0}
+    real = zipfile.ZipFile.writestr
+
+    def crash_halfway(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 20:
+            raise KeyboardInterrupt("power cut")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", crash_halfway)
+    with pytest.raises(KeyboardInterrupt):
+        book.save()
+    assert book_path.read_bytes() == before
+    assert list(book_path.parent.glob("*.writing")) == []

@@ -300,11 +300,15 @@ class FileBook:
         """Write the package: changed parts re-serialised, every other part copied as it was."""
         dest = Path(path or self.path)
         tmp = dest.with_name(dest.name + ".writing")
-        with zipfile.ZipFile(tmp, "w") as out:
-            for info in self._infos:
-                data = self._parts[info.filename]
-                if info.filename in self._changed:
-                    data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8", standalone=True)
-                out.writestr(info, data, compress_type=info.compress_type)
+        try:
+            with zipfile.ZipFile(tmp, "w") as out:
+                for info in self._infos:
+                    data = self._parts[info.filename]
+                    if info.filename in self._changed:
+                        data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8", standalone=True)
+                    out.writestr(info, data, compress_type=info.compress_type)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # interrupted: the workbook on disk is still the previous one
+            raise
         tmp.replace(dest)
         return dest
