@@ -1,8 +1,8 @@
 """Circulation on real files: publish a values-only copy and a PDF pack; collect returned copies; validate."""
 
 import shutil
-from pathlib import Path
 import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -12,7 +12,7 @@ from xl_sop.cli import main
 from xl_sop.cycle import run_all
 from xl_sop.cycle import share as share_module
 from xl_sop.cycle.demo import fill_demo_book
-from xl_sop.cycle.share import collect, open_copies, publish
+from xl_sop.cycle.share import publish
 from xl_sop.workbook.filebook import FileBook
 
 INJECTION = '=HYPERLINK("http://evil.example","click")'

@@ -14,7 +14,13 @@ import pandas as pd
 
 from xl_sop.cycle.inputs import ValidationError, load_inputs, require_book_tables
 from xl_sop.cycle.keep import carry_inputs, merge_rows
-from xl_sop.cycle.steps import STEP_FUNCTIONS, STEP_INPUTS, STEP_READS, approved_by, consensus
+from xl_sop.cycle.steps import (
+    STEP_FUNCTIONS,
+    STEP_INPUTS,
+    STEP_READS,
+    approved_by,
+    consensus,
+)
 from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
 from xl_sop.workbook import schema
 

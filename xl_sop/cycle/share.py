@@ -253,7 +253,7 @@ def collect(master, copies: list[tuple[str, object]]) -> Collected:
 
 
 def _show(value) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return "(blank)"
     if isinstance(value, pd.Timestamp):
         return f"{value:%Y-%m-%d}"

@@ -16,7 +16,14 @@ from xl_sop.cycle.inputs import Inputs, setting
 from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.errors import SopError
 from xl_sop.forecast import forecast_many
-from xl_sop.metrics.tables import accuracy_by, accuracy_by_lag, aging_by, attainment_by, fulfilment_by, inventory_turns_by
+from xl_sop.metrics.tables import (
+    accuracy_by,
+    accuracy_by_lag,
+    aging_by,
+    attainment_by,
+    fulfilment_by,
+    inventory_turns_by,
+)
 from xl_sop.reconcile import financial_view, gap_by, scenario_comparison
 from xl_sop.settings import Scenario
 from xl_sop.supply import capacity_plan, projected_inventory_by, safety_stock_by
