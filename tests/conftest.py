@@ -28,3 +28,24 @@ def soffice() -> str:
             pytest.fail("LibreOffice is required in CI (.ci/run installs it)")
         pytest.skip("LibreOffice (soffice) is not installed")
     return path
+
+
+def cycled_demo(folder: Path, name: str, items: int) -> Path:
+    """A demo workbook with every step run (the state a planner has before the meeting)."""
+    import pandas as pd
+
+    from xl_sop.cycle import run_all
+    from xl_sop.cycle.demo import fill_demo_book
+
+    path = folder / name
+    book = fill_demo_book(path, items=items)
+    run_all(book, now=pd.Timestamp("2026-11-20 09:00"))
+    book.save()
+    return path
+
+
+def copy_of(path: Path, folder: Path) -> Path:
+    """A private copy for one test to change."""
+    target = folder / path.name
+    shutil.copyfile(path, target)
+    return target

@@ -12,11 +12,10 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TEMPLATE
+from conftest import TEMPLATE, copy_of, cycled_demo
 
 from xl_sop.cli import main
 from xl_sop.cycle import ValidationError, run_all, run_step, undo_last_run
-from xl_sop.cycle.demo import fill_demo_book
 from xl_sop.cycle.steps import NOT_IN_FORECAST, StepOrderError
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
@@ -26,19 +25,12 @@ ITEMS = 9
 
 @pytest.fixture(scope="module")
 def cycled(tmp_path_factory):
-    """A demo workbook with every step run (the state a planner has before the meeting)."""
-    path = tmp_path_factory.mktemp("cycle") / "SOP_Demo.xlsm"
-    book = fill_demo_book(path, items=ITEMS)
-    run_all(book, now=pd.Timestamp("2026-11-20 09:00"))
-    book.save()
-    return path
+    return cycled_demo(tmp_path_factory.mktemp("cycle"), "SOP_Demo.xlsm", ITEMS)
 
 
 @pytest.fixture
 def book_path(cycled, tmp_path):
-    path = tmp_path / "SOP_Demo.xlsm"
-    shutil.copyfile(cycled, path)
-    return path
+    return copy_of(cycled, tmp_path)
 
 
 def test_demo_command_writes_the_workbook_and_the_pack(tmp_path, capsys, soffice):

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import copy_of, cycled_demo
 from openpyxl import load_workbook
 
 from xl_sop.cli import main
-from xl_sop.cycle import run_all
 from xl_sop.cycle import share as share_module
-from xl_sop.cycle.demo import fill_demo_book
 from xl_sop.cycle.share import publish
 from xl_sop.workbook.filebook import FileBook
 
@@ -20,18 +19,12 @@ INJECTION = '=HYPERLINK("http://evil.example","click")'
 
 @pytest.fixture(scope="module")
 def cycled(tmp_path_factory):
-    path = tmp_path_factory.mktemp("share") / "Master.xlsm"
-    book = fill_demo_book(path, items=6)
-    run_all(book)
-    book.save()
-    return path
+    return cycled_demo(tmp_path_factory.mktemp("share"), "Master.xlsm", 6)
 
 
 @pytest.fixture
 def master(cycled, tmp_path):
-    path = tmp_path / "Master.xlsm"
-    shutil.copyfile(cycled, path)
-    return path
+    return copy_of(cycled, tmp_path)
 
 
 def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffice):
