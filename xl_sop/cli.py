@@ -55,12 +55,13 @@ def _progress_for(step):
 
 
 def _run_book(path: Path, steps: list[str]):
-    from xl_sop.cycle import run_step
+    from xl_sop.cycle import load_inputs, run_step
     from xl_sop.workbook import schema
     from xl_sop.workbook.filebook import FileBook
 
     book = FileBook(path)
-    results = [run_step(book, step_id, _progress_for(schema.step(step_id))) for step_id in steps]
+    inputs = load_inputs(book)  # once: no step writes an input table
+    results = [run_step(book, step_id, _progress_for(schema.step(step_id)), inputs=inputs) for step_id in steps]
     book.save()
     return book, results
 
@@ -92,6 +93,8 @@ def cmd_demo(args) -> int:
 
 
 def _demo_summary(book, args) -> None:
+    import pandas as pd
+
     plan = book.read_table("tblConsensusByFamily")
     kpis = book.read_table("tblKPIs")
     scen = book.read_table("tblScenarios")
@@ -99,7 +102,7 @@ def _demo_summary(book, args) -> None:
     first = plan["Month"].min()
     print(f"xl-sop demo: {args.items} items, {args.months} months of history, plan from {first:%b %Y}")
     print("\nConsensus, next 3 months, by family:            units        revenue   vs budget")
-    soon = plan[plan["Month"] < first + pd_offset(3)].groupby("Family")[["Units", "Revenue", "BudgetRevenue"]].sum()
+    soon = plan[plan["Month"] < first + pd.DateOffset(months=3)].groupby("Family")[["Units", "Revenue", "BudgetRevenue"]].sum()
     for family, r in soon.iterrows():
         gap = r["Revenue"] / r["BudgetRevenue"] - 1 if r["BudgetRevenue"] else float("nan")
         print(f"  {family:<40}{r['Units']:>11,.0f}{r['Revenue']:>15,.0f}{gap:>+11.1%}")
@@ -115,12 +118,6 @@ def _demo_summary(book, args) -> None:
         print(f"\nOpen issues for the meeting ({len(issues)}):")
         for text in issues["Issue"].head(5):
             print(f"  - {text}")
-
-
-def pd_offset(months: int):
-    import pandas as pd
-
-    return pd.DateOffset(months=months)
 
 
 def cmd_run(args) -> int:

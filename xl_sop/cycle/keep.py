@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xl_sop.frames import month_start
 from xl_sop.workbook import schema
 
 
@@ -22,13 +23,12 @@ def _filled(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
     return (part.notna() & ~text).any(axis=1)
 
 
-def _key_frame(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
+def key_frame(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
     keys = pd.DataFrame(index=frame.index)
     for k in spec.key:
         column = spec.column(k)
         if column.format in (schema.MONTH, schema.DATE):
-            keys[k] = pd.to_datetime(frame[k], errors="coerce").dt.to_period("M").dt.to_timestamp() \
-                if column.format == schema.MONTH else pd.to_datetime(frame[k], errors="coerce")
+            keys[k] = month_start(frame[k]) if column.format == schema.MONTH else pd.to_datetime(frame[k], errors="coerce")
         else:
             keys[k] = frame[k].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
     return keys
@@ -55,7 +55,7 @@ def carry_inputs(old: pd.DataFrame, new: pd.DataFrame, spec: schema.Table, orpha
             if c not in out:
                 out[c] = None
         return out
-    old_keys, new_keys = _key_frame(old, spec), _key_frame(new, spec)
+    old_keys, new_keys = key_frame(old, spec), key_frame(new, spec)
     carried = pd.concat([old_keys, old[keep]], axis=1).drop_duplicates(list(spec.key), keep="last")
     base = new.drop(columns=[c for c in keep if c in new], errors="ignore")
     merged = pd.concat([new_keys.reset_index(drop=True), base.drop(columns=list(spec.key)).reset_index(drop=True)], axis=1)
@@ -76,12 +76,13 @@ def merge_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
     if old.empty:
         return new.reset_index(drop=True)
     cols = list(dict.fromkeys([*old.columns, *new.columns]))
-    seen = {tuple(_norm(v) for v in row) for row in old.reindex(columns=cols).itertuples(index=False)}
-    fresh = [i for i, row in enumerate(new.reindex(columns=cols).itertuples(index=False)) if tuple(_norm(v) for v in row) not in seen]
+    seen = {tuple(norm(v) for v in row) for row in old.reindex(columns=cols).itertuples(index=False)}
+    fresh = [i for i, row in enumerate(new.reindex(columns=cols).itertuples(index=False)) if tuple(norm(v) for v in row) not in seen]
     return pd.concat([old.reindex(columns=cols), new.reindex(columns=cols).iloc[fresh]], ignore_index=True)
 
 
-def _norm(value):
+def norm(value):
+    """A cell value in a form that compares equal across books (dates as text, numbers rounded)."""
     if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp):

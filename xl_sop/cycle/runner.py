@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import ValidationError, load_inputs, require_book_tables
+from xl_sop.cycle.inputs import (
+    Inputs,
+    ValidationError,
+    load_inputs,
+    require_book_tables,
+)
 from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.cycle.steps import (
     STEP_FUNCTIONS,
@@ -39,12 +44,15 @@ class StepResult:
         return f"{self.step.label}: wrote {written}" + (f". {self.note}" if self.note else "")
 
 
-def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None) -> StepResult:
-    """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems."""
+def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None, inputs: Inputs | None = None) -> StepResult:
+    """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems.
+
+    ``inputs``: the book's checked input tables, when the caller has them already (no step writes them).
+    """
     step = schema.step(step_id)
     now = now or pd.Timestamp.now().floor("min")
     require_book_tables(book, (*step.writes, *STEP_READS[step.id], UNDO_TABLE, STATUS_TABLE))
-    inputs = load_inputs(book)
+    inputs = inputs if inputs is not None else load_inputs(book)
     problems = inputs.problems_in("tblSettings", *STEP_INPUTS[step.id])
     if problems:
         raise ValidationError(problems, step.label)
@@ -64,8 +72,10 @@ def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None)
 
 
 def run_all(book, progress_for=None, now=None) -> list[StepResult]:
-    """Every step but Freeze Plan, in order (schema.RUN_ALL). progress_for(step) gives a progress callback."""
-    return [run_step(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now)
+    """Every step but Freeze Plan, in order (schema.RUN_ALL). progress_for(step) gives a progress callback.
+    The input tables are read and checked once: steps write only output tables."""
+    inputs = load_inputs(book)
+    return [run_step(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now, inputs)
             for step_id in schema.RUN_ALL]
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from xl_sop.cycle.inputs import parse_date
-from xl_sop.cycle.keep import _key_frame, _norm, merge_rows
+from xl_sop.cycle.keep import key_frame, merge_rows, norm
 from xl_sop.cycle.steps import consensus
 from xl_sop.errors import SopError
 from xl_sop.workbook import schema
@@ -205,27 +205,27 @@ def collect(master, copies: list[tuple[str, object]]) -> Collected:
         if mine.empty:
             continue
         spec_keys = schema.Table(spec.name, spec.sheet, spec.columns, key=key)
-        my_keys = _key_frame(mine, spec_keys)
-        position = {tuple(_norm(v) for v in row): i for i, row in enumerate(my_keys.itertuples(index=False))}
+        my_keys = key_frame(mine, spec_keys)
+        position = {tuple(norm(v) for v in row): i for i, row in enumerate(my_keys.itertuples(index=False))}
         proposals: dict[tuple[int, str], dict[str, object]] = {}
         for copy_name, book in copies:
             theirs = book.read_table(name).reset_index(drop=True)
             if theirs.empty:
                 continue
-            their_keys = _key_frame(theirs, spec_keys)
+            their_keys = key_frame(theirs, spec_keys)
             for j, row in enumerate(their_keys.itertuples(index=False)):
-                i = position.get(tuple(_norm(v) for v in row))
+                i = position.get(tuple(norm(v) for v in row))
                 if i is None:
                     continue
                 for column in columns:
                     if column not in theirs or column not in mine:
                         continue
                     value = theirs[column].iloc[j]
-                    if _norm(value) != _norm(mine[column].iloc[i]):
+                    if norm(value) != norm(mine[column].iloc[i]):
                         proposals.setdefault((i, column), {})[copy_name] = value
         changed = False
         for (i, column), by_copy in proposals.items():
-            distinct = {_norm(v) for v in by_copy.values()}
+            distinct = {norm(v) for v in by_copy.values()}
             if len(distinct) == 1:
                 mine[column] = mine[column].astype(object)
                 mine.at[i, column] = next(iter(by_copy.values()))

@@ -16,6 +16,8 @@ from xl_sop.cycle.inputs import Inputs, setting
 from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.errors import SopError
 from xl_sop.forecast import forecast_many
+from xl_sop.frames import month_start, without_noise
+from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
 from xl_sop.metrics.tables import (
     accuracy_by,
     accuracy_by_lag,
@@ -34,6 +36,7 @@ from xl_sop.workbook import schema
 Progress = Callable[[int, int], None]
 NOT_IN_FORECAST = "kept for your inputs: not in this forecast"
 AGED_DAYS = 90
+"""Stock older than this counts as aged (an edge of DEFAULT_AGING_EDGES)."""
 SEEDED = ("Gap: ", "Overload: ")
 
 
@@ -68,7 +71,7 @@ def consensus_demand(current: dict[str, pd.DataFrame], inputs: Inputs) -> pd.Dat
     if plan.empty or "Statistical" not in plan or plan["Statistical"].isna().all():
         raise StepOrderError("the demand plan is empty: press Run Forecast (xl-sop run BOOK --step demand) first")
     months = plan_months(inputs)
-    month = pd.to_datetime(plan["Month"], errors="coerce").dt.to_period("M").dt.to_timestamp()
+    month = month_start(plan["Month"])
     demand = pd.DataFrame({"Item": plan["Item"], "Month": month, "Quantity": consensus(plan)})
     return demand[demand["Month"].isin(months) & demand["Item"].notna()].reset_index(drop=True)
 
@@ -79,7 +82,7 @@ def _archive(current: dict[str, pd.DataFrame]) -> pd.DataFrame:
         return pd.DataFrame(columns=schema.table("tblPlanArchive").column_names)
     a = archive.copy()
     for c in ("PlanMonth", "Month"):
-        a[c] = pd.to_datetime(a[c], errors="coerce").dt.to_period("M").dt.to_timestamp()
+        a[c] = month_start(a[c])
     for c in ("Statistical", "SalesAdj", "MarketingAdj", "Consensus"):
         a[c] = pd.to_numeric(a[c], errors="coerce")
     return a.dropna(subset=["PlanMonth", "Month", "Item"])
@@ -224,7 +227,7 @@ def supply_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Prog
     numeric = ["Demand", "Production", "OnHand", "Backlog", "SafetyStock"]
     plan[numeric] = plan[numeric].round(2)
     load = pd.DataFrame(load_rows, columns=schema.table("tblCapacityLoad").column_names)
-    return {"tblCapacityLoad": _tidy(load), "tblSupplyPlan": _tidy(plan.reset_index(drop=True))}
+    return {"tblCapacityLoad": without_noise(load, 1e-6), "tblSupplyPlan": without_noise(plan.reset_index(drop=True), 1e-6)}
 
 
 def _resource_plan(need_h, regular, overtime, strategy, hour_cost, inputs, *, weights, price, cost, hpu) -> dict:
@@ -272,21 +275,13 @@ def _rounded(frame: pd.DataFrame, digits: int) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].round(digits) for c in numeric})
 
 
-def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for c in out.select_dtypes(include="float").columns:
-        v = out[c].to_numpy()
-        out[c] = np.where(np.abs(v) < 1e-6, 0.0, v)
-    return out
-
-
 # --- 3 Pre-S&OP and 4 S&OP meeting ---------------------------------------------------------------
 
 def _supply(current, inputs) -> pd.DataFrame:
     plan = current["tblSupplyPlan"]
     if plan.empty or "Production" not in plan:
         raise StepOrderError("the supply plan is empty: press Balance Supply (xl-sop run BOOK --step supply) first")
-    month = pd.to_datetime(plan["Month"], errors="coerce").dt.to_period("M").dt.to_timestamp()
+    month = month_start(plan["Month"])
     return pd.DataFrame({"Item": plan["Item"], "Month": month, "Quantity": pd.to_numeric(plan["Production"], errors="coerce"),
                          "OnHand": pd.to_numeric(plan["OnHand"], errors="coerce")}).dropna(subset=["Item", "Month"])
 
@@ -409,7 +404,7 @@ def kpi_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Progres
         for grouped in (items, items.assign(Family=schema.ALL_FAMILIES)):
             turns = inventory_turns_by(history, inventory, grouped, by=("Family",))
             aging = aging_by(inventory, grouped, as_of=start - pd.Timedelta(days=1), by=("Family",))
-            old = [c for c in aging.columns if c not in ("Family", "Total") and _bucket_start(c) >= AGED_DAYS]
+            old = aging_labels(DEFAULT_AGING_EDGES)[DEFAULT_AGING_EDGES.index(AGED_DAYS) + 1:]
             aged = aging[old].sum(axis=1) / aging["Total"].where(aging["Total"] > 0)
             stock = pd.DataFrame({"Family": aging["Family"], "AgedStockShare": aged}).merge(
                 turns[["Family", "Turns"]].rename(columns={"Turns": "InventoryTurns"}), on="Family", how="outer")
@@ -436,15 +431,6 @@ def kpi_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Progres
     return {"tblKPIs": kpis, "tblAccuracyByLag": lags.reset_index(drop=True)}
 
 
-def _bucket_start(label: str) -> float:
-    text = str(label).lower().replace("over", "").strip()
-    first = text.split("-")[0].strip()
-    try:
-        return float(first) + (1 if "over" in str(label).lower() else 0)
-    except ValueError:
-        return -1
-
-
 # --- Freeze Plan -----------------------------------------------------------------------------
 
 APPROVED = {"yes", "y", "x", "true", "1", "approved", "ok"}
@@ -458,7 +444,7 @@ def freeze_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Prog
     if plan.empty or "Statistical" not in plan:
         raise StepOrderError("the demand plan is empty: press Run Forecast first, then freeze the approved plan")
     start = cycle_month(inputs)
-    month = pd.to_datetime(plan["Month"], errors="coerce").dt.to_period("M").dt.to_timestamp()
+    month = month_start(plan["Month"])
     keep = month.isin(plan_months(inputs)) & plan["Item"].notna()
     frozen = pd.DataFrame({
         "PlanMonth": start, "Item": plan["Item"], "Family": plan.get("Family"), "Month": month,

@@ -62,7 +62,7 @@ class XlwingsBook:
         first_row = table.range.row + 1
         out = pd.DataFrame(index=range(max(len(frame), 1)))
         for header in headers:
-            column = spec.column(header) if spec is not None and header.lower() in [c.lower() for c in spec.column_names] else None
+            column = next((c for c in spec.columns if c.name.lower() == header.lower()), None) if spec else None
             if column is not None and column.formula:
                 out[header] = [schema.formula_for(spec, column, first_row + i) for i in range(len(out))]
             elif header.lower() in lookup and len(frame):
