@@ -14,7 +14,8 @@ from pathlib import Path
 import xlwings as xw
 
 from xl_sop.cycle import runner, share
-from xl_sop.cycle.inputs import load_inputs, problems_table
+from xl_sop.cycle.inputs import ValidationError, problems_table
+from xl_sop.cycle.inputs import validate as validate_book
 from xl_sop.errors import SopError
 from xl_sop.workbook import schema
 from xl_sop.workbook.xlbook import XlwingsBook
@@ -79,7 +80,9 @@ def validate() -> None:
     book = xw.Book.caller()
     with _busy(book, "Validate"):
         live = XlwingsBook(book)
-        problems = load_inputs(live).problems
+        problems = validate_book(live)
+        if "tblproblems" not in {name.lower() for name in live.table_names()}:
+            raise ValidationError(problems)  # the Checks sheet itself is gone: say so in a message box
         live.write_table("tblProblems", problems_table(problems))
         book.sheets[schema.table("tblProblems").sheet].activate()
         book.app.status_bar = f"xl-sop: {len(problems)} problems found" if problems else "xl-sop: no problems found"

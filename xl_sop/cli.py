@@ -4,7 +4,7 @@
     xl-sop run BOOK [--step STEP]            run one step (demand, supply, reconcile, freeze, executive, kpis) or all
     xl-sop publish BOOK [--out DIR]          values-only .xlsx and PDF pack for circulation
     xl-sop collect MASTER COPY...            merge inputs from returned copies; conflicts listed
-    xl-sop validate BOOK                     every problem in the input tables
+    xl-sop validate BOOK                     every problem in the workbook
     xl-sop freeze BOOK                       archive the approved consensus as this cycle's plan version
     xl-sop undo BOOK                         restore the tables the last step replaced
     xl-sop forecast HISTORY.csv [--horizon 12] [--level 80 95] [--out FILE]
@@ -55,13 +55,11 @@ def _progress_for(step):
 
 
 def _run_book(path: Path, steps: list[str]):
-    from xl_sop.cycle import load_inputs, run_step
-    from xl_sop.workbook import schema
+    from xl_sop.cycle.runner import run_steps
     from xl_sop.workbook.filebook import FileBook
 
     book = FileBook(path)
-    inputs = load_inputs(book)  # once: no step writes an input table
-    results = [run_step(book, step_id, _progress_for(schema.step(step_id)), inputs=inputs) for step_id in steps]
+    results = run_steps(book, steps, _progress_for)
     book.save()
     return book, results
 
@@ -148,14 +146,14 @@ def cmd_undo(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from xl_sop.cycle import load_inputs
+    from xl_sop.cycle import validate
     from xl_sop.workbook.filebook import FileBook
 
-    problems = load_inputs(FileBook(Path(args.book))).problems
+    problems = validate(FileBook(Path(args.book)))
     if not problems:
-        print(f"{args.book}: no problems found in the input tables")
+        print(f"{args.book}: no problems found")
         return 0
-    print(f"{args.book}: {len(problems)} problem{'s' * (len(problems) != 1)} in the input tables")
+    print(f"{args.book}: {len(problems)} problem{'s' * (len(problems) != 1)}")
     for problem in problems:
         print(f"  - {problem}")
     return 1
@@ -226,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(run=cmd_run)
     for name, func, text in (("freeze", cmd_freeze, "archive the consensus as this cycle's plan version"),
                              ("undo", cmd_undo, "restore the tables the last step replaced"),
-                             ("validate", cmd_validate, "list every problem in the input tables (exit 1 if any)")):
+                             ("validate", cmd_validate, "list every problem in the workbook (exit 1 if any)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("book")
         p.set_defaults(run=func)

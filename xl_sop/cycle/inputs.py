@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xl_sop.errors import SopError, WorkbookError
+from xl_sop.errors import SopError
 from xl_sop.settings import _key
 from xl_sop.workbook import schema
 
@@ -63,14 +63,14 @@ class Problem:
 
 
 class ValidationError(SopError):
-    """Input tables have problems; the step stopped before writing anything."""
+    """The workbook has problems (input tables, missing sheets or columns); the step stopped before writing anything."""
 
     def __init__(self, problems: list[Problem], step: str = ""):
         self.problems = problems
         head = f"{step} stopped: " if step else ""
         shown = "\n".join(f"  - {p}" for p in problems[:20])
         more = f"\n  ... and {len(problems) - 20} more (press Validate or run xl-sop validate)" if len(problems) > 20 else ""
-        super().__init__(f"{head}{len(problems)} problem{'s' * (len(problems) != 1)} in the input tables:\n{shown}{more}")
+        super().__init__(f"{head}{len(problems)} problem{'s' * (len(problems) != 1)} in the workbook:\n{shown}{more}")
 
 
 def parse_date(value) -> pd.Timestamp | None:
@@ -294,12 +294,47 @@ def setting(inputs: Inputs, name: str):
     return value
 
 
-def require_book_tables(book, names) -> None:
+# Typed columns of output tables that feed a computation: a word there would silently count as 0.
+TYPED_NUMBERS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj")}
+TEMPLATE_HINT = "copy it back from workbook/SOP_Template.xlsm"
+
+
+def book_problems(book, names) -> list[Problem]:
+    """Problems in the book's output and system tables ``names``: a table missing (its sheet deleted),
+    a schema column missing or renamed, a word typed where a step needs a number."""
+    problems: list[Problem] = []
     have = {n.lower() for n in book.table_names()}
-    missing = [n for n in names if n.lower() not in have]
-    if missing:
-        raise WorkbookError(f"the workbook has no table {', '.join(missing)}: was a sheet deleted? "
-                            "Copy it back from workbook/SOP_Template.xlsm")
+    for name in dict.fromkeys(names):
+        spec = schema.table(name)
+        if name.lower() not in have:
+            problems.append(Problem(spec.sheet, name, None, "",
+                                    f"the table {name} is missing (was the sheet {spec.sheet} deleted? {TEMPLATE_HINT})"))
+            continue
+        frame = book.read_table(name)
+        headers = {str(c).strip().lower(): c for c in frame.columns}
+        for column in spec.columns:
+            if column.name.lower() not in headers:
+                problems.append(Problem(spec.sheet, name, None, column.name,
+                                        f"the column {column.name} is missing (the table has {', '.join(map(str, frame.columns))}); "
+                                        "give the header back its name"))
+        for column in TYPED_NUMBERS.get(name, ()):
+            if column.lower() not in headers:
+                continue
+            for row, value in frame[headers[column.lower()]].items():
+                if not _blank(value) and parse_number(value) is None:
+                    problems.append(Problem(spec.sheet, name, int(row), column, f"'{value}' is not a number (type 1250 or -300)"))
+    return problems
+
+
+def output_tables() -> tuple[str, ...]:
+    """Every table of the schema that is not an input table: what steps write, read back and keep."""
+    inputs = {*DATA_TABLES, "tblSettings", "tblTargets"}
+    return tuple(t.name for t in schema.TABLES if t.name not in inputs)
+
+
+def validate(book) -> list[Problem]:
+    """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns."""
+    return load_inputs(book).problems + book_problems(book, output_tables())
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:

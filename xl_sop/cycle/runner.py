@@ -12,12 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import (
-    Inputs,
-    ValidationError,
-    load_inputs,
-    require_book_tables,
-)
+from xl_sop.cycle.inputs import Inputs, ValidationError, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.cycle.steps import (
     STEP_FUNCTIONS,
@@ -51,11 +46,8 @@ def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None,
     """
     step = schema.step(step_id)
     now = now or pd.Timestamp.now().floor("min")
-    require_book_tables(book, (*step.writes, *STEP_READS[step.id], UNDO_TABLE, STATUS_TABLE))
     inputs = inputs if inputs is not None else load_inputs(book)
-    problems = inputs.problems_in("tblSettings", *STEP_INPUTS[step.id])
-    if problems:
-        raise ValidationError(problems, step.label)
+    check_steps(book, [step_id], inputs)
     current = {name: book.read_table(name) for name in dict.fromkeys((*STEP_READS[step.id], *step.writes))}
     kwargs = {"frozen_on": now} if step.id == "freeze" else {}
     new = STEP_FUNCTIONS[step.id](inputs, current, progress, **kwargs)
@@ -71,12 +63,29 @@ def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None,
     return result
 
 
-def run_all(book, progress_for=None, now=None) -> list[StepResult]:
-    """Every step but Freeze Plan, in order (schema.RUN_ALL). progress_for(step) gives a progress callback.
-    The input tables are read and checked once: steps write only output tables."""
+def check_steps(book, step_ids, inputs: Inputs) -> None:
+    """Raise ValidationError when any of the steps would meet a problem: bad input, a missing
+    table or column, a word in a typed number column. Called before anything is written."""
+    steps = [schema.step(s) for s in step_ids]
+    problems = inputs.problems_in("tblSettings", *(name for s in steps for name in STEP_INPUTS[s.id]))
+    problems += book_problems(book, [name for s in steps for name in (*s.writes, *STEP_READS[s.id], UNDO_TABLE, STATUS_TABLE)])
+    if problems:
+        raise ValidationError(problems, steps[0].label if len(steps) == 1 else "The cycle")
+
+
+def run_steps(book, step_ids, progress_for=None, now=None) -> list[StepResult]:
+    """Several steps in order; progress_for(step) gives a progress callback. Every step's tables are
+    checked first, so a problem for a late step stops the run before an early step writes. The input
+    tables are read and checked once: steps write only output tables."""
     inputs = load_inputs(book)
+    check_steps(book, step_ids, inputs)
     return [run_step(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now, inputs)
-            for step_id in schema.RUN_ALL]
+            for step_id in step_ids]
+
+
+def run_all(book, progress_for=None, now=None) -> list[StepResult]:
+    """Every step but Freeze Plan, in order (schema.RUN_ALL)."""
+    return run_steps(book, schema.RUN_ALL, progress_for, now)
 
 
 def undo_last_run(book, now: pd.Timestamp | None = None) -> StepResult:
