@@ -54,6 +54,22 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
     assert published.pdf is not None and published.pdf.stat().st_size > 10_000
 
 
+@pytest.mark.libreoffice
+def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(master, tmp_path, soffice, monkeypatch):
+    from xl_sop.workbook.render import page_texts
+
+    monkeypatch.setattr(share_module, "PACK_TABLE_ROWS", 20)
+    plan = FileBook(master).read_table("tblDemandPlan")
+    published = publish(master, tmp_path / "out")
+    rows = len(plan)
+    assert f"the PDF pack prints the first 20 of the {rows} rows of tblDemandPlan (1 Demand); the published workbook has them all" \
+        in published.notes
+    text = "\n".join(page_texts(published.pdf))
+    assert f"... and {rows - 20} more rows: the pack prints the first 20 of {rows}; every row is in the workbook." in text
+    assert plan["Item"].iloc[19] in text
+    assert FileBook(published.workbook).read_table("tblDemandPlan").shape[0] == rows  # the workbook keeps every row
+
+
 def test_publish_without_libreoffice_uses_saved_values_and_says_so(master, tmp_path, monkeypatch):
     monkeypatch.setattr(share_module, "_soffice", lambda: None)
     published = publish(master, tmp_path / "out")

@@ -35,6 +35,9 @@ PACK_SHEETS = ("Home", *(s.sheet for s in schema.STEPS if s.sheet[0].isdigit()),
 LEFT_OUT = ("xlwings.conf", "Functions", *(s.name for s in schema.SHEETS if s.hidden))
 KEYED_INPUTS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj", "Comment"), "tblApproval": ("Name", "Approved", "Date", "Comment")}
 ROW_INPUTS = ("tblDecisions", "tblOpenIssues")
+PACK_TABLE_ROWS = 1000
+"""Past this many rows a table's detail stays in the workbook: the PDF pack prints its first rows and says so
+(5,000 items x 12 months would be 60,000 plan rows, over a thousand pages). Family totals are on 4 S&OP Meeting."""
 
 
 @dataclass
@@ -132,7 +135,7 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
             if _soffice() is None:
                 notes.append("no PDF pack: LibreOffice is not installed (inside Excel, Publish uses Excel's PDF export)")
             else:
-                pack = _pdf_pack(target, out_dir / f"{stem}.pdf", tmp)
+                pack = _pdf_pack(target, out_dir / f"{stem}.pdf", tmp, notes)
     return Published(target, pack, notes)
 
 
@@ -142,8 +145,10 @@ def _set_value(cell, value) -> None:
         cell.data_type = "s"  # text stays text: a string that starts with "=" is not a formula
 
 
-def _print_area(ws) -> None:
-    """Print every row of the sheet's tables (the template prints only the top of each)."""
+def _print_area(ws, below: int = 0) -> None:
+    """Print every row of the sheet's tables (the template prints only the top of each), and ``below``
+    rows more for a note under them."""
+    from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
 
     if not ws.tables:
@@ -152,15 +157,39 @@ def _print_area(ws) -> None:
     for table in ws.tables.values():
         _c1, _r1, c2, r2 = range_boundaries(table.ref)
         last_col, last_row = max(last_col, c2), max(last_row, r2)
-    from openpyxl.utils import get_column_letter
-
     current = ws.print_area
     if ws.title == "5 Executive" and current:  # its charts sit below the table: keep the template's area
         return
-    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{max(last_row, 8)}"
+    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{max(last_row + below, 8)}"
 
 
-def _pdf_pack(xlsx: Path, pdf: Path, tmp: Path) -> Path:
+def _shorten_for_print(ws, notes: list[str]) -> int:
+    """Cut the sheet's tables longer than PACK_TABLE_ROWS to their first rows, with a line saying so.
+    Returns the rows added under the tables (for the print area)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    below = 0
+    for table in ws.tables.values():
+        c1, r1, c2, r2 = range_boundaries(table.ref)
+        rows = r2 - r1
+        if rows <= PACK_TABLE_ROWS:
+            continue
+        end = r1 + PACK_TABLE_ROWS
+        for row in ws.iter_rows(min_row=end + 1, max_row=r2, min_col=c1, max_col=c2):
+            for cell in row:
+                cell.value = None
+        table.ref = f"{ws.cell(r1, c1).coordinate}:{ws.cell(end, c2).coordinate}"
+        if table.autoFilter is not None:
+            table.autoFilter.ref = table.ref
+        ws.cell(end + 1, c1).value = (f"... and {rows - PACK_TABLE_ROWS:,} more rows: the pack prints the first "
+                                      f"{PACK_TABLE_ROWS:,} of {rows:,}; every row is in the workbook.")
+        notes.append(f"the PDF pack prints the first {PACK_TABLE_ROWS:,} of the {rows:,} rows of {table.displayName} "
+                     f"({ws.title}); the published workbook has them all")
+        below = 1
+    return below
+
+
+def _pdf_pack(xlsx: Path, pdf: Path, tmp: Path, notes: list[str]) -> Path:
     from openpyxl import load_workbook
 
     from xl_sop.workbook.render import to_pdf
@@ -169,6 +198,10 @@ def _pdf_pack(xlsx: Path, pdf: Path, tmp: Path) -> Path:
     for title in wb.sheetnames:
         if title not in PACK_SHEETS:
             del wb[title]
+    for ws in wb.worksheets:
+        below = _shorten_for_print(ws, notes)
+        if below:
+            _print_area(ws, below)
     pack = tmp / "pack" / (pdf.stem + ".xlsx")
     pack.parent.mkdir()
     wb.save(pack)
