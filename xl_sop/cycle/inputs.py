@@ -310,16 +310,16 @@ def book_problems(book, names) -> list[Problem]:
             problems.append(Problem(spec.sheet, name, None, "",
                                     f"the table {name} is missing (was the sheet {spec.sheet} deleted? {TEMPLATE_HINT})"))
             continue
-        frame = book.read_table(name)
-        headers = {str(c).strip().lower(): c for c in frame.columns}
+        columns = book.table_headers(name)
+        headers = {str(c).strip().lower(): c for c in columns}
         for column in spec.columns:
             if column.name.lower() not in headers:
                 problems.append(Problem(spec.sheet, name, None, column.name,
-                                        f"the column {column.name} is missing (the table has {', '.join(map(str, frame.columns))}); "
+                                        f"the column {column.name} is missing (the table has {', '.join(map(str, columns))}); "
                                         "give the header back its name"))
-        for column in TYPED_NUMBERS.get(name, ()):
-            if column.lower() not in headers:
-                continue
+        typed = [c for c in TYPED_NUMBERS.get(name, ()) if c.lower() in headers]
+        frame = book.read_table(name) if typed else None
+        for column in typed:
             for row, value in frame[headers[column.lower()]].items():
                 if not _blank(value) and parse_number(value) is None:
                     problems.append(Problem(spec.sheet, name, int(row), column, f"'{value}' is not a number (type 1250 or -300)"))

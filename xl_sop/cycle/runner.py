@@ -44,10 +44,14 @@ def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None,
 
     ``inputs``: the book's checked input tables, when the caller has them already (no step writes them).
     """
-    step = schema.step(step_id)
-    now = now or pd.Timestamp.now().floor("min")
     inputs = inputs if inputs is not None else load_inputs(book)
     check_steps(book, [step_id], inputs)
+    return _run_checked(book, step_id, progress, now, inputs)
+
+
+def _run_checked(book, step_id: str, progress, now: pd.Timestamp | None, inputs: Inputs) -> StepResult:
+    step = schema.step(step_id)
+    now = now or pd.Timestamp.now().floor("min")
     current = {name: book.read_table(name) for name in dict.fromkeys((*STEP_READS[step.id], *step.writes))}
     kwargs = {"frozen_on": now} if step.id == "freeze" else {}
     new = STEP_FUNCTIONS[step.id](inputs, current, progress, **kwargs)
@@ -79,7 +83,7 @@ def run_steps(book, step_ids, progress_for=None, now=None) -> list[StepResult]:
     tables are read and checked once: steps write only output tables."""
     inputs = load_inputs(book)
     check_steps(book, step_ids, inputs)
-    return [run_step(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now, inputs)
+    return [_run_checked(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now, inputs)
             for step_id in step_ids]
 
 

@@ -16,6 +16,9 @@ class Book(Protocol):
     def table_names(self) -> list[str]:
         """The names of the book's tables."""
 
+    def table_headers(self, name: str) -> list[str]:
+        """The table's column names, left to right (without reading its rows)."""
+
     def read_table(self, name: str) -> pd.DataFrame:
         """The table's data rows (index = data row number, 1 = first row under the header)."""
 

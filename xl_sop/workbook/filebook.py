@@ -11,6 +11,7 @@ workbook's recalculation flag change; every other part is copied byte for byte.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
 import re
 import zipfile
@@ -134,6 +135,10 @@ class FileBook:
 
     # --- reading ------------------------------------------------------------------------------------
 
+    def table_headers(self, name: str) -> list[str]:
+        _, _, table_part = self._table(name)
+        return [tc.get("name") for tc in self._xml(table_part).iter(f"{Q}tableColumn")]
+
     def read_table(self, name: str) -> pd.DataFrame:
         """The table's data rows as a DataFrame with its header names.
 
@@ -143,18 +148,38 @@ class FileBook:
         _, sheet_part, table_part = self._table(name)
         table = self._xml(table_part)
         r1, c1, r2, c2 = _split(table.get("ref"))
-        headers = [tc.get("name") for tc in table.iter(f"{Q}tableColumn")]
-        cells = self._cells(sheet_part)
+        headers = self.table_headers(name)
+        cells = self._cells(sheet_part, r1 + 1, r2, c1, c2)
         rows = [[cells.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
         frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
         frame = frame.dropna(how="all")
         return _typed(frame, name)
 
-    def _cells(self, sheet_part: str) -> dict[tuple[int, int], object]:
+    def _cells(self, sheet_part: str, first_row: int, last_row: int, first_col: int, last_col: int) -> dict:
+        """{(row, column): value} of the cells inside the bounds.
+
+        A sheet that was written is read from its tree; any other is streamed row by row and not
+        kept, so reading a 60,000-row archive does not hold its whole XML tree in memory."""
         out = {}
-        for c in self._xml(sheet_part).iter(f"{Q}c"):
-            col, row = _CELL.fullmatch(c.get("r")).groups()
-            out[(int(row), column_index(col))] = self._value(c)
+
+        def take(row) -> None:
+            r = int(row.get("r"))
+            if not first_row <= r <= last_row:
+                return
+            for c in row.iter(f"{Q}c"):
+                col = column_index(_CELL.fullmatch(c.get("r")).group(1))
+                if first_col <= col <= last_col:
+                    out[(r, col)] = self._value(c)
+
+        if sheet_part in self._trees:
+            for row in self._trees[sheet_part].iter(f"{Q}row"):
+                take(row)
+            return out
+        for _, row in etree.iterparse(io.BytesIO(self._parts[sheet_part]), events=("end",), tag=f"{Q}row"):
+            take(row)
+            row.clear()
+            while row.getprevious() is not None:
+                del row.getparent()[0]
         return out
 
     def _value(self, c):

@@ -43,9 +43,12 @@ class XlwingsBook:
         except KeyError:
             raise WorkbookError(f"the workbook has no table {name} (tables: {', '.join(self.table_names())})") from None
 
+    def table_headers(self, name: str) -> list[str]:
+        return [str(h) for h in self._table(name).header_row_range.value]
+
     def read_table(self, name: str) -> pd.DataFrame:
         table = self._table(name)
-        headers = [str(h) for h in table.header_row_range.value]
+        headers = self.table_headers(name)
         body = table.data_body_range
         rows = body.options(ndim=2).value if body is not None else []
         frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
@@ -53,7 +56,7 @@ class XlwingsBook:
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         table = self._table(name)
-        headers = [str(h) for h in table.header_row_range.value]
+        headers = self.table_headers(name)
         lookup = {str(c).strip().lower(): c for c in frame.columns}
         try:
             spec = schema.table(name)
