@@ -59,13 +59,11 @@ def _soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
-def _recalculated(path: Path, tmp: Path):
-    """The workbook as LibreOffice calculates it (openpyxl, values only), or None without LibreOffice."""
+def _recalculated(path: Path, tmp: Path) -> Path | None:
+    """The workbook as LibreOffice calculates it (an .xlsx in tmp), or None without LibreOffice."""
     soffice = _soffice()
     if soffice is None:
         return None
-    from openpyxl import load_workbook
-
     profile = tmp / "lo-profile"
     (profile / "user").mkdir(parents=True)
     # LibreOffice keeps the cached results of .xlsx/.xlsm files unless told to recalculate on load.
@@ -73,7 +71,16 @@ def _recalculated(path: Path, tmp: Path):
     subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "xlsx",
                     "--outdir", str(tmp / "recalc"), str(path)], check=True, capture_output=True, timeout=600)
     out = tmp / "recalc" / (path.stem + ".xlsx")
-    return load_workbook(out, data_only=True) if out.exists() else None
+    return out if out.exists() else None
+
+
+def _stream(ws):
+    """((row, column), value) of every cell holding a value in a read-only sheet."""
+    ws.reset_dimensions()  # the stored dimension can be stale: read every row there is
+    for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
+        for c, value in enumerate(row, start=1):
+            if value is not None:
+                yield (r, c), value
 
 
 def cycle_label(path: Path) -> str:
@@ -98,30 +105,38 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
     with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name:
         tmp = Path(tmp_name)
         wb = load_workbook(path, keep_vba=False)
-        cached = load_workbook(path, data_only=True)
-        recalc = _recalculated(path, tmp)
-        if recalc is None:
+        recalculated = _recalculated(path, tmp)
+        if recalculated is None:
             notes.append("LibreOffice is not installed: formulas show the values last saved by Excel")
+        # The saved and the recalculated values are streamed sheet by sheet (read-only): only the
+        # workbook being written is held in memory whole.
+        cached = load_workbook(path, data_only=True, read_only=True)
+        again_book = load_workbook(recalculated, data_only=True, read_only=True) if recalculated else None
         missing = 0
         for ws in wb.worksheets:
             if ws.title in LEFT_OUT:
                 continue
-            saved = cached[ws.title]
-            again = recalc[ws.title] if recalc is not None and ws.title in recalc.sheetnames else None
-            for row in saved.iter_rows():
-                for old in row:
-                    cell = ws.cell(row=old.row, column=old.column)
-                    formula = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
-                    is_formula = cell.data_type == "f" or isinstance(cell.value, ArrayFormula)
-                    if not is_formula and not (cell.value is None and old.value is not None):
-                        continue
-                    value = old.value
-                    if is_formula and "SOP_" not in str(formula).upper() and again is not None:
-                        value = again.cell(row=old.row, column=old.column).value
-                    if is_formula and value is None:
-                        missing += 1
-                    _set_value(cell, value)
+            formulas = {}
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f" or isinstance(cell.value, ArrayFormula):
+                        formulas[(cell.row, cell.column)] = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
+            values = dict(_stream(cached[ws.title]))
+            if again_book is not None and ws.title in again_book.sheetnames:
+                native = {at for at, formula in formulas.items() if "SOP_" not in str(formula).upper()}
+                values.update((at, v) for at, v in _stream(again_book[ws.title]) if at in native)
+                values.update((at, None) for at in native - values.keys())  # recalculated to blank
+            for at in formulas:
+                value = values.get(at)
+                missing += value is None
+                _set_value(ws.cell(*at), value)
+            for at, value in values.items():  # spilled results of array formulas: a value with no formula
+                if at not in formulas and getattr(ws._cells.get(at), "value", None) is None:
+                    _set_value(ws.cell(*at), value)
             _print_area(ws)
+        cached.close()
+        if again_book is not None:
+            again_book.close()
         for title in LEFT_OUT:
             if title in wb.sheetnames:
                 del wb[title]
@@ -135,7 +150,7 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
             if _soffice() is None:
                 notes.append("no PDF pack: LibreOffice is not installed (inside Excel, Publish uses Excel's PDF export)")
             else:
-                pack = _pdf_pack(target, out_dir / f"{stem}.pdf", tmp, notes)
+                pack = _pdf_pack(wb, out_dir / f"{stem}.pdf", tmp, notes)
     return Published(target, pack, notes)
 
 
@@ -189,12 +204,10 @@ def _shorten_for_print(ws, notes: list[str]) -> int:
     return below
 
 
-def _pdf_pack(xlsx: Path, pdf: Path, tmp: Path, notes: list[str]) -> Path:
-    from openpyxl import load_workbook
-
+def _pdf_pack(wb, pdf: Path, tmp: Path, notes: list[str]) -> Path:
+    """The step sheets of the published workbook (already saved: this changes it in memory) as a PDF."""
     from xl_sop.workbook.render import to_pdf
 
-    wb = load_workbook(xlsx)
     for title in wb.sheetnames:
         if title not in PACK_SHEETS:
             del wb[title]
