@@ -436,3 +436,17 @@ def test_a_live_run_cut_off_mid_write_is_put_right_by_undo(base, tmp_path, monke
     undo_last_run(book)
     for name, frame in before.items():
         pd.testing.assert_frame_equal(book.read_table(name), frame, check_dtype=False, obj=name)
+
+
+def test_a_table_too_long_for_excel_is_refused_and_the_file_kept(base, tmp_path, monkeypatch, capsys):
+    """The plan archive grows every month; past Excel's rows per sheet Freeze Plan must stop, not write a broken file."""
+    from xl_sop.workbook import filebook
+
+    path = copy_of(base, tmp_path)
+    before = path.read_bytes()
+    archive_rows = len(FileBook(path).read_table("tblPlanArchive"))
+    monkeypatch.setattr(filebook, "MAX_ROWS", schema.TABLE_ROW + archive_rows + 10)  # room for 10 more rows only
+    assert cli("freeze", path) == 2
+    err = capsys.readouterr().err
+    assert "tblPlanArchive would need" in err and "past Excel's" in err and "nothing was written" in err
+    assert path.read_bytes() == before

@@ -32,6 +32,8 @@ REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 Q = f"{{{NS}}}"
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+MAX_ROWS = 1_048_576
+"""Excel's rows per sheet: a table that would end below is refused rather than written into a file Excel cannot open."""
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 
 
@@ -214,6 +216,9 @@ class FileBook:
         lookup = {str(c).strip().lower(): c for c in frame.columns}
         formulas = self._formulas(real_name)
         n = max(len(frame), 1)
+        if r1 + n > MAX_ROWS:
+            raise WorkbookError(f"{real_name} would need {n:,} rows from row {r1 + 1}, past Excel's {MAX_ROWS:,} rows per sheet: "
+                                "nothing was written (for the plan archive, move old cycles to another workbook)")
         sheet = self._xml(sheet_part)
         data = sheet.find(f"{Q}sheetData")
         rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
