@@ -108,7 +108,7 @@ SHEETS = (
     Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
           "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed."),
     Sheet("Checks", "shChecks", "Checks",
-          "Press Validate: every problem in the input tables, with its sheet, table, row and column. Empty = all good.", "7F6000"),
+          "Press Validate: every problem in the workbook (input tables, missing sheets, tables or columns), with its sheet, table, row and column. Empty = all good.", "7F6000"),
     Sheet("Functions", "shFunctions", "Cell functions",
           "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel)."),
     Sheet("xlwings.conf", "shXlwingsConf", "", ""),
