@@ -121,7 +121,10 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
                 for cell in row:
                     if cell.data_type == "f" or isinstance(cell.value, ArrayFormula):
                         formulas[(cell.row, cell.column)] = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
-            values = dict(_stream(cached[ws.title]))
+            # Kept: a formula's saved result, or a value where the copy has none (a spilled result);
+            # not every saved cell, which for the plan archive would be millions of entries.
+            values = {at: v for at, v in _stream(cached[ws.title])
+                      if at in formulas or getattr(ws._cells.get(at), "value", None) is None}
             if again_book is not None and ws.title in again_book.sheetnames:
                 native = {at for at, formula in formulas.items() if "SOP_" not in str(formula).upper()}
                 values.update((at, v) for at, v in _stream(again_book[ws.title]) if at in native)
@@ -131,7 +134,7 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
                 missing += value is None
                 _set_value(ws.cell(*at), value)
             for at, value in values.items():  # spilled results of array formulas: a value with no formula
-                if at not in formulas and getattr(ws._cells.get(at), "value", None) is None:
+                if at not in formulas:
                     _set_value(ws.cell(*at), value)
             _print_area(ws)
         cached.close()
