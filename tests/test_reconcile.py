@@ -114,9 +114,9 @@ def test_scenarios_side_by_side():
 
 
 def test_settings_errors_name_the_setting():
-    with pytest.raises(InputError, match="setting 'Upside demand factor': 'lots' is not a number"):
+    with pytest.raises(InputError, match="table Settings, row 1: Upside demand factor: 'lots' is not a number"):
         scenarios_from(pd.DataFrame({"Setting": ["Upside demand factor"], "Value": ["lots"]}))
-    with pytest.raises(InputError, match="rows 1 and 2: setting 'upside_demand_factor' is listed twice"):
+    with pytest.raises(InputError, match=r"row 2: setting 'upside_demand_factor' is listed twice \(rows 1 and 2\)"):
         scenarios_from(pd.DataFrame({"Setting": ["Upside demand factor", "upside_demand_factor"], "Value": [1, 2]}))
 
 

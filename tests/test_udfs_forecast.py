@@ -51,7 +51,7 @@ def test_method_cell_reports_the_choice():
         ((column([1, "abc", 3]),), "SOP_FORECAST: history value 2 is text ('abc'), not a number"),
         (([[1, 2], [3, 4]],), "SOP_FORECAST: history must be one row or one column, not a block of 2 x 2 cells"),
         ((column([None, None]),), "SOP_FORECAST: history has no numbers"),
-        ((column(HISTORY), "twelve"), "SOP_FORECAST: horizon must be a number, not 'twelve'"),
+        ((column(HISTORY), "twelve"), "SOP_FORECAST: horizon is text ('twelve'), not a number"),
         ((column(HISTORY), 2.5), "SOP_FORECAST: horizon must be a whole number, not 2.5"),
         ((column(HISTORY), 3, None, "magic"), "SOP_FORECAST: unknown method 'magic'"),
         ((column(HISTORY), 3, None, None, 150), "SOP_FORECAST: level must be between 0 and 100 (percent), not 150"),

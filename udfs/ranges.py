@@ -7,10 +7,8 @@ blank cells are None. Results go back as 2-D lists, which Excel 365 spills.
 
 from __future__ import annotations
 
-import datetime as dt
-from numbers import Number
-
-from xl_sop.errors import InputError
+from xl_sop import cells
+from xl_sop.errors import CellError, InputError
 
 COLUMN, ROW = "column", "row"
 
@@ -47,22 +45,14 @@ def scalar(value, name: str, default=None):
 
 
 def number(value, name: str, default=None):
+    """One number from a cell, read by xl_sop.cells ('95%' is 0.95); ``default`` when blank."""
     v = scalar(value, name, default)
     if v is None or v is default:
         return v
-    if isinstance(v, bool):
-        raise InputError(f"{name} must be a number, not TRUE/FALSE")
-    if isinstance(v, Number):
-        return float(v)
-    if isinstance(v, str):
-        text = v.strip().replace(",", "")
-        try:
-            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        except ValueError:
-            raise InputError(f"{name} must be a number, not '{v}'") from None
-    if isinstance(v, (dt.date, dt.datetime)):
-        raise InputError(f"{name} must be a number, not a date")
-    raise InputError(f"{name} must be a number")
+    try:
+        return cells.number(v, percent=True)
+    except CellError as exc:
+        raise InputError(exc.at(name)) from None
 
 
 def whole_number(value, name: str, default=None):

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xl_sop.errors import InputError
+from xl_sop import cells
+from xl_sop.errors import CellError, InputError
 
 
 def columns(table: pd.DataFrame, name: str, *required: str) -> pd.DataFrame:
@@ -33,8 +34,37 @@ def optional_column(table: pd.DataFrame, column: str) -> str | None:
 
 
 def month_start(series: pd.Series) -> pd.Series:
-    """Dates as month-start timestamps (anything unreadable becomes NaT)."""
-    return pd.to_datetime(series, errors="coerce").dt.to_period("M").dt.to_timestamp()
+    """Dates as month-start timestamps, read by xl_sop.cells (anything unreadable becomes NaT)."""
+    return cells.date_column(series, to_month=True)[0]
+
+
+def _first_bad(table: pd.DataFrame, name: str, col: str, bad: dict[int, CellError], example: str) -> None:
+    if bad:
+        position = min(bad)
+        raise InputError(f"table {name}, row {position + 1}, column {col}: {bad[position].table_text(example)}")
+
+
+def number_values(table: pd.DataFrame, name: str, col: str) -> pd.Series:
+    """A column read by xl_sop.cells as floats (blanks NaN); the first cell that is not a number is an
+    error naming table, row (1 = the first data row) and column."""
+    values, bad = cells.number_column(table[col])
+    _first_bad(table, name, col, bad, cells.NUMBER_EXAMPLE)
+    return pd.Series(values, index=table.index, name=col)
+
+
+def as_numbers(values: pd.Series) -> pd.Series:
+    """A column read by xl_sop.cells as floats, where anything that is not a number counts as blank (NaN).
+
+    For the tables steps write and read back, whose typed cells were checked before the step ran."""
+    return pd.Series(cells.number_column(values)[0], index=values.index, name=values.name)
+
+
+def month_values(table: pd.DataFrame, name: str, col: str) -> pd.Series:
+    """A column read by xl_sop.cells as month-start timestamps (blanks NaT); the first cell that is not
+    a date is an error naming table, row and column."""
+    months, bad = cells.date_column(table[col], to_month=True)
+    _first_bad(table, name, col, bad, cells.DATE_EXAMPLE)
+    return months
 
 
 def numbers(table: pd.DataFrame, name: str, *cols: str, allow_negative: bool = False) -> pd.DataFrame:
@@ -45,15 +75,11 @@ def numbers(table: pd.DataFrame, name: str, *cols: str, allow_negative: bool = F
     """
     out = table.copy()
     for col in cols:
-        converted = pd.to_numeric(out[col], errors="coerce")
-        bad = converted.isna() & out[col].notna() & (out[col].astype(str).str.strip() != "")
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0]) + 1
-            raise InputError(f"table {name}, row {row}, column {col}: '{out[col].iloc[row - 1]}' is not a number")
+        converted = number_values(out, name, col)
         if not allow_negative and (converted < 0).any():
             row = int((converted < 0).to_numpy().nonzero()[0][0]) + 1
             raise InputError(f"table {name}, row {row}, column {col}: {converted.iloc[row - 1]:g} is negative")
-        out[col] = converted.astype(float)
+        out[col] = converted
     return out
 
 
@@ -85,12 +111,7 @@ def monthly(table: pd.DataFrame, name: str, value: str = "Quantity", *, keys=("I
     that is not a number, is an error naming the table, row and column.
     """
     t = numbers(columns(table, name, *keys, "Month", value), name, value, allow_negative=True)
-    month = month_start(t["Month"])
-    bad = month.isna() & t["Month"].notna()
-    if bad.any():
-        row = int(bad.to_numpy().nonzero()[0][0]) + 1
-        raise InputError(f"table {name}, row {row}, column Month: '{t['Month'].iloc[row - 1]}' is not a date")
-    t = t.assign(Month=month).dropna(subset=[*keys, "Month"])
+    t = t.assign(Month=month_values(t, name, "Month")).dropna(subset=[*keys, "Month"])
     return t.groupby([*keys, "Month"], as_index=False, sort=True)[value].sum()
 
 

@@ -1,17 +1,22 @@
-"""The Settings table (Setting, Value) read into typed values with documented defaults.
+"""The Settings table (Setting, Value) read into typed values, with every problem found.
 
-Setting names match case-insensitively, ignoring spaces, underscores and hyphens,
-so "Service level", "service_level" and "SERVICE-LEVEL" are one setting.
+The settings, their defaults, formats and ranges are declared once, in
+``schema.SETTINGS``; this is their one reader, used by the cycle, publish and
+the table functions. Setting names match case-insensitively, ignoring spaces,
+underscores and hyphens, so "Service level", "service_level" and
+"SERVICE-LEVEL" are one setting. Cells are read by xl_sop.cells: "95%" is 0.95
+wherever a setting takes a number.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from xl_sop.errors import InputError
-from xl_sop.frames import columns
+from xl_sop import cells
+from xl_sop.errors import CellError, InputError
+from xl_sop.workbook import schema
 
 
 @dataclass(frozen=True)
@@ -28,54 +33,157 @@ DEFAULT_SCENARIOS = (
 )
 
 
-def _key(name) -> str:
+def setting_key(name: object) -> str:
+    """The name a setting is matched by: lower case letters and digits only."""
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
 
 
-def read_settings(settings: pd.DataFrame | None) -> dict[str, object]:
-    """{normalised setting name: value}; a setting listed twice is an error naming both rows."""
-    if settings is None:
-        return {}
-    table = columns(settings, "Settings", "Setting", "Value")
-    out, rows = {}, {}
-    for row, (name, value) in enumerate(zip(table["Setting"], table["Value"]), start=1):
-        if name is None or (isinstance(name, float) and name != name) or not str(name).strip():
+_SPECS = {setting_key(spec[0]): spec for spec in schema.SETTINGS}
+
+
+@dataclass(frozen=True)
+class SettingProblem:
+    row: int | None
+    """The row of the Settings table (1 = first data row), None when the table itself is at fault."""
+    column: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed settings: a blank or unreadable setting takes its default (Cycle month: none)."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    problems: tuple[SettingProblem, ...] = ()
+
+    def get(self, name: str) -> object:
+        """The value of a setting of schema.SETTINGS, or its default when blank or unreadable."""
+        key = setting_key(name)
+        if key not in _SPECS:
+            known = ", ".join(spec[0] for spec in schema.SETTINGS)
+            raise InputError(f"there is no setting '{name}' (settings: {known})")
+        value = self.values.get(key)
+        if value is not None:
+            return value
+        default = _SPECS[key][1]
+        return None if _SPECS[key][2] == schema.MONTH else default
+
+    @property
+    def cycle_month(self) -> pd.Timestamp | None:
+        """The first plan month, or None when blank (the step then takes the month after the history)."""
+        value = self.get("Cycle month")
+        return value if isinstance(value, pd.Timestamp) else None
+
+    @property
+    def horizon(self) -> int:
+        return int(self._number("Horizon"))
+
+    @property
+    def season_length(self) -> int:
+        return int(self._number("Season length"))
+
+    @property
+    def cycle_service_level(self) -> float:
+        """The probability of no stock-out in a replenishment cycle, for safety stock (not the fill rate)."""
+        return self._number("Service level")
+
+    @property
+    def holding_cost(self) -> float:
+        return self._number("Holding cost")
+
+    @property
+    def backlog_cost(self) -> float:
+        return self._number("Backlog cost")
+
+    @property
+    def overtime_cost(self) -> float:
+        return self._number("Overtime cost")
+
+    @property
+    def regular_hour_cost(self) -> float:
+        return self._number("Regular hour cost")
+
+    @property
+    def production_strategy(self) -> str:
+        return str(self.get("Production strategy"))
+
+    @property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """Base, Upside and Downside with their demand and capacity factors."""
+        return DEFAULT_SCENARIOS[:1] + tuple(
+            Scenario(s.name, self._number(f"{s.name} demand factor"), self._number(f"{s.name} capacity factor"))
+            for s in DEFAULT_SCENARIOS[1:])
+
+    def _number(self, name: str) -> float:
+        return float(self.get(name))  # type: ignore[arg-type]
+
+
+def read_settings(table: pd.DataFrame | None) -> Settings:
+    """The Settings table read into typed values and problems (nothing raises for bad values).
+
+    A setting listed twice, a value that is not a number, date or choice, or a
+    number outside the setting's range is a problem naming its row; the setting
+    then takes its default.
+    """
+    if table is None:
+        return Settings()
+    lookup = {str(c).strip().lower(): c for c in table.columns}
+    if "setting" not in lookup or "value" not in lookup:
+        return Settings(problems=(SettingProblem(None, "Setting", "the table needs the columns Setting and Value"),))
+    problems: list[SettingProblem] = []
+    raw: dict[str, tuple[int, object, object]] = {}
+    for row, name, value in zip(table.index, table[lookup["setting"]], table[lookup["value"]]):
+        if cells.is_blank(name):
             continue
-        key = _key(name)
-        if key in out:
-            raise InputError(f"table Settings, rows {rows[key]} and {row}: setting '{name}' is listed twice")
-        out[key], rows[key] = value, row
-    return out
+        key = setting_key(name)
+        if key in raw:
+            problems.append(SettingProblem(int(row), "Setting",
+                                           f"setting '{name}' is listed twice (rows {raw[key][0]} and {row})"))
+        raw[key] = (int(row), name, value)
+    values: dict[str, object] = {}
+    for key, (name, _default, fmt, low, high, _meaning) in _SPECS.items():
+        if key not in raw or cells.is_blank(raw[key][2]):
+            continue
+        row, _typed_name, value = raw[key]
+        try:
+            values[key] = _typed(value, fmt, low, high)
+        except CellError as exc:
+            problems.append(SettingProblem(row, "Value", f"{name}: {exc.table_text(_example(fmt))}"))
+        except InputError as exc:
+            problems.append(SettingProblem(row, "Value", f"{name}: {exc}"))
+    return Settings(values, tuple(problems))
 
 
-def setting_number(settings: dict, name: str, default: float, *, low: float = 0.0, high: float = float("inf")) -> float:
-    value = settings.get(_key(name))
-    if value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip()):
-        return default
-    try:
-        number = float(str(value).strip().rstrip("%")) / (100 if str(value).strip().endswith("%") else 1)
-    except ValueError:
-        raise InputError(f"table Settings, setting '{name}': '{value}' is not a number") from None
-    if not low <= number <= high:
-        raise InputError(f"table Settings, setting '{name}': {number:g} is outside {low:g} to {high:g}")
+def _typed(value: object, fmt: str, low: float | None, high: float | None) -> object:
+    if fmt == schema.MONTH:
+        return cells.month(value)
+    if fmt == schema.TEXT:
+        choice = str(value).strip().lower()
+        if choice not in schema.STRATEGY_CHOICES:
+            raise InputError(f"'{value}' is not one of {', '.join(schema.STRATEGY_CHOICES)}")
+        return choice
+    number = cells.number(value, percent=True)
+    assert number is not None  # blanks were skipped by the caller
+    if low is not None and high is not None and not low <= number <= high:
+        raise InputError(f"{number:g} is outside {low:g} to {high:g}")
     return number
 
 
-def scenarios_from(settings: pd.DataFrame | None) -> tuple[Scenario, ...]:
-    """Base, Upside and Downside with their demand and capacity factors.
+def _example(fmt: str) -> str:
+    return "2026-11-01" if fmt == schema.MONTH else cells.NUMBER_EXAMPLE
+
+
+def scenarios_from(table: pd.DataFrame | None) -> tuple[Scenario, ...]:
+    """The scenarios of a Settings table; its first problem is an InputError naming the setting.
 
     Settings read: "Upside demand factor" (default 1.10), "Upside capacity factor" (1.0),
     "Downside demand factor" (0.90), "Downside capacity factor" (1.0); factors 0 to 10.
     """
-    values = read_settings(settings)
-    out = []
-    for default in DEFAULT_SCENARIOS:
-        if default.name == "Base":
-            out.append(default)
-            continue
-        out.append(Scenario(
-            default.name,
-            setting_number(values, f"{default.name} demand factor", default.demand_factor, high=10.0),
-            setting_number(values, f"{default.name} capacity factor", default.capacity_factor, high=10.0),
-        ))
-    return tuple(out)
+    if table is not None:  # rows as a planner counts them: 1 is the first data row
+        table = table.set_axis(range(1, len(table) + 1))
+    settings = read_settings(table)
+    if settings.problems:
+        problem = settings.problems[0]
+        row = f", row {problem.row}" if problem.row is not None else ""
+        raise InputError(f"table Settings{row}: {problem.text}")
+    return settings.scenarios

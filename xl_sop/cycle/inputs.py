@@ -10,20 +10,18 @@ are what the steps compute with.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from xl_sop import cells
 from xl_sop.errors import SopError
-from xl_sop.settings import _key
+from xl_sop.settings import Settings, read_settings
 from xl_sop.workbook import schema
 
 NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.SHARE, schema.HOURS, schema.FACTOR, schema.DAYS, "0", "0.0", "0.00", "0.000"}
 DATE_FORMATS = {schema.MONTH, schema.DATE}
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 
 # Values that must be filled in (the header must exist for every schema column).
 REQUIRED_VALUES = {
@@ -38,12 +36,6 @@ REQUIRED_VALUES = {
 DATA_TABLES = tuple(REQUIRED_VALUES)
 ITEM_TABLES = ("tblHistory", "tblInventory", "tblOrders", "tblProduction")
 MUST_HAVE_ROWS = ("tblItems", "tblHistory")
-
-# Text a planner may type for a month or date, tried in order (day-first or month-first
-# numeric dates such as 03/04/2026 are ambiguous and are not guessed).
-_DATE_TEXT = ("%Y-%m-%d", "%Y-%m", "%Y/%m/%d", "%Y/%m", "%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y",
-              "%m/%Y", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y", "%d %b %Y", "%d-%b-%y")
-
 
 @dataclass(frozen=True)
 class Problem:
@@ -73,52 +65,13 @@ class ValidationError(SopError):
         super().__init__(f"{head}{len(problems)} problem{'s' * (len(problems) != 1)} in the workbook:\n{shown}{more}")
 
 
-def parse_date(value) -> pd.Timestamp | None:
-    """A date cell as a Timestamp: a real date, an Excel serial number, or text such as 2026-01, Jan-26, Jan 2026."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
-        return pd.Timestamp(value)
-    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        if 1 <= float(value) < 2958466:  # Excel's serial range (1900-01-01 to 9999-12-31)
-            return EXCEL_EPOCH + pd.Timedelta(days=float(value))
-        return None
-    text = str(value).strip()
-    if re.fullmatch(r"\d+(\.\d+)?", text):
-        return parse_date(float(text))
-    for fmt in _DATE_TEXT:
-        try:
-            return pd.Timestamp(dt.datetime.strptime(text, fmt))
-        except ValueError:
-            continue
-    return None
-
-
-def parse_number(value) -> float | None:
-    """A number cell as a float: numbers, or text such as ' 1,234 ' or '12.5'; None when it is not a number."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    text = str(value).strip().replace(",", "").replace("\u00a0", "")
-    try:
-        number = float(text)
-    except ValueError:
-        return None
-    return number if np.isfinite(number) else None
-
-
-def _blank(value) -> bool:
-    return value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)) or \
-        (isinstance(value, str) and not value.strip())
-
-
 @dataclass
 class Inputs:
-    """The input tables of a book, cleaned, and the problems found in them."""
+    """The input tables of a book, cleaned, the typed settings, and the problems found in them."""
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    settings: Settings = field(default_factory=Settings)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -141,30 +94,29 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
         if column.name not in frame:
             frame[column.name] = np.nan
             continue
-        values = frame[column.name].tolist()
-        if column.format in DATE_FORMATS:
-            parsed = [parse_date(v) for v in values]
-            kind, example = "a date", "2026-01-01 or Jan 2026"
-        elif column.format in NUMBER_FORMATS:
-            parsed = [parse_number(v) for v in values]
-            kind, example = "a number", "1250"
+        values = frame[column.name]
+        kind = "a date" if column.format in DATE_FORMATS else "a number" if column.format in NUMBER_FORMATS else ""
+        if kind == "a date":
+            parsed, bad = cells.date_column(values)
+            example = cells.DATE_EXAMPLE
+        elif kind == "a number":
+            parsed, bad = cells.number_column(values)
+            example = cells.NUMBER_EXAMPLE
         else:
-            parsed = [None if _blank(v) else str(v).strip() for v in values]
-            kind = example = ""
-        for row, raw_value, value in zip(frame.index, values, parsed):
-            if value is None and not _blank(raw_value):
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name,
-                                        f"'{raw_value}' is not {kind} (type {example})"))
-            elif value is None and column.name in required:
+            parsed, bad = pd.Series([cells.text(v) for v in values], dtype=object), {}
+            example = ""
+        blank = [cells.is_blank(v) for v in values]
+        for position, row in enumerate(frame.index):
+            if position in bad:
+                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, bad[position].table_text(example)))
+            elif blank[position] and column.name in required:
                 problems.append(Problem(spec.sheet, spec.name, int(row), column.name, "is blank; it must be filled in"))
-            elif kind == "a number" and value is not None and value < 0:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, f"{value:g} is negative"))
+            elif kind == "a number" and parsed[position] < 0:
+                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, f"{parsed[position]:g} is negative"))
         if kind == "a number":
-            frame[column.name] = pd.array([np.nan if v is None else v for v in parsed], dtype=float)
-        elif kind == "a date":
-            frame[column.name] = pd.to_datetime(pd.Series(parsed, index=frame.index, dtype=object))
+            frame[column.name] = pd.array(parsed, dtype=float)
         else:
-            frame[column.name] = pd.Series(parsed, index=frame.index, dtype=object)
+            frame[column.name] = pd.Series(parsed.to_numpy(), index=frame.index)
     for column in spec.columns:
         if column.format == schema.MONTH and column.name in frame:
             frame[column.name] = frame[column.name].dt.to_period("M").dt.to_timestamp()
@@ -213,53 +165,8 @@ def _references(inputs: Inputs) -> None:
 
 def _settings(inputs: Inputs, raw: pd.DataFrame) -> None:
     spec = schema.table("tblSettings")
-    values = {}
-    lookup = {str(c).strip().lower(): c for c in raw.columns}
-    if "setting" not in lookup or "value" not in lookup:
-        inputs.problems.append(Problem(spec.sheet, spec.name, None, "Setting", "the table needs the columns Setting and Value"))
-        inputs.tables["settings"] = {}
-        return
-    rows = {}
-    for row, name, value in zip(raw.index, raw[lookup["setting"]], raw[lookup["value"]]):
-        if _blank(name):
-            continue
-        key = _key(name)
-        if key in rows:
-            inputs.problems.append(Problem(spec.sheet, spec.name, int(row), "Setting",
-                                           f"setting '{name}' is listed twice (rows {rows[key]} and {row})"))
-        rows[key] = row
-        values[key] = value
-    clean: dict[str, object] = {}
-    for name, default, fmt, low, high, _meaning in schema.SETTINGS:
-        key = _key(name)
-        value = values.get(key)
-        row = int(rows[key]) if key in rows else None
-        if _blank(value):
-            clean[key] = None
-            continue
-        if fmt == schema.MONTH:
-            parsed = parse_date(value)
-            if parsed is None:
-                inputs.problems.append(Problem(spec.sheet, spec.name, row, "Value", f"{name}: '{value}' is not a date (type 2026-11-01)"))
-            clean[key] = parsed.to_period("M").to_timestamp() if parsed is not None else None
-        elif fmt == schema.TEXT:
-            text = str(value).strip().lower()
-            if text not in schema.STRATEGY_CHOICES:
-                inputs.problems.append(Problem(spec.sheet, spec.name, row, "Value",
-                                               f"{name}: '{value}' is not one of {', '.join(schema.STRATEGY_CHOICES)}"))
-            clean[key] = text
-        else:
-            text = str(value).strip()
-            number = parse_number(text.rstrip("%"))
-            if number is not None and text.endswith("%"):
-                number /= 100
-            if number is None:
-                inputs.problems.append(Problem(spec.sheet, spec.name, row, "Value", f"{name}: '{value}' is not a number"))
-            elif not low <= number <= high:
-                inputs.problems.append(Problem(spec.sheet, spec.name, row, "Value", f"{name}: {number:g} is outside {low:g} to {high:g}"))
-                number = None
-            clean[key] = number
-    inputs.tables["settings"] = clean
+    inputs.settings = read_settings(raw)
+    inputs.problems.extend(Problem(spec.sheet, spec.name, p.row, p.column, p.text) for p in inputs.settings.problems)
 
 
 def load_inputs(book) -> Inputs:
@@ -285,13 +192,9 @@ def load_inputs(book) -> Inputs:
     return inputs
 
 
-def setting(inputs: Inputs, name: str):
-    """A cleaned setting, or its default from the schema when blank."""
-    value = inputs.tables["settings"].get(_key(name))
-    if value is None:
-        default = next(s[1] for s in schema.SETTINGS if _key(s[0]) == _key(name))
-        return pd.Timestamp(default) if isinstance(default, str) and default[:2] == "20" else default
-    return value
+def setting(inputs: Inputs, name: str) -> object:
+    """A setting of the book, or its default from the schema when blank."""
+    return inputs.settings.get(name)
 
 
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
@@ -321,9 +224,22 @@ def book_problems(book, names) -> list[Problem]:
         frame = book.read_table(name) if typed else None
         for column in typed:
             for row, value in frame[headers[column.lower()]].items():
-                if not _blank(value) and parse_number(value) is None:
-                    problems.append(Problem(spec.sheet, name, int(row), column, f"'{value}' is not a number (type 1250 or -300)"))
+                problem = _typed_number_problem(value)
+                if problem:
+                    problems.append(Problem(spec.sheet, name, int(row), column, problem))
     return problems
+
+
+def _typed_number_problem(value: object) -> str | None:
+    """Why a typed adjustment cannot be used, or None. Text is refused even when it reads as a number:
+    the native Consensus formula counts text as 0 (Excel's N()), so Excel and Python would disagree."""
+    try:
+        number = cells.number(value)
+    except cells.CellError as exc:
+        return exc.table_text("1250 or -300")
+    if isinstance(value, str) and number is not None:
+        return f"'{value}' is stored as text, which the Consensus formula counts as 0: type it as a number"
+    return None
 
 
 def output_tables() -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xl_sop.frames import month_start
+from xl_sop import cells
 from xl_sop.workbook import schema
 
 
@@ -19,8 +19,7 @@ def _filled(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
     if not cols:
         return pd.Series(False, index=frame.index)
     part = frame[cols]
-    text = part.apply(lambda c: c.map(lambda v: isinstance(v, str) and not v.strip()))
-    return (part.notna() & ~text).any(axis=1)
+    return ~part.apply(lambda c: c.map(cells.is_blank)).all(axis=1)
 
 
 def key_frame(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
@@ -28,9 +27,9 @@ def key_frame(frame: pd.DataFrame, spec: schema.Table) -> pd.DataFrame:
     for k in spec.key:
         column = spec.column(k)
         if column.format in (schema.MONTH, schema.DATE):
-            keys[k] = month_start(frame[k]) if column.format == schema.MONTH else pd.to_datetime(frame[k], errors="coerce")
+            keys[k] = cells.date_column(frame[k], to_month=column.format == schema.MONTH)[0]
         else:
-            keys[k] = frame[k].map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip())
+            keys[k] = frame[k].map(cells.text)
     return keys
 
 
@@ -83,7 +82,7 @@ def merge_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
 
 def norm(value):
     """A cell value in a form that compares equal across books (dates as text, numbers rounded)."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+    if cells.is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):
         return value.isoformat()

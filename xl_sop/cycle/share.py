@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import parse_date
 from xl_sop.cycle.keep import key_frame, merge_rows, norm
 from xl_sop.cycle.steps import consensus
 from xl_sop.errors import SopError
+from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 
@@ -84,13 +84,8 @@ def _stream(ws):
 
 
 def cycle_label(path: Path) -> str:
-    settings = FileBook(path).read_table("tblSettings")
-    for name, value in zip(settings.get("Setting", []), settings.get("Value", [])):
-        if str(name).strip().lower() == "cycle month":
-            month = parse_date(value)
-            if month is not None:
-                return f"{month:%Y-%m}"
-    return pd.Timestamp.today().strftime("%Y-%m")
+    month = read_settings(FileBook(path).read_table("tblSettings")).cycle_month
+    return f"{month or pd.Timestamp.today():%Y-%m}"
 
 
 def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:

@@ -16,7 +16,7 @@ from xl_sop.cycle.inputs import Inputs, setting
 from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.errors import SopError
 from xl_sop.forecast import forecast_many
-from xl_sop.frames import month_start, without_noise
+from xl_sop.frames import as_numbers, month_start, without_noise
 from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
 from xl_sop.metrics.tables import (
     accuracy_by,
@@ -27,7 +27,6 @@ from xl_sop.metrics.tables import (
     inventory_turns_by,
 )
 from xl_sop.reconcile import financial_view, gap_by, scenario_comparison
-from xl_sop.settings import Scenario
 from xl_sop.supply import capacity_plan, projected_inventory_by, safety_stock_by
 from xl_sop.supply.capacity import capacity_table, routing
 from xl_sop.supply.inventory import opening_stock
@@ -48,9 +47,8 @@ class StepOrderError(SopError):
 
 def cycle_month(inputs: Inputs) -> pd.Timestamp:
     """The first plan month: the Cycle month setting, or the month after the last history month."""
-    value = inputs.tables["settings"].get("cyclemonth")
-    if value is not None:
-        return pd.Timestamp(value)
+    if inputs.settings.cycle_month is not None:
+        return inputs.settings.cycle_month
     return inputs["tblHistory"]["Month"].max() + pd.DateOffset(months=1)
 
 
@@ -61,7 +59,7 @@ def plan_months(inputs: Inputs) -> pd.DatetimeIndex:
 def consensus(plan: pd.DataFrame) -> pd.Series:
     """The Consensus formula of tblDemandPlan, in Python: MAX(0, Statistical + N(SalesAdj) + N(MarketingAdj))."""
     def num(name):
-        return pd.to_numeric(plan[name], errors="coerce").fillna(0.0) if name in plan else 0.0
+        return as_numbers(plan[name]).fillna(0.0) if name in plan else 0.0
     return np.maximum(0.0, num("Statistical") + num("SalesAdj") + num("MarketingAdj"))
 
 
@@ -84,7 +82,7 @@ def _archive(current: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for c in ("PlanMonth", "Month"):
         a[c] = month_start(a[c])
     for c in ("Statistical", "SalesAdj", "MarketingAdj", "Consensus"):
-        a[c] = pd.to_numeric(a[c], errors="coerce")
+        a[c] = as_numbers(a[c])
     return a.dropna(subset=["PlanMonth", "Month", "Item"])
 
 
@@ -282,8 +280,8 @@ def _supply(current, inputs) -> pd.DataFrame:
     if plan.empty or "Production" not in plan:
         raise StepOrderError("the supply plan is empty: press Balance Supply (xl-sop run BOOK --step supply) first")
     month = month_start(plan["Month"])
-    return pd.DataFrame({"Item": plan["Item"], "Month": month, "Quantity": pd.to_numeric(plan["Production"], errors="coerce"),
-                         "OnHand": pd.to_numeric(plan["OnHand"], errors="coerce")}).dropna(subset=["Item", "Month"])
+    return pd.DataFrame({"Item": plan["Item"], "Month": month, "Quantity": as_numbers(plan["Production"]),
+                         "OnHand": as_numbers(plan["OnHand"])}).dropna(subset=["Item", "Month"])
 
 
 def reconcile_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Progress | None = None) -> dict[str, pd.DataFrame]:
@@ -299,10 +297,7 @@ def reconcile_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: P
     if progress:
         progress(1, 3)
     capacity = inputs["tblCapacity"].dropna(subset=["Resource", "Month"])
-    scenarios = (Scenario("Base"),) + tuple(
-        Scenario(name, float(setting(inputs, f"{name} demand factor")), float(setting(inputs, f"{name} capacity factor")))
-        for name in ("Upside", "Downside"))
-    scen = scenario_comparison(demand, items, capacity, inventory, scenarios)
+    scen = scenario_comparison(demand, items, capacity, inventory, inputs.settings.scenarios)
     if progress:
         progress(2, 3)
     fin = financial_view(demand, items, inputs["tblBudget"].dropna(subset=["Family", "Month"]))
@@ -327,10 +322,10 @@ def _seed_issues(gap: pd.DataFrame, load: pd.DataFrame, typed: pd.DataFrame) -> 
         seeds.append(f"Gap: {family} short from {rows['Month'].min():%b %Y}, worst {worst['Shortage']:,.0f} units in "
                      f"{worst['Month']:%b %Y} (revenue at risk {worst['ShortageRevenue']:,.0f})")
     if not load.empty and "ShortHours" in load:
-        short = load[pd.to_numeric(load["ShortHours"], errors="coerce") > 0.5]
+        short = load[as_numbers(load["ShortHours"]) > 0.5]
         for resource, rows in short.groupby("Resource"):
-            first = pd.to_datetime(rows["Month"]).min()
-            seeds.append(f"Overload: {resource} short {pd.to_numeric(rows['ShortHours']).sum():,.0f} hours beyond overtime "
+            first = month_start(rows["Month"]).min()
+            seeds.append(f"Overload: {resource} short {as_numbers(rows['ShortHours']).sum():,.0f} hours beyond overtime "
                          f"from {first:%b %Y}")
     columns = schema.table("tblOpenIssues").column_names
     typed = typed.reindex(columns=list(dict.fromkeys([*columns, *typed.columns]))) if not typed.empty else pd.DataFrame(columns=columns)
@@ -448,9 +443,9 @@ def freeze_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Prog
     keep = month.isin(plan_months(inputs)) & plan["Item"].notna()
     frozen = pd.DataFrame({
         "PlanMonth": start, "Item": plan["Item"], "Family": plan.get("Family"), "Month": month,
-        "Statistical": pd.to_numeric(plan["Statistical"], errors="coerce"),
-        "SalesAdj": pd.to_numeric(plan.get("SalesAdj"), errors="coerce"),
-        "MarketingAdj": pd.to_numeric(plan.get("MarketingAdj"), errors="coerce"),
+        "Statistical": as_numbers(plan["Statistical"]),
+        "SalesAdj": as_numbers(plan["SalesAdj"]),
+        "MarketingAdj": as_numbers(plan["MarketingAdj"]),
         "Consensus": consensus(plan), "FrozenOn": (frozen_on or pd.Timestamp.today()).normalize(),
     })[keep]
     archive = _archive(current)

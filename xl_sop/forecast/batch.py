@@ -13,6 +13,7 @@ import pandas as pd
 
 from xl_sop.errors import InputError, SopError
 from xl_sop.forecast.api import forecast, normalize_levels
+from xl_sop.frames import month_values, number_values
 
 
 def _column(table: pd.DataFrame, name: str, what: str) -> str:
@@ -36,16 +37,8 @@ def to_month_series(table: pd.DataFrame, id_col="Item", date_col="Month", value_
     period. Several rows for the same item and month are added up.
     """
     item_c, date_c, qty_c = (_column(table, n, w) for n, w in ((id_col, "item"), (date_col, "month"), (value_col, "quantity")))
-    months = pd.to_datetime(table[date_c], errors="coerce")
-    bad = months.isna() & table[date_c].notna()
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"history table, row {row + 1}, column {date_c}: '{table[date_c].iloc[row]}' is not a date")
-    qty = pd.to_numeric(table[qty_c], errors="coerce")
-    bad = qty.isna() & table[qty_c].notna() & (table[qty_c].astype(str).str.strip() != "")
-    if bad.any():
-        row = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(f"history table, row {row + 1}, column {qty_c}: '{table[qty_c].iloc[row]}' is not a number")
+    months = month_values(table, "history", date_c)
+    qty = number_values(table, "history", qty_c)
     frame = pd.DataFrame({"item": table[item_c], "period": months.dt.to_period("M"), "qty": qty})
     frame = frame[frame["item"].notna() & frame["period"].notna()]
     if frame.empty:

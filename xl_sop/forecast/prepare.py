@@ -2,8 +2,9 @@
 
 Rules (documented in docs/forecasting.md):
 
-- ``None``, NaN and blank text are missing periods. Text that is not a number
-  is an error naming its position (1-based, as a planner counts rows).
+- ``None``, NaN and blank text are missing periods. Cells are read by
+  xl_sop.cells: text that is not a number is an error naming its position
+  (1-based, as a planner counts rows).
 - Missing periods before the first number are dropped. Zeros before the first
   non-zero value are dropped too: the item had not been launched yet.
 - Missing periods inside the series are filled by linear interpolation.
@@ -16,11 +17,11 @@ Rules (documented in docs/forecasting.md):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from numbers import Number
 
 import numpy as np
 
-from xl_sop.errors import InputError
+from xl_sop import cells
+from xl_sop.errors import CellError, InputError
 
 
 @dataclass
@@ -69,23 +70,12 @@ def flatten(values) -> list:
     return out
 
 
-def _to_float(v, i: int, what: str) -> float:
-    if v is None:
-        return np.nan
-    if isinstance(v, bool):
-        raise InputError(f"{what} value {i + 1} is TRUE/FALSE, not a number")
-    if isinstance(v, Number):
-        return float(v)
-    if isinstance(v, str):
-        text = v.strip().replace(",", "")
-        if text == "":
-            return np.nan
-        try:
-            return float(text)
-        except ValueError:
-            shown = v if len(v) <= 20 else v[:17] + "..."
-            raise InputError(f"{what} value {i + 1} is text ('{shown}'), not a number") from None
-    raise InputError(f"{what} value {i + 1} is not a number ({type(v).__name__})")
+def _to_float(v: object, i: int, what: str) -> float:
+    try:
+        number = cells.number(v)
+    except CellError as exc:
+        raise InputError(exc.at(f"{what} value {i + 1}")) from None
+    return np.nan if number is None else number
 
 
 def prepare(y) -> PreparedSeries:

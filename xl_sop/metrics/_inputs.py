@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from numbers import Number
 
 import numpy as np
 
-from xl_sop.errors import InputError
+from xl_sop import cells
+from xl_sop.errors import CellError, InputError
 from xl_sop.forecast.prepare import flatten, to_float_array
-
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 
 
 def values(x, what: str) -> np.ndarray:
@@ -54,31 +52,12 @@ def choice(value, options: tuple[str, ...], what: str) -> str:
 
 
 def to_date(v, what: str, i: int) -> dt.date | None:
-    """A date from a datetime, date, Excel serial number or ISO text; None for blank."""
-    if v is None or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, np.datetime64):
-        return None if np.isnat(v) else v.astype("datetime64[D]").item()
-    if hasattr(v, "to_pydatetime"):  # pandas Timestamp / NaT
-        return None if v != v else v.to_pydatetime().date()
-    if isinstance(v, bool):
-        raise InputError(f"{what} value {i + 1} is TRUE/FALSE, not a date")
-    if isinstance(v, Number):
-        if not 1 <= v < 2958466:
-            raise InputError(f"{what} value {i + 1} ({v}) is not a date")
-        return (EXCEL_EPOCH + dt.timedelta(days=float(v))).date()
-    if isinstance(v, str):
-        if not v.strip():
-            return None
-        try:
-            return dt.date.fromisoformat(v.strip()[:10])
-        except ValueError:
-            raise InputError(f"{what} value {i + 1} is text ('{v}'), not a date (use a date cell or YYYY-MM-DD)") from None
-    raise InputError(f"{what} value {i + 1} is not a date")
+    """A date cell read by xl_sop.cells (a date, an Excel serial number, ISO or month text); None for blank."""
+    try:
+        stamp = cells.date(v)
+    except CellError as exc:
+        raise InputError(exc.at(f"{what} value {i + 1}")) from None
+    return None if stamp is None else stamp.date()
 
 
 def dates(x, what: str) -> list:

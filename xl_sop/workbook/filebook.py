@@ -24,6 +24,7 @@ from openpyxl.utils import column_index_from_string as column_index
 from openpyxl.utils import get_column_letter as column_letters
 from openpyxl.utils.cell import range_boundaries
 
+from xl_sop import cells
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
 
@@ -31,7 +32,6 @@ NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 Q = f"{{{NS}}}"
-EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 MAX_ROWS = 1_048_576
 """Excel's rows per sheet: a table that would end below is refused rather than written into a file Excel cannot open."""
 _CELL = re.compile(r"([A-Z]+)(\d+)")
@@ -69,11 +69,13 @@ def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     for column in spec.columns:
         if "yy" in column.format and column.name in frame:
             serial = pd.to_numeric(frame[column.name], errors="coerce")
-            dates = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
-            if serial.notna().all() or frame[column.name].isna().all():
+            # Only day numbers Excel can show as dates: -5 or 20231101 stay as typed, for the checks to report.
+            plausible = serial.ge(cells.FIRST_SERIAL) & serial.lt(cells.LAST_SERIAL + 1)
+            dates = cells.EXCEL_EPOCH + pd.to_timedelta(serial.where(plausible), unit="D")
+            if plausible.all() or frame[column.name].isna().all():
                 frame[column.name] = dates
             else:  # text typed in a date column stays as typed, for the checks to read or report
-                frame[column.name] = [d if pd.notna(n) else v for d, n, v in zip(dates, serial, frame[column.name])]
+                frame[column.name] = [d if ok else v for d, ok, v in zip(dates, plausible, frame[column.name])]
     return frame
 
 
@@ -301,7 +303,7 @@ class FileBook:
             etree.SubElement(cell, f"{Q}v").text = "1" if value else "0"
         elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
             stamp = pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo else pd.Timestamp(value)
-            serial = (stamp - pd.Timestamp(EXCEL_EPOCH)).total_seconds() / 86400
+            serial = (stamp - cells.EXCEL_EPOCH).total_seconds() / 86400
             etree.SubElement(cell, f"{Q}v").text = repr(round(serial, 10))
         elif isinstance(value, (int, float, np.integer, np.floating)):
             number = float(value)

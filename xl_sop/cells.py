@@ -1,0 +1,198 @@
+"""The one reader of what a person types in a cell: blank, number, percent, date, month, text.
+
+Every entry point reads cells through this module: the cycle's input tables,
+the settings, the =SOP_* cell functions, the forecast's history and the table
+helpers in frames. So "Jan-26" is a month everywhere, and "1,5" is an error
+everywhere instead of silently becoming 15.
+
+Accepted forms (docs/cycle.md, "What a cell may hold"):
+
+- blank: an empty cell, None, NaN, NaT, text of spaces only.
+- number: a number cell; text such as ``1250``, ``-300``, ``+12.5``, ``1e3``, and
+  thousands separated by commas or spaces in groups of three (``1,234,567.5``,
+  ``1 234``). A comma followed by anything but three digits (``1,5``) is refused:
+  is it one and a half or fifteen? TRUE/FALSE and dates are not numbers.
+- percent: where the place takes a share (settings, cell-function arguments),
+  ``95%`` means 0.95; a number cell formatted as a percent already holds 0.95.
+  In data tables a percent sign is refused (``+5%`` typed as an adjustment of
+  units would otherwise become 0.05 units).
+- date: a date cell; an Excel serial number from 1 (1900-01-01) to 2958465
+  (9999-12-31), also as text; ISO text (``2026-01-15``, ``2026-01``), month names
+  (``Jan-26``, ``Jan 2026``, ``January 2026``, ``15-Jan-2026``). Numeric day/month
+  orders such as ``03/04/2026`` are ambiguous and refused.
+- month: a date, taken to the first day of its month.
+
+Excel's day 0 is 1899-12-30 (its serials count as if 1900 were a leap year,
+so this epoch is right from 1900-03-01 on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from numbers import Number
+
+import numpy as np
+import pandas as pd
+
+from xl_sop.errors import CellError
+
+__all__ = ["EXCEL_EPOCH", "CellError", "is_blank", "number", "date", "month", "text", "number_column",
+           "date_column", "DATE_EXAMPLE", "NUMBER_EXAMPLE"]
+
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+FIRST_SERIAL, LAST_SERIAL = 1, 2958465  # 1900-01-01 and 9999-12-31
+NUMBER_EXAMPLE = "1250"
+DATE_EXAMPLE = "2026-01-01 or Jan 2026"
+
+# Text a person may type for a date, tried in order.
+_DATE_TEXT = ("%Y-%m-%d", "%Y-%m", "%Y/%m/%d", "%Y/%m", "%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y",
+              "%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d-%b-%Y", "%d %b %Y", "%d-%b-%y")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+# Thousands in groups of three, separated by commas or (non-breaking) spaces: 1,234,567.5 or 1 234.
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d*)?")
+
+
+def is_blank(value: object) -> bool:
+    """An empty cell: None, NaN, NaT or text of spaces only."""
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, float):
+        return value != value
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, np.floating):
+        return bool(np.isnan(value))
+    if isinstance(value, np.datetime64):
+        return bool(np.isnat(value))
+    return False
+
+
+def _shown(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 20 else text[:17] + "..."
+
+
+def number(value: object, *, percent: bool = False) -> float | None:
+    """The cell as a float, None when blank; CellError when it is not a number.
+
+    percent: whether ``95%`` may stand for 0.95 here (a share); otherwise the
+    percent sign is refused.
+    """
+    if isinstance(value, bool):
+        raise CellError(value, "a number", "is TRUE/FALSE, not a number")
+    if isinstance(value, Number) and not isinstance(value, complex):
+        result = float(value)  # type: ignore[arg-type]
+        if result != result:
+            return None
+        if not np.isfinite(result):
+            raise CellError(value, "a number", "is infinite")
+        return result
+    if isinstance(value, (dt.date, np.datetime64)):
+        if is_blank(value):
+            return None
+        raise CellError(value, "a number", "is a date, not a number")
+    if value is None or value is pd.NaT:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    scale = 1.0
+    if text.endswith("%"):
+        if not percent:
+            raise CellError(value, "a number", f"is text ('{_shown(value)}'), not a number",
+                            "type the number without the % sign")
+        text, scale = text[:-1].strip(), 0.01
+    if _GROUPED_NUMBER.fullmatch(text):
+        text = re.sub(r"[,\u00a0\u202f ]", "", text)
+    elif "," in text and re.fullmatch(r"[+-]?\d+,\d+", text):
+        raise CellError(value, "a number", f"is text ('{_shown(value)}'), not a number",
+                        "use a point for decimals (1.5); a comma only separates thousands (1,234)")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise CellError(value, "a number", f"is text ('{_shown(value)}'), not a number")
+    result = float(text) * scale
+    if not np.isfinite(result):
+        raise CellError(value, "a number", "is infinite")
+    return result
+
+
+def date(value: object) -> pd.Timestamp | None:
+    """The cell as a Timestamp (time of day kept), None when blank; CellError when it is not a date."""
+    if is_blank(value):
+        return None
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+        return pd.Timestamp(value)  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        raise CellError(value, "a date", "is TRUE/FALSE, not a date")
+    if isinstance(value, Number) and not isinstance(value, complex):
+        return _serial(float(value), value)  # type: ignore[arg-type]
+    raw = str(value).strip()
+    if _PLAIN_NUMBER.fullmatch(raw):
+        return _serial(float(raw), value)
+    for fmt in _DATE_TEXT:
+        try:
+            return pd.Timestamp(dt.datetime.strptime(raw, fmt))
+        except ValueError:
+            continue
+    raise CellError(value, "a date", f"is text ('{_shown(value)}'), not a date", f"type {DATE_EXAMPLE}")
+
+
+def _serial(serial: float, value: object) -> pd.Timestamp:
+    if not FIRST_SERIAL <= serial < LAST_SERIAL + 1:
+        raise CellError(value, "a date", f"({_shown(value)}) is not a date",
+                        f"a date is a day number from {FIRST_SERIAL} to {LAST_SERIAL} or text such as {DATE_EXAMPLE}")
+    return EXCEL_EPOCH + pd.Timedelta(days=serial)
+
+
+def month(value: object) -> pd.Timestamp | None:
+    """The cell as the first day of its month, None when blank; CellError when it is not a date."""
+    day = date(value)
+    return None if day is None else pd.Timestamp(day.year, day.month, 1)
+
+
+def text(value: object) -> str | None:
+    """The cell as stripped text, None when blank."""
+    return None if is_blank(value) else str(value).strip()
+
+
+def number_column(values: object, *, percent: bool = False) -> tuple[np.ndarray, dict[int, CellError]]:
+    """A column of cells as floats (NaN for blanks and bad cells) and the bad cells by position (0-based)."""
+    cells = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)  # type: ignore[call-overload]
+    out = np.full(len(cells), np.nan)
+    bad: dict[int, CellError] = {}
+    for i, cell in enumerate(cells):
+        if type(cell) is float:  # the common case: a number cell, no further checks but finiteness
+            if np.isfinite(cell) or cell != cell:
+                out[i] = cell
+                continue
+        try:
+            parsed = number(cell, percent=percent)
+        except CellError as exc:
+            bad[i] = exc
+            continue
+        if parsed is not None:
+            out[i] = parsed
+    return out, bad
+
+
+def date_column(values: object, *, to_month: bool = False) -> tuple[pd.Series, dict[int, CellError]]:
+    """A column of cells as datetime64 (NaT for blanks and bad cells; a Series keeps its index)
+    and the bad cells by position (0-based)."""
+    index = values.index if isinstance(values, pd.Series) else None
+    if isinstance(values, pd.Series) and pd.api.types.is_datetime64_any_dtype(values):
+        parsed = values.astype("datetime64[ns]")
+        bad: dict[int, CellError] = {}
+    else:
+        cells = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)  # type: ignore[call-overload]
+        stamps: list[pd.Timestamp | None] = []
+        bad = {}
+        for i, cell in enumerate(cells):
+            try:
+                stamps.append(date(cell))
+            except CellError as exc:
+                bad[i] = exc
+                stamps.append(None)
+        parsed = pd.to_datetime(pd.Series(stamps, index=index, dtype=object))
+    if to_month:
+        parsed = parsed.dt.to_period("M").dt.to_timestamp()
+    return parsed, bad
