@@ -16,7 +16,9 @@ from conftest import TEMPLATE, copy_of, cycled_demo
 
 from xl_sop.cli import main
 from xl_sop.cycle import ValidationError, run_all, run_step, undo_last_run
-from xl_sop.cycle.steps import NOT_IN_FORECAST, StepOrderError
+from xl_sop.cycle.demand import NOT_IN_FORECAST
+from xl_sop.cycle.steps import STEPS
+from xl_sop.errors import StepOrderError
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 
@@ -38,7 +40,7 @@ def test_demo_command_writes_the_workbook_and_the_pack(tmp_path, capsys, soffice
     out = capsys.readouterr().out
     assert "Consensus, next 3 months, by family" in out and "KPIs, Oct 2026, all families" in out
     book = FileBook(tmp_path / "SOP_Demo.xlsm")
-    for step in schema.STEPS:
+    for step in STEPS.values():
         if step.id == "freeze":
             continue
         for name in step.writes:

@@ -21,8 +21,9 @@ from openpyxl.worksheet.table import TableColumn
 
 from xl_sop.cli import main
 from xl_sop.cycle import run_all, run_step, undo_last_run, validate
+from xl_sop.cycle.plan import consensus
 from xl_sop.cycle.share import _recalculated
-from xl_sop.cycle.steps import consensus
+from xl_sop.cycle.steps import step_record
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 
@@ -376,7 +377,7 @@ def _cells_outside(path: Path, tables: list[str]) -> dict:
 @pytest.mark.parametrize("step_id", [s.id for s in schema.STEPS])
 def test_a_step_changes_only_its_own_tables(step_id, base, tmp_path):
     path = copy_of(base, tmp_path)
-    step = schema.step(step_id)
+    step = step_record(step_id)
     own = [*step.writes, "tblUndo", "tblStepStatus"]
     others = [t.name for t in schema.TABLES if t.name not in own]
     before_tables = {name: FileBook(path).read_table(name) for name in others}
@@ -426,7 +427,7 @@ def test_a_live_run_cut_off_mid_write_is_put_right_by_undo(base, tmp_path, monke
     so Undo Last Run puts back tables a crash left half-replaced."""
     path = copy_of(base, tmp_path)
     book = FileBook(path)
-    step = schema.step("demand")
+    step = step_record("demand")
     before = {name: book.read_table(name) for name in step.writes}
     calls = _cut_on_write(monkeypatch, 2)  # the undo store and the demand plan are written, then the cut
     with pytest.raises(Cut):

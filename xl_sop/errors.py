@@ -42,3 +42,7 @@ class CellError(InputError):
     def at(self, place: str) -> str:
         """history value 2 is text ('abc'), not a number: the words of a cell function's answer."""
         return f"{place} {self}"
+
+
+class StepOrderError(SopError):
+    """A step needs the output of an earlier step that has not run."""

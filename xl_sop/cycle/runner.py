@@ -14,17 +14,13 @@ import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs, ValidationError, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, merge_rows
-from xl_sop.cycle.steps import (
-    STEP_FUNCTIONS,
-    STEP_INPUTS,
-    STEP_READS,
-    approved_by,
-    consensus,
-)
+from xl_sop.cycle.plan import consensus
+from xl_sop.cycle.review import approved_by
+from xl_sop.cycle.steps import step_record
 from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
 from xl_sop.workbook import schema
 
-STATUS_TABLE = "tblStepStatus"
+STATUS_TABLE = schema.TableName.STEP_STATUS
 
 
 @dataclass
@@ -50,16 +46,16 @@ def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None,
 
 
 def _run_checked(book, step_id: str, progress, now: pd.Timestamp | None, inputs: Inputs) -> StepResult:
-    step = schema.step(step_id)
+    record = step_record(step_id)
+    step = record.face
     now = now or pd.Timestamp.now().floor("min")
-    current = {name: book.read_table(name) for name in dict.fromkeys((*STEP_READS[step.id], *step.writes))}
-    kwargs = {"frozen_on": now} if step.id == "freeze" else {}
-    new = STEP_FUNCTIONS[step.id](inputs, current, progress, **kwargs)
+    current = {name: book.read_table(name) for name in dict.fromkeys((*record.reads, *record.writes))}
+    new = record.compute(inputs, current, progress, now)
     note = ""
     if step.id == "freeze":
         approvers = approved_by(current)
         note = f"approved by {', '.join(approvers)}" if approvers else "frozen without a recorded approval (5 Executive, tblApproval)"
-    book.write_table(UNDO_TABLE, undo_rows(step.id, {name: current[name] for name in step.writes}))
+    book.write_table(UNDO_TABLE, undo_rows(step.id, {name: current[name] for name in record.writes}))
     for name, frame in new.items():
         book.write_table(name, frame)
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
@@ -70,11 +66,11 @@ def _run_checked(book, step_id: str, progress, now: pd.Timestamp | None, inputs:
 def check_steps(book, step_ids, inputs: Inputs) -> None:
     """Raise ValidationError when any of the steps would meet a problem: bad input, a missing
     table or column, a word in a typed number column. Called before anything is written."""
-    steps = [schema.step(s) for s in step_ids]
-    problems = inputs.problems_in("tblSettings", *(name for s in steps for name in STEP_INPUTS[s.id]))
-    problems += book_problems(book, [name for s in steps for name in (*s.writes, *STEP_READS[s.id], UNDO_TABLE, STATUS_TABLE)])
+    steps = [step_record(s) for s in step_ids]
+    problems = inputs.problems_in(schema.TableName.SETTINGS, *(name for s in steps for name in s.checks))
+    problems += book_problems(book, [name for s in steps for name in (*s.writes, *s.reads, UNDO_TABLE, STATUS_TABLE)])
     if problems:
-        raise ValidationError(problems, steps[0].label if len(steps) == 1 else "The cycle")
+        raise ValidationError(problems, steps[0].face.label if len(steps) == 1 else "The cycle")
 
 
 def run_steps(book, step_ids, progress_for=None, now=None) -> list[StepResult]:

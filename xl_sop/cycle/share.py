@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from xl_sop.cycle.keep import key_frame, merge_rows, norm
-from xl_sop.cycle.steps import consensus
+from xl_sop.cycle.plan import consensus
 from xl_sop.errors import SopError
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema

@@ -135,6 +135,40 @@ SETTINGS = (
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
 
+class TableName:
+    """Every table's name, for code that refers to a table (the tables themselves are TABLES below)."""
+
+    SETTINGS = "tblSettings"
+    ITEMS = "tblItems"
+    HISTORY = "tblHistory"
+    INVENTORY = "tblInventory"
+    ORDERS = "tblOrders"
+    CAPACITY = "tblCapacity"
+    PRODUCTION = "tblProduction"
+    BUDGET = "tblBudget"
+    DEMAND_PLAN = "tblDemandPlan"
+    ACCURACY = "tblAccuracy"
+    FVA = "tblFVA"
+    CAPACITY_LOAD = "tblCapacityLoad"
+    SUPPLY_PLAN = "tblSupplyPlan"
+    GAP = "tblGap"
+    SCENARIOS = "tblScenarios"
+    OPEN_ISSUES = "tblOpenIssues"
+    CONSENSUS_BY_FAMILY = "tblConsensusByFamily"
+    DECISIONS = "tblDecisions"
+    CONFLICTS = "tblConflicts"
+    EXECUTIVE = "tblExecutive"
+    APPROVAL = "tblApproval"
+    KPIS = "tblKPIs"
+    TARGETS = "tblTargets"
+    ACCURACY_BY_LAG = "tblAccuracyByLag"
+    PLAN_ARCHIVE = "tblPlanArchive"
+    PROBLEMS = "tblProblems"
+    UNDO = "tblUndo"
+    STEP_STATUS = "tblStepStatus"
+    DATA_CONTRACT = "tblDataContract"
+
+
 TABLES = (
     Table("tblSettings", "Settings", (col("Setting", width=26), col("Value", width=14, input=True), col("Meaning", width=70)),
           "Cycle settings read by every step.", output=False, key=("Setting",)),
@@ -321,23 +355,24 @@ def formula_for(t: Table, column: Column, row: int) -> str:
 
 @dataclass(frozen=True)
 class Step:
+    """How a step of the cycle looks in the workbook; what it computes, checks, reads and writes is
+    xl_sop.cycle.steps.StepRecord."""
+
     id: str
     """The name on the command line (xl-sop run BOOK --step ID)."""
     label: str
     sheet: str
     button: str
-    writes: tuple[str, ...]
-    """The output tables the step replaces (Undo Last Run restores them)."""
 
 
 # The cycle's steps in ribbon order. "Run all" runs every step but Freeze Plan, which waits for approval.
 STEPS = (
-    Step("demand", "Run Forecast", "1 Demand", "RunForecast", ("tblDemandPlan", "tblAccuracy", "tblFVA")),
-    Step("supply", "Balance Supply", "2 Supply", "BalanceSupply", ("tblCapacityLoad", "tblSupplyPlan")),
-    Step("reconcile", "Reconcile", "3 Pre-S&OP", "Reconcile", ("tblGap", "tblScenarios", "tblOpenIssues", "tblConsensusByFamily")),
-    Step("freeze", "Freeze Plan", "Plan Archive", "FreezePlan", ("tblPlanArchive",)),
-    Step("executive", "Refresh Executive", "5 Executive", "RefreshExecutive", ("tblExecutive",)),
-    Step("kpis", "Refresh KPIs", "6 Follow-up", "RefreshKPIs", ("tblKPIs", "tblAccuracyByLag")),
+    Step("demand", "Run Forecast", "1 Demand", "RunForecast"),
+    Step("supply", "Balance Supply", "2 Supply", "BalanceSupply"),
+    Step("reconcile", "Reconcile", "3 Pre-S&OP", "Reconcile"),
+    Step("freeze", "Freeze Plan", "Plan Archive", "FreezePlan"),
+    Step("executive", "Refresh Executive", "5 Executive", "RefreshExecutive"),
+    Step("kpis", "Refresh KPIs", "6 Follow-up", "RefreshKPIs"),
 )
 RUN_ALL = ("demand", "supply", "reconcile", "executive", "kpis")
 

@@ -1,0 +1,80 @@
+"""Steps 3 Pre-S&OP and 4 S&OP meeting (Reconcile): the gap by family, the scenarios, the open issues
+seeded for the meeting, and the consensus by family against budget."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xl_sop.cycle.inputs import Inputs
+from xl_sop.cycle.keep import merge_rows
+from xl_sop.cycle.plan import Progress, Tables, consensus_demand, plan_months, planned_supply, rounded
+from xl_sop.frames import as_numbers, month_start
+from xl_sop.reconcile import financial_view, gap_by, scenario_comparison
+from xl_sop.workbook import schema
+
+SEEDED = ("Gap: ", "Overload: ")
+"""How the issues this step writes begin: a seeded row nobody has touched is refreshed on each run."""
+
+
+def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
+                 now: pd.Timestamp | None = None) -> Tables:
+    """The gap by family and month (units and money), the scenarios side by side, open issues seeded
+    from the gaps and overloads (typed issues kept), and the consensus by family against budget."""
+    demand = consensus_demand(current, inputs)
+    supply = planned_supply(current, inputs)
+    items = inputs["tblItems"].dropna(subset=["Item"]).drop_duplicates("Item")
+    inventory = inputs["tblInventory"].dropna(subset=["Item", "Quantity"])
+    inventory = inventory if len(inventory) else None
+    gap = gap_by(demand, supply[["Item", "Month", "Quantity"]], items, inventory, by=("Family", "Month"))
+    gap_table = gap[["Family", "Month", "Demand", "Supply", "Gap", "CumulativeGap", "ShortageRevenue", "ExcessValue"]].pipe(rounded, 2)
+    if progress:
+        progress(1, 3)
+    capacity = inputs["tblCapacity"].dropna(subset=["Resource", "Month"])
+    scen = scenario_comparison(demand, items, capacity, inventory, inputs.settings.scenarios)
+    if progress:
+        progress(2, 3)
+    fin = financial_view(demand, items, inputs["tblBudget"].dropna(subset=["Family", "Month"]))
+    fin = fin[fin["Month"].isin(plan_months(inputs))]
+    by_family = fin[["Family", "Month", "Units", "Revenue", "BudgetRevenue", "RevenueGap"]].pipe(rounded, 2)
+    issues = _seed_issues(gap, current.get("tblCapacityLoad", pd.DataFrame()), current["tblOpenIssues"])
+    if progress:
+        progress(3, 3)
+    return {"tblGap": gap_table.reset_index(drop=True), "tblScenarios": scen, "tblOpenIssues": issues,
+            "tblConsensusByFamily": by_family.reset_index(drop=True)}
+
+
+def _seed_issues(gap: pd.DataFrame, load: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
+    """Issues for the meeting: one per family with a shortage and per resource short of hours.
+
+    Seeded rows nobody has touched (no owner, no due date, status Open) are replaced on each
+    run; every other row is the team's and is kept as it is."""
+    seeds = []
+    material = gap["Shortage"] >= np.maximum(1.0, 0.02 * gap["Demand"])  # ignore rounding-sized shortages
+    for family, rows in gap[material].groupby("Family"):
+        worst = rows.loc[rows["Shortage"].idxmax()]
+        seeds.append(f"Gap: {family} short from {rows['Month'].min():%b %Y}, worst {worst['Shortage']:,.0f} units in "
+                     f"{worst['Month']:%b %Y} (revenue at risk {worst['ShortageRevenue']:,.0f})")
+    if not load.empty and "ShortHours" in load:
+        short = load[as_numbers(load["ShortHours"]) > 0.5]
+        for resource, rows in short.groupby("Resource"):
+            first = month_start(rows["Month"]).min()
+            seeds.append(f"Overload: {resource} short {as_numbers(rows['ShortHours']).sum():,.0f} hours beyond overtime "
+                         f"from {first:%b %Y}")
+    columns = schema.table("tblOpenIssues").column_names
+    typed = typed.reindex(columns=list(dict.fromkeys([*columns, *typed.columns]))) if not typed.empty else pd.DataFrame(columns=columns)
+
+    def untouched(row) -> bool:
+        text = str(row["Issue"] or "")
+        status = str(row["Status"] or "").strip().lower()
+        return text.startswith(SEEDED) and pd.isna(row["Owner"]) and pd.isna(row["Due"]) and status in ("", "open", "nan", "none")
+
+    kept = typed[[not untouched(r) for _, r in typed.iterrows()]] if len(typed) else typed
+    topics = {_topic(t) for t in kept["Issue"].dropna()}
+    new = pd.DataFrame([{"Issue": s, "Status": "Open"} for s in seeds if _topic(s) not in topics], columns=columns)
+    return merge_rows(kept.reset_index(drop=True), new)
+
+
+def _topic(issue) -> str:
+    """'Gap: Snacks' of a seeded issue: a team's edited row on the same topic stops a new seed."""
+    return str(issue).split(" short ")[0].strip()

@@ -1,0 +1,145 @@
+"""Steps 5 Executive, 6 Follow-up and Freeze Plan: the plan against budget, the S&OP metrics of the last
+months, and the approved consensus kept as this cycle's plan version."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from xl_sop.cycle.inputs import Inputs, setting
+from xl_sop.cycle.plan import (
+    Progress,
+    Tables,
+    consensus,
+    consensus_demand,
+    cycle_month,
+    plan_archive,
+    plan_months,
+    planned_supply,
+    rounded,
+)
+from xl_sop.errors import StepOrderError
+from xl_sop.frames import as_numbers, month_start
+from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
+from xl_sop.metrics.tables import (
+    accuracy_by,
+    accuracy_by_lag,
+    aging_by,
+    attainment_by,
+    fulfilment_by,
+    inventory_turns_by,
+)
+from xl_sop.reconcile import financial_view
+from xl_sop.workbook import schema
+
+AGED_DAYS = 90
+"""Stock older than this counts as aged (an edge of DEFAULT_AGING_EDGES)."""
+APPROVED = {"yes", "y", "x", "true", "1", "approved", "ok"}
+
+
+def executive_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
+                 now: pd.Timestamp | None = None) -> Tables:
+    """Revenue and margin of the consensus, and projected inventory value, against budget month by month."""
+    demand = consensus_demand(current, inputs)
+    supply = planned_supply(current, inputs)
+    items = inputs["tblItems"].dropna(subset=["Item"]).drop_duplicates("Item")
+    fin = financial_view(demand, items, inputs["tblBudget"].dropna(subset=["Family", "Month"]))
+    months = plan_months(inputs)
+    by_month = fin[fin["Month"].isin(months)].groupby("Month", as_index=False)[["Revenue", "BudgetRevenue", "Margin"]].sum()
+    cost = items.set_index("Item")["UnitCost"]
+    value = supply.assign(Value=supply["OnHand"] * supply["Item"].map(cost).fillna(0.0)).groupby("Month")["Value"].sum()
+    by_month["MarginPct"] = by_month["Margin"] / by_month["Revenue"].where(by_month["Revenue"] != 0)
+    by_month["InventoryValue"] = by_month["Month"].map(value)
+    return {"tblExecutive": by_month[schema.table("tblExecutive").column_names].pipe(rounded, 4)}
+
+
+def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
+                 now: pd.Timestamp | None = None) -> Tables:
+    """The eight S&OP metrics for the last KPI_MONTHS months, all families then by family, and the
+    accuracy of archived plans by lag."""
+    start = cycle_month(inputs)
+    months = pd.date_range(end=start - pd.DateOffset(months=1), periods=schema.KPI_MONTHS, freq="MS")
+    items = inputs["tblItems"].dropna(subset=["Item"]).drop_duplicates("Item")
+    history = inputs["tblHistory"].dropna(subset=["Item", "Month", "Quantity"])
+    history = history[history["Month"] < start]
+    grid = pd.DataFrame([(m, f) for f in [schema.ALL_FAMILIES, *sorted(items["Family"].dropna().unique())] for m in months],
+                        columns=["Month", "Family"])
+    parts = []
+    archive = plan_archive(current)
+    lag0 = archive[archive["Month"] == archive["PlanMonth"]].rename(columns={"Consensus": "Forecast"})
+    if len(lag0) and len(history):
+        for by in (("Month",), ("Family", "Month")):
+            acc = accuracy_by(history, lag0[["Item", "Month", "Forecast"]], items, by=by)
+            parts.append(acc.rename(columns={"Accuracy": "ForecastAccuracy"}).reindex(
+                columns=["Family", "Month", "ForecastAccuracy", "RevenueAccuracy", "Bias"]))
+    orders = inputs["tblOrders"].dropna(subset=["Item", "PromisedDate"])
+    if len(orders):
+        for by in (("Month",), ("Family", "Month")):
+            f = fulfilment_by(orders, items, by=by, as_of=start)
+            parts.append(f.rename(columns={"OnTime": "OnTimeDelivery"}).reindex(
+                columns=["Family", "Month", "ServiceLevel", "OnTimeDelivery", "BackorderRate"]))
+    production = inputs["tblProduction"].dropna(subset=["Item", "Month"])
+    if len(production):
+        for by in (("Month",), ("Family", "Month")):
+            a = attainment_by(production, items, by=by)
+            parts.append(a.rename(columns={"Attainment": "ScheduleAttainment"}).reindex(columns=["Family", "Month", "ScheduleAttainment"]))
+    inventory = inputs["tblInventory"].dropna(subset=["Item", "Quantity"])
+    if len(inventory) and len(history):
+        for grouped in (items, items.assign(Family=schema.ALL_FAMILIES)):
+            turns = inventory_turns_by(history, inventory, grouped, by=("Family",))
+            aging = aging_by(inventory, grouped, as_of=start - pd.Timedelta(days=1), by=("Family",))
+            old = aging_labels(DEFAULT_AGING_EDGES)[DEFAULT_AGING_EDGES.index(AGED_DAYS) + 1:]
+            aged = aging[old].sum(axis=1) / aging["Total"].where(aging["Total"] > 0)
+            stock = pd.DataFrame({"Family": aging["Family"], "AgedStockShare": aged}).merge(
+                turns[["Family", "Turns"]].rename(columns={"Turns": "InventoryTurns"}), on="Family", how="outer")
+            parts.append(stock.assign(Month=months[-1]))
+    kpis = grid.copy()
+    for part in parts:
+        part = part.copy()
+        family = part["Family"].astype(object) if "Family" in part else pd.Series(None, index=part.index, dtype=object)
+        part["Family"] = family.where(family.notna(), schema.ALL_FAMILIES)
+        value_cols = [c for c in part.columns if c not in ("Family", "Month")]
+        kpis = kpis.merge(part, on=["Month", "Family"], how="left", suffixes=("", "_new"))
+        for c in value_cols:
+            if c + "_new" in kpis:
+                kpis[c] = kpis[c].fillna(kpis.pop(c + "_new"))
+    kpis = kpis.reindex(columns=schema.table("tblKPIs").column_names)
+    kpis["order"] = (kpis["Family"] != schema.ALL_FAMILIES).astype(int)
+    kpis = kpis.sort_values(["order", "Family", "Month"]).drop(columns="order").reset_index(drop=True)
+    if len(archive) and len(history):
+        lags = accuracy_by_lag(archive.rename(columns={"Consensus": "Forecast"})[["PlanMonth", "Item", "Month", "Forecast"]], history,
+                               max_lag=int(setting(inputs, "Horizon")) - 1)
+        lags = lags[lags["Month"].isna() | lags["Month"].isin(months)]
+    else:
+        lags = pd.DataFrame(columns=schema.table("tblAccuracyByLag").column_names)
+    return {"tblKPIs": kpis, "tblAccuracyByLag": lags.reset_index(drop=True)}
+
+
+def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
+                now: pd.Timestamp | None = None) -> Tables:
+    """The consensus of the plan months stored as this cycle's plan version (PlanMonth = cycle month);
+    an earlier freeze of the same cycle is replaced, other cycles are kept."""
+    plan = current["tblDemandPlan"]
+    if plan.empty or "Statistical" not in plan:
+        raise StepOrderError("the demand plan is empty: press Run Forecast first, then freeze the approved plan")
+    start = cycle_month(inputs)
+    month = month_start(plan["Month"])
+    keep = month.isin(plan_months(inputs)) & plan["Item"].notna()
+    frozen = pd.DataFrame({
+        "PlanMonth": start, "Item": plan["Item"], "Family": plan.get("Family"), "Month": month,
+        "Statistical": as_numbers(plan["Statistical"]),
+        "SalesAdj": as_numbers(plan["SalesAdj"]),
+        "MarketingAdj": as_numbers(plan["MarketingAdj"]),
+        "Consensus": consensus(plan), "FrozenOn": (now or pd.Timestamp.today()).normalize(),
+    })[keep]
+    archive = plan_archive(current)
+    archive = archive[archive["PlanMonth"] != start]
+    out = pd.concat([archive, frozen], ignore_index=True) if len(archive) else frozen.reset_index(drop=True)
+    return {"tblPlanArchive": out.sort_values(["PlanMonth", "Item", "Month"], ignore_index=True)}
+
+
+def approved_by(current: Tables) -> list[str]:
+    approval = current.get("tblApproval", pd.DataFrame())
+    if approval.empty or "Approved" not in approval:
+        return []
+    ok = approval["Approved"].map(lambda v: str(v).strip().lower() in APPROVED if v is not None else False)
+    return [str(r) for r in approval.loc[ok, "Role"]]
