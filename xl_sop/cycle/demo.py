@@ -7,6 +7,7 @@ from pathlib import Path
 
 from xl_sop import sample_data
 from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.schema import TableName as T
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "workbook" / "SOP_Template.xlsm"
 
@@ -29,12 +30,12 @@ def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
     item_table = sample_data.sample_items(items, seed=seed)
     history = sample_data.sample_history(item_table, months=months, seed=seed)
     book = FileBook(path)
-    book.write_table("tblItems", item_table.drop(columns="Pattern"))
-    book.write_table("tblHistory", history)
-    book.write_table("tblInventory", sample_data.sample_inventory(item_table, history, seed=seed))
-    book.write_table("tblOrders", sample_data.sample_orders(item_table, history, seed=seed))
-    book.write_table("tblCapacity", sample_data.sample_capacity(item_table, history, seed=seed))
-    book.write_table("tblProduction", sample_data.sample_production(item_table, history, seed=seed))
-    book.write_table("tblBudget", sample_data.sample_budget(item_table, history))
-    book.write_table("tblPlanArchive", sample_data.sample_archive(item_table, history, seed=seed))
+    book.write_table(T.ITEMS, item_table.drop(columns="Pattern"))
+    book.write_table(T.HISTORY, history)
+    book.write_table(T.INVENTORY, sample_data.sample_inventory(item_table, history, seed=seed))
+    book.write_table(T.ORDERS, sample_data.sample_orders(item_table, history, seed=seed))
+    book.write_table(T.CAPACITY, sample_data.sample_capacity(item_table, history, seed=seed))
+    book.write_table(T.PRODUCTION, sample_data.sample_production(item_table, history, seed=seed))
+    book.write_table(T.BUDGET, sample_data.sample_budget(item_table, history))
+    book.write_table(T.PLAN_ARCHIVE, sample_data.sample_archive(item_table, history, seed=seed))
     return book

@@ -19,23 +19,24 @@ from xl_sop import cells
 from xl_sop.errors import SopError
 from xl_sop.settings import Settings, read_settings
 from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
 
 NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.SHARE, schema.HOURS, schema.FACTOR, schema.DAYS, "0", "0.0", "0.00", "0.000"}
 DATE_FORMATS = {schema.MONTH, schema.DATE}
 
 # Values that must be filled in (the header must exist for every schema column).
 REQUIRED_VALUES = {
-    "tblItems": ("Item", "Family", "UnitPrice", "UnitCost", "LeadTimeMonths"),
-    "tblHistory": ("Item", "Month", "Quantity"),
-    "tblInventory": ("Item", "ReceiptDate", "Quantity"),
-    "tblOrders": ("Item", "PromisedDate", "QtyOrdered"),
-    "tblCapacity": ("Resource", "Month", "Hours"),
-    "tblProduction": ("Item", "Month"),
-    "tblBudget": ("Family", "Month"),
+    T.ITEMS: ("Item", "Family", "UnitPrice", "UnitCost", "LeadTimeMonths"),
+    T.HISTORY: ("Item", "Month", "Quantity"),
+    T.INVENTORY: ("Item", "ReceiptDate", "Quantity"),
+    T.ORDERS: ("Item", "PromisedDate", "QtyOrdered"),
+    T.CAPACITY: ("Resource", "Month", "Hours"),
+    T.PRODUCTION: ("Item", "Month"),
+    T.BUDGET: ("Family", "Month"),
 }
 DATA_TABLES = tuple(REQUIRED_VALUES)
-ITEM_TABLES = ("tblHistory", "tblInventory", "tblOrders", "tblProduction")
-MUST_HAVE_ROWS = ("tblItems", "tblHistory")
+ITEM_TABLES = (T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION)
+MUST_HAVE_ROWS = (T.ITEMS, T.HISTORY)
 
 @dataclass(frozen=True)
 class Problem:
@@ -138,7 +139,7 @@ def _show(value) -> str:
 def _references(inputs: Inputs) -> None:
     """Items every table uses must be in Items; made items need hours and a resource with capacity."""
     problems = inputs.problems
-    items = inputs["tblItems"]
+    items = inputs[T.ITEMS]
     known = set(items["Item"].dropna())
     for name in ITEM_TABLES:
         spec = schema.table(name)
@@ -148,8 +149,8 @@ def _references(inputs: Inputs) -> None:
             problems.append(Problem(spec.sheet, name, int(row), "Item", f"item '{t.loc[row, 'Item']}' is not in table Items"))
         if unknown.sum() > 20:
             problems.append(Problem(spec.sheet, name, None, "Item", f"... {int(unknown.sum()) - 20} more rows with unknown items"))
-    spec = schema.table("tblItems")
-    resources = set(inputs["tblCapacity"]["Resource"].dropna())
+    spec = schema.table(T.ITEMS)
+    resources = set(inputs[T.CAPACITY]["Resource"].dropna())
     made = items["Resource"].notna()
     for row in items.index[made & items["HoursPerUnit"].isna()]:
         problems.append(Problem(spec.sheet, spec.name, int(row), "HoursPerUnit",
@@ -157,14 +158,14 @@ def _references(inputs: Inputs) -> None:
     for row in items.index[made & ~items["Resource"].isin(resources)]:
         problems.append(Problem(spec.sheet, spec.name, int(row), "Resource",
                                 f"resource '{items.loc[row, 'Resource']}' has no rows in table Capacity"))
-    budget, families = inputs["tblBudget"], set(items["Family"].dropna())
-    spec = schema.table("tblBudget")
+    budget, families = inputs[T.BUDGET], set(items["Family"].dropna())
+    spec = schema.table(T.BUDGET)
     for row in budget.index[budget["Family"].notna() & ~budget["Family"].isin(families)][:20]:
         problems.append(Problem(spec.sheet, spec.name, int(row), "Family", f"family '{budget.loc[row, 'Family']}' has no items in table Items"))
 
 
 def _settings(inputs: Inputs, raw: pd.DataFrame) -> None:
-    spec = schema.table("tblSettings")
+    spec = schema.table(T.SETTINGS)
     inputs.settings = read_settings(raw)
     inputs.problems.extend(Problem(spec.sheet, spec.name, p.row, p.column, p.text) for p in inputs.settings.problems)
 
@@ -173,14 +174,14 @@ def load_inputs(book) -> Inputs:
     """Every input table of the book, cleaned, with every problem found (nothing raises for bad data)."""
     inputs = Inputs()
     names = {n.lower() for n in book.table_names()}
-    for name in (*DATA_TABLES, "tblSettings", "tblTargets"):
+    for name in (*DATA_TABLES, T.SETTINGS, T.TARGETS):
         spec = schema.table(name)
         if name.lower() not in names:
             inputs.problems.append(Problem(spec.sheet, name, None, "", f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
             raw = pd.DataFrame(columns=spec.column_names)
         else:
             raw = book.read_table(name)
-        if name == "tblSettings":
+        if name == T.SETTINGS:
             _settings(inputs, raw)
             continue
         inputs.tables[name] = _clean(spec, raw, inputs.problems)
@@ -198,7 +199,7 @@ def setting(inputs: Inputs, name: str) -> object:
 
 
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
-TYPED_NUMBERS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj")}
+TYPED_NUMBERS = {T.DEMAND_PLAN: ("SalesAdj", "MarketingAdj")}
 TEMPLATE_HINT = "copy it back from workbook/SOP_Template.xlsm"
 
 
@@ -244,7 +245,7 @@ def _typed_number_problem(value: object) -> str | None:
 
 def output_tables() -> tuple[str, ...]:
     """Every table of the schema that is not an input table: what steps write, read back and keep."""
-    inputs = {*DATA_TABLES, "tblSettings", "tblTargets"}
+    inputs = {*DATA_TABLES, T.SETTINGS, T.TARGETS}
     return tuple(t.name for t in schema.TABLES if t.name not in inputs)
 
 
@@ -256,4 +257,4 @@ def validate(book) -> list[Problem]:
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
     """The report as the Checks sheet shows it (tblProblems)."""
     return pd.DataFrame([(p.sheet, p.table, p.row, p.column, p.problem) for p in problems],
-                        columns=schema.table("tblProblems").column_names)
+                        columns=schema.table(T.PROBLEMS).column_names)

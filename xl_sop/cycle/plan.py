@@ -15,6 +15,7 @@ from xl_sop.cycle.inputs import Inputs, setting
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
 
 Progress = Callable[[int, int], None]
 Tables = dict[str, pd.DataFrame]
@@ -25,7 +26,7 @@ def cycle_month(inputs: Inputs) -> pd.Timestamp:
     """The first plan month: the Cycle month setting, or the month after the last history month."""
     if inputs.settings.cycle_month is not None:
         return inputs.settings.cycle_month
-    return inputs["tblHistory"]["Month"].max() + pd.DateOffset(months=1)
+    return inputs[T.HISTORY]["Month"].max() + pd.DateOffset(months=1)
 
 
 def plan_months(inputs: Inputs) -> pd.DatetimeIndex:
@@ -42,7 +43,7 @@ def consensus(plan: pd.DataFrame) -> pd.Series:
 
 def consensus_demand(current: Tables, inputs: Inputs) -> pd.DataFrame:
     """Item, Month, Quantity: the consensus of the plan months (needs Run Forecast first)."""
-    plan = current["tblDemandPlan"]
+    plan = current[T.DEMAND_PLAN]
     if plan.empty or "Statistical" not in plan or plan["Statistical"].isna().all():
         raise StepOrderError("the demand plan is empty: press Run Forecast (xl-sop run BOOK --step demand) first")
     months = plan_months(inputs)
@@ -53,9 +54,9 @@ def consensus_demand(current: Tables, inputs: Inputs) -> pd.DataFrame:
 
 def plan_archive(current: Tables) -> pd.DataFrame:
     """The plan archive read back: months as month starts, figures as numbers, incomplete rows left out."""
-    archive = current.get("tblPlanArchive", pd.DataFrame())
+    archive = current.get(T.PLAN_ARCHIVE, pd.DataFrame())
     if archive.empty:
-        return pd.DataFrame(columns=schema.table("tblPlanArchive").column_names)
+        return pd.DataFrame(columns=schema.table(T.PLAN_ARCHIVE).column_names)
     a = archive.copy()
     for c in ("PlanMonth", "Month"):
         a[c] = month_start(a[c])
@@ -66,7 +67,7 @@ def plan_archive(current: Tables) -> pd.DataFrame:
 
 def planned_supply(current: Tables, inputs: Inputs) -> pd.DataFrame:
     """Item, Month, Quantity (production) and OnHand of the supply plan (needs Balance Supply first)."""
-    plan = current["tblSupplyPlan"]
+    plan = current[T.SUPPLY_PLAN]
     if plan.empty or "Production" not in plan:
         raise StepOrderError("the supply plan is empty: press Balance Supply (xl-sop run BOOK --step supply) first")
     month = month_start(plan["Month"])

@@ -8,10 +8,18 @@ import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs
 from xl_sop.cycle.keep import merge_rows
-from xl_sop.cycle.plan import Progress, Tables, consensus_demand, plan_months, planned_supply, rounded
+from xl_sop.cycle.plan import (
+    Progress,
+    Tables,
+    consensus_demand,
+    plan_months,
+    planned_supply,
+    rounded,
+)
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.reconcile import financial_view, gap_by, scenario_comparison
 from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
 
 SEEDED = ("Gap: ", "Overload: ")
 """How the issues this step writes begin: a seeded row nobody has touched is refreshed on each run."""
@@ -23,25 +31,25 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
     from the gaps and overloads (typed issues kept), and the consensus by family against budget."""
     demand = consensus_demand(current, inputs)
     supply = planned_supply(current, inputs)
-    items = inputs["tblItems"].dropna(subset=["Item"]).drop_duplicates("Item")
-    inventory = inputs["tblInventory"].dropna(subset=["Item", "Quantity"])
+    items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
+    inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
     inventory = inventory if len(inventory) else None
     gap = gap_by(demand, supply[["Item", "Month", "Quantity"]], items, inventory, by=("Family", "Month"))
     gap_table = gap[["Family", "Month", "Demand", "Supply", "Gap", "CumulativeGap", "ShortageRevenue", "ExcessValue"]].pipe(rounded, 2)
     if progress:
         progress(1, 3)
-    capacity = inputs["tblCapacity"].dropna(subset=["Resource", "Month"])
+    capacity = inputs[T.CAPACITY].dropna(subset=["Resource", "Month"])
     scen = scenario_comparison(demand, items, capacity, inventory, inputs.settings.scenarios)
     if progress:
         progress(2, 3)
-    fin = financial_view(demand, items, inputs["tblBudget"].dropna(subset=["Family", "Month"]))
+    fin = financial_view(demand, items, inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
     fin = fin[fin["Month"].isin(plan_months(inputs))]
     by_family = fin[["Family", "Month", "Units", "Revenue", "BudgetRevenue", "RevenueGap"]].pipe(rounded, 2)
-    issues = _seed_issues(gap, current.get("tblCapacityLoad", pd.DataFrame()), current["tblOpenIssues"])
+    issues = _seed_issues(gap, current.get(T.CAPACITY_LOAD, pd.DataFrame()), current[T.OPEN_ISSUES])
     if progress:
         progress(3, 3)
-    return {"tblGap": gap_table.reset_index(drop=True), "tblScenarios": scen, "tblOpenIssues": issues,
-            "tblConsensusByFamily": by_family.reset_index(drop=True)}
+    return {T.GAP: gap_table.reset_index(drop=True), T.SCENARIOS: scen, T.OPEN_ISSUES: issues,
+            T.CONSENSUS_BY_FAMILY: by_family.reset_index(drop=True)}
 
 
 def _seed_issues(gap: pd.DataFrame, load: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +69,7 @@ def _seed_issues(gap: pd.DataFrame, load: pd.DataFrame, typed: pd.DataFrame) -> 
             first = month_start(rows["Month"]).min()
             seeds.append(f"Overload: {resource} short {as_numbers(rows['ShortHours']).sum():,.0f} hours beyond overtime "
                          f"from {first:%b %Y}")
-    columns = schema.table("tblOpenIssues").column_names
+    columns = schema.table(T.OPEN_ISSUES).column_names
     typed = typed.reindex(columns=list(dict.fromkeys([*columns, *typed.columns]))) if not typed.empty else pd.DataFrame(columns=columns)
 
     def untouched(row) -> bool:

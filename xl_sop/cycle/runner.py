@@ -19,6 +19,7 @@ from xl_sop.cycle.review import approved_by
 from xl_sop.cycle.steps import step_record
 from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
 from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
 
 STATUS_TABLE = schema.TableName.STEP_STATUS
 
@@ -102,7 +103,7 @@ def undo_last_run(book, now: pd.Timestamp | None = None) -> StepResult:
             restored = merge_rows(old, current)
         else:
             restored = old
-        if name == "tblDemandPlan" and len(restored):
+        if name == T.DEMAND_PLAN and len(restored):
             restored["Consensus"] = consensus(restored)
         book.write_table(name, restored)
         rows[name] = len(restored)

@@ -12,8 +12,14 @@ from xl_sop.frames import without_noise
 from xl_sop.supply import projected_inventory_by, safety_stock_by
 from xl_sop.supply.capacity import capacity_table, routing
 from xl_sop.supply.inventory import opening_stock
-from xl_sop.supply.resources import HourCosts, net_requirements, resource_plan, share_out
+from xl_sop.supply.resources import (
+    HourCosts,
+    net_requirements,
+    resource_plan,
+    share_out,
+)
 from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
 
 
 def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
@@ -27,13 +33,13 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     """
     demand = consensus_demand(current, inputs)
     months = plan_months(inputs)
-    items = inputs["tblItems"].dropna(subset=["Item"]).drop_duplicates("Item")
+    items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
     item_index = pd.Index(sorted(demand["Item"].unique(), key=str), name="Item")
     d = demand.pivot_table(index="Item", columns="Month", values="Quantity", aggfunc="sum").reindex(
         index=item_index, columns=months).fillna(0.0).to_numpy()
-    inventory = inputs["tblInventory"].dropna(subset=["Item", "Quantity"])
+    inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
     opening = opening_stock(inventory).reindex(item_index).fillna(0.0).to_numpy() if len(inventory) else np.zeros(item_index.size)
-    history = inputs["tblHistory"].dropna(subset=["Item", "Month", "Quantity"])
+    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
     history = history[history["Month"] < months[0]]
     settings = inputs.settings
     ss = safety_stock_by(history, items[["Item", "LeadTimeMonths"]], settings.cycle_service_level).set_index("Item")["SafetyStock"]
@@ -41,7 +47,7 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     need = net_requirements(d, ss, opening)
 
     route = routing(items).set_index("Item")
-    cap = capacity_table(inputs["tblCapacity"].dropna(subset=["Resource", "Month"])) if len(inputs["tblCapacity"]) else \
+    cap = capacity_table(inputs[T.CAPACITY].dropna(subset=["Resource", "Month"])) if len(inputs[T.CAPACITY]) else \
         pd.DataFrame(columns=["Resource", "Month", "Hours", "OvertimeHours"])
     price = items.set_index("Item")["UnitPrice"].reindex(item_index).fillna(0.0).to_numpy()
     cost = items.set_index("Item")["UnitCost"].reindex(item_index).fillna(0.0).to_numpy()
@@ -78,5 +84,5 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     plan = plan.assign(SafetyStock=plan["Item"].map(pd.Series(ss, index=item_index)))
     numeric = ["Demand", "Production", "OnHand", "Backlog", "SafetyStock"]
     plan[numeric] = plan[numeric].round(2)
-    load = pd.DataFrame(load_rows, columns=schema.table("tblCapacityLoad").column_names)
-    return {"tblCapacityLoad": without_noise(load, 1e-6), "tblSupplyPlan": without_noise(plan.reset_index(drop=True), 1e-6)}
+    load = pd.DataFrame(load_rows, columns=schema.table(T.CAPACITY_LOAD).column_names)
+    return {T.CAPACITY_LOAD: without_noise(load, 1e-6), T.SUPPLY_PLAN: without_noise(plan.reset_index(drop=True), 1e-6)}

@@ -13,8 +13,9 @@ import pandas as pd
 
 from xl_sop.errors import SopError
 from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
 
-UNDO_TABLE = "tblUndo"
+UNDO_TABLE = T.UNDO
 PART_SIZE = 32_000
 
 

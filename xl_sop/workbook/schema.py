@@ -231,7 +231,8 @@ TABLES = (
         "Base, upside and downside side by side."),
     Table("tblOpenIssues", "3 Pre-S&OP", (
         col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
-        col("Status", width=12, input=True)), "Open issues for the S&OP meeting.", output=False),
+        col("Status", width=12, input=True)),
+        "Open issues for the S&OP meeting: Reconcile seeds one per shortage and overload; typed rows are kept."),
     Table("tblConsensusByFamily", "4 S&OP Meeting", (
         col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15),
         col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
