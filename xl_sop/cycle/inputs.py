@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from xl_sop.errors import SopError
+from xl_sop.errors import Problem, ValidationError  # noqa: F401 - also importable from here
 from xl_sop.settings import _key
 from xl_sop.workbook import schema
 
@@ -43,34 +43,6 @@ MUST_HAVE_ROWS = ("tblItems", "tblHistory")
 # numeric dates such as 03/04/2026 are ambiguous and are not guessed).
 _DATE_TEXT = ("%Y-%m-%d", "%Y-%m", "%Y/%m/%d", "%Y/%m", "%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y",
               "%m/%Y", "%Y-%m-%d %H:%M:%S", "%d-%b-%Y", "%d %b %Y", "%d-%b-%y")
-
-
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    table: str
-    row: int | None
-    column: str
-    problem: str
-
-    def __str__(self) -> str:
-        where = f"{self.sheet} / {self.table}"
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.problem}"
-
-
-class ValidationError(SopError):
-    """The workbook has problems (input tables, missing sheets or columns); the step stopped before writing anything."""
-
-    def __init__(self, problems: list[Problem], step: str = ""):
-        self.problems = problems
-        head = f"{step} stopped: " if step else ""
-        shown = "\n".join(f"  - {p}" for p in problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more (press Validate or run xl-sop validate)" if len(problems) > 20 else ""
-        super().__init__(f"{head}{len(problems)} problem{'s' * (len(problems) != 1)} in the workbook:\n{shown}{more}")
 
 
 def parse_date(value) -> pd.Timestamp | None:

@@ -14,7 +14,7 @@ import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs, setting
 from xl_sop.cycle.keep import carry_inputs, merge_rows
-from xl_sop.errors import SopError
+from xl_sop.errors import InputError, StepOrderError
 from xl_sop.forecast import forecast_many
 from xl_sop.frames import month_start, without_noise
 from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
@@ -38,10 +38,6 @@ NOT_IN_FORECAST = "kept for your inputs: not in this forecast"
 AGED_DAYS = 90
 """Stock older than this counts as aged (an edge of DEFAULT_AGING_EDGES)."""
 SEEDED = ("Gap: ", "Overload: ")
-
-
-class StepOrderError(SopError):
-    """A step needs the output of an earlier step that has not run."""
 
 
 # --- shared readings -----------------------------------------------------------------------------
@@ -100,7 +96,7 @@ def demand_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Prog
     history = inputs["tblHistory"].dropna(subset=["Item", "Month", "Quantity"])
     history = history[history["Month"] < start]
     if history.empty:
-        raise SopError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
+        raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
     fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress)

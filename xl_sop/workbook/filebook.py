@@ -24,7 +24,7 @@ from openpyxl.utils import column_index_from_string as column_index
 from openpyxl.utils import get_column_letter as column_letters
 from openpyxl.utils.cell import range_boundaries
 
-from xl_sop.errors import WorkbookError
+from xl_sop.errors import FileAccessError, WorkbookError
 from xl_sop.workbook import schema
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -83,7 +83,7 @@ class FileBook:
     def __init__(self, path: Path):
         self.path = Path(path)
         if not self.path.exists():
-            raise WorkbookError(f"no workbook at {self.path}")
+            raise FileAccessError(f"no workbook at {self.path}")
         try:
             with zipfile.ZipFile(self.path) as z:
                 self._infos = z.infolist()
