@@ -109,7 +109,7 @@ class UnexpectedError(SopError):
     """Not raised on purpose: what any other exception becomes at a boundary. A bug to report."""
 
 
-NOT_A_WORKBOOK = "the file is not an Excel workbook (.xlsx or .xlsm), or it is damaged"
+NOT_A_WORKBOOK = "is not an Excel workbook (.xlsm/.xlsx), or it is damaged"
 
 
 def translate(exc: BaseException) -> SopError:
@@ -120,9 +120,9 @@ def translate(exc: BaseException) -> SopError:
     if isinstance(exc, SopError):
         return exc
     if isinstance(exc, KeyboardInterrupt):
-        error: SopError = Interrupted("stopped by the user (Ctrl+C); files being written were left as they were")
+        error: SopError = Interrupted("stopped by the user (Ctrl+C)")
     elif isinstance(exc, zipfile.BadZipFile):
-        error = WorkbookError(NOT_A_WORKBOOK)
+        error = WorkbookError(f"the file {NOT_A_WORKBOOK}")
     elif isinstance(exc, OSError):
         error = FileAccessError(_file_problem(exc))
     elif isinstance(exc, subprocess.CalledProcessError):

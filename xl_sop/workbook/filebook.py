@@ -24,7 +24,7 @@ from openpyxl.utils import column_index_from_string as column_index
 from openpyxl.utils import get_column_letter as column_letters
 from openpyxl.utils.cell import range_boundaries
 
-from xl_sop.errors import FileAccessError, WorkbookError
+from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
 from xl_sop.workbook import schema
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -89,7 +89,9 @@ class FileBook:
                 self._infos = z.infolist()
                 self._parts = {i.filename: z.read(i.filename) for i in self._infos}
         except zipfile.BadZipFile:
-            raise WorkbookError(f"{self.path.name} is not an Excel workbook (.xlsm/.xlsx)") from None
+            self._parts = {}
+        if "xl/workbook.xml" not in self._parts:  # not a zip, or a zip that is no workbook (a .docx, an archive)
+            raise WorkbookError(f"{self.path.name} {NOT_A_WORKBOOK}")
         self._changed: set[str] = set()
         self._trees: dict[str, etree._Element] = {}
         self._shared = self._shared_strings()
