@@ -106,7 +106,7 @@ def cmd_demo(args) -> int:
     for note in published.notes:
         print(f"  note: {note}")
     print(f"in {elapsed:.1f} s")
-    return 0
+    return EXIT_OK
 
 
 def _demo_summary(book, args) -> None:
@@ -145,7 +145,7 @@ def cmd_run(args) -> int:
     for result in results:
         print(result.summary())
     print(f"Saved {args.book}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_freeze(args) -> int:
@@ -161,7 +161,7 @@ def cmd_undo(args) -> int:
     result = undo_last_run(book)
     book.save()
     print(f"Undid {result.step.label}: restored {', '.join(result.rows)}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_validate(args) -> int:
@@ -171,11 +171,11 @@ def cmd_validate(args) -> int:
     problems = validate(FileBook(Path(args.book)))
     if not problems:
         print(f"{args.book}: no problems found")
-        return 0
+        return EXIT_OK
     print(f"{args.book}: {len(problems)} problem{'s' * (len(problems) != 1)}")
     for problem in problems:
         print(f"  - {problem}")
-    return 1
+    return EXIT_PROBLEMS_FOUND
 
 
 def cmd_publish(args) -> int:
@@ -187,7 +187,7 @@ def cmd_publish(args) -> int:
         print(f"Wrote {published.pdf}")
     for note in published.notes:
         print(f"note: {note}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_collect(args) -> int:
@@ -200,7 +200,7 @@ def cmd_collect(args) -> int:
     print(result.summary())
     for row in result.conflicts.itertuples():
         print(f"  conflict {row.Table} {row.Key} {row.Column}: {row.Source} = {row.Value}")
-    return 0
+    return EXIT_OK
 
 
 def _read_csv(path: str):
@@ -220,7 +220,7 @@ def cmd_forecast(args) -> int:
         print(f"Wrote {len(result)} rows to {args.out}")
     else:
         result.to_csv(sys.stdout, index=False)
-    return 0
+    return EXIT_OK
 
 
 def cmd_build_template(args) -> int:
@@ -232,7 +232,7 @@ def cmd_build_template(args) -> int:
     if args.snapshot:
         Path(args.snapshot).write_text(snapshot(path), encoding="utf-8")
         print(f"Wrote {args.snapshot}")
-    return 0
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
