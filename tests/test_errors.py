@@ -1,7 +1,10 @@
 """One error tree, translated once at each boundary: a cell's text, a message box, the command line."""
 
+import subprocess
+import sys
 import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -72,6 +75,10 @@ def test_translate_says_what_a_library_or_system_error_means(tmp_path):
         (lambda: open(tmp_path, "rb"), FileAccessError, f"{tmp_path} is a folder, not a file"),
         (lambda: (tmp_path / "notes.xlsx" / "sub").mkdir(), FileAccessError, "part of the path is a file"),
         (lambda: zipfile.ZipFile(text_file), WorkbookError, "the file is not an Excel workbook (.xlsm/.xlsx)"),
+        (lambda: subprocess.run([sys.executable, "-c", "raise SystemExit(3)"], check=True),
+         errors.ExternalToolError, f"{Path(sys.executable).name} failed (exit status 3)"),
+        (lambda: subprocess.run([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5),
+         errors.ExternalToolError, "did not finish within 0.5 s"),
         (lambda: {}["tblNope"], UnexpectedError, "unexpected error (KeyError: 'tblNope')"),
     ]
     for action, kind, text in cases:

@@ -128,7 +128,7 @@ def translate(exc: BaseException) -> SopError:
     elif isinstance(exc, subprocess.CalledProcessError):
         error = ExternalToolError(f"{_program(exc.cmd)} failed (exit status {exc.returncode})")
     elif isinstance(exc, subprocess.TimeoutExpired):
-        error = ExternalToolError(f"{_program(exc.cmd)} did not finish within {exc.timeout:g} s")
+        error = ExternalToolError(f"{_program(exc.cmd)} did not finish within {exc.timeout:.3g} s")
     else:
         error = UnexpectedError(f"unexpected error ({type(exc).__name__}: {exc})")
     error.__cause__ = exc
