@@ -4,6 +4,8 @@ Each macro hands ``xlwings.Book.caller()`` (wrapped as an XlwingsBook) to the
 same step code that the ``xl-sop`` command line runs on a workbook file; only
 the book differs. Progress shows in Excel's status bar; a problem shows as a
 message box naming the sheet, table, row and column, and nothing is written.
+Every failure ends in a message box (``_busy``), never in a traceback dialog: an
+unexpected one says where its full report was written.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 import xlwings as xw
 
 from xl_sop.cycle import runner, share
-from xl_sop.cycle.inputs import ValidationError, problems_table
+from xl_sop.cycle.inputs import problems_table
 from xl_sop.cycle.inputs import validate as validate_book
-from xl_sop.errors import SopError
+from xl_sop.errors import FileAccessError, UnexpectedError, ValidationError, translate, write_report
 from xl_sop.workbook import schema
 from xl_sop.workbook.xlbook import XlwingsBook
 
@@ -31,10 +33,23 @@ def _busy(book, label: str):
     app.screen_updating = False
     try:
         yield
-    except SopError as exc:
-        app.alert(str(exc), title=f"xl-sop: {label}", mode="critical")
+    except (Exception, KeyboardInterrupt) as exc:  # every failure, expected or not, ends in a message box
+        app.status_bar = f"xl-sop: {label} stopped"
+        app.alert(alert_text(exc, label), title=f"xl-sop: {label}", mode="critical")
     finally:
         app.screen_updating = True
+
+
+def alert_text(exc: BaseException, label: str) -> str:
+    """The message box's text for a failure: what went wrong; for an unexpected one, where its full report is."""
+    error = translate(exc)
+    if not isinstance(error, UnexpectedError):
+        return str(error)
+    try:
+        where = f"The details are in {write_report(exc, label)}: please send that file to whoever looks after xl-sop."
+    except OSError as unwritten:
+        where = f"The details could not be written down ({translate(unwritten)})."
+    return f"{label} stopped: {error}.\n\n{where}"
 
 
 def _progress(app, label: str):
@@ -114,6 +129,6 @@ def collect_inputs() -> None:
         folder = Path(book.fullname).parent / RETURNED_FOLDER
         copies = sorted(p for p in folder.glob("*.xls[xm]") if not p.name.startswith("~$")) if folder.exists() else []
         if not copies:
-            raise SopError(f"no returned copies in {folder}: save the copies people sent back there")
+            raise FileAccessError(f"no returned copies in {folder}: save the copies people sent back there")
         result = share.collect(XlwingsBook(book), share.open_copies(copies))
         book.app.alert(result.summary(), title="xl-sop: Collect Inputs")

@@ -15,7 +15,7 @@ import math
 import numpy as np
 import xlwings as xw
 
-from xl_sop.errors import SopError
+from xl_sop.errors import translate
 from xl_sop.forecast.prepare import flatten
 
 MAX_MESSAGE = 250
@@ -43,10 +43,8 @@ def cell_function(func):
             if isinstance(result, float) and not math.isfinite(result):
                 return f"{name}: the result is not a finite number (are some values too large?)"
             return result
-        except SopError as exc:
-            return _short(f"{name}: {exc}")
         except Exception as exc:  # noqa: BLE001 - the cell must get text, whatever failed
-            return _short(f"{name}: unexpected error ({type(exc).__name__}: {exc})")
+            return _short(f"{name}: {translate(exc)}")
 
     for parameter in parameters:  # error cells arrive as '#N/A' rather than as blanks
         xw.arg(parameter, err_to_str=True)(wrapper)

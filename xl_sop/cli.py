@@ -9,6 +9,8 @@
     xl-sop undo BOOK                         restore the tables the last step replaced
     xl-sop forecast HISTORY.csv [--horizon 12] [--level 80 95] [--out FILE]
     xl-sop build-template [--out workbook/SOP_Template.xlsm] [--snapshot FILE]
+
+Any command also takes --debug (show the traceback of a failure). Exit codes: see EXIT_CODES_HELP.
 """
 
 from __future__ import annotations
@@ -16,9 +18,26 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from pathlib import Path
 
-from xl_sop.errors import SopError
+from xl_sop.errors import FileAccessError, InputError, Interrupted, SopError, UnexpectedError, translate
+
+EXIT_OK, EXIT_PROBLEMS_FOUND, EXIT_CANNOT_RUN, EXIT_FILE_ACCESS, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_CODES = ((Interrupted, EXIT_INTERRUPTED), (UnexpectedError, EXIT_BUG), (FileAccessError, EXIT_FILE_ACCESS),
+              (SopError, EXIT_CANNOT_RUN))
+"""The exit code of a failure, by the kind of error it translates to (the first match counts)."""
+EXIT_CODES_HELP = """\
+exit codes:
+  0    done
+  1    validate found problems in the workbook
+  2    xl-sop cannot run on what it was given: wrong arguments, bad input data, a workbook missing a
+       sheet, table or column, a step run before the one it needs, no feasible plan, LibreOffice failed
+  3    a file or folder cannot be found, read or written
+  4    unexpected internal error: rerun with --debug and report it
+  130  stopped with Ctrl+C
+
+A failure prints one line on stderr ("xl-sop: what went wrong"); --debug prints the traceback too."""
 
 
 class ProgressBar:
@@ -87,7 +106,7 @@ def cmd_demo(args) -> int:
     for note in published.notes:
         print(f"  note: {note}")
     print(f"in {elapsed:.1f} s")
-    return 0
+    return EXIT_OK
 
 
 def _demo_summary(book, args) -> None:
@@ -126,7 +145,7 @@ def cmd_run(args) -> int:
     for result in results:
         print(result.summary())
     print(f"Saved {args.book}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_freeze(args) -> int:
@@ -142,7 +161,7 @@ def cmd_undo(args) -> int:
     result = undo_last_run(book)
     book.save()
     print(f"Undid {result.step.label}: restored {', '.join(result.rows)}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_validate(args) -> int:
@@ -152,11 +171,11 @@ def cmd_validate(args) -> int:
     problems = validate(FileBook(Path(args.book)))
     if not problems:
         print(f"{args.book}: no problems found")
-        return 0
+        return EXIT_OK
     print(f"{args.book}: {len(problems)} problem{'s' * (len(problems) != 1)}")
     for problem in problems:
         print(f"  - {problem}")
-    return 1
+    return EXIT_PROBLEMS_FOUND
 
 
 def cmd_publish(args) -> int:
@@ -168,7 +187,7 @@ def cmd_publish(args) -> int:
         print(f"Wrote {published.pdf}")
     for note in published.notes:
         print(f"note: {note}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_collect(args) -> int:
@@ -181,20 +200,27 @@ def cmd_collect(args) -> int:
     print(result.summary())
     for row in result.conflicts.itertuples():
         print(f"  conflict {row.Table} {row.Key} {row.Column}: {row.Source} = {row.Value}")
-    return 0
+    return EXIT_OK
+
+
+def _read_csv(path: str):
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:  # pandas' words for bad text
+        raise InputError(f"{path} cannot be read as a CSV table ({exc})") from exc
 
 
 def cmd_forecast(args) -> int:
-    import pandas as pd
-
-    history = pd.read_csv(args.history)
+    history = _read_csv(args.history)
     result = _forecast_table(history, args.horizon, tuple(args.level) or None, "Forecasting")
     if args.out:
         result.to_csv(args.out, index=False)
         print(f"Wrote {len(result)} rows to {args.out}")
     else:
         result.to_csv(sys.stdout, index=False)
-    return 0
+    return EXIT_OK
 
 
 def cmd_build_template(args) -> int:
@@ -206,11 +232,13 @@ def cmd_build_template(args) -> int:
     if args.snapshot:
         Path(args.snapshot).write_text(snapshot(path), encoding="utf-8")
         print(f"Wrote {args.snapshot}")
-    return 0
+    return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="xl-sop", description="S&OP planning steps, headless.")
+    parser = argparse.ArgumentParser(prog="xl-sop", description="S&OP planning steps, headless.", epilog=EXIT_CODES_HELP,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="build a demo workbook from the sample data, run the cycle and publish it")
     demo.add_argument("--items", type=int, default=24, help="number of sample items (default 24)")
@@ -247,7 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     bt.add_argument("--out", default="workbook/SOP_Template.xlsm")
     bt.add_argument("--snapshot", help="also write a text snapshot of the built file (for review diffs)")
     bt.set_defaults(run=cmd_build_template)
+    for command in sub.choices.values():  # --debug also after the command; SUPPRESS keeps a --debug given before it
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
     return parser
+
+
+DEBUG_HELP = "on failure, show the traceback as well as the one-line message"
 
 
 def _steps():
@@ -260,9 +293,20 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except SopError as exc:
-        print(f"xl-sop: {exc}", file=sys.stderr)
-        return 2
+    except (Exception, KeyboardInterrupt) as exc:  # every failure ends here: one line and a documented exit code
+        return report_failure(exc, debug=args.debug)
+
+
+def report_failure(exc: BaseException, debug: bool = False, stream=None) -> int:
+    """Say what went wrong on one line of stderr (the traceback first with debug) and return the exit code."""
+    stream = stream or sys.stderr
+    error = translate(exc)
+    if debug:
+        traceback.print_exception(exc, file=stream)
+    elif isinstance(error, UnexpectedError):
+        error = UnexpectedError(f"{error}; rerun with --debug to see where, and please report it")
+    print(f"xl-sop: {error}", file=stream)
+    return next(code for kind, code in EXIT_CODES if isinstance(error, kind))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from xl_sop import cells
-from xl_sop.errors import CellError, InputError
+from xl_sop.errors import CellError, InputError, UnknownNameError
 from xl_sop.workbook import schema
 
 
@@ -61,7 +61,7 @@ class Settings:
         key = setting_key(name)
         if key not in _SPECS:
             known = ", ".join(spec[0] for spec in schema.SETTINGS)
-            raise InputError(f"there is no setting '{name}' (settings: {known})")
+            raise UnknownNameError(f"there is no setting '{name}' (settings: {known})")
         value = self.values.get(key)
         if value is not None:
             return value

@@ -8,7 +8,8 @@
     collect(master, copies)       merge inputs from returned copies, list conflicts
 """
 
-from xl_sop.cycle.inputs import Problem, ValidationError, load_inputs, validate
+from xl_sop.cycle.inputs import load_inputs, validate
 from xl_sop.cycle.runner import StepResult, run_all, run_step, undo_last_run
+from xl_sop.errors import Problem, ValidationError
 
 __all__ = ["Problem", "StepResult", "ValidationError", "load_inputs", "run_all", "run_step", "undo_last_run", "validate"]

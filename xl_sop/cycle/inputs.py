@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from xl_sop import cells
-from xl_sop.errors import SopError
+from xl_sop.errors import Problem
 from xl_sop.settings import Settings, read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
@@ -38,32 +38,7 @@ DATA_TABLES = tuple(REQUIRED_VALUES)
 ITEM_TABLES = (T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION)
 MUST_HAVE_ROWS = (T.ITEMS, T.HISTORY)
 
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    table: str
-    row: int | None
-    column: str
-    problem: str
 
-    def __str__(self) -> str:
-        where = f"{self.sheet} / {self.table}"
-        if self.row is not None:
-            where += f", row {self.row}"
-        if self.column:
-            where += f", column {self.column}"
-        return f"{where}: {self.problem}"
-
-
-class ValidationError(SopError):
-    """The workbook has problems (input tables, missing sheets or columns); the step stopped before writing anything."""
-
-    def __init__(self, problems: list[Problem], step: str = ""):
-        self.problems = problems
-        head = f"{step} stopped: " if step else ""
-        shown = "\n".join(f"  - {p}" for p in problems[:20])
-        more = f"\n  ... and {len(problems) - 20} more (press Validate or run xl-sop validate)" if len(problems) > 20 else ""
-        super().__init__(f"{head}{len(problems)} problem{'s' * (len(problems) != 1)} in the workbook:\n{shown}{more}")
 
 
 @dataclass

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, ValidationError, book_problems, load_inputs
+from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.cycle.plan import consensus
 from xl_sop.cycle.review import approved_by
 from xl_sop.cycle.steps import step_record
 from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
+from xl_sop.errors import ValidationError
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 

@@ -19,7 +19,7 @@ from xl_sop.cycle.plan import Progress, Tables
 from xl_sop.cycle.reconcile_step import reconcile_step
 from xl_sop.cycle.review import executive_step, freeze_step, kpi_step
 from xl_sop.cycle.supply_step import supply_step
-from xl_sop.errors import InputError
+from xl_sop.errors import UnknownNameError
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
@@ -64,4 +64,4 @@ def step_record(step_id: str) -> StepRecord:
     try:
         return STEPS[step_id.strip().lower()]
     except KeyError:
-        raise InputError(f"there is no step '{step_id}' (steps: {', '.join(STEPS)})") from None
+        raise UnknownNameError(f"there is no step '{step_id}' (steps: {', '.join(STEPS)})") from None

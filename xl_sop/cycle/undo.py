@@ -11,7 +11,7 @@ import json
 
 import pandas as pd
 
-from xl_sop.errors import SopError
+from xl_sop.errors import StepOrderError
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
@@ -31,7 +31,7 @@ def undo_rows(step_id: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def stored_tables(store: pd.DataFrame) -> tuple[str, dict[str, pd.DataFrame]]:
     """(step id, {table: frame}) from the undo table; an empty store is an error saying so."""
     if store.empty:
-        raise SopError("there is nothing to undo: no step has run since the last undo")
+        raise StepOrderError("there is nothing to undo: no step has run since the last undo")
     store = store.sort_values(["Table", "Part"])
     out = {}
     for name, parts in store.groupby("Table", sort=False):

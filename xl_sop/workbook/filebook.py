@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter as column_letters
 from openpyxl.utils.cell import range_boundaries
 
 from xl_sop import cells
-from xl_sop.errors import WorkbookError
+from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
 from xl_sop.workbook import schema
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -85,13 +85,15 @@ class FileBook:
     def __init__(self, path: Path):
         self.path = Path(path)
         if not self.path.exists():
-            raise WorkbookError(f"no workbook at {self.path}")
+            raise FileAccessError(f"no workbook at {self.path}")
         try:
             with zipfile.ZipFile(self.path) as z:
                 self._infos = z.infolist()
                 self._parts = {i.filename: z.read(i.filename) for i in self._infos}
         except zipfile.BadZipFile:
-            raise WorkbookError(f"{self.path.name} is not an Excel workbook (.xlsm/.xlsx)") from None
+            self._parts = {}
+        if "xl/workbook.xml" not in self._parts:  # not a zip, or a zip that is no workbook (a .docx, an archive)
+            raise WorkbookError(f"{self.path.name} {NOT_A_WORKBOOK}")
         self._changed: set[str] = set()
         self._trees: dict[str, etree._Element] = {}
         self._shared = self._shared_strings()

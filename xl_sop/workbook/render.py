@@ -14,14 +14,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from xl_sop.errors import SopError
+from xl_sop.errors import ExternalToolError
 from xl_sop.workbook import schema
 
 
 def to_pdf(workbook: Path, out_dir: Path) -> Path:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
-        raise SopError("LibreOffice (soffice) is not installed: it renders the workbook to PDF")
+        raise ExternalToolError("LibreOffice (soffice) is not installed: it renders the workbook to PDF")
     profile = Path(tempfile.mkdtemp(prefix="xl-sop-lo-"))
     try:
         subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
@@ -30,7 +30,7 @@ def to_pdf(workbook: Path, out_dir: Path) -> Path:
         shutil.rmtree(profile, ignore_errors=True)
     pdf = Path(out_dir) / (Path(workbook).stem + ".pdf")
     if not pdf.exists():
-        raise SopError(f"LibreOffice could not render {workbook}")
+        raise ExternalToolError(f"LibreOffice could not render {workbook}")
     return pdf
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from xl_sop.errors import UnknownNameError
+
 TABLE_ROW = 5
 GAP_COLUMNS = 1
 
@@ -52,7 +54,10 @@ class Table:
         return [c.name for c in self.columns]
 
     def column(self, name: str) -> Column:
-        return next(c for c in self.columns if c.name.lower() == name.lower())
+        for c in self.columns:
+            if c.name.lower() == name.lower():
+                return c
+        raise UnknownNameError(f"table {self.name} has no column '{name}' (columns: {', '.join(self.column_names)})")
 
 
 @dataclass(frozen=True)
@@ -321,14 +326,17 @@ DATA_CONTRACT_DOCS = {
 
 
 def sheet(name: str) -> Sheet:
-    return next(s for s in SHEETS if s.name == name)
+    for s in SHEETS:
+        if s.name == name:
+            return s
+    raise UnknownNameError(f"no sheet '{name}' in the workbook schema (sheets: {', '.join(s.name for s in SHEETS)})")
 
 
 def table(name: str) -> Table:
     for t in TABLES:
         if t.name.lower() == name.lower():
             return t
-    raise KeyError(f"no table {name} in the schema")
+    raise UnknownNameError(f"no table '{name}' in the workbook schema (tables: {', '.join(t.name for t in TABLES)})")
 
 
 def tables_on(sheet_name: str) -> list[Table]:
@@ -342,7 +350,7 @@ def table_origin(t: Table) -> tuple[int, int]:
         if other.name == t.name:
             return TABLE_ROW, column
         column += len(other.columns) + GAP_COLUMNS
-    raise KeyError(t.name)
+    raise UnknownNameError(f"table {t.name} is not on sheet '{t.sheet}' in the workbook schema")
 
 
 def formula_for(t: Table, column: Column, row: int) -> str:
@@ -382,4 +390,4 @@ def step(step_id: str) -> Step:
     for s in STEPS:
         if s.id == step_id.lower():
             return s
-    raise KeyError(step_id)
+    raise UnknownNameError(f"no step '{step_id}' (steps: {', '.join(s.id for s in STEPS)})")
