@@ -213,10 +213,10 @@ TABLES = (
         "Statistical forecast, adjustments and consensus per item and month.", key=("Item", "Month")),
     Table("tblAccuracy", "1 Demand", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS), col("Accuracy", SHARE),
                                       col("Bias", SHARE), col("WMAPE", SHARE)),
-          "Accuracy of the consensus frozen one month ahead (lag 1), by family and month."),
+          "Accuracy of the consensus frozen in each month's own cycle (lag 0), by family and month."),
     Table("tblFVA", "1 Demand", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE), col("ValueAdded", SHARE, 11),
                                  col("Months", "0", 8)),
-          "Forecast value added: did each override stage improve on the statistical forecast (lag 1, archived plans)?"),
+          "Forecast value added: did each override stage improve on the statistical forecast (lag 0, archived plans)?"),
     Table("tblCapacityLoad", "2 Supply", (
         col("Resource"), col("Month", MONTH), col("RequiredHours", HOURS, 14), col("PlannedHours", HOURS, 13),
         col("CapacityHours", HOURS, 14), col("OvertimeHours", HOURS, 14), col("Utilisation", SHARE),
