@@ -17,7 +17,8 @@ from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.errors import SopError
 from xl_sop.forecast import forecast_many
 from xl_sop.frames import month_start, without_noise
-from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
+from xl_sop.metrics import forecast_value_added_by_stage
+from xl_sop.metrics.inventory import DEFAULT_AGING_EDGES, aging_labels
 from xl_sop.metrics.tables import (
     accuracy_by,
     accuracy_by_lag,
@@ -133,6 +134,7 @@ def _lag0(inputs: Inputs, current) -> pd.DataFrame:
 
 
 def _accuracy_tables(inputs: Inputs, current) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Lag-0 accuracy by family and month, and the forecast value added of each stage of the process."""
     pairs = _lag0(inputs, current)
     if pairs.empty:
         return pd.DataFrame(), pd.DataFrame()
@@ -140,27 +142,21 @@ def _accuracy_tables(inputs: Inputs, current) -> tuple[pd.DataFrame, pd.DataFram
     history = inputs["tblHistory"].dropna(subset=["Item", "Month", "Quantity"])
     accuracy = accuracy_by(history[history["Month"] < cycle_month(inputs)], forecasts, inputs["tblItems"], by=("Family", "Month"))
     accuracy = accuracy.sort_values(["Month", "Family"], ascending=[False, True]).head(48)
-    actual = pairs["Quantity"].to_numpy()
-    total = np.abs(actual).sum()
-    stat = pairs["Statistical"].fillna(0).to_numpy()
-    sales = np.maximum(0, stat + pairs["SalesAdj"].fillna(0).to_numpy())
-    cons = np.maximum(0, stat + pairs["SalesAdj"].fillna(0).to_numpy() + pairs["MarketingAdj"].fillna(0).to_numpy())
-    naive = _naive(pairs, inputs)
-    rows, previous = [], None
-    for stage, f in (("Naive (last month's actual)", naive), ("Statistical", stat), ("+ Sales adjustments", sales),
-                     ("+ Marketing = consensus", cons)):
-        wmape = np.abs(actual - f).sum() / total if total else np.nan
-        acc = max(0.0, 1 - wmape) if total else np.nan
-        rows.append({"Stage": stage, "Accuracy": acc, "WMAPE": wmape,
-                     "ValueAdded": None if previous is None else acc - previous, "Months": pairs["Month"].nunique()})
-        previous = acc
-    return accuracy, pd.DataFrame(rows)
+    stages = {  # the consensus formula as it stood after each stage
+        "Naive (last month's actual)": _naive(pairs, inputs),
+        "Statistical": consensus(pairs[["Statistical"]]),
+        "+ Sales adjustments": consensus(pairs[["Statistical", "SalesAdj"]]),
+        "+ Marketing = consensus": consensus(pairs),
+    }
+    fva = forecast_value_added_by_stage(pairs["Quantity"], stages).assign(Months=pairs["Month"].nunique())
+    return accuracy, fva
 
 
-def _naive(pairs: pd.DataFrame, inputs: Inputs) -> np.ndarray:
+def _naive(pairs: pd.DataFrame, inputs: Inputs) -> pd.Series:
+    """The naive forecast of each pair: the item's actual of the month before (0 without a history row)."""
     history = inputs["tblHistory"].dropna(subset=["Item", "Month", "Quantity"]).groupby(["Item", "Month"])["Quantity"].sum()
-    prior = pairs["Month"] - pd.DateOffset(months=1)
-    return np.array([history.get((i, m), 0.0) for i, m in zip(pairs["Item"], prior)], dtype=float)
+    prior = pd.MultiIndex.from_arrays([pairs["Item"], pairs["Month"] - pd.DateOffset(months=1)])
+    return pd.Series(history.reindex(prior).fillna(0.0).to_numpy(), index=pairs.index)
 
 
 # --- 2 Supply ----------------------------------------------------------------------------------
@@ -392,7 +388,7 @@ def kpi_step(inputs: Inputs, current: dict[str, pd.DataFrame], progress: Progres
     if len(orders):
         for by in (("Month",), ("Family", "Month")):
             f = fulfilment_by(orders, items, by=by, as_of=start)
-            parts.append(f.rename(columns={"OnTime": "OnTimeDelivery"}).reindex(
+            parts.append(f.rename(columns={"FillRate": "ServiceLevel", "OnTime": "OnTimeDelivery"}).reindex(
                 columns=["Family", "Month", "ServiceLevel", "OnTimeDelivery", "BackorderRate"]))
     production = inputs["tblProduction"].dropna(subset=["Item", "Month"])
     if len(production):
