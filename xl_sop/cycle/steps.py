@@ -140,7 +140,8 @@ def _accuracy_tables(inputs: Inputs, current) -> tuple[pd.DataFrame, pd.DataFram
         return pd.DataFrame(), pd.DataFrame()
     forecasts = pairs.rename(columns={"Consensus": "Forecast"})[["Item", "Month", "Forecast"]]
     history = inputs["tblHistory"].dropna(subset=["Item", "Month", "Quantity"])
-    accuracy = accuracy_by(history[history["Month"] < cycle_month(inputs)], forecasts, inputs["tblItems"], by=("Family", "Month"))
+    history = history[history["Month"] < cycle_month(inputs)]
+    accuracy = accuracy_by(history, forecasts, inputs["tblItems"], by=("Family", "Month"))
     accuracy = accuracy.sort_values(["Month", "Family"], ascending=[False, True]).head(48)
     stages = {  # the consensus formula as it stood after each stage
         "Naive (last month's actual)": _naive(pairs, inputs),

@@ -76,7 +76,7 @@ def forecast_accuracy_grouped(actual, forecast, groups: Groups | None = None) ->
     abs_actual = groups.sum(np.abs(a), pair)
     over = groups.sum(-error, pair)
     nonzero = pair & (a != 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # A = 0 rows are left out below
         relative = np.abs(error) / np.abs(a)
     wmape = share(abs_error, abs_actual)
     mad = share(abs_error, n)
@@ -104,8 +104,9 @@ def forecast_accuracy(actual, forecast, metric: str = "accuracy") -> float:
     """
     metric = choice(metric, ACCURACY_METRICS, "metric")
     a, f = equal_length(("actual", actual), ("forecast", forecast))
+    undefined = _UNDEFINED.get(metric, "the result is undefined")
     return single_value(forecast_accuracy_grouped(a, f), _COLUMN[metric], counted="Pairs",
-                        nothing="actual/forecast pairs with numbers", undefined=_UNDEFINED.get(metric, "the result is undefined"))
+                        nothing="actual/forecast pairs with numbers", undefined=undefined)
 
 
 def revenue_accuracy(actual_revenue, forecast_revenue, prices=None) -> float:

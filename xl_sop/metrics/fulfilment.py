@@ -76,12 +76,12 @@ def service_level_grouped(ordered, shipped, groups: Groups | None = None, order_
 def _orders_complete(groups: Groups, line: np.ndarray, full: np.ndarray, order_ids) -> tuple[np.ndarray, np.ndarray]:
     """(orders, share of orders with every line full) per group; NaN shares without order ids."""
     if order_ids is None:
-        return np.zeros(groups.size), np.full(groups.size, np.nan)
+        return np.zeros(groups.size, dtype=int), np.full(groups.size, np.nan)
     lines = pd.DataFrame({"group": groups.codes, "order": pd.Series(list(order_ids), dtype=object), "full": full})
     lines = lines[line & (groups.codes >= 0)]
     complete = lines.groupby(["group", "order"], sort=False, dropna=True)["full"].all()
     per_group = complete.groupby(level="group").agg(["size", "sum"]).reindex(range(groups.size), fill_value=0)
-    return per_group["size"].to_numpy(float), share(per_group["sum"], per_group["size"])
+    return per_group["size"].to_numpy(int), share(per_group["sum"], per_group["size"])
 
 
 def service_level(ordered, shipped, basis: str = "unit", order_ids=None) -> float:

@@ -50,7 +50,8 @@ class Groups:
 
     def count(self, where: np.ndarray | None = None) -> np.ndarray:
         """Number of rows per group where ``where`` is true."""
-        return self.sum(1.0, where)
+        keep = self.codes >= 0 if where is None else (self.codes >= 0) & where
+        return np.bincount(self.codes[keep], minlength=self.size)
 
 
 def or_single(groups: Groups | None, rows: int) -> Groups:
@@ -61,7 +62,7 @@ def or_single(groups: Groups | None, rows: int) -> Groups:
 def share(part, whole) -> np.ndarray:
     """part / whole per group, NaN (a blank: undefined) where whole is 0."""
     part, whole = np.asarray(part, dtype=float), np.asarray(whole, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         return np.where(whole != 0, part / np.where(whole != 0, whole, 1.0), np.nan)
 
 

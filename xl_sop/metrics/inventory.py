@@ -105,8 +105,8 @@ def inventory_aging_grouped(receipt_dates, quantities, groups: Groups | None = N
     q = np.asarray(quantities, dtype=float)
     groups = or_single(groups, q.size)
     today = as_of_day(None) if as_of is None else np.datetime64(as_of, "D")
-    age = (today - received).astype("timedelta64[D]").astype(float)  # NaT -> NaN
-    age[~present(received)] = np.nan
+    age = (today - received).astype(float)
+    age[~present(received)] = np.nan  # NaT becomes a huge negative number as a float
     counted = present(q) & (age >= 0) & (groups.codes >= 0)
     bucket = np.searchsorted(np.asarray(edges, dtype=float), np.where(counted, age, 0.0), side="left")
     cells = np.bincount(groups.codes[counted] * (len(edges) + 1) + bucket[counted], weights=q[counted],
@@ -191,12 +191,12 @@ def days_of_supply_grouped(on_hand, forecast, groups: Groups | None = None, days
     rate = share(total, periods) if run_rate is None else np.asarray(run_rate, dtype=float)
     row = first + covered  # the period the stock runs out in
     before = np.where(covered > 0, cumulative[row - 1], 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):  # the rows np.where does not pick may divide by 0
         inside = covered + (stock - before) / f[row]
         beyond = periods + (stock - total) / np.where(rate > 0, rate, np.nan)
     covered_periods = np.where(stock <= 0, 0.0, np.where(covered < periods, inside, beyond))
     covered_periods[np.isnan(rate) & (periods == 0)] = np.nan  # nothing to measure
-    return pd.DataFrame({"ForecastPeriods": periods.astype(float), "DaysOfSupply": covered_periods * days_per_period})
+    return pd.DataFrame({"ForecastPeriods": periods, "DaysOfSupply": covered_periods * days_per_period})
 
 
 def days_of_supply(on_hand, forecast, days_per_period: float = DAYS_PER_PERIOD) -> float:

@@ -38,7 +38,8 @@ def _with_family(frame: pd.DataFrame, items: pd.DataFrame | None, extra=()) -> p
     if items is None:
         return frame.assign(Family="(all)")
     items = columns(items, "Items", "Item", "Family", *extra)
-    return frame.merge(items[["Item", "Family", *extra]].drop_duplicates("Item"), on="Item", how="left").fillna({"Family": "(no family)"})
+    items = items[["Item", "Family", *extra]].drop_duplicates("Item")
+    return frame.merge(items, on="Item", how="left").fillna({"Family": "(no family)"})
 
 
 def _numbers(series: pd.Series) -> np.ndarray:
@@ -68,7 +69,8 @@ def _actual_for_each_forecast(actuals: pd.DataFrame, forecasts: pd.DataFrame, na
     return fc.merge(hist, on=["Item", "Month"], how="left").fillna({"Quantity": 0.0})
 
 
-def accuracy_by(actuals: pd.DataFrame, forecasts: pd.DataFrame, items: pd.DataFrame | None = None, by=("Family", "Month")) -> pd.DataFrame:
+def accuracy_by(actuals: pd.DataFrame, forecasts: pd.DataFrame, items: pd.DataFrame | None = None,
+                by=("Family", "Month")) -> pd.DataFrame:
     """Forecast accuracy, WMAPE and bias per group from History and a forecast table.
 
     forecasts: Item, Month, Forecast. Item-months are matched; a month with a
@@ -101,7 +103,8 @@ def accuracy_by_lag(archive: pd.DataFrame, actuals: pd.DataFrame, max_lag: int |
     """
     arch = columns(archive, "PlanArchive", "PlanMonth", "Item", "Month", "Forecast")
     arch = arch.assign(PlanMonth=_month(arch["PlanMonth"]), Month=_month(arch["Month"]))
-    arch["Lag"] = (arch["Month"].dt.year - arch["PlanMonth"].dt.year) * 12 + arch["Month"].dt.month - arch["PlanMonth"].dt.month
+    month, plan_month = arch["Month"].dt, arch["PlanMonth"].dt
+    arch["Lag"] = (month.year - plan_month.year) * 12 + month.month - plan_month.month
     arch = arch[arch["Lag"] >= 0]
     if max_lag is not None:
         arch = arch[arch["Lag"] <= max_lag]
@@ -116,10 +119,12 @@ def accuracy_by_lag(archive: pd.DataFrame, actuals: pd.DataFrame, max_lag: int |
         measured = forecast_accuracy_grouped(actual, forecast, groups)
         parts.append(keys.assign(Actual=measured["Actual"], Forecast=measured["Forecast"], Accuracy=measured["Accuracy"]))
     total = parts[1].assign(Month=pd.NaT)
-    return pd.concat([parts[0], total], ignore_index=True)[cols].sort_values(["Lag", "Month"], na_position="last", ignore_index=True)
+    out = pd.concat([parts[0], total], ignore_index=True)[cols]
+    return out.sort_values(["Lag", "Month"], na_position="last", ignore_index=True)
 
 
-def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by=("Month",), as_of=None, tolerance_days: int = 0) -> pd.DataFrame:
+def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by=("Month",), as_of=None,
+                  tolerance_days: int = 0) -> pd.DataFrame:
     """Fill rates, on-time delivery, OTIF and backorder rates of customer order
     lines, grouped by the promised month (Month) and/or Family, Item, Customer.
 
@@ -167,7 +172,8 @@ def attainment_by(production: pd.DataFrame, items: pd.DataFrame | None = None, b
     return out.assign(Planned=result["Planned"], Attainment=result["Attainment"])
 
 
-def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of=None, by=("Family",), edges=DEFAULT_AGING_EDGES) -> pd.DataFrame:
+def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of=None, by=("Family",),
+             edges=DEFAULT_AGING_EDGES) -> pd.DataFrame:
     """Inventory quantity per age bucket (columns 0-30, 31-60, ... , over 180)
     per group, and Total (xl_sop.metrics.inventory_aging_grouped): age = whole
     days from ReceiptDate to as_of (default today), an edge belonging to the
@@ -178,7 +184,8 @@ def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of=N
     return pd.concat([out, table], axis=1)
 
 
-def inventory_turns_by(history: pd.DataFrame, inventory: pd.DataFrame, items: pd.DataFrame, months: int = 12, by=("Family",)) -> pd.DataFrame:
+def inventory_turns_by(history: pd.DataFrame, inventory: pd.DataFrame, items: pd.DataFrame, months: int = 12,
+                       by=("Family",)) -> pd.DataFrame:
     """Inventory turns per group = COGS of the last `months` months, annualised
     (x 12 / months), / inventory on hand at cost now (inventory_turns_grouped).
 
