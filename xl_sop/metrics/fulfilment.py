@@ -23,7 +23,6 @@ from xl_sop.metrics._inputs import as_of_day, choice, days, equal_length, single
 from xl_sop.metrics.groups import Groups, or_single, present, share
 
 MAX_TOLERANCE_DAYS = 3660
-_NO_LINES = "order lines with ordered and shipped"
 _NOT_DUE = "order is delivered or past due"
 
 
@@ -54,12 +53,13 @@ def service_level_grouped(ordered, shipped, groups: Groups | None = None, order_
       >= ordered (NaN without order_ids).
 
     NaN where nothing is ordered or no line is measured. The unit fill rate is
-    the "P2" or beta service measure of [1].
+    the fill rate "P2" of [1]; the cycle service level "P1" (probability of no
+    stock-out per replenishment cycle) is the safety-stock target, not this.
 
     References
     ----------
     .. [1] E. A. Silver, D. F. Pyke and D. J. Thomas, Inventory and Production
-       Management in Supply Chains, 4th ed., CRC Press (2017), section 7.3.
+       Management in Supply Chains, 4th ed., CRC Press (2017).
     """
     o = np.asarray(ordered, dtype=float)
     s = np.nan_to_num(np.asarray(shipped, dtype=float), nan=0.0)
@@ -104,7 +104,7 @@ def service_level(ordered, shipped, basis: str = "unit", order_ids=None) -> floa
         return single_value(service_level_grouped(o, s, order_ids=ids), "OrderFillRate", counted="Orders",
                             nothing="order lines with an order id and ordered", undefined="no order to measure")
     column = "FillRate" if basis == "unit" else "LineFillRate"
-    return single_value(service_level_grouped(o, s), column, counted="Lines", nothing=_NO_LINES,
+    return single_value(service_level_grouped(o, s), column, counted="Lines", nothing="order lines with a quantity ordered",
                         undefined="the total ordered is zero: the ratio is undefined")
 
 
