@@ -57,8 +57,9 @@ def forecast_accuracy_grouped(actual, forecast, groups: Groups | None = None) ->
     A ratio whose denominator is zero (sum|A| = 0, no A != 0, MAD = 0, n = 0) is
     NaN: undefined, shown blank. Accuracy is the usual S&OP "forecast accuracy"
     (1 - weighted MAPE, floored at zero); WMAPE is also known as the MAD/Mean
-    ratio [1]; the tracking signal is the running sum of forecast errors in
-    mean absolute deviations [2].
+    ratio [1]; MAPE, MAE and RMSE as in [2]; the tracking signal is the sum of
+    the forecast errors in mean absolute deviations (beyond about +-4, the
+    forecast is biased).
 
     References
     ----------

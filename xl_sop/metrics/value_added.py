@@ -36,16 +36,16 @@ def forecast_value_added_grouped(actual, before, after, groups: Groups | None = 
 
     References
     ----------
-    .. [1] M. Gilliland, The Business Forecasting Deal, Wiley (2010), ch. 5
-       (forecast value added analysis).
+    .. [1] M. Gilliland, The Business Forecasting Deal, Wiley (2010): forecast
+       value added analysis.
     """
     a, b, c = (np.asarray(x, dtype=float) for x in (actual, before, after))
     common = present(a, b, c)
     groups = or_single(groups, a.size).where(common)
-    wmape_before = forecast_accuracy_grouped(a[common], b[common], groups)
-    wmape_after = forecast_accuracy_grouped(a[common], c[common], groups)["WMAPE"]
-    return pd.DataFrame({"Periods": wmape_before["Pairs"], "WMAPEBefore": wmape_before["WMAPE"],
-                         "WMAPEAfter": wmape_after, "ValueAdded": wmape_before["WMAPE"] - wmape_after})
+    measured = forecast_accuracy_grouped(a[common], b[common], groups)
+    wmape_before, wmape_after = measured["WMAPE"], forecast_accuracy_grouped(a[common], c[common], groups)["WMAPE"]
+    return pd.DataFrame({"Periods": measured["Pairs"], "WMAPEBefore": wmape_before, "WMAPEAfter": wmape_after,
+                         "ValueAdded": wmape_before - wmape_after})
 
 
 def forecast_value_added(actual, before, after) -> float:
