@@ -52,7 +52,7 @@ def test_fulfilment_by_month():
     out = tables.fulfilment_by(orders, ITEMS, as_of="2026-02-01").set_index("Month")
     jan = out.loc[pd.Timestamp("2026-01-01")]
     assert jan["Lines"] == 3
-    assert jan["ServiceLevel"] == pytest.approx(18 / 25)
+    assert jan["FillRate"] == pytest.approx(18 / 25)
     assert jan["OnTime"] == pytest.approx(1 / 3)  # line 3 undelivered and past due
     assert jan["OTIF"] == pytest.approx(1 / 3)
     assert jan["BackorderRate"] == pytest.approx(2 / 3)

@@ -19,7 +19,7 @@ from xl_sop.cycle.plan import (
 )
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
-from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
+from xl_sop.metrics.inventory import DEFAULT_AGING_EDGES, aging_labels
 from xl_sop.metrics.tables import (
     accuracy_by,
     accuracy_by_lag,
@@ -30,6 +30,7 @@ from xl_sop.metrics.tables import (
 )
 from xl_sop.reconcile import financial_view
 from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
 
 AGED_DAYS = 90
 """Stock older than this counts as aged (an edge of DEFAULT_AGING_EDGES)."""
@@ -41,15 +42,15 @@ def executive_step(inputs: Inputs, current: Tables, progress: Progress | None = 
     """Revenue and margin of the consensus, and projected inventory value, against budget month by month."""
     demand = consensus_demand(current, inputs)
     supply = planned_supply(current, inputs)
-    items = inputs["tblItems"].dropna(subset=["Item"]).drop_duplicates("Item")
-    fin = financial_view(demand, items, inputs["tblBudget"].dropna(subset=["Family", "Month"]))
+    items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
+    fin = financial_view(demand, items, inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
     months = plan_months(inputs)
     by_month = fin[fin["Month"].isin(months)].groupby("Month", as_index=False)[["Revenue", "BudgetRevenue", "Margin"]].sum()
     cost = items.set_index("Item")["UnitCost"]
     value = supply.assign(Value=supply["OnHand"] * supply["Item"].map(cost).fillna(0.0)).groupby("Month")["Value"].sum()
     by_month["MarginPct"] = by_month["Margin"] / by_month["Revenue"].where(by_month["Revenue"] != 0)
     by_month["InventoryValue"] = by_month["Month"].map(value)
-    return {"tblExecutive": by_month[schema.table("tblExecutive").column_names].pipe(rounded, 4)}
+    return {T.EXECUTIVE: by_month[schema.table(T.EXECUTIVE).column_names].pipe(rounded, 4)}
 
 
 def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
@@ -58,8 +59,8 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
     accuracy of archived plans by lag."""
     start = cycle_month(inputs)
     months = pd.date_range(end=start - pd.DateOffset(months=1), periods=schema.KPI_MONTHS, freq="MS")
-    items = inputs["tblItems"].dropna(subset=["Item"]).drop_duplicates("Item")
-    history = inputs["tblHistory"].dropna(subset=["Item", "Month", "Quantity"])
+    items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
+    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
     history = history[history["Month"] < start]
     grid = pd.DataFrame([(m, f) for f in [schema.ALL_FAMILIES, *sorted(items["Family"].dropna().unique())] for m in months],
                         columns=["Month", "Family"])
@@ -71,18 +72,18 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
             acc = accuracy_by(history, lag0[["Item", "Month", "Forecast"]], items, by=by)
             parts.append(acc.rename(columns={"Accuracy": "ForecastAccuracy"}).reindex(
                 columns=["Family", "Month", "ForecastAccuracy", "RevenueAccuracy", "Bias"]))
-    orders = inputs["tblOrders"].dropna(subset=["Item", "PromisedDate"])
+    orders = inputs[T.ORDERS].dropna(subset=["Item", "PromisedDate"])
     if len(orders):
         for by in (("Month",), ("Family", "Month")):
             f = fulfilment_by(orders, items, by=by, as_of=start)
-            parts.append(f.rename(columns={"OnTime": "OnTimeDelivery"}).reindex(
+            parts.append(f.rename(columns={"FillRate": "ServiceLevel", "OnTime": "OnTimeDelivery"}).reindex(
                 columns=["Family", "Month", "ServiceLevel", "OnTimeDelivery", "BackorderRate"]))
-    production = inputs["tblProduction"].dropna(subset=["Item", "Month"])
+    production = inputs[T.PRODUCTION].dropna(subset=["Item", "Month"])
     if len(production):
         for by in (("Month",), ("Family", "Month")):
             a = attainment_by(production, items, by=by)
             parts.append(a.rename(columns={"Attainment": "ScheduleAttainment"}).reindex(columns=["Family", "Month", "ScheduleAttainment"]))
-    inventory = inputs["tblInventory"].dropna(subset=["Item", "Quantity"])
+    inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
     if len(inventory) and len(history):
         for grouped in (items, items.assign(Family=schema.ALL_FAMILIES)):
             turns = inventory_turns_by(history, inventory, grouped, by=("Family",))
@@ -102,7 +103,7 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
         for c in value_cols:
             if c + "_new" in kpis:
                 kpis[c] = kpis[c].fillna(kpis.pop(c + "_new"))
-    kpis = kpis.reindex(columns=schema.table("tblKPIs").column_names)
+    kpis = kpis.reindex(columns=schema.table(T.KPIS).column_names)
     kpis["order"] = (kpis["Family"] != schema.ALL_FAMILIES).astype(int)
     kpis = kpis.sort_values(["order", "Family", "Month"]).drop(columns="order").reset_index(drop=True)
     if len(archive) and len(history):
@@ -110,15 +111,15 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
                                max_lag=int(setting(inputs, "Horizon")) - 1)
         lags = lags[lags["Month"].isna() | lags["Month"].isin(months)]
     else:
-        lags = pd.DataFrame(columns=schema.table("tblAccuracyByLag").column_names)
-    return {"tblKPIs": kpis, "tblAccuracyByLag": lags.reset_index(drop=True)}
+        lags = pd.DataFrame(columns=schema.table(T.ACCURACY_BY_LAG).column_names)
+    return {T.KPIS: kpis, T.ACCURACY_BY_LAG: lags.reset_index(drop=True)}
 
 
 def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
                 now: pd.Timestamp | None = None) -> Tables:
     """The consensus of the plan months stored as this cycle's plan version (PlanMonth = cycle month);
     an earlier freeze of the same cycle is replaced, other cycles are kept."""
-    plan = current["tblDemandPlan"]
+    plan = current[T.DEMAND_PLAN]
     if plan.empty or "Statistical" not in plan:
         raise StepOrderError("the demand plan is empty: press Run Forecast first, then freeze the approved plan")
     start = cycle_month(inputs)
@@ -134,11 +135,11 @@ def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     archive = plan_archive(current)
     archive = archive[archive["PlanMonth"] != start]
     out = pd.concat([archive, frozen], ignore_index=True) if len(archive) else frozen.reset_index(drop=True)
-    return {"tblPlanArchive": out.sort_values(["PlanMonth", "Item", "Month"], ignore_index=True)}
+    return {T.PLAN_ARCHIVE: out.sort_values(["PlanMonth", "Item", "Month"], ignore_index=True)}
 
 
 def approved_by(current: Tables) -> list[str]:
-    approval = current.get("tblApproval", pd.DataFrame())
+    approval = current.get(T.APPROVAL, pd.DataFrame())
     if approval.empty or "Approved" not in approval:
         return []
     ok = approval["Approved"].map(lambda v: str(v).strip().lower() in APPROVED if v is not None else False)

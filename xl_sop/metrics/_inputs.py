@@ -1,10 +1,16 @@
-"""Turning cell values into arrays for the metrics: pairs, dates, choices."""
+"""Turning cell values into what the metric routines take: arrays of numbers and days, choices.
+
+A cell function converts its ranges here, calls the metric's grouped routine
+with a single group (xl_sop.metrics.groups) and turns "nothing to measure" or
+an undefined result into the InputError its cell shows (``single_value``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 
 from xl_sop import cells
 from xl_sop.errors import CellError, InputError
@@ -16,8 +22,8 @@ def values(x, what: str) -> np.ndarray:
     return to_float_array(x, what)
 
 
-def aligned(*named) -> tuple[np.ndarray, ...]:
-    """Equal-length float arrays, keeping positions where every one is a number.
+def equal_length(*named) -> tuple[np.ndarray, ...]:
+    """Float arrays of ranges that pair up cell by cell, blanks kept as NaN.
 
     ``named`` is (name, values) pairs. Different lengths are an error naming both.
     """
@@ -26,20 +32,24 @@ def aligned(*named) -> tuple[np.ndarray, ...]:
     for (name, _), arr in zip(named[1:], arrays[1:]):
         if arr.size != n:
             raise InputError(f"{named[0][0]} has {n} values but {name} has {arr.size}: give ranges of equal length")
-    keep = np.all([~np.isnan(a) for a in arrays], axis=0)
-    return tuple(a[keep] for a in arrays)
+    return tuple(arrays)
 
 
-def nonempty(arr: np.ndarray, what: str) -> np.ndarray:
-    if arr.size == 0:
-        raise InputError(f"nothing to measure: no {what} with numbers")
-    return arr
+def single_value(result: pd.DataFrame, column: str, *, counted: str, nothing: str, undefined: str) -> float:
+    """The value of a one-group result, or the InputError a cell shows instead of a blank.
 
-
-def ratio(num: float, den: float, what: str) -> float:
-    if den == 0:
-        raise InputError(f"{what} is zero: the ratio is undefined")
-    return float(num / den)
+    counted: the result's column counting the rows measured (0 = "nothing to measure: no <nothing>");
+    undefined: the message for a blank (NaN) value, e.g. a zero denominator.
+    """
+    row = result.iloc[0]
+    if row[counted] == 0:
+        raise InputError(f"nothing to measure: no {nothing}")
+    value = float(row[column])
+    if np.isnan(value):
+        if np.isinf(row.to_numpy(dtype=float)).any():
+            raise InputError("the result is not a finite number (are some values too large?)")
+        raise InputError(undefined)
+    return value
 
 
 def choice(value, options: tuple[str, ...], what: str) -> str:
@@ -62,3 +72,15 @@ def to_date(v, what: str, i: int) -> dt.date | None:
 
 def dates(x, what: str) -> list:
     return [to_date(v, what, i) for i, v in enumerate(flatten(x))]
+
+
+def days(x, what: str) -> np.ndarray:
+    """Dates as day numbers (datetime64[D]), NaT for blanks."""
+    return np.array([np.datetime64("NaT") if d is None else np.datetime64(d, "D") for d in dates(x, what)],
+                    dtype="datetime64[D]")
+
+
+def as_of_day(as_of) -> np.datetime64:
+    """The as-of date as a day; blank = today."""
+    day = dates([as_of], "as_of")[0] if as_of is not None else None
+    return np.datetime64(day or dt.date.today(), "D")

@@ -7,8 +7,11 @@ QtyShipped), Inventory (Item, ReceiptDate, Quantity), Production (Item, Month,
 Planned, Actual), and the plan archive (PlanMonth, Item, Month, Forecast): the
 forecasts frozen in each cycle.
 
-Each function returns a DataFrame with the grouping columns and one column per
-metric; groups with nothing to measure get a blank (NaN), never an error.
+Each function lines the table's rows up (family lookup, months, matching
+actuals to forecasts), groups them and calls the metric's grouped routine, the
+same routine the =SOP_* cell functions call with one group. It returns a
+DataFrame with the grouping columns and one column per metric; a group with
+nothing to measure gets a blank (NaN) where the cell function would say why.
 """
 
 from __future__ import annotations
@@ -16,54 +19,76 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xl_sop.frames import columns
+from xl_sop import cells
+from xl_sop.frames import as_numbers, columns
 from xl_sop.frames import month_start as _month
-from xl_sop.metrics.operations import DEFAULT_AGING_EDGES, aging_labels
+from xl_sop.metrics.accuracy import forecast_accuracy_grouped
+from xl_sop.metrics.fulfilment import (
+    backorder_rate_grouped,
+    due_and_on_time,
+    on_time_delivery_grouped,
+    otif_grouped,
+    service_level_grouped,
+)
+from xl_sop.metrics.groups import Groups
+from xl_sop.metrics.inventory import DEFAULT_AGING_EDGES, inventory_aging_grouped, inventory_turns_grouped
+from xl_sop.metrics.production import schedule_attainment_grouped
 
 
 def _with_family(frame: pd.DataFrame, items: pd.DataFrame | None, extra=()) -> pd.DataFrame:
     if items is None:
         return frame.assign(Family="(all)")
     items = columns(items, "Items", "Item", "Family", *extra)
-    return frame.merge(items[["Item", "Family", *extra]].drop_duplicates("Item"), on="Item", how="left").fillna({"Family": "(no family)"})
+    items = items[["Item", "Family", *extra]].drop_duplicates("Item")
+    return frame.merge(items, on="Item", how="left").fillna({"Family": "(no family)"})
 
 
-def _safe_ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    return (num / den.where(den != 0)).astype(float)
+def _numbers(series: pd.Series) -> np.ndarray:
+    return as_numbers(series).to_numpy(dtype=float)
 
 
-def accuracy_by(actuals: pd.DataFrame, forecasts: pd.DataFrame, items: pd.DataFrame | None = None, by=("Family", "Month")) -> pd.DataFrame:
+def _days(series: pd.Series) -> np.ndarray:
+    return cells.date_column(series)[0].to_numpy().astype("datetime64[D]")
+
+
+def _day(value) -> np.datetime64 | None:
+    return None if value is None else np.datetime64(pd.Timestamp(value).date(), "D")
+
+
+def _actual_for_each_forecast(actuals: pd.DataFrame, forecasts: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Rows of the forecast table ``name`` (Item, Month, Forecast) with the actual of their item and month (Quantity).
+
+    A month with a forecast and no history row counts as zero actual (ERP
+    extracts list only months with shipments), but only within the months the
+    history covers.
+    """
+    hist = columns(actuals, "History", "Item", "Month", "Quantity")
+    hist = hist.assign(Month=_month(hist["Month"])).groupby(["Item", "Month"], as_index=False)["Quantity"].sum()
+    fc = columns(forecasts, name, "Item", "Month", "Forecast")
+    fc = fc.assign(Month=_month(fc["Month"]))
+    fc = fc[fc["Month"] <= hist["Month"].max()]
+    return fc.merge(hist, on=["Item", "Month"], how="left").fillna({"Quantity": 0.0})
+
+
+def accuracy_by(actuals: pd.DataFrame, forecasts: pd.DataFrame, items: pd.DataFrame | None = None,
+                by=("Family", "Month")) -> pd.DataFrame:
     """Forecast accuracy, WMAPE and bias per group from History and a forecast table.
 
     forecasts: Item, Month, Forecast. Item-months are matched; a month with a
-    forecast and no history row counts as zero actual (ERP extracts list only
-    months with shipments), but only within the months the history covers.
-    Accuracy = max(0, 1 - sum|A-F| / sum|A|); bias = sum(F-A) / sum|A|.
-    Units: shares. With items, revenue accuracy (units x UnitPrice) is added.
+    forecast and no history row counts as zero actual, within the months the
+    history covers. Columns: Actual (sum of actuals [units]), WMAPE, Accuracy
+    and Bias [shares], as xl_sop.metrics.forecast_accuracy_grouped; with items,
+    RevenueAccuracy: the same Accuracy on revenue (units x UnitPrice).
     """
-    hist = columns(actuals, "History", "Item", "Month", "Quantity")
-    fc = columns(forecasts, "forecasts", "Item", "Month", "Forecast")
-    hist = hist.assign(Month=_month(hist["Month"])).groupby(["Item", "Month"], as_index=False)["Quantity"].sum()
-    fc = fc.assign(Month=_month(fc["Month"]))
-    fc = fc[fc["Month"] <= hist["Month"].max()]
-    pairs = fc.merge(hist, on=["Item", "Month"], how="left").fillna({"Quantity": 0.0})
+    pairs = _actual_for_each_forecast(actuals, forecasts, "forecasts")
     pairs = _with_family(pairs, items, ("UnitPrice",) if items is not None else ())
-    pairs["AbsErr"] = (pairs["Quantity"] - pairs["Forecast"]).abs()
-    pairs["Err"] = pairs["Forecast"] - pairs["Quantity"]
-    pairs["AbsA"] = pairs["Quantity"].abs()
-    agg = {"AbsErr": "sum", "Err": "sum", "AbsA": "sum"}
+    groups, out = Groups.of(pairs, by)
+    actual, forecast = _numbers(pairs["Quantity"]), _numbers(pairs["Forecast"])
+    units = forecast_accuracy_grouped(actual, forecast, groups)
+    out = out.assign(Actual=units["Actual"], WMAPE=units["WMAPE"], Accuracy=units["Accuracy"], Bias=units["Bias"])
     if "UnitPrice" in pairs:
-        pairs["RevAbsErr"] = pairs["AbsErr"] * pairs["UnitPrice"]
-        pairs["RevA"] = pairs["AbsA"] * pairs["UnitPrice"]
-        agg.update(RevAbsErr="sum", RevA="sum")
-    g = pairs.groupby(list(by), as_index=False).agg(agg)
-    out = g[list(by)].copy()
-    out["Actual"] = g["AbsA"]
-    out["WMAPE"] = _safe_ratio(g["AbsErr"], g["AbsA"])
-    out["Accuracy"] = (1 - out["WMAPE"]).clip(lower=0)
-    out["Bias"] = _safe_ratio(g["Err"], g["AbsA"])
-    if "RevA" in g:
-        out["RevenueAccuracy"] = (1 - _safe_ratio(g["RevAbsErr"], g["RevA"])).clip(lower=0)
+        price = _numbers(pairs["UnitPrice"])
+        out["RevenueAccuracy"] = forecast_accuracy_grouped(actual * price, forecast * price, groups)["Accuracy"]
     return out
 
 
@@ -72,135 +97,113 @@ def accuracy_by_lag(archive: pd.DataFrame, actuals: pd.DataFrame, max_lag: int |
 
     archive: PlanMonth (the cycle month the plan was frozen), Item, Month,
     Forecast. lag = months from PlanMonth to Month (a plan frozen in January
-    for March has lag 2). For every target month and lag: the actual, the
-    forecast made `lag` months before, and accuracy max(0, 1 - sum|A-F| / sum|A|)
-    over the items. A last row per lag (Month blank) sums all months.
+    for March has lag 2; lag 0 = the forecast made in the month itself). For
+    every target month and lag: the actual, the forecast made `lag` months
+    before, and accuracy max(0, 1 - sum|A-F| / sum|A|) over the items
+    (forecast_accuracy_grouped). A last row per lag (Month blank) sums all months.
     """
     arch = columns(archive, "PlanArchive", "PlanMonth", "Item", "Month", "Forecast")
     arch = arch.assign(PlanMonth=_month(arch["PlanMonth"]), Month=_month(arch["Month"]))
-    arch["Lag"] = (arch["Month"].dt.year - arch["PlanMonth"].dt.year) * 12 + arch["Month"].dt.month - arch["PlanMonth"].dt.month
+    month, plan_month = arch["Month"].dt, arch["PlanMonth"].dt
+    arch["Lag"] = (month.year - plan_month.year) * 12 + month.month - plan_month.month
     arch = arch[arch["Lag"] >= 0]
     if max_lag is not None:
         arch = arch[arch["Lag"] <= max_lag]
-    hist = columns(actuals, "History", "Item", "Month", "Quantity")
-    hist = hist.assign(Month=_month(hist["Month"])).groupby(["Item", "Month"], as_index=False)["Quantity"].sum()
-    arch = arch[arch["Month"] <= hist["Month"].max()]
-    pairs = arch.merge(hist, on=["Item", "Month"], how="left").fillna({"Quantity": 0.0})
-    pairs["AbsErr"] = (pairs["Quantity"] - pairs["Forecast"]).abs()
-    pairs["AbsA"] = pairs["Quantity"].abs()
-
-    def summarise(g):
-        return pd.Series({
-            "Actual": g["Quantity"].sum(),
-            "Forecast": g["Forecast"].sum(),
-            "Accuracy": max(0.0, 1 - g["AbsErr"].sum() / g["AbsA"].sum()) if g["AbsA"].sum() else np.nan,
-        })
-
+    pairs = _actual_for_each_forecast(actuals, arch, "PlanArchive")
     cols = ["Lag", "Month", "Actual", "Forecast", "Accuracy"]
     if pairs.empty:
         return pd.DataFrame(columns=cols)
-    by_month = pairs.groupby(["Lag", "Month"]).apply(summarise, include_groups=False).reset_index()
-    total = pairs.groupby("Lag").apply(summarise, include_groups=False).reset_index().assign(Month=pd.NaT)
-    return pd.concat([by_month, total], ignore_index=True)[cols].sort_values(["Lag", "Month"], na_position="last", ignore_index=True)
+    actual, forecast = _numbers(pairs["Quantity"]), _numbers(pairs["Forecast"])
+    parts = []
+    for by in (("Lag", "Month"), ("Lag",)):
+        groups, keys = Groups.of(pairs, by)
+        measured = forecast_accuracy_grouped(actual, forecast, groups)
+        parts.append(keys.assign(Actual=measured["Actual"], Forecast=measured["Forecast"], Accuracy=measured["Accuracy"]))
+    total = parts[1].assign(Month=pd.NaT)
+    out = pd.concat([parts[0], total], ignore_index=True)[cols]
+    return out.sort_values(["Lag", "Month"], na_position="last", ignore_index=True)
 
 
-def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by=("Month",), as_of=None, tolerance_days: int = 0) -> pd.DataFrame:
-    """Service level (unit fill rate), line fill, on-time delivery, OTIF and
-    backorder rates of customer order lines, grouped by the promised month
-    (Month) and/or Family, Item, Customer.
+def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by=("Month",), as_of=None,
+                  tolerance_days: int = 0) -> pd.DataFrame:
+    """Fill rates, on-time delivery, OTIF and backorder rates of customer order
+    lines, grouped by the promised month (Month) and/or Family, Item, Customer.
 
-    - ServiceLevel = sum min(QtyShipped, QtyOrdered) / sum QtyOrdered
-    - LineFill = share of lines with QtyShipped >= QtyOrdered
+    The routines of xl_sop.metrics.fulfilment, with the same blanks as the
+    cell functions (a blank QtyShipped is nothing shipped, a blank
+    DeliveredDate not delivered; a line without PromisedDate or QtyOrdered is
+    left out); as_of defaults to today.
+
+    - Lines: lines with a quantity ordered
+    - FillRate = sum min(QtyShipped, QtyOrdered) / sum QtyOrdered (the
+      "service level" of the metrics); LineFillRate = share of lines shipped in full
     - OnTime = share of due lines delivered <= PromisedDate + tolerance
-      (undelivered lines count as late once past due at as_of, default today)
+      (undelivered lines count as late once past due at as_of)
     - OTIF = share of due lines on time and in full
-    - BackorderRate = share of lines with QtyOrdered - QtyShipped > 0 once due;
-      BackorderUnits = sum of those shortfalls / sum QtyOrdered
+    - BackorderRate = share of due lines with QtyOrdered - QtyShipped > 0;
+      BackorderUnits = sum of those shortfalls / sum QtyOrdered of due lines
     """
     o = columns(orders, "Orders", "Item", "PromisedDate", "DeliveredDate", "QtyOrdered", "QtyShipped")
     o = _with_family(o, items)
-    today = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
-    promised = pd.to_datetime(o["PromisedDate"], errors="coerce")
-    delivered = pd.to_datetime(o["DeliveredDate"], errors="coerce")
-    due = promised + pd.Timedelta(days=tolerance_days)
-    ordered = pd.to_numeric(o["QtyOrdered"], errors="coerce").fillna(0)
-    shipped = pd.to_numeric(o["QtyShipped"], errors="coerce").fillna(0)
-    counted = delivered.notna() | (today > due)
-    on_time = delivered.notna() & (delivered <= due)
-    full = shipped >= ordered
-    shortfall = (ordered - shipped).clip(lower=0)
-    frame = pd.DataFrame({
-        "Month": promised.dt.to_period("M").dt.to_timestamp(), "Family": o["Family"], "Item": o["Item"],
-        "Customer": o.get("Customer", pd.Series("", index=o.index)),
-        "Ordered": ordered, "Filled": np.minimum(shipped, ordered), "LineFull": full.astype(float),
-        "Counted": counted.astype(float), "OnTime": (on_time & counted).astype(float),
-        "OTIF": (on_time & full & counted).astype(float), "Back": ((shortfall > 0) & counted).astype(float),
-        "Short": shortfall.where(counted, 0.0), "OrderedDue": ordered.where(counted, 0.0),
-    })
-    g = frame.groupby(list(by), as_index=False).agg(
-        Lines=("Ordered", "size"), Ordered=("Ordered", "sum"), Filled=("Filled", "sum"), LineFull=("LineFull", "mean"),
-        Counted=("Counted", "sum"), OnTime=("OnTime", "sum"), OTIF=("OTIF", "sum"), Back=("Back", "sum"),
-        Short=("Short", "sum"), OrderedDue=("OrderedDue", "sum"))
-    out = g[list(by)].copy()
-    out["Lines"] = g["Lines"]
-    out["ServiceLevel"] = _safe_ratio(g["Filled"], g["Ordered"])
-    out["LineFill"] = g["LineFull"]
-    out["OnTime"] = _safe_ratio(g["OnTime"], g["Counted"])
-    out["OTIF"] = _safe_ratio(g["OTIF"], g["Counted"])
-    out["BackorderRate"] = _safe_ratio(g["Back"], g["Counted"])
-    out["BackorderUnits"] = _safe_ratio(g["Short"], g["OrderedDue"])
-    return out
+    promised, delivered = _days(o["PromisedDate"]), _days(o["DeliveredDate"])
+    ordered, shipped = _numbers(o["QtyOrdered"]), _numbers(o["QtyShipped"])
+    lines = pd.DataFrame({"Month": _month(o["PromisedDate"]), "Family": o["Family"], "Item": o["Item"],
+                          "Customer": o.get("Customer", pd.Series("", index=o.index))})
+    groups, out = Groups.of(lines, by)
+    as_of = _day(as_of)
+    fill = service_level_grouped(ordered, shipped, groups)
+    on_time = on_time_delivery_grouped(promised, delivered, groups, tolerance_days, as_of)
+    otif = otif_grouped(promised, delivered, ordered, shipped, groups, tolerance_days, as_of)
+    short = np.maximum(ordered - np.nan_to_num(shipped, nan=0.0), 0.0)
+    due, _ = due_and_on_time(promised, delivered, tolerance_days, as_of)
+    backorders = backorder_rate_grouped(np.where(due, ordered, np.nan), short, groups)  # measured once due
+    return out.assign(
+        Lines=fill["Lines"], FillRate=fill["FillRate"], LineFillRate=fill["LineFillRate"],
+        OnTime=on_time["OnTime"], OTIF=otif["OTIF"],
+        BackorderRate=backorders["BackorderRate"], BackorderUnits=backorders["BackorderUnits"])
 
 
 def attainment_by(production: pd.DataFrame, items: pd.DataFrame | None = None, by=("Month",)) -> pd.DataFrame:
-    """Production schedule attainment = sum min(Actual, Planned) / sum Planned per group."""
+    """Production schedule attainment = sum min(Actual, Planned) / sum Planned per group
+    (xl_sop.metrics.schedule_attainment_grouped); rows without both numbers are skipped."""
     p = columns(production, "Production", "Item", "Month", "Planned", "Actual")
     p = _with_family(p.assign(Month=_month(p["Month"])), items)
-    planned = pd.to_numeric(p["Planned"], errors="coerce")
-    actual = pd.to_numeric(p["Actual"], errors="coerce")
-    keep = planned.notna() & actual.notna()
-    p = p[keep].assign(P=planned[keep], M=np.minimum(actual[keep], planned[keep]))
-    g = p.groupby(list(by), as_index=False).agg(Planned=("P", "sum"), Met=("M", "sum"))
-    out = g[list(by)].copy()
-    out["Planned"] = g["Planned"]
-    out["Attainment"] = _safe_ratio(g["Met"], g["Planned"])
-    return out
+    groups, out = Groups.of(p, by)
+    result = schedule_attainment_grouped(_numbers(p["Planned"]), _numbers(p["Actual"]), groups)
+    return out.assign(Planned=result["Planned"], Attainment=result["Attainment"])
 
 
-def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of=None, by=("Family",), edges=DEFAULT_AGING_EDGES) -> pd.DataFrame:
+def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of=None, by=("Family",),
+             edges=DEFAULT_AGING_EDGES) -> pd.DataFrame:
     """Inventory quantity per age bucket (columns 0-30, 31-60, ... , over 180)
-    per group; age = whole days from ReceiptDate to as_of, an edge belonging
-    to the lower bucket."""
-    inv = columns(inventory, "Inventory", "Item", "ReceiptDate", "Quantity")
-    inv = _with_family(inv, items)
-    today = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp.today().normalize()
-    age = (today - pd.to_datetime(inv["ReceiptDate"], errors="coerce")).dt.days
-    labels = aging_labels(edges)
-    bucket = pd.cut(age.clip(lower=0), [-1, *edges, np.inf], labels=labels, right=True)
-    inv = inv.assign(Bucket=bucket, Qty=pd.to_numeric(inv["Quantity"], errors="coerce").fillna(0))
-    table = inv.pivot_table(index=list(by), columns="Bucket", values="Qty", aggfunc="sum", fill_value=0, observed=False)
-    table = table.reindex(columns=labels, fill_value=0).reset_index()
-    table.columns.name = None
-    table["Total"] = table[labels].sum(axis=1)
-    return table
+    per group, and Total (xl_sop.metrics.inventory_aging_grouped): age = whole
+    days from ReceiptDate to as_of (default today), an edge belonging to the
+    lower bucket; a layer received after as_of is left out."""
+    inv = _with_family(columns(inventory, "Inventory", "Item", "ReceiptDate", "Quantity"), items)
+    groups, out = Groups.of(inv, by)
+    table = inventory_aging_grouped(_days(inv["ReceiptDate"]), _numbers(inv["Quantity"]), groups, _day(as_of), edges)
+    return pd.concat([out, table], axis=1)
 
 
-def inventory_turns_by(history: pd.DataFrame, inventory: pd.DataFrame, items: pd.DataFrame, months: int = 12, by=("Family",)) -> pd.DataFrame:
+def inventory_turns_by(history: pd.DataFrame, inventory: pd.DataFrame, items: pd.DataFrame, months: int = 12,
+                       by=("Family",)) -> pd.DataFrame:
     """Inventory turns per group = COGS of the last `months` months, annualised
-    (x 12 / months), / inventory on hand at cost now.
+    (x 12 / months), / inventory on hand at cost now (inventory_turns_grouped).
 
-    COGS = shipped quantity x UnitCost. With one inventory snapshot (the
-    Inventory table), the current balance stands in for the average balance.
+    COGS = shipped quantity x UnitCost; a group without shipments has COGS 0.
+    With one inventory snapshot (the Inventory table), the current balance
+    stands in for the average balance.
     """
     hist = columns(history, "History", "Item", "Month", "Quantity")
     hist = hist.assign(Month=_month(hist["Month"]))
     recent = hist[hist["Month"] > hist["Month"].max() - pd.DateOffset(months=months)]
     recent = _with_family(recent, items, ("UnitCost",))
-    recent = recent.assign(COGS=pd.to_numeric(recent["Quantity"], errors="coerce").fillna(0) * recent["UnitCost"])
     inv = _with_family(columns(inventory, "Inventory", "Item", "ReceiptDate", "Quantity"), items, ("UnitCost",))
-    inv = inv.assign(Value=pd.to_numeric(inv["Quantity"], errors="coerce").fillna(0) * inv["UnitCost"])
-    cogs = recent.groupby(list(by))["COGS"].sum() * 12 / months
-    value = inv.groupby(list(by))["Value"].sum()
-    out = pd.concat([cogs.rename("COGS"), value.rename("InventoryValue")], axis=1).fillna(0).reset_index()
-    out["Turns"] = _safe_ratio(out["COGS"], out["InventoryValue"])
-    return out
+    both = pd.concat([recent[list(by)], inv[list(by)]], ignore_index=True)
+    groups, out = Groups.of(both, by)
+    sold, held = Groups(groups.codes[:len(recent)], groups.size), Groups(groups.codes[len(recent):], groups.size)
+    cogs = sold.sum(np.nan_to_num(_numbers(recent["Quantity"]) * _numbers(recent["UnitCost"]))) * 12 / months
+    value = held.sum(np.nan_to_num(_numbers(inv["Quantity"]) * _numbers(inv["UnitCost"])))
+    each = Groups(np.arange(groups.size), groups.size)  # one COGS and one balance per group
+    turns = inventory_turns_grouped(cogs, value, each, each)
+    return out.assign(COGS=cogs, InventoryValue=value, Turns=turns["Turns"])

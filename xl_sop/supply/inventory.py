@@ -16,6 +16,7 @@ from xl_sop.frames import (
     numbers,
     optional_column,
 )
+from xl_sop.metrics import Groups, days_of_supply_grouped
 
 DAYS_PER_MONTH = 30
 
@@ -53,27 +54,21 @@ def projected_inventory(opening, supply, demand) -> pd.DataFrame:
 def forward_days_of_supply(on_hand: np.ndarray, demand: np.ndarray, days_per_period: float = DAYS_PER_MONTH) -> np.ndarray:
     """Days the stock at the end of each period lasts against the demand of the periods after it.
 
-    Same rule as xl_sop.metrics.days_of_supply: later periods are consumed in order,
-    the last one partly; past the horizon the average demand per period continues.
-    No stock gives 0; stock with no demand at all gives a blank (unlimited).
+    on_hand and demand: items x periods [units]. xl_sop.metrics.days_of_supply_grouped
+    with one group per item and period: the later periods are consumed in order, the last
+    one partly; past the horizon the item's average demand per period continues. No stock
+    gives 0; stock that no demand ever uses gives a blank (unlimited).
     """
-    t = demand.size
-    out = np.full(t, np.nan)
-    average = demand.mean() if t else 0.0
-    for k in range(t):
-        stock = on_hand[k]
-        if stock <= 0:
-            out[k] = 0.0
-            continue
-        ahead = np.cumsum(demand[k + 1:])
-        if ahead.size and stock <= ahead[-1]:
-            j = int(np.searchsorted(ahead, stock, side="left"))
-            before = ahead[j - 1] if j else 0.0
-            out[k] = (j + (stock - before) / demand[k + 1 + j]) * days_per_period
-        elif average > 0:
-            covered = ahead[-1] if ahead.size else 0.0
-            out[k] = (ahead.size + (stock - covered) / average) * days_per_period
-    return out
+    items, periods = demand.shape
+    if demand.size == 0:
+        return np.zeros(demand.shape)
+    now, later = np.triu_indices(periods, 1)  # each period with each period after it
+    group = (np.arange(items)[:, None] * periods + now).ravel()
+    ahead = demand[:, later].ravel()
+    average = np.repeat(demand.mean(axis=1), periods)
+    each = Groups(group, items * periods)
+    days = days_of_supply_grouped(on_hand.ravel(), ahead, each, days_per_period, run_rate=average)
+    return days["DaysOfSupply"].to_numpy().reshape(demand.shape)
 
 
 def opening_stock(inventory: pd.DataFrame) -> pd.Series:
@@ -103,7 +98,7 @@ def projected_inventory_by(demand: pd.DataFrame, supply: pd.DataFrame, inventory
     start = opening.reindex(items).fillna(0.0).to_numpy()
     balance = start[:, None] + np.cumsum(ss - dd, axis=1)
     on_hand = np.maximum(balance, 0.0)
-    dos = np.vstack([forward_days_of_supply(on_hand[i], dd[i], days_per_period) for i in range(items.size)])
+    dos = forward_days_of_supply(on_hand, dd, days_per_period)
     shape = (items.size, months.size)
     return pd.DataFrame({
         "Item": np.repeat(items.to_numpy(), months.size), "Month": np.tile(months, items.size),
