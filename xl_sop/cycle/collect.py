@@ -17,6 +17,7 @@ from xl_sop.cycle.keep import key_frame, merge_rows, norm
 from xl_sop.cycle.steps import consensus
 from xl_sop.errors import SopError
 from xl_sop.workbook import schema
+from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
 
 KEYED_INPUTS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj", "Comment"), "tblApproval": ("Name", "Approved", "Date", "Comment")}
@@ -38,7 +39,7 @@ def _key_text(keys: pd.Series) -> str:
     return " / ".join(f"{v:%b %Y}" if isinstance(v, pd.Timestamp) else str(v) for v in keys)
 
 
-def collect(master, copies: list[tuple[str, object]]) -> Collected:
+def collect(master: Book, copies: list[tuple[str, Book]]) -> Collected:
     """Merge inputs from copies [(name, book)] into the master book (written, not saved)."""
     result = Collected()
     conflict_rows = []

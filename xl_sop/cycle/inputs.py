@@ -20,6 +20,7 @@ import pandas as pd
 from xl_sop.errors import SopError
 from xl_sop.settings import _key
 from xl_sop.workbook import schema
+from xl_sop.workbook.book import Book
 
 NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.SHARE, schema.HOURS, schema.FACTOR, schema.DAYS, "0", "0.0", "0.00", "0.000"}
 DATE_FORMATS = {schema.MONTH, schema.DATE}
@@ -262,7 +263,7 @@ def _settings(inputs: Inputs, raw: pd.DataFrame) -> None:
     inputs.tables["settings"] = clean
 
 
-def load_inputs(book) -> Inputs:
+def load_inputs(book: Book) -> Inputs:
     """Every input table of the book, cleaned, with every problem found (nothing raises for bad data)."""
     inputs = Inputs()
     names = {n.lower() for n in book.table_names()}
@@ -299,7 +300,7 @@ TYPED_NUMBERS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj")}
 TEMPLATE_HINT = "copy it back from workbook/SOP_Template.xlsm"
 
 
-def book_problems(book, names) -> list[Problem]:
+def book_problems(book: Book, names) -> list[Problem]:
     """Problems in the book's output and system tables ``names``: a table missing (its sheet deleted),
     a schema column missing or renamed, a word typed where a step needs a number."""
     problems: list[Problem] = []
@@ -332,7 +333,7 @@ def output_tables() -> tuple[str, ...]:
     return tuple(t.name for t in schema.TABLES if t.name not in inputs)
 
 
-def validate(book) -> list[Problem]:
+def validate(book: Book) -> list[Problem]:
     """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns."""
     return load_inputs(book).problems + book_problems(book, output_tables())
 

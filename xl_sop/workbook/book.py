@@ -2,16 +2,19 @@
 
 Two implementations: FileBook (a workbook file on disk, headless) and
 XlwingsBook (the open workbook in Excel, for the ribbon). A step that works on
-one works on the other; only how cells are reached differs.
+one works on the other; only how cells are reached differs. Every function that
+is handed a book takes a Book; tests/test_book_contract.py runs the same tests on
+both implementations.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
 
+@runtime_checkable
 class Book(Protocol):
     def table_names(self) -> list[str]:
         """The names of the book's tables."""
