@@ -13,6 +13,8 @@ from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
+from xl_sop.workbook import schema
+
 
 @runtime_checkable
 class Book(Protocol):
@@ -27,3 +29,12 @@ class Book(Protocol):
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace the table's data rows; schema formula columns get their formula in every row."""
+
+
+def date_columns(table_name: str) -> list[str]:
+    """The columns of a schema table that both books hand over as dates (those with a date or month format)."""
+    try:
+        spec = schema.table(table_name)
+    except KeyError:
+        return []
+    return [c.name for c in spec.columns if "yy" in c.format]

@@ -26,6 +26,7 @@ from openpyxl.utils.cell import range_boundaries
 
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
+from xl_sop.workbook.book import date_columns
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -62,18 +63,14 @@ def _rels_path(part: str) -> str:
 
 def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     """Date columns of the schema as timestamps (the file stores Excel serial numbers)."""
-    try:
-        spec = schema.table(table_name)
-    except KeyError:
-        return frame
-    for column in spec.columns:
-        if "yy" in column.format and column.name in frame:
-            serial = pd.to_numeric(frame[column.name], errors="coerce")
+    for name in date_columns(table_name):
+        if name in frame:
+            serial = pd.to_numeric(frame[name], errors="coerce")
             dates = EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")
-            if serial.notna().all() or frame[column.name].isna().all():
-                frame[column.name] = dates
+            if serial.notna().all() or frame[name].isna().all():
+                frame[name] = dates
             else:  # text typed in a date column stays as typed, for the checks to read or report
-                frame[column.name] = [d if pd.notna(n) else v for d, n, v in zip(dates, serial, frame[column.name])]
+                frame[name] = [d if pd.notna(n) else v for d, n, v in zip(dates, serial, frame[name])]
     return frame
 
 
