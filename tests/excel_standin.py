@@ -15,7 +15,8 @@ shrinking a table, clearing the rows it gives up). Only Excel is stood in for:
   a leading apostrophe keeps the rest as text, "=..." is a formula, and so is a
   "+", "-" or "@" before something that is not a number; text that reads as a
   number, TRUE/FALSE or an ISO date becomes one (Excel knows more forms than these,
-  depending on the locale);
+  depending on the locale; github.com/xlwings/xlwings/issues/1269 and 2248: "001"
+  written through xlwings arrives as 1);
 - a formula is kept as its text and shows the result saved in the file it came
   from; nothing is calculated, so a formula written here shows a blank;
 - a table (ListObject) is a name over a block: a header row and data rows below.

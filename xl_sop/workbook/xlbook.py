@@ -25,7 +25,8 @@ def as_text_cell(value):
 
     Excel reads a string it is handed as it reads typing ("=..." a formula, "00123"
     the number 123, "2026-01" a date, a leading apostrophe dropped); an apostrophe
-    in front makes it keep the rest as it is, and is not part of the cell's value.
+    in front makes it keep the rest as it is, and is not part of the cell's value
+    (xlwings' answer in github.com/xlwings/xlwings/issues/1269).
     """
     if isinstance(value, str) and value:
         return "'" + value
