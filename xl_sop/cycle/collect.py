@@ -20,7 +20,8 @@ from xl_sop.workbook import schema
 from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
 
-KEYED_INPUTS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj", "Comment"), "tblApproval": ("Name", "Approved", "Date", "Comment")}
+KEYED_INPUTS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj", "Comment"),
+                "tblApproval": ("Name", "Approved", "Date", "Comment")}
 ROW_INPUTS = ("tblDecisions", "tblOpenIssues")
 
 

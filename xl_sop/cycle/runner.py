@@ -40,7 +40,8 @@ class StepResult:
         return f"{self.step.label}: wrote {written}" + (f". {self.note}" if self.note else "")
 
 
-def run_step(book: Book, step_id: str, progress=None, now: pd.Timestamp | None = None, inputs: Inputs | None = None) -> StepResult:
+def run_step(book: Book, step_id: str, progress=None, now: pd.Timestamp | None = None,
+             inputs: Inputs | None = None) -> StepResult:
     """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems.
 
     ``inputs``: the book's checked input tables, when the caller has them already (no step writes them).

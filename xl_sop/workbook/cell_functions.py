@@ -46,7 +46,8 @@ FORECAST_METHODS_HELP = ("auto (default) or a method: naive, seasonal_naive, mov
 CELL_FUNCTIONS = (
     CellFunction("SOP_FORECAST", "Statistical forecast of a demand history; spills the forecast (and interval bounds).",
                  "xl_sop.forecast.forecast", (
-                     Parameter("history", RANGE, "History, oldest first: one row or one column. Blank cells are missing periods."),
+                     Parameter("history", RANGE,
+                               "History, oldest first: one row or one column. Blank cells are missing periods."),
                      Parameter("horizon", CELL, "Periods to forecast (default 12).", optional=True),
                      Parameter("season_length", CELL, "Periods per season, 12 for monthly data; blank detects it, 1 means none.",
                                optional=True),

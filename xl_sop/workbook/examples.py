@@ -61,7 +61,8 @@ FUNCTION_EXAMPLES = (
     Example("SOP_BACKORDER_RATE", ((10.0, 20, 5), (0.0, 5, 0)), "", "Share of order lines (or units) backordered.", "0.3333"),
     Example("SOP_INVENTORY_AGING", ((46300.0, 46270, 46100), (100.0, 50, 25), (46310.0,)), "",
             "Stock by age bucket: quantity and share per bucket (receipt dates against as_of).",
-            "Bucket, Quantity, Share / 0-30, 100, 0.5714 / 31-60, 50, 0.2857 / 61-90, 0, 0 / 91-180, 0, 0 / over 180, 25, 0.1429",
+            "Bucket, Quantity, Share / 0-30, 100, 0.5714 / 31-60, 50, 0.2857 / 61-90, 0, 0 / 91-180, 0, 0 / "
+            "over 180, 25, 0.1429",
             spill=(6, 3)),
     Example("SOP_DAYS_OF_SUPPLY", ((250.0,), (100.0, 100, 100)), "", "Days the stock lasts against the forecast.", "75"),
     Example("SOP_PRODUCTION_PLAN", ((100.0, 200, 300, 100), (150.0,)), ", 0, \"optimal\", 1, 5, 50, 2",

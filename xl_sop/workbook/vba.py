@@ -56,7 +56,8 @@ def udf_module(functions: list[CellFunction]) -> str:
             f"Function {f.name}({params})",
             '        #If App = "Microsoft Excel" Then',
             "            If TypeOf Application.Caller Is Range Then On Error GoTo failed",
-            f'            {f.name} = XLPy.CallUDF("{UDF_MODULE}", "{f.name}", Array({call_args}), ThisWorkbook, Application.Caller)',
+            f'            {f.name} = XLPy.CallUDF("{UDF_MODULE}", "{f.name}", Array({call_args}), '
+            "ThisWorkbook, Application.Caller)",
             "            Exit Function",
             "        #Else",
             f'            {f.name} = XLPy.CallUDF("{UDF_MODULE}", "{f.name}", Array({call_args}))',
