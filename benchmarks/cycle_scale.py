@@ -28,7 +28,7 @@ from pathlib import Path
 def measure(items: int, months: int, do_publish: bool, do_render: bool) -> dict[str, float]:
     from xl_sop.cycle import run_step, undo_last_run, validate
     from xl_sop.cycle.demo import fill_demo_book
-    from xl_sop.cycle.share import publish
+    from xl_sop.cycle.publish import publish
     from xl_sop.workbook import schema
     from xl_sop.workbook.filebook import FileBook
 

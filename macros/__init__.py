@@ -15,9 +15,12 @@ from pathlib import Path
 
 import xlwings as xw
 
-from xl_sop.cycle import runner, share
+from xl_sop.cycle import runner
+from xl_sop.cycle.collect import collect, open_copies
 from xl_sop.cycle.inputs import problems_table
 from xl_sop.cycle.inputs import validate as validate_book
+from xl_sop.cycle.publish import PACK_SHEETS
+from xl_sop.cycle.publish import publish as publish_copy
 from xl_sop.errors import FileAccessError, UnexpectedError, ValidationError, translate, write_report
 from xl_sop.workbook import schema
 from xl_sop.workbook.xlbook import XlwingsBook
@@ -116,9 +119,9 @@ def publish() -> None:
     with _busy(book, "Publish"):
         book.save()
         path = Path(book.fullname)
-        published = share.publish(path, path.parent / "published", pdf=False)
+        published = publish_copy(path, path.parent / "published", pdf=False)
         pdf = published.workbook.with_suffix(".pdf")
-        book.to_pdf(str(pdf), include=[name for name in share.PACK_SHEETS if name in [s.name for s in book.sheets]])
+        book.to_pdf(str(pdf), include=[name for name in PACK_SHEETS if name in [s.name for s in book.sheets]])
         book.app.alert(f"Published {published.workbook.name} and {pdf.name} in {published.workbook.parent}",
                        title="xl-sop: Publish")
 
@@ -130,5 +133,5 @@ def collect_inputs() -> None:
         copies = sorted(p for p in folder.glob("*.xls[xm]") if not p.name.startswith("~$")) if folder.exists() else []
         if not copies:
             raise FileAccessError(f"no returned copies in {folder}: save the copies people sent back there")
-        result = share.collect(XlwingsBook(book), share.open_copies(copies))
+        result = collect(XlwingsBook(book), open_copies(copies))
         book.app.alert(result.summary(), title="xl-sop: Collect Inputs")

@@ -22,7 +22,7 @@ from openpyxl.worksheet.table import TableColumn
 from xl_sop.cli import main
 from xl_sop.cycle import run_all, run_step, undo_last_run, validate
 from xl_sop.cycle.plan import consensus
-from xl_sop.cycle.share import _recalculated
+from xl_sop.cycle.publish import _recalculated
 from xl_sop.cycle.steps import step_record
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook

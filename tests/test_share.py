@@ -10,8 +10,8 @@ from conftest import copy_of, cycled_demo
 from openpyxl import load_workbook
 
 from xl_sop.cli import main
-from xl_sop.cycle import share as share_module
-from xl_sop.cycle.share import publish
+from xl_sop.cycle import publish as publish_module
+from xl_sop.cycle.publish import publish
 from xl_sop.workbook.filebook import FileBook
 
 INJECTION = '=HYPERLINK("http://evil.example","click")'
@@ -58,7 +58,7 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
 def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(master, tmp_path, soffice, monkeypatch):
     from xl_sop.workbook.render import page_texts
 
-    monkeypatch.setattr(share_module, "PACK_TABLE_ROWS", 20)
+    monkeypatch.setattr(publish_module, "PACK_TABLE_ROWS", 20)
     plan = FileBook(master).read_table("tblDemandPlan")
     published = publish(master, tmp_path / "out")
     rows = len(plan)
@@ -71,7 +71,7 @@ def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(mast
 
 
 def test_publish_without_libreoffice_uses_saved_values_and_says_so(master, tmp_path, monkeypatch):
-    monkeypatch.setattr(share_module, "_soffice", lambda: None)
+    monkeypatch.setattr(publish_module, "_soffice", lambda: None)
     published = publish(master, tmp_path / "out")
     assert published.pdf is None
     assert any("LibreOffice is not installed" in n for n in published.notes)

@@ -2,6 +2,9 @@
 
 Each function converts what xlwings passes, calls one core function of xl_sop
 and turns bad input into a short text (see shim.py). Logic lives in the core.
+Names, arguments and Excel's help texts are described once, in the catalogue
+xl_sop/workbook/cell_functions.py, from which the template is built
+(tests/test_cell_functions.py holds the two together).
 """
 
 from sop_udfs.forecasting import SOP_FORECAST, SOP_FORECAST_METHOD

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import xlwings as xw
 
+from sop_udfs.described import described
 from sop_udfs.ranges import clean, columns_out, number, scalar, vector, whole_number
 from sop_udfs.shim import cell_function
 from xl_sop.forecast import forecast
@@ -17,11 +18,8 @@ def _levels(level):
 
 
 @xw.func
-@xw.arg("history", ndim=2, doc="History, oldest first: one row or one column. Blank cells are missing periods.")
-@xw.arg("horizon", doc="Periods to forecast (default 12).")
-@xw.arg("season_length", doc="Periods per season, 12 for monthly data; blank detects it, 1 means none.")
-@xw.arg("method", doc="auto (default) or a method: naive, seasonal_naive, moving_average, ses, holt, holt_damped, holt_winters_additive, holt_winters_multiplicative, theta, arima, croston, sba, tsb.")
-@xw.arg("level", doc="Prediction interval level(s) in percent, e.g. 95 or a range holding 80 and 95.")
+@xw.arg("history", ndim=2)
+@described
 @cell_function
 def SOP_FORECAST(history, horizon=None, season_length=None, method=None, level=None):
     """Statistical forecast of a demand history; spills the forecast (and interval bounds).
@@ -43,9 +41,8 @@ def SOP_FORECAST(history, horizon=None, season_length=None, method=None, level=N
 
 
 @xw.func
-@xw.arg("history", ndim=2, doc="History, oldest first: one row or one column.")
-@xw.arg("season_length", doc="Periods per season; blank detects it.")
-@xw.arg("method", doc="auto (default) or a method name.")
+@xw.arg("history", ndim=2)
+@described
 @cell_function
 def SOP_FORECAST_METHOD(history, season_length=None, method=None):
     """The model SOP_FORECAST uses for this history, and why (one text cell)."""

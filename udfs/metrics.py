@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import xlwings as xw
 
+from sop_udfs.described import described
 from sop_udfs.ranges import number, scalar, whole_number
 from sop_udfs.shim import cell_function
 from xl_sop import metrics
 
 
 @xw.func
-@xw.arg("actual", doc="Actual demand per period.")
-@xw.arg("forecast", doc="Forecast per period, same size as actual.")
-@xw.arg("metric", doc="accuracy (default), wmape, mape, bias, mae, rmse or tracking_signal.")
+@described
 @cell_function
 def SOP_ACCURACY(actual, forecast, metric=None):
     """Forecast accuracy of forecast against actual; see xl_sop.metrics.forecast_accuracy."""
@@ -24,7 +23,7 @@ def SOP_ACCURACY(actual, forecast, metric=None):
 
 
 @xw.func
-@xw.arg("season_length", doc="Lag of the scaling differences (default 1).")
+@described
 @cell_function
 def SOP_MASE(actual, forecast, history, season_length=None):
     """Mean absolute scaled error; see xl_sop.metrics.mase."""
@@ -32,6 +31,7 @@ def SOP_MASE(actual, forecast, history, season_length=None):
 
 
 @xw.func
+@described
 @cell_function
 def SOP_FVA(actual, before, after):
     """Forecast value added of a step, WMAPE(before) - WMAPE(after); see xl_sop.metrics.forecast_value_added."""
@@ -39,6 +39,7 @@ def SOP_FVA(actual, before, after):
 
 
 @xw.func
+@described
 @cell_function
 def SOP_INVENTORY_TURNS(cogs, inventory):
     """sum(cogs) / mean(inventory at cost); see xl_sop.metrics.inventory_turns."""
@@ -46,7 +47,7 @@ def SOP_INVENTORY_TURNS(cogs, inventory):
 
 
 @xw.func
-@xw.arg("basis", doc="unit (default), line or order.")
+@described
 @cell_function
 def SOP_SERVICE_LEVEL(ordered, shipped, basis=None, order_ids=None):
     """Customer service level (fill rate); see xl_sop.metrics.service_level."""
@@ -54,6 +55,7 @@ def SOP_SERVICE_LEVEL(ordered, shipped, basis=None, order_ids=None):
 
 
 @xw.func
+@described
 @cell_function
 def SOP_REVENUE_ACCURACY(actual_revenue, forecast_revenue, prices=None):
     """Revenue forecast accuracy; see xl_sop.metrics.revenue_accuracy."""
@@ -61,6 +63,7 @@ def SOP_REVENUE_ACCURACY(actual_revenue, forecast_revenue, prices=None):
 
 
 @xw.func
+@described
 @cell_function
 def SOP_ON_TIME_DELIVERY(promised, delivered, tolerance_days=None, as_of=None):
     """Share of orders delivered by promised + tolerance; see xl_sop.metrics.on_time_delivery."""
@@ -68,6 +71,7 @@ def SOP_ON_TIME_DELIVERY(promised, delivered, tolerance_days=None, as_of=None):
 
 
 @xw.func
+@described
 @cell_function
 def SOP_OTIF(promised, delivered, ordered, shipped, tolerance_days=None):
     """Share of orders on time and in full; see xl_sop.metrics.otif."""
@@ -75,6 +79,7 @@ def SOP_OTIF(promised, delivered, ordered, shipped, tolerance_days=None):
 
 
 @xw.func
+@described
 @cell_function
 def SOP_SCHEDULE_ATTAINMENT(planned, actual):
     """sum min(actual, planned) / sum planned; see xl_sop.metrics.schedule_attainment."""
@@ -82,7 +87,7 @@ def SOP_SCHEDULE_ATTAINMENT(planned, actual):
 
 
 @xw.func
-@xw.arg("basis", doc="line (default) or unit.")
+@described
 @cell_function
 def SOP_BACKORDER_RATE(ordered, backordered, basis=None):
     """Backorder rate of order lines; see xl_sop.metrics.backorder_rate."""
@@ -90,6 +95,7 @@ def SOP_BACKORDER_RATE(ordered, backordered, basis=None):
 
 
 @xw.func
+@described
 @cell_function
 def SOP_INVENTORY_AGING(receipt_dates, quantities, as_of=None, bucket_days=None):
     """Spills Bucket, Quantity, Share rows; see xl_sop.metrics.inventory_aging."""
@@ -98,6 +104,7 @@ def SOP_INVENTORY_AGING(receipt_dates, quantities, as_of=None, bucket_days=None)
 
 
 @xw.func
+@described
 @cell_function
 def SOP_DAYS_OF_SUPPLY(on_hand, forecast, days_per_period=None):
     """Forward days of supply of on_hand against the forecast; see xl_sop.metrics.days_of_supply."""

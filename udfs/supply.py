@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import xlwings as xw
 
+from sop_udfs.described import described
 from sop_udfs.ranges import clean, columns_out, number, scalar, vector
 from sop_udfs.shim import cell_function
 from xl_sop.errors import InputError
@@ -32,15 +33,10 @@ def _per_period(value, name: str, periods: int, default: float):
 
 
 @xw.func
-@xw.arg("demand", ndim=2, doc="Demand per period, one row or one column.")
-@xw.arg("capacity", ndim=2, doc="Regular capacity in units: one number, or one per period.")
-@xw.arg("opening_inventory", doc="Stock at the start (default 0).")
-@xw.arg("strategy", doc="optimal (default, least cost), level or chase.")
-@xw.arg("holding_cost", doc="Cost of a unit in stock at the end of a period (default 1).")
-@xw.arg("backlog_cost", doc="Cost of a unit delivered one period late (default 5).")
-@xw.arg("overtime_capacity", ndim=2, doc="Extra units on overtime: one number, or one per period (default 0).")
-@xw.arg("overtime_cost", doc="Extra cost of a unit made on overtime (default 2).")
-@xw.arg("subcontract_cost", doc="Cost of a unit bought in; blank means no subcontracting.")
+@xw.arg("demand", ndim=2)
+@xw.arg("capacity", ndim=2)
+@xw.arg("overtime_capacity", ndim=2)
+@described
 @cell_function
 def SOP_PRODUCTION_PLAN(demand, capacity, opening_inventory=None, strategy=None, holding_cost=None, backlog_cost=None,
                         overtime_capacity=None, overtime_cost=None, subcontract_cost=None):
@@ -72,10 +68,8 @@ def SOP_PRODUCTION_PLAN(demand, capacity, opening_inventory=None, strategy=None,
 
 
 @xw.func
-@xw.arg("demand_history", ndim=2, doc="Demand per period, oldest first; blanks are skipped.")
-@xw.arg("lead_time", doc="Lead time in the same periods as the history.")
-@xw.arg("service_level", doc="Cycle service level, 0.95 or 95% (default 95%).")
-@xw.arg("lead_time_sd", doc="Standard deviation of the lead time, in periods (default 0).")
+@xw.arg("demand_history", ndim=2)
+@described
 @cell_function
 def SOP_SAFETY_STOCK(demand_history, lead_time, service_level=None, lead_time_sd=None):
     """Safety stock z x sqrt(L x sd_d^2 + d^2 x sd_L^2); see xl_sop.supply.safety_stock."""
@@ -87,9 +81,9 @@ def SOP_SAFETY_STOCK(demand_history, lead_time, service_level=None, lead_time_sd
 
 
 @xw.func
-@xw.arg("demand", ndim=2, doc="Demand per period, one row or one column.")
-@xw.arg("supply", ndim=2, doc="Supply per period, same size as demand.")
-@xw.arg("opening_inventory", doc="Stock at the start (default 0).")
+@xw.arg("demand", ndim=2)
+@xw.arg("supply", ndim=2)
+@described
 @cell_function
 def SOP_GAP(demand, supply, opening_inventory=None):
     """Demand-supply gap per period and cumulative (positive = shortage); see xl_sop.reconcile.demand_supply_gap."""
@@ -100,9 +94,9 @@ def SOP_GAP(demand, supply, opening_inventory=None):
 
 
 @xw.func
-@xw.arg("opening", doc="Stock at the start.")
-@xw.arg("supply", ndim=2, doc="Supply per period, one row or one column.")
-@xw.arg("demand", ndim=2, doc="Demand per period, same size as supply.")
+@xw.arg("supply", ndim=2)
+@xw.arg("demand", ndim=2)
+@described
 @cell_function
 def SOP_PROJECTED_INVENTORY(opening, supply, demand):
     """Projected stock balance per period (negative = backlog); see xl_sop.supply.projected_inventory."""

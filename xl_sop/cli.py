@@ -85,7 +85,7 @@ def _run_book(path: Path, steps: list[str]):
 
 def cmd_demo(args) -> int:
     from xl_sop.cycle.demo import fill_demo_book
-    from xl_sop.cycle.share import publish
+    from xl_sop.cycle.publish import publish
     from xl_sop.workbook import schema
 
     started = time.perf_counter()
@@ -179,7 +179,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_publish(args) -> int:
-    from xl_sop.cycle.share import publish
+    from xl_sop.cycle.publish import publish
 
     published = publish(Path(args.book), Path(args.out), pdf=not args.no_pdf)
     print(f"Wrote {published.workbook}")
@@ -191,7 +191,7 @@ def cmd_publish(args) -> int:
 
 
 def cmd_collect(args) -> int:
-    from xl_sop.cycle.share import collect, open_copies
+    from xl_sop.cycle.collect import collect, open_copies
     from xl_sop.workbook.filebook import FileBook
 
     master = FileBook(Path(args.master))

@@ -19,6 +19,7 @@ from xl_sop import cells
 from xl_sop.errors import Problem
 from xl_sop.settings import Settings, read_settings
 from xl_sop.workbook import schema
+from xl_sop.workbook.book import Book
 from xl_sop.workbook.schema import TableName as T
 
 NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.SHARE, schema.HOURS, schema.FACTOR, schema.DAYS, "0", "0.0", "0.00", "0.000"}
@@ -145,7 +146,7 @@ def _settings(inputs: Inputs, raw: pd.DataFrame) -> None:
     inputs.problems.extend(Problem(spec.sheet, spec.name, p.row, p.column, p.text) for p in inputs.settings.problems)
 
 
-def load_inputs(book) -> Inputs:
+def load_inputs(book: Book) -> Inputs:
     """Every input table of the book, cleaned, with every problem found (nothing raises for bad data)."""
     inputs = Inputs()
     names = {n.lower() for n in book.table_names()}
@@ -178,7 +179,7 @@ TYPED_NUMBERS = {T.DEMAND_PLAN: ("SalesAdj", "MarketingAdj")}
 TEMPLATE_HINT = "copy it back from workbook/SOP_Template.xlsm"
 
 
-def book_problems(book, names) -> list[Problem]:
+def book_problems(book: Book, names) -> list[Problem]:
     """Problems in the book's output and system tables ``names``: a table missing (its sheet deleted),
     a schema column missing or renamed, a word typed where a step needs a number."""
     problems: list[Problem] = []
@@ -224,7 +225,7 @@ def output_tables() -> tuple[str, ...]:
     return tuple(t.name for t in schema.TABLES if t.name not in inputs)
 
 
-def validate(book) -> list[Problem]:
+def validate(book: Book) -> list[Problem]:
     """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns."""
     return load_inputs(book).problems + book_problems(book, output_tables())
 

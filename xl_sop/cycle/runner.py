@@ -20,6 +20,7 @@ from xl_sop.cycle.steps import step_record
 from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
 from xl_sop.errors import ValidationError
 from xl_sop.workbook import schema
+from xl_sop.workbook.book import Book
 from xl_sop.workbook.schema import TableName as T
 
 STATUS_TABLE = schema.TableName.STEP_STATUS
@@ -37,7 +38,8 @@ class StepResult:
         return f"{self.step.label}: wrote {written}" + (f". {self.note}" if self.note else "")
 
 
-def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None, inputs: Inputs | None = None) -> StepResult:
+def run_step(book: Book, step_id: str, progress=None, now: pd.Timestamp | None = None,
+             inputs: Inputs | None = None) -> StepResult:
     """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems.
 
     ``inputs``: the book's checked input tables, when the caller has them already (no step writes them).
@@ -47,7 +49,7 @@ def run_step(book, step_id: str, progress=None, now: pd.Timestamp | None = None,
     return _run_checked(book, step_id, progress, now, inputs)
 
 
-def _run_checked(book, step_id: str, progress, now: pd.Timestamp | None, inputs: Inputs) -> StepResult:
+def _run_checked(book: Book, step_id: str, progress, now: pd.Timestamp | None, inputs: Inputs) -> StepResult:
     record = step_record(step_id)
     step = record.face
     now = now or pd.Timestamp.now().floor("min")
@@ -65,7 +67,7 @@ def _run_checked(book, step_id: str, progress, now: pd.Timestamp | None, inputs:
     return result
 
 
-def check_steps(book, step_ids, inputs: Inputs) -> None:
+def check_steps(book: Book, step_ids, inputs: Inputs) -> None:
     """Raise ValidationError when any of the steps would meet a problem: bad input, a missing
     table or column, a word in a typed number column. Called before anything is written."""
     steps = [step_record(s) for s in step_ids]
@@ -75,7 +77,7 @@ def check_steps(book, step_ids, inputs: Inputs) -> None:
         raise ValidationError(problems, steps[0].face.label if len(steps) == 1 else "The cycle")
 
 
-def run_steps(book, step_ids, progress_for=None, now=None) -> list[StepResult]:
+def run_steps(book: Book, step_ids, progress_for=None, now=None) -> list[StepResult]:
     """Several steps in order; progress_for(step) gives a progress callback. Every step's tables are
     checked first, so a problem for a late step stops the run before an early step writes. The input
     tables are read and checked once: steps write only output tables."""
@@ -85,12 +87,12 @@ def run_steps(book, step_ids, progress_for=None, now=None) -> list[StepResult]:
             for step_id in step_ids]
 
 
-def run_all(book, progress_for=None, now=None) -> list[StepResult]:
+def run_all(book: Book, progress_for=None, now=None) -> list[StepResult]:
     """Every step but Freeze Plan, in order (schema.RUN_ALL)."""
     return run_steps(book, schema.RUN_ALL, progress_for, now)
 
 
-def undo_last_run(book, now: pd.Timestamp | None = None) -> StepResult:
+def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
     """Put back the output tables the last step replaced; what people typed since stays."""
     step_id, tables = stored_tables(book.read_table(UNDO_TABLE))
     step = schema.step(step_id)
@@ -113,7 +115,7 @@ def undo_last_run(book, now: pd.Timestamp | None = None) -> StepResult:
     return StepResult(step, rows, "undone")
 
 
-def _status(book, step: schema.Step, when: pd.Timestamp, text: str) -> None:
+def _status(book: Book, step: schema.Step, when: pd.Timestamp, text: str) -> None:
     status = book.read_table(STATUS_TABLE)
     if status.empty or "Step" not in status:
         status = pd.DataFrame([(s.label, s.sheet, s.label, None, "not run yet") for s in schema.STEPS],

@@ -294,7 +294,7 @@ def _functions(ws) -> None:
         formula = ex.formula(refs)
         ws.cell(row=r, column=2, value=formula[1:])
         ws.cell(row=r, column=3, value=ex.inputs_text)
-        ws.cell(row=r, column=4, value=ex.result_text())
+        ws.cell(row=r, column=4, value=ex.result)
         ws.cell(row=r, column=5, value=ex.description).alignment = Alignment(wrap_text=True, vertical="top")
         live = ws.cell(row=r + 1, column=input_col)
         ws.cell(row=r + 1, column=input_col - 1, value="live:").font = NOTE

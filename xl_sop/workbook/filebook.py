@@ -27,6 +27,7 @@ from openpyxl.utils.cell import range_boundaries
 from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
 from xl_sop.workbook import schema
+from xl_sop.workbook.book import date_columns
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -62,20 +63,16 @@ def _rels_path(part: str) -> str:
 
 def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     """Date columns of the schema as timestamps (the file stores Excel serial numbers)."""
-    try:
-        spec = schema.table(table_name)
-    except KeyError:
-        return frame
-    for column in spec.columns:
-        if "yy" in column.format and column.name in frame:
-            serial = pd.to_numeric(frame[column.name], errors="coerce")
+    for name in date_columns(table_name):
+        if name in frame:
+            serial = pd.to_numeric(frame[name], errors="coerce")
             # Only day numbers Excel can show as dates: -5 or 20231101 stay as typed, for the checks to report.
             plausible = serial.ge(cells.FIRST_SERIAL) & serial.lt(cells.LAST_SERIAL + 1)
             dates = cells.EXCEL_EPOCH + pd.to_timedelta(serial.where(plausible), unit="D")
-            if plausible.all() or frame[column.name].isna().all():
-                frame[column.name] = dates
+            if plausible.all() or frame[name].isna().all():
+                frame[name] = dates
             else:  # text typed in a date column stays as typed, for the checks to read or report
-                frame[column.name] = [d if ok else v for d, ok, v in zip(dates, plausible, frame[column.name])]
+                frame[name] = [d if ok else v for d, ok, v in zip(dates, plausible, frame[name])]
     return frame
 
 

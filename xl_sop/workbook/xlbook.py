@@ -2,8 +2,10 @@
 
 Kept thin on purpose: it only moves DataFrames in and out of Excel Tables
 (ListObjects). Everything it hands over or receives is what FileBook hands over
-or receives headless, so the steps tested on files are the steps that run here.
-xlwings is imported by the caller (sop_macros); this module never imports it.
+or receives headless, so the steps tested on files are the steps that run here;
+tests/test_book_contract.py holds the two to that, this one over an in-memory
+Excel under xlwings' own object model. xlwings is imported by the caller
+(sop_macros); this module never imports it.
 """
 
 from __future__ import annotations
@@ -15,14 +17,18 @@ import pandas as pd
 
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
-
-# Text that Excel would read as a formula if written as a value: written as text instead.
-FORMULA_START = ("=", "+", "-", "@")
+from xl_sop.workbook.book import date_columns
 
 
 def as_text_cell(value):
-    """Cell text from data is never executed: a leading apostrophe makes Excel keep it as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Text from data stays text, as FileBook writes it: never a formula, a number, a date or TRUE.
+
+    Excel reads a string it is handed as it reads typing ("=..." a formula, "00123"
+    the number 123, "2026-01" a date, a leading apostrophe dropped); an apostrophe
+    in front makes it keep the rest as it is, and is not part of the cell's value
+    (xlwings' answer in github.com/xlwings/xlwings/issues/1269).
+    """
+    if isinstance(value, str) and value:
         return "'" + value
     return value
 
@@ -51,8 +57,11 @@ class XlwingsBook:
         headers = self.table_headers(name)
         body = table.data_body_range
         rows = body.options(ndim=2).value if body is not None else []
-        frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
-        return frame.dropna(how="all")
+        frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1)).dropna(how="all")
+        for column in date_columns(name):  # xlwings hands dates over as dates, but a column of blanks as None
+            if column in frame and frame[column].isna().all():
+                frame[column] = pd.to_datetime(frame[column])
+        return frame
 
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         table = self._table(name)

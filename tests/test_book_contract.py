@@ -1,0 +1,234 @@
+"""The Book contract, run on both books: FileBook on a real .xlsm, and XlwingsBook as in Excel.
+
+Every test here runs twice on a copy of the committed template: once on FileBook
+(the file itself, saved and opened again before anything is read back), once on
+XlwingsBook handed a real ``xlwings.Book`` whose engine is the in-memory Excel of
+excel_standin.py. XlwingsBook's own logic and every xlwings 0.37.8 line between it
+and Excel (value conversion, DataFrame writing, Table.update growing and shrinking a
+table) run as they do inside Excel.
+
+What the stand-in cannot show, and the acceptance checklist in docs/install.md
+must: that Excel itself reads what it is handed as modelled here (its parsing of
+typed text depends on the locale and knows more forms than the stand-in), the COM
+marshalling of dates and numbers, number formats and styles a write leaves,
+recalculation of the formulas written (nothing calculates here), Excel's refusal to
+grow a table over cells that are not empty, speed, and anything about the ribbon,
+RunPython or the cell functions.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import TEMPLATE, copy_of, cycled_demo
+from excel_standin import Formula, xlwings_book
+from openpyxl import load_workbook
+
+from xl_sop.errors import WorkbookError
+from xl_sop.workbook import schema
+from xl_sop.workbook.book import Book
+from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.xlbook import XlwingsBook
+
+# Text a person may type that Excel would otherwise read as something else: a formula, a number, a date, a boolean.
+TRICKY_TEXT = ['=HYPERLINK("http://evil.example","click")', "00123", "-5", "+1", "@x", "1,234", "12%", "2026-01-01",
+               "TRUE", "'quoted", " padded ", "Cola 12-pack"]
+
+
+@dataclass
+class Opened:
+    """A book under test, with what only its own kind can do."""
+
+    book: Book
+    reopened: Callable[[], Book]
+    """The book as read again: FileBook saves and opens the file again; in Excel the open workbook is the same."""
+    cells: Callable[[str, list[tuple[int, int]]], list]
+    """What cells of a sheet hold, by (row, column): values, or Formulas."""
+
+
+def _file(tmp_path) -> Opened:
+    path = copy_of(TEMPLATE, tmp_path)
+    book = FileBook(path)
+
+    def reopened() -> Book:
+        book.save()
+        return FileBook(path)
+
+    def cells(sheet: str, addresses: list[tuple[int, int]]) -> list:
+        book.save()
+        ws = load_workbook(path)[sheet]
+        held = [ws.cell(*at) for at in addresses]
+        return [Formula(c.value) if c.data_type == "f" else c.value for c in held]
+
+    return Opened(book, reopened, cells)
+
+
+@pytest.fixture(scope="module")
+def template_in_excel():
+    return xlwings_book(TEMPLATE)
+
+
+def _excel(template_in_excel) -> Opened:
+    xw_book, excel = copy.deepcopy(template_in_excel)  # the template as opened, for this test alone
+    book = XlwingsBook(xw_book)
+    return Opened(book, lambda: book, lambda sheet, addresses: [excel.cell(sheet, *at) for at in addresses])
+
+
+@pytest.fixture(params=["FileBook", "XlwingsBook"])
+def opened(request, tmp_path) -> Opened:
+    if request.param == "FileBook":
+        return _file(tmp_path)
+    return _excel(request.getfixturevalue("template_in_excel"))
+
+
+def _frame(rows: list[tuple], columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=columns, index=pd.RangeIndex(1, len(rows) + 1))
+
+
+def assert_rows(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """The same rows and values: a whole number may come back as 310 or 310.0, a date at any resolution."""
+    pd.testing.assert_frame_equal(_in_ns(actual), _in_ns(expected), check_dtype=False, check_index_type=False)
+
+
+def _in_ns(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(lambda c: c.astype("datetime64[ns]") if pd.api.types.is_datetime64_any_dtype(c) else c)
+
+
+def _first_data_row(name: str) -> tuple[str, int, int]:
+    """Sheet, row and first column of the table's first data row in the template."""
+    table = schema.table(name)
+    row, column = schema.table_origin(table)
+    return table.sheet, row + 1, column
+
+
+def test_both_are_books(opened):
+    assert isinstance(opened.book, Book)
+
+
+def test_table_names_are_the_schema_tables(opened):
+    assert opened.book.table_names() == sorted(t.name for t in schema.TABLES)
+
+
+def test_headers_are_the_schema_columns_whatever_the_case_of_the_name(opened):
+    for table in schema.TABLES:
+        assert opened.book.table_headers(table.name.upper()) == table.column_names, table.name
+
+
+def test_a_missing_table_is_a_workbook_error_naming_it(opened):
+    with pytest.raises(WorkbookError, match="tblNoSuch"):
+        opened.book.read_table("tblNoSuch")
+    with pytest.raises(WorkbookError, match="tblNoSuch"):
+        opened.book.write_table("tblNoSuch", pd.DataFrame())
+
+
+def test_reads_the_rows_with_dates_as_dates_and_numbers_as_numbers(opened):
+    expected = _frame([("BEV-1000", pd.Timestamp("2026-09-01"), 310), ("BEV-1000", pd.Timestamp("2026-10-01"), 295),
+                       ("SNA-1001", pd.Timestamp("2026-10-01"), 512)], ["Item", "Month", "Quantity"])
+    assert_rows(opened.book.read_table("tblHistory"), expected)
+
+
+def _history(n: int) -> pd.DataFrame:
+    months = pd.date_range("2025-01-01", periods=n, freq="MS")
+    return pd.DataFrame({"Item": [f"ITEM-{i}" for i in range(n)], "Month": months, "Quantity": np.arange(n) * 10.5})
+
+
+def test_a_table_grows_to_the_rows_written(opened):
+    frame = _history(7)
+    opened.book.write_table("tblHistory", frame)
+    book = opened.reopened()
+    assert_rows(book.read_table("tblHistory"), frame.set_axis(pd.RangeIndex(1, 8)))
+    assert book.table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+
+
+def test_a_table_shrinks_and_the_rows_it_gives_up_are_blank(opened):
+    opened.book.write_table("tblHistory", _history(7))
+    opened.book.write_table("tblHistory", _history(2))
+    book = opened.reopened()
+    assert_rows(book.read_table("tblHistory"), _history(2).set_axis(pd.RangeIndex(1, 3)))
+    sheet, first, column = _first_data_row("tblHistory")
+    assert opened.cells(sheet, [(first + k, column) for k in range(2, 7)]) == [None] * 5
+
+
+def test_an_empty_frame_leaves_the_headers_and_no_rows(opened):
+    opened.book.write_table("tblHistory", pd.DataFrame(columns=["Item", "Month", "Quantity"]))
+    book = opened.reopened()
+    assert book.read_table("tblHistory").empty
+    assert list(book.read_table("tblHistory").columns) == book.table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+
+
+def test_columns_keep_their_types(opened):
+    """Text stays text whatever it looks like; numbers, dates, true/false and blanks come back as they went."""
+    n = len(TRICKY_TEXT)
+    items = pd.DataFrame({"Item": TRICKY_TEXT, "Description": [f"item {i}" for i in range(n)], "Family": "Beverages",
+                          "UnitPrice": np.linspace(1.25, 20, n), "UnitCost": [None, np.nan, *range(n - 2)],
+                          "LeadTimeMonths": np.arange(n, dtype=np.int64), "Resource": "Bottling", "HoursPerUnit": 0.05})
+    opened.book.write_table("tblItems", items)
+    history = pd.DataFrame({"Item": ["A", "B", "C"], "Quantity": [1.5, 2, 3],
+                            "Month": [pd.Timestamp("2026-01-01"), dt.datetime(2026, 2, 1), "Jan-26"]})
+    opened.book.write_table("tblHistory", history)
+    approval = pd.DataFrame({"Role": ["CEO", "CFO"], "Name": ["Ann", "Bob"], "Approved": [True, False],
+                             "Date": [pd.Timestamp("2026-11-20"), None], "Comment": ["ok", None]})
+    opened.book.write_table("tblApproval", approval)
+    book = opened.reopened()
+    read = book.read_table("tblItems")
+    assert read["Item"].tolist() == TRICKY_TEXT
+    assert_rows(read, items.set_axis(pd.RangeIndex(1, n + 1)))
+    assert_rows(book.read_table("tblHistory"), history[["Item", "Month", "Quantity"]].set_axis(pd.RangeIndex(1, 4)))
+    read = book.read_table("tblApproval")
+    assert read["Approved"].tolist() == [True, False]
+    assert read["Date"].iloc[0] == pd.Timestamp("2026-11-20") and pd.isna(read["Date"].iloc[1])
+    assert read["Comment"].iloc[0] == "ok" and pd.isna(read["Comment"].iloc[1])
+
+
+def test_text_that_starts_with_an_equals_sign_is_written_as_text(opened):
+    text = TRICKY_TEXT[0]
+    opened.book.write_table("tblDecisions", pd.DataFrame({"Topic": [text], "Decision": ["-1 shift"]}))
+    sheet, row, column = _first_data_row("tblDecisions")
+    topic = column + schema.table("tblDecisions").column_names.index("Topic")
+    assert opened.cells(sheet, [(row, topic), (row, topic + 1)]) == [text, "-1 shift"]
+
+
+def test_formula_columns_get_their_formula_in_every_row(opened):
+    plan = pd.DataFrame({"Item": ["A", "B", "C"], "Family": "F", "Month": pd.Timestamp("2026-12-01"),
+                         "Statistical": [10.0, 20, 30], "SalesAdj": [1.0, None, 3]})
+    opened.book.write_table("tblDemandPlan", plan)
+    table = schema.table("tblDemandPlan")
+    sheet, first, column = _first_data_row(table.name)
+    consensus = table.columns[table.column_names.index("Consensus")]
+    at = column + table.column_names.index("Consensus")
+    assert opened.cells(sheet, [(first + k, at) for k in range(3)]) == [
+        Formula(schema.formula_for(table, consensus, first + k)) for k in range(3)]
+    assert opened.reopened().read_table(table.name)["Statistical"].tolist() == [10, 20, 30]
+
+
+@pytest.fixture(scope="module")
+def cycled(tmp_path_factory):
+    return cycled_demo(tmp_path_factory.mktemp("contract"), "Cycled.xlsm", 4)
+
+
+DATES_BY_CELL_FORMAT = {"tblSettings": "Value"}
+"""The one known difference: a date-formatted cell in a column the schema does not type as dates (the cycle month
+among the settings) is a date from Excel and its serial number from the file. The settings reader takes both."""
+
+
+def _as_serial(value):
+    return (pd.Timestamp(value) - pd.Timestamp("1899-12-30")).days if isinstance(value, dt.datetime) else value
+
+
+def test_both_read_every_table_of_a_cycled_workbook_alike(cycled):
+    """Every table after a full cycle, formulas showing the results saved with the file."""
+    on_file, in_excel = FileBook(cycled), XlwingsBook(xlwings_book(cycled)[0])
+    assert on_file.table_names() == in_excel.table_names()
+    for name in on_file.table_names():
+        frame = in_excel.read_table(name)
+        if name in DATES_BY_CELL_FORMAT:
+            column = DATES_BY_CELL_FORMAT[name]
+            assert any(isinstance(v, dt.datetime) for v in frame[column])
+            frame[column] = frame[column].map(_as_serial)
+        assert_rows(frame, on_file.read_table(name))
