@@ -121,7 +121,7 @@ def date(value: object) -> pd.Timestamp | None:
     if is_blank(value):
         return None
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
-        return pd.Timestamp(value)  # type: ignore[arg-type]
+        return pd.Timestamp(value)
     if isinstance(value, bool):
         raise CellError(value, "a date", "is TRUE/FALSE, not a date")
     if isinstance(value, Number) and not isinstance(value, complex):
@@ -161,10 +161,10 @@ def number_column(values: object, *, percent: bool = False) -> tuple[np.ndarray,
     out = np.full(len(cells), np.nan)
     bad: dict[int, CellError] = {}
     for i, cell in enumerate(cells):
-        if type(cell) is float:  # the common case: a number cell, no further checks but finiteness
-            if np.isfinite(cell) or cell != cell:
-                out[i] = cell
-                continue
+        # the common case: a number cell, no further checks but finiteness
+        if type(cell) is float and (np.isfinite(cell) or cell != cell):
+            out[i] = cell
+            continue
         try:
             parsed = number(cell, percent=percent)
         except CellError as exc:

@@ -19,9 +19,19 @@ import argparse
 import sys
 import time
 import traceback
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from xl_sop.errors import FileAccessError, InputError, Interrupted, SopError, UnexpectedError, translate
+
+if TYPE_CHECKING:  # imported for annotations only: the commands import what they use when they run
+    import pandas as pd
+
+    from xl_sop.cycle.runner import StepResult
+    from xl_sop.workbook.book import Book
+    from xl_sop.workbook.filebook import FileBook
+    from xl_sop.workbook.schema import Step
 
 EXIT_OK, EXIT_PROBLEMS_FOUND, EXIT_CANNOT_RUN, EXIT_FILE_ACCESS, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_CODES = ((Interrupted, EXIT_INTERRUPTED), (UnexpectedError, EXIT_BUG), (FileAccessError, EXIT_FILE_ACCESS),
@@ -43,11 +53,11 @@ A failure prints one line on stderr ("xl-sop: what went wrong"); --debug prints 
 class ProgressBar:
     """A one-line progress bar on stderr (what the ribbon shows in the status bar)."""
 
-    def __init__(self, label: str, stream=sys.stderr):
+    def __init__(self, label: str, stream: TextIO = sys.stderr):
         self.label, self.stream, self.last = label, stream, -1
         self.live = hasattr(stream, "isatty") and stream.isatty()
 
-    def __call__(self, done: int, total: int):
+    def __call__(self, done: int, total: int) -> None:
         pct = int(100 * done / max(total, 1))
         if not self.live:  # a log file gets a line every quarter, not a redrawn bar
             if pct // 25 != self.last // 25 or done >= total:
@@ -63,17 +73,17 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _forecast_table(history, horizon, level, label):
+def _forecast_table(history: pd.DataFrame, horizon: int, level: tuple[float, ...] | None, label: str) -> pd.DataFrame:
     from xl_sop.forecast import forecast_many
 
     return forecast_many(history, horizon, level=level, progress=ProgressBar(label))
 
 
-def _progress_for(step):
+def _progress_for(step: Step) -> ProgressBar:
     return ProgressBar(step.label)
 
 
-def _run_book(path: Path, steps: list[str]):
+def _run_book(path: Path, steps: list[str]) -> tuple[FileBook, list[StepResult]]:
     from xl_sop.cycle.runner import run_steps
     from xl_sop.workbook.filebook import FileBook
 
@@ -83,7 +93,7 @@ def _run_book(path: Path, steps: list[str]):
     return book, results
 
 
-def cmd_demo(args) -> int:
+def cmd_demo(args: argparse.Namespace) -> int:
     from xl_sop.cycle.demo import fill_demo_book
     from xl_sop.cycle.publish import publish
     from xl_sop.workbook import schema
@@ -109,7 +119,7 @@ def cmd_demo(args) -> int:
     return EXIT_OK
 
 
-def _demo_summary(book, args) -> None:
+def _demo_summary(book: Book, args: argparse.Namespace) -> None:
     import pandas as pd
 
     plan = book.read_table("tblConsensusByFamily")
@@ -137,7 +147,7 @@ def _demo_summary(book, args) -> None:
             print(f"  - {text}")
 
 
-def cmd_run(args) -> int:
+def cmd_run(args: argparse.Namespace) -> int:
     from xl_sop.workbook import schema
 
     steps = [args.step] if args.step else list(schema.RUN_ALL)
@@ -148,12 +158,12 @@ def cmd_run(args) -> int:
     return EXIT_OK
 
 
-def cmd_freeze(args) -> int:
+def cmd_freeze(args: argparse.Namespace) -> int:
     args.step = "freeze"
     return cmd_run(args)
 
 
-def cmd_undo(args) -> int:
+def cmd_undo(args: argparse.Namespace) -> int:
     from xl_sop.cycle import undo_last_run
     from xl_sop.workbook.filebook import FileBook
 
@@ -164,7 +174,7 @@ def cmd_undo(args) -> int:
     return EXIT_OK
 
 
-def cmd_validate(args) -> int:
+def cmd_validate(args: argparse.Namespace) -> int:
     from xl_sop.cycle import validate
     from xl_sop.workbook.filebook import FileBook
 
@@ -178,7 +188,7 @@ def cmd_validate(args) -> int:
     return EXIT_PROBLEMS_FOUND
 
 
-def cmd_publish(args) -> int:
+def cmd_publish(args: argparse.Namespace) -> int:
     from xl_sop.cycle.publish import publish
 
     published = publish(Path(args.book), Path(args.out), pdf=not args.no_pdf)
@@ -190,7 +200,7 @@ def cmd_publish(args) -> int:
     return EXIT_OK
 
 
-def cmd_collect(args) -> int:
+def cmd_collect(args: argparse.Namespace) -> int:
     from xl_sop.cycle.collect import collect, open_copies
     from xl_sop.workbook.filebook import FileBook
 
@@ -203,7 +213,7 @@ def cmd_collect(args) -> int:
     return EXIT_OK
 
 
-def _read_csv(path: str):
+def _read_csv(path: str) -> pd.DataFrame:
     import pandas as pd
 
     try:
@@ -212,7 +222,7 @@ def _read_csv(path: str):
         raise InputError(f"{path} cannot be read as a CSV table ({exc})") from exc
 
 
-def cmd_forecast(args) -> int:
+def cmd_forecast(args: argparse.Namespace) -> int:
     history = _read_csv(args.history)
     result = _forecast_table(history, args.horizon, tuple(args.level) or None, "Forecasting")
     if args.out:
@@ -223,7 +233,7 @@ def cmd_forecast(args) -> int:
     return EXIT_OK
 
 
-def cmd_build_template(args) -> int:
+def cmd_build_template(args: argparse.Namespace) -> int:
     from xl_sop.workbook.build import save
     from xl_sop.workbook.snapshot import snapshot
 
@@ -283,21 +293,22 @@ def build_parser() -> argparse.ArgumentParser:
 DEBUG_HELP = "on failure, show the traceback as well as the one-line message"
 
 
-def _steps():
+def _steps() -> tuple[Step, ...]:
     from xl_sop.workbook.schema import STEPS
 
     return STEPS
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        code: int = args.run(args)
+        return code
     except (Exception, KeyboardInterrupt) as exc:  # every failure ends here: one line and a documented exit code
         return report_failure(exc, debug=args.debug)
 
 
-def report_failure(exc: BaseException, debug: bool = False, stream=None) -> int:
+def report_failure(exc: BaseException, debug: bool = False, stream: TextIO | None = None) -> int:
     """Say what went wrong on one line of stderr (the traceback first with debug) and return the exit code."""
     stream = stream or sys.stderr
     error = translate(exc)

@@ -171,7 +171,7 @@ def _file_problem(exc: OSError) -> str:
     return f"{name}: {exc.strerror or exc}"
 
 
-def _program(command) -> str:
+def _program(command: object) -> str:
     first = command[0] if isinstance(command, (list, tuple)) and command else command
     return Path(str(first)).name
 

@@ -7,6 +7,8 @@ month convention (first day of the month) hold before any arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -104,7 +106,7 @@ def require_items(used: pd.Series, items: pd.DataFrame, table: str) -> None:
         raise InputError(f"table {table} uses items that are not in table Items: {shown}")
 
 
-def monthly(table: pd.DataFrame, name: str, value: str = "Quantity", *, keys=("Item",)) -> pd.DataFrame:
+def monthly(table: pd.DataFrame, name: str, value: str = "Quantity", *, keys: Sequence[str] = ("Item",)) -> pd.DataFrame:
     """A long table (keys, Month, value) checked and summed to one row per key and month.
 
     Months become month-start timestamps; a Month that is not a date, or a value
@@ -118,7 +120,8 @@ def monthly(table: pd.DataFrame, name: str, value: str = "Quantity", *, keys=("I
 def grid(long: pd.DataFrame, value: str, rows: pd.Index, months: pd.DatetimeIndex, key: str = "Item") -> np.ndarray:
     """The long table as a rows x months array; absent cells are 0."""
     wide = long.pivot_table(index=key, columns="Month", values=value, aggfunc="sum")
-    return wide.reindex(index=rows, columns=months).fillna(0.0).to_numpy(dtype=float)
+    values: np.ndarray = wide.reindex(index=rows, columns=months).fillna(0.0).to_numpy(dtype=float)
+    return values
 
 
 def without_noise(frame: pd.DataFrame, tolerance: float = 1e-9) -> pd.DataFrame:

@@ -64,7 +64,7 @@ def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01
                 ramp = np.clip((t - launch + 1) / 4, 0, 1)
                 qty = qty * ramp
         qty = np.round(np.clip(qty, 0, None))
-        rows += [(item.Item, m, float(q)) for m, q in zip(calendar, qty) if q > 0]
+        rows += [(item.Item, m, float(q)) for m, q in zip(calendar, qty, strict=True) if q > 0]
     return pd.DataFrame(rows, columns=["Item", "Month", "Quantity"])
 
 
@@ -93,7 +93,7 @@ def sample_inventory(items: pd.DataFrame, history: pd.DataFrame, as_of: str = "2
     for item in items["Item"]:
         stock = float(np.round(average.get(item, 0.0) * rng.uniform(0.5, 1.6), 0))
         ages = sorted(rng.choice([5, 20, 45, 80, 130, 200], size=2, replace=False))
-        for days, share in zip(ages, (0.7, 0.3)):
+        for days, share in zip(ages, (0.7, 0.3), strict=True):
             if stock * share >= 1:
                 rows.append((item, pd.Timestamp(as_of) - pd.Timedelta(days=int(days)), float(np.round(stock * share, 0))))
     return pd.DataFrame(rows, columns=["Item", "ReceiptDate", "Quantity"])
@@ -136,7 +136,8 @@ def sample_orders(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, 
             number += 1
             rows.append((f"SO-{number}", 1, r.Item, CUSTOMERS[int(rng.integers(0, len(CUSTOMERS)))], promised, delivered,
                          ordered, shipped))
-    return pd.DataFrame(rows, columns=["Order", "Line", "Item", "Customer", "PromisedDate", "DeliveredDate", "QtyOrdered", "QtyShipped"])
+    return pd.DataFrame(rows, columns=["Order", "Line", "Item", "Customer", "PromisedDate", "DeliveredDate", "QtyOrdered",
+                                       "QtyShipped"])
 
 
 def sample_production(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, seed: int = 7) -> pd.DataFrame:
@@ -146,7 +147,8 @@ def sample_production(items: pd.DataFrame, history: pd.DataFrame, months: int = 
     recent = history[(history["Month"] > history["Month"].max() - pd.DateOffset(months=months)) & history["Item"].isin(made)]
     planned = np.round(recent["Quantity"].to_numpy() * rng.uniform(0.95, 1.1, len(recent)))
     actual = np.round(planned * np.clip(rng.normal(0.96, 0.05, len(recent)), 0.7, 1.05))
-    return pd.DataFrame({"Item": recent["Item"].to_numpy(), "Month": recent["Month"].to_numpy(), "Planned": planned, "Actual": actual})
+    return pd.DataFrame({"Item": recent["Item"].to_numpy(), "Month": recent["Month"].to_numpy(), "Planned": planned,
+                         "Actual": actual})
 
 
 def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, horizon: int = 6, seed: int = 7) -> pd.DataFrame:
@@ -165,9 +167,11 @@ def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, 
         fc = forecast_many(known, horizon).dropna(subset=["Forecast"])
         stat = fc["Forecast"].round(2).to_numpy()
         sales = np.where(rng.random(len(fc)) < 0.35, np.round(stat * rng.normal(0.03, 0.10, len(fc))), np.nan)
-        marketing = np.where(fc["Item"].isin(promoted) & (rng.random(len(fc)) < 0.3), np.round(stat * rng.uniform(0.05, 0.3, len(fc))), np.nan)
+        promote = fc["Item"].isin(promoted) & (rng.random(len(fc)) < 0.3)
+        marketing = np.where(promote, np.round(stat * rng.uniform(0.05, 0.3, len(fc))), np.nan)
         frames.append(pd.DataFrame({
-            "PlanMonth": cycle, "Item": fc["Item"].to_numpy(), "Family": fc["Item"].map(family).to_numpy(), "Month": fc["Month"].to_numpy(),
+            "PlanMonth": cycle, "Item": fc["Item"].to_numpy(), "Family": fc["Item"].map(family).to_numpy(),
+            "Month": fc["Month"].to_numpy(),
             "Statistical": stat, "SalesAdj": sales, "MarketingAdj": marketing,
             "Consensus": np.maximum(0, stat + np.nan_to_num(sales) + np.nan_to_num(marketing)),
             "FrozenOn": cycle - pd.Timedelta(days=3),

@@ -132,7 +132,7 @@ def read_settings(table: pd.DataFrame | None) -> Settings:
         return Settings(problems=(SettingProblem(None, "Setting", "the table needs the columns Setting and Value"),))
     problems: list[SettingProblem] = []
     raw: dict[str, tuple[int, object, object]] = {}
-    for row, name, value in zip(table.index, table[lookup["setting"]], table[lookup["value"]]):
+    for row, name, value in zip(table.index, table[lookup["setting"]], table[lookup["value"]], strict=True):
         if cells.is_blank(name):
             continue
         key = setting_key(name)

@@ -10,6 +10,7 @@ are what the steps compute with.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -108,7 +109,7 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
     return frame
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     return f"{value:%b %Y}" if isinstance(value, pd.Timestamp) else str(value)
 
 
@@ -124,20 +125,23 @@ def _references(inputs: Inputs) -> None:
         for row in t.index[unknown][:20]:
             problems.append(Problem(spec.sheet, name, int(row), "Item", f"item '{t.loc[row, 'Item']}' is not in table Items"))
         if unknown.sum() > 20:
-            problems.append(Problem(spec.sheet, name, None, "Item", f"... {int(unknown.sum()) - 20} more rows with unknown items"))
+            problems.append(Problem(spec.sheet, name, None, "Item",
+                                    f"... {int(unknown.sum()) - 20} more rows with unknown items"))
     spec = schema.table(T.ITEMS)
     resources = set(inputs[T.CAPACITY]["Resource"].dropna())
     made = items["Resource"].notna()
     for row in items.index[made & items["HoursPerUnit"].isna()]:
         problems.append(Problem(spec.sheet, spec.name, int(row), "HoursPerUnit",
-                                f"item '{items.loc[row, 'Item']}' is made on '{items.loc[row, 'Resource']}' but has no hours per unit"))
+                                f"item '{items.loc[row, 'Item']}' is made on '{items.loc[row, 'Resource']}' "
+                                "but has no hours per unit"))
     for row in items.index[made & ~items["Resource"].isin(resources)]:
         problems.append(Problem(spec.sheet, spec.name, int(row), "Resource",
                                 f"resource '{items.loc[row, 'Resource']}' has no rows in table Capacity"))
     budget, families = inputs[T.BUDGET], set(items["Family"].dropna())
     spec = schema.table(T.BUDGET)
     for row in budget.index[budget["Family"].notna() & ~budget["Family"].isin(families)][:20]:
-        problems.append(Problem(spec.sheet, spec.name, int(row), "Family", f"family '{budget.loc[row, 'Family']}' has no items in table Items"))
+        problems.append(Problem(spec.sheet, spec.name, int(row), "Family",
+                                f"family '{budget.loc[row, 'Family']}' has no items in table Items"))
 
 
 def _settings(inputs: Inputs, raw: pd.DataFrame) -> None:
@@ -153,7 +157,8 @@ def load_inputs(book: Book) -> Inputs:
     for name in (*DATA_TABLES, T.SETTINGS, T.TARGETS):
         spec = schema.table(name)
         if name.lower() not in names:
-            inputs.problems.append(Problem(spec.sheet, name, None, "", f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
+            inputs.problems.append(Problem(spec.sheet, name, None, "",
+                                           f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
             raw = pd.DataFrame(columns=spec.column_names)
         else:
             raw = book.read_table(name)
@@ -179,7 +184,7 @@ TYPED_NUMBERS = {T.DEMAND_PLAN: ("SalesAdj", "MarketingAdj")}
 TEMPLATE_HINT = "copy it back from workbook/SOP_Template.xlsm"
 
 
-def book_problems(book: Book, names) -> list[Problem]:
+def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
     """Problems in the book's output and system tables ``names``: a table missing (its sheet deleted),
     a schema column missing or renamed, a word typed where a step needs a number."""
     problems: list[Problem] = []
@@ -198,12 +203,14 @@ def book_problems(book: Book, names) -> list[Problem]:
                                         f"the column {column.name} is missing (the table has {', '.join(map(str, columns))}); "
                                         "give the header back its name"))
         typed = [c for c in TYPED_NUMBERS.get(name, ()) if c.lower() in headers]
-        frame = book.read_table(name) if typed else None
-        for column in typed:
-            for row, value in frame[headers[column.lower()]].items():
+        if not typed:
+            continue
+        frame = book.read_table(name)
+        for typed_column in typed:
+            for row, value in frame[headers[typed_column.lower()]].items():
                 problem = _typed_number_problem(value)
                 if problem:
-                    problems.append(Problem(spec.sheet, name, int(row), column, problem))
+                    problems.append(Problem(spec.sheet, name, int(row), typed_column, problem))
     return problems
 
 

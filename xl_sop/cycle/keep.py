@@ -41,7 +41,8 @@ def kept_columns(old: pd.DataFrame, spec: schema.Table) -> list[str]:
     return [c for c in old.columns if c in inputs or c in added]
 
 
-def carry_inputs(old: pd.DataFrame, new: pd.DataFrame, spec: schema.Table, orphan_note: tuple[str, str] | None = None) -> pd.DataFrame:
+def carry_inputs(old: pd.DataFrame, new: pd.DataFrame, spec: schema.Table,
+                 orphan_note: tuple[str, str] | None = None) -> pd.DataFrame:
     """``new`` with the input and user-added columns of ``old`` carried over by key.
 
     Old rows whose key is not in ``new`` but that hold typed values are appended
@@ -60,7 +61,8 @@ def carry_inputs(old: pd.DataFrame, new: pd.DataFrame, spec: schema.Table, orpha
     merged = pd.concat([new_keys.reset_index(drop=True), base.drop(columns=list(spec.key)).reset_index(drop=True)], axis=1)
     merged = merged.merge(carried, on=list(spec.key), how="left")
     merged = merged[[*base.columns, *[c for c in keep if c not in base.columns]]]
-    matched = old_keys.merge(new_keys.drop_duplicates(), on=list(spec.key), how="left", indicator=True)["_merge"].to_numpy() == "both"
+    presence = old_keys.merge(new_keys.drop_duplicates(), on=list(spec.key), how="left", indicator=True)["_merge"]
+    matched = presence.to_numpy() == "both"
     orphans = old[~matched & _filled(old, keep).to_numpy()]
     if len(orphans):
         orphans = orphans.copy()
@@ -76,16 +78,17 @@ def merge_rows(old: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
         return new.reset_index(drop=True)
     cols = list(dict.fromkeys([*old.columns, *new.columns]))
     seen = {tuple(norm(v) for v in row) for row in old.reindex(columns=cols).itertuples(index=False)}
-    fresh = [i for i, row in enumerate(new.reindex(columns=cols).itertuples(index=False)) if tuple(norm(v) for v in row) not in seen]
+    fresh = [i for i, row in enumerate(new.reindex(columns=cols).itertuples(index=False))
+             if tuple(norm(v) for v in row) not in seen]
     return pd.concat([old.reindex(columns=cols), new.reindex(columns=cols).iloc[fresh]], ignore_index=True)
 
 
-def norm(value):
+def norm(value: object) -> str | float | None:
     """A cell value in a form that compares equal across books (dates as text, numbers rounded)."""
     if cells.is_blank(value):
         return None
     if isinstance(value, pd.Timestamp):
-        return value.isoformat()
+        return str(value.isoformat())
     if isinstance(value, (int, float, np.integer, np.floating)):
         return round(float(value), 9)
     return str(value).strip()

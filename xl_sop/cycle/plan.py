@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, setting
+from xl_sop.cycle.inputs import Inputs
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.workbook import schema
@@ -31,7 +31,7 @@ def cycle_month(inputs: Inputs) -> pd.Timestamp:
 
 def plan_months(inputs: Inputs) -> pd.DatetimeIndex:
     """The months of the plan: Horizon months from the cycle month."""
-    return pd.date_range(cycle_month(inputs), periods=int(setting(inputs, "Horizon")), freq="MS")
+    return pd.date_range(cycle_month(inputs), periods=inputs.settings.horizon, freq="MS")
 
 
 def consensus(plan: pd.DataFrame) -> pd.Series:

@@ -35,7 +35,8 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
     inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
     inventory = inventory if len(inventory) else None
     gap = gap_by(demand, supply[["Item", "Month", "Quantity"]], items, inventory, by=("Family", "Month"))
-    gap_table = gap[["Family", "Month", "Demand", "Supply", "Gap", "CumulativeGap", "ShortageRevenue", "ExcessValue"]].pipe(rounded, 2)
+    gap_table = gap[["Family", "Month", "Demand", "Supply", "Gap", "CumulativeGap", "ShortageRevenue",
+                     "ExcessValue"]].pipe(rounded, 2)
     if progress:
         progress(1, 3)
     capacity = inputs[T.CAPACITY].dropna(subset=["Resource", "Month"])
@@ -70,9 +71,10 @@ def _seed_issues(gap: pd.DataFrame, load: pd.DataFrame, typed: pd.DataFrame) -> 
             seeds.append(f"Overload: {resource} short {as_numbers(rows['ShortHours']).sum():,.0f} hours beyond overtime "
                          f"from {first:%b %Y}")
     columns = schema.table(T.OPEN_ISSUES).column_names
-    typed = typed.reindex(columns=list(dict.fromkeys([*columns, *typed.columns]))) if not typed.empty else pd.DataFrame(columns=columns)
+    typed = (typed.reindex(columns=list(dict.fromkeys([*columns, *typed.columns]))) if not typed.empty
+             else pd.DataFrame(columns=columns))
 
-    def untouched(row) -> bool:
+    def untouched(row: pd.Series) -> bool:
         text = str(row["Issue"] or "")
         status = str(row["Status"] or "").strip().lower()
         return text.startswith(SEEDED) and pd.isna(row["Owner"]) and pd.isna(row["Due"]) and status in ("", "open", "nan", "none")
@@ -83,6 +85,6 @@ def _seed_issues(gap: pd.DataFrame, load: pd.DataFrame, typed: pd.DataFrame) -> 
     return merge_rows(kept.reset_index(drop=True), new)
 
 
-def _topic(issue) -> str:
+def _topic(issue: object) -> str:
     """'Gap: Snacks' of a seeded issue: a team's edited row on the same topic stops a new seed."""
     return str(issue).split(" short ")[0].strip()

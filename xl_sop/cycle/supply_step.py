@@ -42,7 +42,8 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
     history = history[history["Month"] < months[0]]
     settings = inputs.settings
-    ss = safety_stock_by(history, items[["Item", "LeadTimeMonths"]], settings.cycle_service_level).set_index("Item")["SafetyStock"]
+    ss = safety_stock_by(history, items[["Item", "LeadTimeMonths"]], settings.cycle_service_level)
+    ss = ss.set_index("Item")["SafetyStock"]
     ss = ss.reindex(item_index).fillna(0.0).to_numpy()
     need = net_requirements(d, ss, opening)
 
@@ -80,7 +81,8 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
                            "Quantity": production.ravel()})
     projected = projected_inventory_by(demand, supply, inventory if len(inventory) else None)
     projected = projected[projected["Month"].isin(months)]
-    plan = projected.rename(columns={"Supply": "Production"})[["Item", "Month", "Demand", "Production", "OnHand", "Backlog", "DaysOfSupply"]]
+    plan = projected.rename(columns={"Supply": "Production"})[
+        ["Item", "Month", "Demand", "Production", "OnHand", "Backlog", "DaysOfSupply"]]
     plan = plan.assign(SafetyStock=plan["Item"].map(pd.Series(ss, index=item_index)))
     numeric = ["Demand", "Production", "OnHand", "Backlog", "SafetyStock"]
     plan[numeric] = plan[numeric].round(2)

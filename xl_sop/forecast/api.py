@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from numbers import Number
 from statistics import NormalDist
+from typing import SupportsFloat, cast
 
 import numpy as np
 
 from xl_sop.errors import InputError
 from xl_sop.forecast.auto import choose
-from xl_sop.forecast.prepare import prepare
+from xl_sop.forecast.base import FloatArray, ForecastMethod
 from xl_sop.forecast.intermittent import demand_class
+from xl_sop.forecast.prepare import prepare
 from xl_sop.forecast.registry import ADJUSTABLE, METHODS, build, method_key
 from xl_sop.forecast.seasonality import decompose, detect_season_length, is_seasonal
 
@@ -29,9 +32,9 @@ class Forecast:
     never ships negative units).
     """
 
-    mean: np.ndarray
-    lower: dict[float, np.ndarray]
-    upper: dict[float, np.ndarray]
+    mean: FloatArray
+    lower: dict[float, FloatArray]
+    upper: dict[float, FloatArray]
     method: str
     """The model actually used, as a short readable name."""
     explanation: str
@@ -44,43 +47,56 @@ class Forecast:
     """What was done to the history (gaps filled, leading zeros dropped...)."""
 
 
-def normalize_levels(level) -> tuple[float, ...]:
+def _real(value: object) -> float | None:
+    """value as a float when it is a real number (not TRUE/FALSE, not complex), else None."""
+    if isinstance(value, bool) or not isinstance(value, Number) or isinstance(value, complex):
+        return None
+    return float(cast(SupportsFloat, value))  # typeshed's Number declares no __float__
+
+
+def normalize_levels(level: float | Iterable[float] | None) -> tuple[float, ...]:
     """Interval levels in percent from None, a number or a list (0.95 means 95)."""
     if level is None:
         return ()
-    items = [level] if isinstance(level, Number) else list(level)
+    items = list(level) if isinstance(level, Iterable) else [level]
     out = []
     for v in items:
-        if isinstance(v, bool) or not isinstance(v, Number) or not np.isfinite(v):
+        x = _real(v)
+        if x is None or not np.isfinite(x):
             raise InputError(f"level must be a percentage such as 80 or 95, not {v!r}")
-        pct = float(v) * 100 if 0 < v < 1 else float(v)
+        pct = x * 100 if 0 < x < 1 else x
         if not 0 < pct < 100:
             raise InputError(f"level must be between 0 and 100 (percent), not {v}")
         out.append(round(pct, 6))
     return tuple(sorted(set(out)))
 
 
-def _check_horizon(h) -> int:
-    if isinstance(h, bool) or not isinstance(h, Number) or not float(h).is_integer():
+def _check_horizon(h: object) -> int:
+    x = _real(h)
+    if x is None or not x.is_integer():
         raise InputError(f"horizon must be a whole number of periods, not {h!r}")
-    h = int(h)
-    if not 1 <= h <= MAX_HORIZON:
-        raise InputError(f"horizon must be between 1 and {MAX_HORIZON} periods, not {h}")
-    return h
+    steps = int(x)
+    if not 1 <= steps <= MAX_HORIZON:
+        raise InputError(f"horizon must be between 1 and {MAX_HORIZON} periods, not {steps}")
+    return steps
 
 
-def _check_season(season_length) -> int | None:
+def _check_season(season_length: object) -> int | None:
     if season_length is None:
         return None
-    if isinstance(season_length, bool) or not isinstance(season_length, Number) or not float(season_length).is_integer():
+    x = _real(season_length)
+    if x is None or not x.is_integer():
         raise InputError(f"season_length must be a whole number (12 for monthly data), not {season_length!r}")
-    m = int(season_length)
+    m = int(x)
     if m < 1:
         raise InputError(f"season_length must be 1 (no season) or more, not {m}")
     return m
 
 
-def forecast(y, h: int, season_length: int | None = None, method: str | None = "auto", level=None) -> Forecast:
+def forecast(
+    y: object, h: int, season_length: int | None = None, method: str | None = "auto",
+    level: float | Iterable[float] | None = None,
+) -> Forecast:
     """Forecast the next h periods of one demand history.
 
     Parameters
@@ -139,7 +155,7 @@ def forecast(y, h: int, season_length: int | None = None, method: str | None = "
     return Forecast(mean, lower, upper, model.name, explanation, m, demand, scores, tuple(prep.notes))
 
 
-def _fit_named(key: str, y: np.ndarray, m: int):
+def _fit_named(key: str, y: FloatArray, m: int) -> ForecastMethod:
     cls = METHODS[key]
     if y.size < cls.min_length:
         raise InputError(f"{cls.label} needs at least {cls.min_length} periods of history, got {y.size}")

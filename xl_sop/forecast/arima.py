@@ -11,10 +11,11 @@ seasons of data exist. The fit with the lowest AIC wins.
 from __future__ import annotations
 
 import warnings
+from typing import Self
 
 import numpy as np
 
-from xl_sop.forecast.base import ForecastMethod
+from xl_sop.forecast.base import FloatArray, ForecastMethod
 
 ORDERS = ((0, 1, 1), (1, 1, 0), (1, 1, 1), (2, 1, 2), (0, 1, 0), (1, 0, 0))
 
@@ -23,7 +24,7 @@ class Arima(ForecastMethod):
     key, label, aliases = "arima", "ARIMA", ("auto_arima", "box_jenkins")
     min_length = 4
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         from statsmodels.tsa.arima.model import ARIMA  # deferred: slow import
 
         m = int(season_length)
@@ -46,14 +47,15 @@ class Arima(ForecastMethod):
         self.sigma = float(np.sqrt(self.result.params[-1])) if self.result.params.size else 0.0
         return self
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         return np.asarray(self.result.get_forecast(h).predicted_mean, dtype=float)
 
-    def forecast_sd(self, h):
-        return np.sqrt(np.asarray(self.result.get_forecast(h).var_pred_mean, dtype=float))
+    def forecast_sd(self, h: int) -> FloatArray:
+        variance: FloatArray = np.asarray(self.result.get_forecast(h).var_pred_mean, dtype=float)
+        return np.sqrt(variance)
 
     @property
-    def name(self):
+    def name(self) -> str:
         p, d, q = self.order
         text = f"ARIMA({p},{d},{q})"
         if self.seasonal[3]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from xl_sop.forecast.base import FloatArray, ForecastMethod
 from xl_sop.forecast.intermittent import demand_class
 from xl_sop.forecast.registry import Combination, SeasonallyAdjusted, build
 from xl_sop.forecast.seasonality import decompose, is_seasonal
@@ -31,8 +32,8 @@ from xl_sop.forecast.simple import MovingAverage, Naive
 from xl_sop.forecast.smoothing import (
     DAMPING,
     DampedHolt,
-    Holt,
     Grid,
+    Holt,
     SimpleExponentialSmoothing,
     damped_steps,
     initial_trend,
@@ -50,7 +51,7 @@ COMBINED = ("ses", "holt", "holt_damped", "theta")
 class Choice:
     """The fitted model auto chose, with its reasons."""
 
-    def __init__(self, model, explanation, scores, demand, sd_factor=1.0):
+    def __init__(self, model: ForecastMethod, explanation: str, scores: dict[str, float], demand: str, sd_factor: float = 1.0):
         self.model, self.explanation, self.scores = model, explanation, scores
         self.demand_class = demand
         self.sd_factor = sd_factor
@@ -61,21 +62,22 @@ def hold_out_length(n: int, h: int) -> int:
     return int(min(h, max(1, n // 4)))
 
 
-def _intermittent(y, h, demand, adi, cv2) -> Choice:
+def _intermittent(y: FloatArray, h: int, demand: str, adi: float, cv2: float) -> Choice:
     why = f"{demand} demand (ADI {adi:.2f} >= 1.32, CV2 {cv2:.2f})"
-    scores, best = {}, "sba"
+    scores: dict[str, float] = {}
+    best = "sba"
     if y.size >= 8:
         hold = hold_out_length(y.size, h)
         for key in INTERMITTENT_POOL:
             err = y[-hold:] - build(key, None).fit(y[:-hold], 1).predict(hold)
             scores[key] = float(np.mean(err**2))
-        best = min(scores, key=scores.get)
+        best = min(scores, key=scores.__getitem__)
         why += f"; lowest squared error on the last {hold} periods held out"
     model = build(best, None).fit(y, 1)
     return Choice(model, f"{model.name}: {why}", scores, demand)
 
 
-def _smooth(y: np.ndarray, h: int):
+def _smooth(y: FloatArray, h: int) -> tuple[dict[str, ForecastMethod], dict[str, float], dict[str, FloatArray], int]:
     """Fit SES, damped trend and Theta in one pass; score them on a hold-out."""
     n = y.size
     hold = hold_out_length(n, h) if n >= 6 else 0
@@ -91,6 +93,8 @@ def _smooth(y: np.ndarray, h: int):
 
     scores = {}
     if hold:
+        # trend_pass saved the states at the origin, which lies inside the series.
+        assert res.sse_origin is not None and res.level_origin is not None and res.trend_origin is not None
         actual = y[origin:]
         i = ses_idx[np.argmin(res.sse_origin[ses_idx])]
         j = damped_idx[np.argmin(res.sse_origin[damped_idx])]
@@ -108,7 +112,7 @@ def _smooth(y: np.ndarray, h: int):
     i = ses_idx[np.argmin(res.sse[ses_idx])]
     j = damped_idx[np.argmin(res.sse[damped_idx])]
     k = linear_idx[np.argmin(res.sse[linear_idx])]
-    fitted = {
+    fitted: dict[str, ForecastMethod] = {
         "holt": Holt().set_state(y, grid, res.sse, res.level, res.trend, k),
         "ses": SimpleExponentialSmoothing().set_state(y, grid, res.sse, res.level, res.trend, i),
         "theta": Theta().set_state(y, grid, res.sse, res.level, res.trend, i),
@@ -117,10 +121,10 @@ def _smooth(y: np.ndarray, h: int):
     return fitted, scores, (errors if hold else {}), hold
 
 
-def choose(y: np.ndarray, h: int, m: int) -> Choice:
+def choose(y: FloatArray, h: int, m: int) -> Choice:
     n = y.size
     if n < 3:
-        model = (Naive() if n == 1 else MovingAverage(window=n)).fit(y, 1)
+        model: ForecastMethod = (Naive() if n == 1 else MovingAverage(window=n)).fit(y, 1)
         why = f"only {n} period(s) of history: {model.name.lower()}"
         return Choice(model, why, {}, "short")
 
@@ -133,7 +137,7 @@ def choose(y: np.ndarray, h: int, m: int) -> Choice:
     fitted, scores, errors, hold = _smooth(adjusted, h)
     if scores:
         lowest = min(scores.values())
-        best = COMBINATION if scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN) else min(scores, key=scores.get)
+        best = COMBINATION if scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN) else min(scores, key=scores.__getitem__)
         why = f"lowest mean absolute error on the last {hold} periods held out"
     else:
         best, why = COMBINATION, "short history: the safe combination"

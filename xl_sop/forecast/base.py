@@ -9,7 +9,13 @@ types to select it.
 
 from __future__ import annotations
 
+from typing import Self, TypeAlias
+
 import numpy as np
+from numpy.typing import NDArray
+
+FloatArray: TypeAlias = NDArray[np.float64]
+"""A series or a forecast path: float64, one value per period."""
 
 
 class ForecastMethod:
@@ -24,17 +30,17 @@ class ForecastMethod:
     sigma: float = 0.0
     """Standard deviation of the one-step in-sample errors."""
 
-    def fit(self, y: np.ndarray, season_length: int = 1) -> "ForecastMethod":
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         raise NotImplementedError
 
-    def predict(self, h: int) -> np.ndarray:
+    def predict(self, h: int) -> FloatArray:
         raise NotImplementedError
 
-    def variance_multipliers(self, h: int) -> np.ndarray:
+    def variance_multipliers(self, h: int) -> FloatArray:
         """Var(h-step error) / sigma^2 for steps 1..h; the default is the random walk's."""
         return np.arange(1, h + 1, dtype=float)
 
-    def forecast_sd(self, h: int) -> np.ndarray:
+    def forecast_sd(self, h: int) -> FloatArray:
         return self.sigma * np.sqrt(self.variance_multipliers(h))
 
     @property
@@ -42,7 +48,7 @@ class ForecastMethod:
         return self.label
 
 
-def residual_sd(errors: np.ndarray, n_params: int = 1) -> float:
+def residual_sd(errors: FloatArray, n_params: int = 1) -> float:
     """Root mean square of errors with a degrees-of-freedom correction."""
     errors = errors[np.isfinite(errors)]
     if errors.size == 0:

@@ -6,18 +6,19 @@ per item; the per-item loop never touches pandas.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable, Hashable, Iterable
 
 import numpy as np
 import pandas as pd
 
 from xl_sop.errors import InputError, SopError
 from xl_sop.forecast.api import forecast, normalize_levels
+from xl_sop.forecast.base import FloatArray
 from xl_sop.frames import month_values, number_values
 
 
 def _column(table: pd.DataFrame, name: str, what: str) -> str:
-    lookup = {str(c).strip().lower(): c for c in table.columns}
+    lookup: dict[str, str] = {str(c).strip().lower(): c for c in table.columns}
     if name.lower() not in lookup:
         cols = ", ".join(str(c) for c in table.columns)
         raise InputError(f"history table has no {what} column '{name}' (columns: {cols})")
@@ -29,7 +30,9 @@ def level_columns(lv: float) -> tuple[str, str]:
     return f"Lower{text}", f"Upper{text}"
 
 
-def to_month_series(table: pd.DataFrame, id_col="Item", date_col="Month", value_col="Quantity"):
+def to_month_series(
+    table: pd.DataFrame, id_col: str = "Item", date_col: str = "Month", value_col: str = "Quantity",
+) -> tuple[dict[Hashable, tuple[pd.Period, FloatArray]], pd.Period]:
     """{item: (first month, quantities)} on one monthly calendar ending at the latest month.
 
     A month with no row for an item counts as zero demand (an ERP extract lists
@@ -44,7 +47,7 @@ def to_month_series(table: pd.DataFrame, id_col="Item", date_col="Month", value_
     if frame.empty:
         raise InputError("history table has no rows with an item and a month")
     last = frame["period"].max()
-    series = {}
+    series: dict[Hashable, tuple[pd.Period, FloatArray]] = {}
     # min_count=1: a month whose only rows are blank stays missing, not zero.
     grouped = frame.groupby(["item", "period"], sort=False)["qty"].sum(min_count=1)
     for item, part in grouped.groupby(level=0, sort=False):
@@ -62,7 +65,7 @@ def forecast_many(
     h: int,
     season_length: int | None = None,
     method: str = "auto",
-    level=None,
+    level: float | Iterable[float] | None = None,
     id_col: str = "Item",
     date_col: str = "Month",
     value_col: str = "Quantity",
@@ -81,9 +84,9 @@ def forecast_many(
     series, last = to_month_series(table, id_col, date_col, value_col)
     future = pd.period_range(last + 1, periods=int(h), freq="M").to_timestamp()
     total = len(series)
-    blocks = []
+    blocks: list[pd.DataFrame] = []
     for done, (item, (_, values)) in enumerate(series.items(), start=1):
-        block = {"Step": np.arange(1, int(h) + 1)}
+        block: dict[str, np.ndarray | str] = {"Step": np.arange(1, int(h) + 1)}
         try:
             fc = forecast(values, h, season_length=season_length, method=method, level=levels or None)
             block["Forecast"] = fc.mean

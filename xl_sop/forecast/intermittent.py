@@ -27,16 +27,18 @@ is taken as constant over the horizon (the demand process is stationary).
 
 from __future__ import annotations
 
+from typing import Self
+
 import numpy as np
 
-from xl_sop.forecast.base import ForecastMethod
+from xl_sop.forecast.base import FloatArray, ForecastMethod
 
 ADI_CUTOFF = 1.32
 CV2_CUTOFF = 0.49
 SMOOTHING_GRID = np.array([0.05, 0.1, 0.15, 0.2, 0.3])
 
 
-def demand_class(y: np.ndarray) -> tuple[str, float, float]:
+def demand_class(y: FloatArray) -> tuple[str, float, float]:
     """(class, ADI, CV2) of a demand series; negative values count as no demand."""
     sizes = y[y > 0]
     if sizes.size == 0:
@@ -48,7 +50,7 @@ def demand_class(y: np.ndarray) -> tuple[str, float, float]:
     return ("intermittent" if cv2 < CV2_CUTOFF else "lumpy"), adi, cv2
 
 
-def _croston_pass(y: np.ndarray, alphas: np.ndarray):
+def _croston_pass(y: FloatArray, alphas: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
     """One-step in-sample forecasts z/p for every alpha; returns (sse, z, p)."""
     demand = np.flatnonzero(y > 0)
     z = np.full(alphas.shape, y[demand[0]])
@@ -71,18 +73,19 @@ class FlatRate(ForecastMethod):
 
     rate: float = 0.0
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         return np.full(h, self.rate)
 
-    def variance_multipliers(self, h):
+    def variance_multipliers(self, h: int) -> FloatArray:
         return np.ones(h)
 
 
 class Croston(FlatRate):
+    aliases: tuple[str, ...]  # declared wide: SBA has its own
     key, label, aliases = "croston", "Croston", ()
     debias = False
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         demand = y.clip(min=0)
         if not np.any(demand > 0):
             self.rate, self.alpha, self.sigma = 0.0, 0.1, 0.0
@@ -105,7 +108,7 @@ class SBA(Croston):
 class TSB(FlatRate):
     key, label, aliases = "tsb", "TSB (Teunter-Syntetos-Babai)", ("teunter_syntetos_babai",)
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         demand = y.clip(min=0)
         occurs = (demand > 0).astype(float)
         if not occurs.any():
@@ -115,7 +118,7 @@ class TSB(FlatRate):
         prob = np.full(A.shape, occurs.mean())
         size = np.full(A.shape, demand[demand > 0].mean())
         sse = np.zeros(A.shape)
-        for value, occurred in zip(demand, occurs):
+        for value, occurred in zip(demand, occurs, strict=True):
             error = value - prob * size
             sse += error * error
             prob += B * (occurred - prob)

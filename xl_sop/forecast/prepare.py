@@ -16,17 +16,19 @@ Rules (documented in docs/forecasting.md):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from xl_sop import cells
 from xl_sop.errors import CellError, InputError
+from xl_sop.forecast.base import FloatArray
 
 
 @dataclass
 class PreparedSeries:
-    values: np.ndarray
+    values: FloatArray
     """The cleaned history used for fitting (float64, no NaN)."""
     trailing_missing: int
     """Periods after the last number: the forecast skips this many steps."""
@@ -38,7 +40,7 @@ class PreparedSeries:
         return self.values.size == 0 or not np.any(self.values)
 
 
-def to_float_array(y, what: str = "history") -> np.ndarray:
+def to_float_array(y: object, what: str = "history") -> FloatArray:
     """A 1-D float array from numbers, None, NaN or numeric text.
 
     Raises InputError naming the first position that is not a number.
@@ -58,13 +60,13 @@ def to_float_array(y, what: str = "history") -> np.ndarray:
     return arr
 
 
-def flatten(values) -> list:
+def flatten(values: object) -> list[object]:
     """Cell values row by row from a scalar or any (nested) iterable: lists, arrays, Series."""
     if isinstance(values, np.ndarray):
         return values.ravel().tolist()
-    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
         return [values]
-    out: list = []
+    out: list[object] = []
     for v in values:
         out.extend(flatten(v))
     return out
@@ -78,7 +80,7 @@ def _to_float(v: object, i: int, what: str) -> float:
     return np.nan if number is None else number
 
 
-def prepare(y) -> PreparedSeries:
+def prepare(y: object) -> PreparedSeries:
     """Clean a history series for fitting (see the module docstring for the rules)."""
     arr = to_float_array(y)
     finite = np.flatnonzero(~np.isnan(arr))

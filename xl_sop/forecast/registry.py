@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 import numpy as np
 
 from xl_sop.errors import InputError
 from xl_sop.forecast.arima import Arima
-from xl_sop.forecast.base import ForecastMethod
+from xl_sop.forecast.base import FloatArray, ForecastMethod
 from xl_sop.forecast.intermittent import SBA, TSB, Croston
 from xl_sop.forecast.seasonality import Seasonal
 from xl_sop.forecast.simple import MovingAverage, Naive, SeasonalNaive
@@ -69,25 +71,25 @@ class SeasonallyAdjusted(ForecastMethod):
         self.inner, self.seasonal = inner, seasonal
         self.key = inner.key
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         self.inner.fit(self.seasonal.remove(y), 1)
         return self.fitted(y.size)
 
-    def fitted(self, n: int) -> "SeasonallyAdjusted":
+    def fitted(self, n: int) -> Self:
         """Mark the inner method as already fitted on the adjusted series of length n."""
         self.n = n
         self.sigma = self.inner.sigma
         return self
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         return self.seasonal.add_back(self.n, self.inner.predict(h))
 
-    def forecast_sd(self, h):
+    def forecast_sd(self, h: int) -> FloatArray:
         sd = self.inner.forecast_sd(h)
         return sd * self.seasonal.future(self.n, h) if self.seasonal.multiplicative else sd
 
     @property
-    def name(self):
+    def name(self) -> str:
         kind = "multiplicative" if self.seasonal.multiplicative else "additive"
         return f"{self.inner.name}, seasonally adjusted ({kind}, m={self.seasonal.m})"
 
@@ -105,20 +107,22 @@ class Combination(ForecastMethod):
         self.members = members
         self.sigma = float(np.mean([getattr(m, "sigma", 0.0) for m in members]))
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         for member in self.members:
             member.fit(y, season_length)
         self.sigma = float(np.mean([m.sigma for m in self.members]))
         return self
 
-    def predict(self, h):
-        return np.mean([m.predict(h) for m in self.members], axis=0)
+    def predict(self, h: int) -> FloatArray:
+        mean: FloatArray = np.mean([m.predict(h) for m in self.members], axis=0)
+        return mean
 
-    def forecast_sd(self, h):
-        return np.mean([m.forecast_sd(h) for m in self.members], axis=0)
+    def forecast_sd(self, h: int) -> FloatArray:
+        sd: FloatArray = np.mean([m.forecast_sd(h) for m in self.members], axis=0)
+        return sd
 
     @property
-    def name(self):
+    def name(self) -> str:
         short = {"ses": "SES", "holt": "Holt", "holt_damped": "Damped", "theta": "Theta"}
         inner = [short.get(m.key, m.name) for m in self.members]
         text = "Combination (" + ", ".join(inner) + ")"

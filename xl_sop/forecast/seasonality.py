@@ -21,22 +21,25 @@ multiplicative when every value is positive, additive otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
+from xl_sop.forecast.base import FloatArray
 
 # Monthly planning first: 12, then quarters in months, then the other usual cycles.
 CANDIDATE_SEASON_LENGTHS = (12, 4, 6, 3, 7, 52, 24)
 
 
-def autocorrelation(x: np.ndarray, lag: int) -> float:
+def autocorrelation(x: FloatArray, lag: int) -> float:
     """Sample autocorrelation r_lag (biased estimator, as in Box-Jenkins)."""
     x = x - x.mean()
     denom = float(x @ x)
     return float(x[lag:] @ x[:-lag]) / denom if denom else 0.0
 
 
-def _seasonal_r(detrended: np.ndarray, m: int) -> float | None:
+def _seasonal_r(detrended: FloatArray, m: int) -> float | None:
     """r_m when it passes the test (see the module docstring), else None."""
     n = detrended.size
     if m <= 1 or n < 3 * m:
@@ -45,19 +48,20 @@ def _seasonal_r(detrended: np.ndarray, m: int) -> float | None:
     return r_m if r_m > 1.645 / np.sqrt(n) else None
 
 
-def detrend(y: np.ndarray) -> np.ndarray:
+def detrend(y: FloatArray) -> FloatArray:
     """Residuals of a least-squares line: a trend must not pass for a season."""
     t = np.arange(y.size, dtype=float) - (y.size - 1) / 2
-    slope = t @ (y - y.mean()) / (t @ t)
-    return y - y.mean() - slope * t
+    mean = float(y.mean())
+    slope = float(t @ (y - mean) / (t @ t))
+    return y - mean - slope * t
 
 
-def is_seasonal(y: np.ndarray, m: int) -> bool:
+def is_seasonal(y: FloatArray, m: int) -> bool:
     """The autocorrelation test at lag m (see the module docstring)."""
     return _seasonal_r(detrend(y), m) is not None
 
 
-def detect_season_length(y: np.ndarray, candidates=CANDIDATE_SEASON_LENGTHS) -> int:
+def detect_season_length(y: FloatArray, candidates: Iterable[int] = CANDIDATE_SEASON_LENGTHS) -> int:
     """The seasonal period with the strongest significant autocorrelation, else 1."""
     if y.size < 3 * min(candidates):
         return 1
@@ -76,18 +80,18 @@ class Seasonal:
     """Seasonal indices of a series, aligned so that index[t % m] applies to period t."""
 
     m: int
-    index: np.ndarray
+    index: FloatArray
     multiplicative: bool
 
-    def remove(self, y: np.ndarray) -> np.ndarray:
+    def remove(self, y: FloatArray) -> FloatArray:
         s = self.index[np.arange(y.size) % self.m]
         return y / s if self.multiplicative else y - s
 
-    def future(self, n: int, h: int) -> np.ndarray:
+    def future(self, n: int, h: int) -> FloatArray:
         """Indices for the h periods after a series of length n."""
         return self.index[np.arange(n, n + h) % self.m]
 
-    def add_back(self, n: int, values: np.ndarray) -> np.ndarray:
+    def add_back(self, n: int, values: FloatArray) -> FloatArray:
         s = self.future(n, values.shape[-1])
         return values * s if self.multiplicative else values + s
 
@@ -95,7 +99,7 @@ class Seasonal:
 RECENT_SEASONS = 6
 
 
-def decompose(y: np.ndarray, m: int, recent_seasons: int | None = RECENT_SEASONS) -> Seasonal:
+def decompose(y: FloatArray, m: int, recent_seasons: int | None = RECENT_SEASONS) -> Seasonal:
     """Seasonal indices from the last ``recent_seasons`` seasons (None: all of y)."""
     if recent_seasons and y.size > recent_seasons * m:
         tail = _decompose(y[-recent_seasons * m :], m, bool(np.all(y > 0)))
@@ -104,12 +108,9 @@ def decompose(y: np.ndarray, m: int, recent_seasons: int | None = RECENT_SEASONS
     return _decompose(y, m, bool(np.all(y > 0)))
 
 
-def _decompose(y: np.ndarray, m: int, multiplicative: bool) -> Seasonal:
+def _decompose(y: FloatArray, m: int, multiplicative: bool) -> Seasonal:
     n = y.size
-    if m % 2 == 0:
-        weights = np.r_[0.5, np.ones(m - 1), 0.5] / m
-    else:
-        weights = np.ones(m) / m
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m if m % 2 == 0 else np.ones(m) / m
     trend = np.convolve(y, weights, mode="valid")
     offset = (weights.size - 1) // 2
     detrended = np.full(n, np.nan)
@@ -117,8 +118,5 @@ def _decompose(y: np.ndarray, m: int, multiplicative: bool) -> Seasonal:
     detrended[offset : offset + trend.size] = part / trend if multiplicative else part - trend
     index = np.array([np.nanmean(detrended[k::m]) if np.any(~np.isnan(detrended[k::m])) else np.nan for k in range(m)])
     index = np.where(np.isnan(index), 1.0 if multiplicative else 0.0, index)
-    if multiplicative:
-        index = index / index.mean()
-    else:
-        index = index - index.mean()
+    index = index / index.mean() if multiplicative else index - index.mean()
     return Seasonal(m, index, multiplicative)

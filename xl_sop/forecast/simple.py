@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Self
+
 import numpy as np
 
-from xl_sop.forecast.base import ForecastMethod, residual_sd
+from xl_sop.forecast.base import FloatArray, ForecastMethod, residual_sd
 
 
 class Naive(ForecastMethod):
@@ -12,12 +14,12 @@ class Naive(ForecastMethod):
 
     key, label, aliases = "naive", "Naive", ("last", "random_walk")
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         self.last = float(y[-1])
         self.sigma = residual_sd(np.diff(y), 0) if y.size > 1 else abs(self.last) * 0.5
         return self
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         return np.full(h, self.last)
 
 
@@ -30,17 +32,17 @@ class SeasonalNaive(ForecastMethod):
     key, label, aliases = "seasonal_naive", "Seasonal naive", ("snaive",)
     needs_season = True
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         self.m = max(1, min(season_length, y.size))
         self.last_season = y[-self.m :].astype(float)
         diffs = y[self.m :] - y[: -self.m] if y.size > self.m else np.diff(y)
         self.sigma = residual_sd(diffs, 0) if diffs.size else abs(float(y[-1])) * 0.5
         return self
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         return self.last_season[np.arange(h) % self.m]
 
-    def variance_multipliers(self, h):
+    def variance_multipliers(self, h: int) -> FloatArray:
         return (np.arange(h) // self.m + 1).astype(float)
 
 
@@ -56,7 +58,7 @@ class MovingAverage(ForecastMethod):
     def __init__(self, window: int | None = None):
         self.window = window
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         k = self.window or (season_length if season_length > 1 else 3)
         self.k = max(1, min(k, y.size))
         self.level = float(np.mean(y[-self.k :]))
@@ -69,12 +71,12 @@ class MovingAverage(ForecastMethod):
             self.sigma = float(np.std(y)) if y.size > 1 else abs(self.level) * 0.5
         return self
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         return np.full(h, self.level)
 
-    def variance_multipliers(self, h):
+    def variance_multipliers(self, h: int) -> FloatArray:
         return 1.0 + np.arange(h) / self.k**2
 
     @property
-    def name(self):
+    def name(self) -> str:
         return f"Moving average ({self.k})"

@@ -22,9 +22,13 @@ multiplicative seasonality they are applied to the seasonally adjusted scale.
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Iterable
+from typing import Self
 
-from xl_sop.forecast.base import ForecastMethod
+import numpy as np
+from numpy.typing import ArrayLike
+
+from xl_sop.forecast.base import FloatArray, ForecastMethod
 
 # A fine grid replaces a numeric optimiser: every point is evaluated in one pass.
 ALPHA_GRID = np.r_[0.005, 0.01, 0.02, 0.03, 0.05, 0.07, np.arange(0.1, 1.0, 0.05), 0.97, 0.999]
@@ -36,24 +40,24 @@ DAMPING = (0.8, 0.9, 0.95, 0.98)
 class Grid:
     """Parameter combinations of ETS(A,Ad,N), SES being beta = 0, phi = 1, trend0 = 0."""
 
-    def __init__(self, alpha, beta, phi, trend0):
+    def __init__(self, alpha: ArrayLike, beta: ArrayLike, phi: ArrayLike, trend0: ArrayLike):
         self.alpha, self.beta, self.phi, self.trend0 = (np.asarray(a, float) for a in (alpha, beta, phi, trend0))
 
     @classmethod
-    def ses(cls):
+    def ses(cls) -> Self:
         return cls(ALPHA_GRID, 0.0 * ALPHA_GRID, np.ones_like(ALPHA_GRID), 0.0 * ALPHA_GRID)
 
     @classmethod
-    def trend(cls, phis, trend0):
+    def trend(cls, phis: Iterable[float], trend0: float) -> Self:
         A, B, P = np.meshgrid(TREND_ALPHAS, TREND_BETA_SHARES, np.asarray(phis, float), indexing="ij")
         A, B, P = A.ravel(), (A * B).ravel(), P.ravel()
         return cls(A, B, P, np.full(A.size, trend0))
 
-    def __add__(self, other):
+    def __add__(self, other: Grid) -> Grid:
         return Grid(*(np.r_[getattr(self, k), getattr(other, k)] for k in ("alpha", "beta", "phi", "trend0")))
 
     @property
-    def size(self):
+    def size(self) -> int:
         return self.alpha.size
 
 
@@ -61,13 +65,15 @@ class PassResult:
     """Sums of squared one-step errors and states of every combination, at the end
     of the series and (optionally) at an earlier origin, for hold-out forecasts."""
 
-    def __init__(self, sse, level, trend, origin=None, sse_origin=None, level_origin=None, trend_origin=None):
+    def __init__(self, sse: FloatArray, level: FloatArray, trend: FloatArray, origin: int | None = None,
+                 sse_origin: FloatArray | None = None, level_origin: FloatArray | None = None,
+                 trend_origin: FloatArray | None = None):
         self.sse, self.level, self.trend = sse, level, trend
         self.origin, self.sse_origin = origin, sse_origin
         self.level_origin, self.trend_origin = level_origin, trend_origin
 
 
-def trend_pass(y: np.ndarray, grid: Grid, level0, origin: int | None = None) -> PassResult:
+def trend_pass(y: FloatArray, grid: Grid, level0: float | FloatArray, origin: int | None = None) -> PassResult:
     """Run ETS(A,Ad,N) for every combination of the grid in one loop over time.
 
     level0 is one initial level for all combinations or one per combination.
@@ -95,17 +101,18 @@ def trend_pass(y: np.ndarray, grid: Grid, level0, origin: int | None = None) -> 
     return PassResult(sse, level, trend, origin, *saved)
 
 
-def damped_steps(phi: float, h: int) -> np.ndarray:
+def damped_steps(phi: float, h: int) -> FloatArray:
     """phi + phi^2 + ... + phi^k for k = 1..h (k for phi = 1)."""
     return np.cumsum(phi ** np.arange(1, h + 1))
 
 
-def trend_variance_multipliers(alpha: float, beta: float, phi: float, h: int) -> np.ndarray:
+def trend_variance_multipliers(alpha: float, beta: float, phi: float, h: int) -> FloatArray:
     c = alpha + beta * damped_steps(phi, h)[:-1]
-    return 1.0 + np.r_[0.0, np.cumsum(c**2)]
+    multipliers: FloatArray = 1.0 + np.r_[0.0, np.cumsum(c**2)]
+    return multipliers
 
 
-def initial_trend(y: np.ndarray, k: int = 10) -> tuple[float, float]:
+def initial_trend(y: FloatArray, k: int = 10) -> tuple[float, float]:
     """Level and slope at time 0 from a regression on the first k observations."""
     k = min(k, y.size)
     if k < 2:
@@ -120,34 +127,35 @@ class _SmoothingFromGrid(ForecastMethod):
 
     n_params = 1
 
-    def _grid(self, y) -> tuple[Grid, float]:
+    def _grid(self, y: FloatArray) -> tuple[Grid, float]:
         raise NotImplementedError
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         grid, level0 = self._grid(y)
         res = trend_pass(y, grid, level0)
         self.set_state(y, grid, res.sse, res.level, res.trend, int(np.argmin(res.sse)))
         return self
 
-    def set_state(self, y, grid: Grid, sse, level, trend, i: int):
+    def set_state(self, y: FloatArray, grid: Grid, sse: FloatArray, level: FloatArray, trend: FloatArray, i: int) -> Self:
         self.alpha, self.beta, self.phi = float(grid.alpha[i]), float(grid.beta[i]), float(grid.phi[i])
         self.level, self.trend, self.n = float(level[i]), float(trend[i]), y.size
         self.sigma = float(np.sqrt(sse[i] / max(y.size - self.n_params, 1)))
         return self
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         return self.level + self.trend * damped_steps(self.phi, h)
 
-    def variance_multipliers(self, h):
+    def variance_multipliers(self, h: int) -> FloatArray:
         return trend_variance_multipliers(self.alpha, self.beta, self.phi, h)
 
 
 class SimpleExponentialSmoothing(_SmoothingFromGrid):
     """ETS(A,N,N): a flat forecast at the smoothed level (initial level = first value)."""
 
+    aliases: tuple[str, ...]  # declared wide: Theta has its own
     key, label, aliases = "ses", "Simple exponential smoothing", ("simple_exponential_smoothing", "exponential_smoothing")
 
-    def _grid(self, y):
+    def _grid(self, y: FloatArray) -> tuple[Grid, float]:
         return Grid.ses(), float(y[0])
 
 
@@ -159,7 +167,7 @@ class Holt(_SmoothingFromGrid):
     n_params = 3
     phis: tuple[float, ...] = (1.0,)
 
-    def _grid(self, y):
+    def _grid(self, y: FloatArray) -> tuple[Grid, float]:
         level0, trend0 = initial_trend(y)
         return Grid.trend(self.phis, trend0), level0
 
@@ -172,7 +180,10 @@ class DampedHolt(Holt):
     phis = DAMPING
 
 
-def seasonal_pass(y, m, alpha, beta, gamma, phi, level0, trend0, season0, multiplicative):
+def seasonal_pass(
+    y: FloatArray, m: int, alpha: FloatArray, beta: FloatArray, gamma: FloatArray, phi: FloatArray,
+    level0: float, trend0: float, season0: FloatArray, multiplicative: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """SSE and final states of Holt-Winters for every parameter combination at once."""
     k = alpha.size
     level = np.full(k, level0)
@@ -202,11 +213,13 @@ class HoltWintersAdditive(ForecastMethod):
     """ETS(A,A,A): level, trend and additive seasonal indices (Holt-Winters additive)."""
 
     key, label = "holt_winters_additive", "Holt-Winters additive"
-    aliases = ("hw_additive", "holt_winters", "hw", "winters_additive", "triple_exponential_smoothing")
+    aliases: tuple[str, ...] = ("hw_additive", "holt_winters", "hw", "winters_additive", "triple_exponential_smoothing")
     needs_season = True
     multiplicative = False
+    season: FloatArray
+    """Seasonal states at the end of the history: season[t % m] applies to period t."""
 
-    def fit(self, y, season_length=1):
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
         m = self.m = max(2, int(season_length))
         if y.size < 2 * m:
             raise ValueError(f"Holt-Winters needs two full seasons ({2 * m} periods)")
@@ -236,19 +249,20 @@ class HoltWintersAdditive(ForecastMethod):
         self.sigma = float(np.sqrt(sse[i] / max(y.size - 4 - m, 1)))
         return self
 
-    def predict(self, h):
+    def predict(self, h: int) -> FloatArray:
         steps = np.cumsum(self.phi ** np.arange(1, h + 1))
         base = self.level + self.trend * steps
         s = self.season[(self.n + np.arange(h)) % self.m]
         return base * s if self.multiplicative else base + s
 
-    def variance_multipliers(self, h):
+    def variance_multipliers(self, h: int) -> FloatArray:
         steps = np.cumsum(self.phi ** np.arange(1, h + 1))[:-1]
         j = np.arange(1, h)
         c = self.alpha + self.beta * steps + self.gamma * (j % self.m == 0)
-        return 1.0 + np.r_[0.0, np.cumsum(c**2)]
+        multipliers: FloatArray = 1.0 + np.r_[0.0, np.cumsum(c**2)]
+        return multipliers
 
-    def forecast_sd(self, h):
+    def forecast_sd(self, h: int) -> FloatArray:
         sd = super().forecast_sd(h)
         if self.multiplicative:  # sigma was measured on the original scale
             return sd * self.season[(self.n + np.arange(h)) % self.m] / np.mean(self.season)

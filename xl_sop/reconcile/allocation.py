@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike, NDArray
 
 from xl_sop.errors import InputError
 from xl_sop.frames import columns, month_start, numbers, optional_column
 
 
-def allocate(available: float, demand, priority=None) -> np.ndarray:
+def allocate(available: float, demand: ArrayLike, priority: ArrayLike | None = None) -> NDArray[np.float64]:
     """Split ``available`` across claimants with the given demands.
 
     Rule: claimants are served by priority class, 1 first (a lower number is more

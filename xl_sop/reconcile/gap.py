@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -20,7 +22,7 @@ from xl_sop.supply.inventory import opening_stock, period_pair
 GAP_GROUPS = ("Item", "Family", "Month")
 
 
-def demand_supply_gap(demand, supply, opening_inventory=0.0) -> pd.DataFrame:
+def demand_supply_gap(demand: Iterable[object], supply: Iterable[object], opening_inventory: float | None = 0.0) -> pd.DataFrame:
     """Gap per period and cumulative gap; positive = shortage, negative = excess.
 
     Gap_t = demand_t - supply_t
@@ -39,7 +41,7 @@ def demand_supply_gap(demand, supply, opening_inventory=0.0) -> pd.DataFrame:
 
 
 def gap_by(demand: pd.DataFrame, supply: pd.DataFrame, items: pd.DataFrame, inventory: pd.DataFrame | None = None,
-           by=("Family", "Month")) -> pd.DataFrame:
+           by: str | Iterable[str] = ("Family", "Month")) -> pd.DataFrame:
     """The demand-supply gap from the tables, in units and money, grouped by ``by``.
 
     demand, supply: Item, Month, Quantity. items: Item, Family, UnitPrice, UnitCost.
@@ -79,7 +81,8 @@ def gap_by(demand: pd.DataFrame, supply: pd.DataFrame, items: pd.DataFrame, inve
     values = ["Demand", "Supply", "Gap", "CumulativeGap", "Shortage", "Excess", "GapRevenue", "ShortageRevenue", "ExcessValue"]
     if "Month" not in by:
         # Cumulative and stock-like measures are read at the end of the horizon, not summed over months.
-        last = long[long["Month"] == months[-1]].groupby(by)[["CumulativeGap", "Shortage", "Excess", "ShortageRevenue", "ExcessValue"]].sum()
+        stocks = ["CumulativeGap", "Shortage", "Excess", "ShortageRevenue", "ExcessValue"]
+        last = long[long["Month"] == months[-1]].groupby(by)[stocks].sum()
         flows = long.groupby(by)[["Demand", "Supply", "Gap", "GapRevenue"]].sum()
         return without_noise(flows.join(last).reset_index()[[*by, *values]])
     return without_noise(long.groupby(by, as_index=False)[values].sum())

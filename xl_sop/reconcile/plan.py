@@ -65,7 +65,8 @@ def constrained_plan(demand: pd.DataFrame, items: pd.DataFrame, capacity: pd.Dat
     available = grid(cap, "Available", pd.Index(sorted(resources.dropna().unique())), months, key="Resource")
     shape = want.shape
     production, shipped, backlog_out, on_hand_out = (np.zeros(shape) for _ in range(4))
-    on_hand = (opening_stock(inventory) if inventory is not None else pd.Series(dtype=float)).reindex(item_index).fillna(0.0).to_numpy()
+    opening = opening_stock(inventory) if inventory is not None else pd.Series(dtype=float)
+    on_hand = opening.reindex(item_index).fillna(0.0).to_numpy()
     on_hand = np.maximum(on_hand, 0.0)
     backlog = np.zeros(item_index.size)
     groups = {r: np.flatnonzero((resources == r).to_numpy()) for r in sorted(resources.dropna().unique())}
@@ -75,7 +76,7 @@ def constrained_plan(demand: pd.DataFrame, items: pd.DataFrame, capacity: pd.Dat
         need = np.maximum(0.0, want[:, m] + backlog - on_hand)
         made = np.zeros(item_index.size)
         made[bought] = need[bought]
-        for k, (resource, members) in enumerate(groups.items()):
+        for k, members in enumerate(groups.values()):
             hours = need[members] * hpu[members]
             granted = allocate(available[k, m], hours, prio[members])
             made[members] = np.divide(granted, hpu[members], out=np.zeros(members.size), where=hpu[members] > 0)
@@ -92,7 +93,8 @@ def constrained_plan(demand: pd.DataFrame, items: pd.DataFrame, capacity: pd.Dat
         "Backlog": backlog_out.ravel(), "OnHand": on_hand_out.ravel(),
     })
     res_index = list(groups)
-    capacity_hours = grid(cap.assign(Capacity=cap["Hours"] * float(capacity_factor)), "Capacity", pd.Index(res_index), months, key="Resource")
+    regular = cap.assign(Capacity=cap["Hours"] * float(capacity_factor))
+    capacity_hours = grid(regular, "Capacity", pd.Index(res_index), months, key="Resource")
     per_resource = pd.DataFrame({
         "Resource": np.repeat(res_index, months.size), "Month": np.tile(months, len(res_index)),
         "NeedHours": need_hours.ravel(), "LoadHours": load_hours.ravel(), "CapacityHours": capacity_hours.ravel(),
@@ -102,7 +104,8 @@ def constrained_plan(demand: pd.DataFrame, items: pd.DataFrame, capacity: pd.Dat
 
 
 def scenario_comparison(demand: pd.DataFrame, items: pd.DataFrame, capacity: pd.DataFrame,
-                        inventory: pd.DataFrame | None = None, scenarios: tuple[Scenario, ...] = DEFAULT_SCENARIOS) -> pd.DataFrame:
+                        inventory: pd.DataFrame | None = None,
+                        scenarios: tuple[Scenario, ...] = DEFAULT_SCENARIOS) -> pd.DataFrame:
     """Base, upside and downside side by side: one row per scenario.
 
     Each scenario is a constrained_plan with its demand and capacity factors. Columns:
@@ -116,7 +119,8 @@ def scenario_comparison(demand: pd.DataFrame, items: pd.DataFrame, capacity: pd.
     money = numbers(item_attributes(items, "UnitPrice", "UnitCost"), "Items", "UnitPrice", "UnitCost").fillna(0.0)
     rows = []
     for sc in scenarios:
-        plan = constrained_plan(demand, items, capacity, inventory, demand_factor=sc.demand_factor, capacity_factor=sc.capacity_factor)
+        plan = constrained_plan(demand, items, capacity, inventory, demand_factor=sc.demand_factor,
+                                capacity_factor=sc.capacity_factor)
         p = plan.per_item.merge(money, on="Item", how="left")
         last = p[p["Month"] == p["Month"].max()]
         revenue = float((p["Shipped"] * p["UnitPrice"]).sum())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
@@ -21,7 +23,8 @@ from xl_sop.metrics import Groups, days_of_supply_grouped
 DAYS_PER_MONTH = 30
 
 
-def period_pair(first, first_name: str, second, second_name: str) -> tuple[np.ndarray, np.ndarray]:
+def period_pair(first: Iterable[object], first_name: str, second: Iterable[object],
+                second_name: str) -> tuple[np.ndarray, np.ndarray]:
     """Two ranges of the same periods as float arrays, blanks as 0; unequal or empty ranges are errors."""
     a = np.nan_to_num(to_float_array(first, first_name))
     b = np.nan_to_num(to_float_array(second, second_name))
@@ -32,7 +35,7 @@ def period_pair(first, first_name: str, second, second_name: str) -> tuple[np.nd
     return a, b
 
 
-def projected_inventory(opening, supply, demand) -> pd.DataFrame:
+def projected_inventory(opening: float, supply: Iterable[object], demand: Iterable[object]) -> pd.DataFrame:
     """The running stock balance per period: opening + supply - demand.
 
     Balance_t = Balance_{t-1} + supply_t - demand_t, Balance_0 = opening [units].
@@ -107,7 +110,7 @@ def projected_inventory_by(demand: pd.DataFrame, supply: pd.DataFrame, inventory
     })
 
 
-def service_z(service_level) -> float:
+def service_z(service_level: float) -> float:
     """The normal quantile for a cycle service level (0.95 or 95 both mean 95%)."""
     try:
         level = float(service_level)
@@ -120,7 +123,8 @@ def service_z(service_level) -> float:
     return float(norm.ppf(level))
 
 
-def safety_stock(demand_history, lead_time, service_level=0.95, lead_time_sd=0.0) -> float:
+def safety_stock(demand_history: Iterable[object], lead_time: float, service_level: float = 0.95,
+                 lead_time_sd: float = 0.0) -> float:
     """Safety stock against variable demand and lead time.
 
     SS = z x sqrt(L x sd_d^2 + d^2 x sd_L^2)
@@ -143,7 +147,7 @@ def safety_stock(demand_history, lead_time, service_level=0.95, lead_time_sd=0.0
     return float(max(z, 0.0) * np.sqrt(lt * sd_d**2 + d**2 * lt_sd**2))
 
 
-def _non_negative(value, name: str) -> float:
+def _non_negative(value: float | None, name: str) -> float:
     try:
         v = float(0.0 if value is None else value)
     except (TypeError, ValueError):
@@ -153,7 +157,7 @@ def _non_negative(value, name: str) -> float:
     return v
 
 
-def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, service_level=0.95, months: int = 12) -> pd.DataFrame:
+def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, service_level: float = 0.95, months: int = 12) -> pd.DataFrame:
     """Safety stock per item from the History and Items tables.
 
     Demand per month over the last ``months`` months of the history (months with no
@@ -183,7 +187,7 @@ def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, service_level=0.
     n = np.sum(~np.isnan(counted), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, np.nansum(counted, axis=1) / np.maximum(n, 1), np.nan)
-        sd = np.array([np.nanstd(row, ddof=1) if k >= 2 else np.nan for row, k in zip(counted, n)])
+        sd = np.array([np.nanstd(row, ddof=1) if k >= 2 else np.nan for row, k in zip(counted, n, strict=True)])
     lt, lt_sd = attrs["LeadTimeMonths"].to_numpy(), attrs["LeadTimeSdMonths"].to_numpy()
     ss = max(z, 0.0) * np.sqrt(lt * sd**2 + mean**2 * lt_sd**2)
     return pd.DataFrame({"Item": item_index, "MeanDemand": mean, "DemandSd": sd, "LeadTimeMonths": lt,

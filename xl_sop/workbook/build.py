@@ -21,6 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_sop.workbook import schema
 from xl_sop.workbook.examples import FUNCTION_EXAMPLES
@@ -75,7 +76,7 @@ def build_workbook() -> Workbook:
     return wb
 
 
-def _page_setup(ws) -> None:
+def _page_setup(ws: Worksheet) -> None:
     """Landscape, one page wide, the top of the sheet: what a PDF pack shows of each step."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
@@ -85,7 +86,7 @@ def _page_setup(ws) -> None:
     ws.print_title_rows = f"{schema.TABLE_ROW}:{schema.TABLE_ROW}"
 
 
-def _heading(ws, sheet: schema.Sheet) -> None:
+def _heading(ws: Worksheet, sheet: schema.Sheet) -> None:
     ws["A1"] = sheet.title
     ws["A1"].font = TITLE
     ws["A2"] = sheet.instruction
@@ -96,13 +97,13 @@ def _heading(ws, sheet: schema.Sheet) -> None:
         ws["A3"].font = Font(size=9)
 
 
-def _value(column: schema.Column, value):
+def _value(column: schema.Column, value: object) -> object:
     if isinstance(value, str) and column.format in (schema.MONTH, schema.DATE):
         return dt.datetime.fromisoformat(value)
     return value
 
 
-def _table(ws, table: schema.Table) -> None:
+def _table(ws: Worksheet, table: schema.Table) -> None:
     row, col = schema.table_origin(table)
     rows = table.examples or ((None,) * len(table.columns),)
     for j, column in enumerate(table.columns):
@@ -137,7 +138,7 @@ def _table(ws, table: schema.Table) -> None:
         ws.add_data_validation(dv)
 
 
-def _settings(ws) -> None:
+def _settings(ws: Worksheet) -> None:
     table = schema.table("tblSettings")
     row, col = schema.table_origin(table)
     for i, (name, value, fmt, low, high, meaning) in enumerate(schema.SETTINGS, start=1):
@@ -166,7 +167,7 @@ def _settings(ws) -> None:
             ws.cell(row=r, column=c).border = Border()
 
 
-def _home(ws) -> None:
+def _home(ws: Worksheet) -> None:
     status = schema.table("tblStepStatus")
     row, col = schema.table_origin(status)
     for i, step in enumerate(schema.STEPS, start=1):
@@ -186,7 +187,7 @@ def _home(ws) -> None:
     ws["A3"].font = Font(bold=True)
 
 
-def _demand(ws) -> None:
+def _demand(ws: Worksheet) -> None:
     # Consensus is a native formula per row (the schema's); rows a step writes get it too.
     table = schema.table("tblDemandPlan")
     row, col = schema.table_origin(table)
@@ -194,7 +195,7 @@ def _demand(ws) -> None:
             value="Consensus: statistical + adjustments").font = NOTE
 
 
-def _supply(ws) -> None:
+def _supply(ws: Worksheet) -> None:
     """Red where the consensus needs more hours than the regular capacity; amber where stock falls below safety stock."""
     load = schema.table("tblCapacityLoad")
     util = _column_range(load, "Utilisation")
@@ -206,7 +207,7 @@ def _supply(ws) -> None:
     ws.conditional_formatting.add(on_hand, FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<{safety})"], fill=AMBER))
 
 
-def _executive(ws) -> None:
+def _executive(ws: Worksheet) -> None:
     table = schema.table("tblExecutive")
     row, col = schema.table_origin(table)
     last = row + 36
@@ -235,7 +236,8 @@ def _executive(ws) -> None:
     # KPI tiles: native formulas over the table's columns, readable without Python.
     tiles = (("Plan revenue", f"=SUM({_column_range(table, 'Revenue')})", schema.UNITS),
              ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.UNITS),
-             ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})", schema.UNITS),
+             ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})",
+              schema.UNITS),
              ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.UNITS))
     for i, (label, formula, fmt) in enumerate(tiles):
         c = 1 + 2 * i
@@ -250,14 +252,14 @@ def _column_range(table: schema.Table, name: str, rows: int = ROWS_FORMATTED) ->
     return f"{letter}{row + 1}:{letter}{row + rows}"
 
 
-def _follow_up(ws) -> None:
+def _follow_up(ws: Worksheet) -> None:
     """Traffic lights: each KPI against its row in the Targets table (green met, amber within 5%, red missed)."""
     kpis, targets = schema.table(schema.KPI_TABLE), schema.table(schema.TARGETS_TABLE)
     t_row, t_col = schema.table_origin(targets)
     target_letter, better_letter = get_column_letter(t_col + 1), get_column_letter(t_col + 2)
     k_row, k_col = schema.table_origin(kpis)
     for i, (metric, _target, _better) in enumerate(targets.examples, start=1):
-        j = k_col + kpis.column_names.index(metric)
+        j = k_col + kpis.column_names.index(str(metric))
         letter = get_column_letter(j)
         first = f"{letter}{k_row + 1}"
         area = f"{first}:{letter}{k_row + ROWS_FORMATTED}"
@@ -269,11 +271,11 @@ def _follow_up(ws) -> None:
         ws.conditional_formatting.add(area, FormulaRule(formula=[f"ISNUMBER({first})"], fill=RED))
 
 
-def _functions(ws) -> None:
+def _functions(ws: Worksheet) -> None:
     """Every cell function with a worked example: inputs (blue), the formula, and its result computed in Python."""
     headers = ("Function", "Example formula", "Inputs", "Result (as computed by xl-sop)", "What it does")
     widths = (24, 46, 40, 40, 60)
-    for j, (h, w) in enumerate(zip(headers, widths), start=1):
+    for j, (h, w) in enumerate(zip(headers, widths, strict=True), start=1):
         cell = ws.cell(row=schema.TABLE_ROW, column=j, value=h)
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         ws.column_dimensions[get_column_letter(j)].width = w
@@ -307,7 +309,7 @@ def _functions(ws) -> None:
         r += 2 + (ex.spill[0] if ex.spill else 1)
 
 
-def _xlwings_conf(ws) -> None:
+def _xlwings_conf(ws: Worksheet) -> None:
     for i, (key, value) in enumerate(schema.XLWINGS_CONF, start=1):
         ws.cell(row=i, column=1, value=key)
         ws.cell(row=i, column=2, value=value)
@@ -315,7 +317,7 @@ def _xlwings_conf(ws) -> None:
     ws.sheet_state = "visible"
 
 
-def _names(wb) -> None:
+def _names(wb: Workbook) -> None:
     table = schema.table("tblSettings")
     row, col = schema.table_origin(table)
     for i, (name, *_rest) in enumerate(schema.SETTINGS, start=1):

@@ -15,6 +15,7 @@ import io
 import math
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,8 @@ Q = f"{{{NS}}}"
 MAX_ROWS = 1_048_576
 """Excel's rows per sheet: a table that would end below is refused rather than written into a file Excel cannot open."""
 _CELL = re.compile(r"([A-Z]+)(\d+)")
+CellValue = str | float | int | bool | None
+"""A cell as read from the file: text, a number, TRUE/FALSE, or None when empty."""
 
 
 def _split(ref: str) -> tuple[int, int, int, int]:
@@ -56,6 +59,15 @@ def _resolve(base: str, target: str) -> str:
     return "/".join(parts)
 
 
+def _column(ref: str) -> int:
+    """The column number of a cell reference such as K9."""
+    match = _CELL.fullmatch(ref)
+    if match is None:
+        raise WorkbookError(f"a cell has the reference '{ref}', not a column and row such as K9: the file is damaged")
+    column: int = column_index(match.group(1))
+    return column
+
+
 def _rels_path(part: str) -> str:
     folder, name = part.rsplit("/", 1)
     return f"{folder}/_rels/{name}.rels"
@@ -72,7 +84,7 @@ def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
             if plausible.all() or frame[name].isna().all():
                 frame[name] = dates
             else:  # text typed in a date column stays as typed, for the checks to read or report
-                frame[name] = [d if ok else v for d, ok, v in zip(dates, plausible, frame[name])]
+                frame[name] = [d if ok else v for d, ok, v in zip(dates, plausible, frame[name], strict=True)]
     return frame
 
 
@@ -98,7 +110,7 @@ class FileBook:
 
     # --- package structure ------------------------------------------------------------------------
 
-    def _xml(self, part: str):
+    def _xml(self, part: str) -> etree._Element:
         if part not in self._trees:
             self._trees[part] = etree.fromstring(self._parts[part])
         return self._trees[part]
@@ -114,7 +126,7 @@ class FileBook:
         workbook = self._xml("xl/workbook.xml")
         rels = etree.fromstring(self._parts[_rels_path("xl/workbook.xml")])
         targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
-        found = {}
+        found: dict[str, tuple[str, str, str]] = {}
         for sheet in workbook.iter(f"{Q}sheet"):
             part = targets[sheet.get(f"{{{REL_NS}}}id")]
             rels_part = _rels_path(part)
@@ -130,7 +142,7 @@ class FileBook:
     def table_names(self) -> list[str]:
         return sorted(v[0] for v in self._tables.values())
 
-    def _table(self, name: str):
+    def _table(self, name: str) -> tuple[str, str, str]:
         try:
             return self._tables[name.lower()]
         except KeyError:
@@ -158,19 +170,20 @@ class FileBook:
         frame = frame.dropna(how="all")
         return _typed(frame, name)
 
-    def _cells(self, sheet_part: str, first_row: int, last_row: int, first_col: int, last_col: int) -> dict:
+    def _cells(self, sheet_part: str, first_row: int, last_row: int, first_col: int,
+               last_col: int) -> dict[tuple[int, int], CellValue]:
         """{(row, column): value} of the cells inside the bounds.
 
         A sheet that was written is read from its tree; any other is streamed row by row and not
         kept, so reading a 60,000-row archive does not hold its whole XML tree in memory."""
-        out = {}
+        out: dict[tuple[int, int], CellValue] = {}
 
-        def take(row) -> None:
+        def take(row: etree._Element) -> None:
             r = int(row.get("r"))
             if not first_row <= r <= last_row:
                 return
             for c in row.iter(f"{Q}c"):
-                col = column_index(_CELL.fullmatch(c.get("r")).group(1))
+                col = _column(c.get("r"))
                 if first_col <= col <= last_col:
                     out[(r, col)] = self._value(c)
 
@@ -185,20 +198,21 @@ class FileBook:
                 del row.getparent()[0]
         return out
 
-    def _value(self, c):
+    def _value(self, c: etree._Element) -> CellValue:
         kind = c.get("t")
         v = c.find(f"{Q}v")
         if kind == "inlineStr":
             return "".join(c.find(f"{Q}is").itertext())
         if v is None or v.text is None:
             return None
+        raw: str = v.text
         if kind == "s":
-            return self._shared[int(v.text)]
+            return self._shared[int(raw)]
         if kind in ("str", "e"):
-            return v.text
+            return raw
         if kind == "b":
-            return v.text == "1"
-        number = float(v.text)
+            return raw == "1"
+        number = float(raw)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
     # --- writing ------------------------------------------------------------------------------------
@@ -232,7 +246,7 @@ class FileBook:
                 rows[r] = row
             row.attrib.pop("spans", None)
             for cell in list(row):
-                col = column_index(_CELL.fullmatch(cell.get("r")).group(1))
+                col = _column(cell.get("r"))
                 if c1 <= col <= c2:
                     row.remove(cell)
             if r > r1 + n:
@@ -259,32 +273,38 @@ class FileBook:
         self._changed |= {sheet_part, table_part}
         self._recalculate_on_open()
 
-    def _formulas(self, table_name: str) -> dict[str, callable]:
+    def _formulas(self, table_name: str) -> dict[str, Callable[[int], str]]:
         try:
             spec = schema.table(table_name)
         except KeyError:
             return {}
-        return {c.name.lower(): (lambda row, c=c: schema.formula_for(spec, c, row)[1:]) for c in spec.columns if c.formula}
+
+        def formula(column: schema.Column) -> Callable[[int], str]:
+            return lambda row: schema.formula_for(spec, column, row)[1:]
+
+        return {c.name.lower(): formula(c) for c in spec.columns if c.formula}
 
     @staticmethod
-    def _style(row, col: int) -> str | None:
+    def _style(row: etree._Element | None, col: int) -> str | None:
         if row is None:
             return None
         for cell in row:
-            if column_index(_CELL.fullmatch(cell.get("r")).group(1)) == col:
-                return cell.get("s")
+            if _column(cell.get("r")) == col:
+                style: str | None = cell.get("s")
+                return style
         return None
 
     @staticmethod
-    def _insert(row, cell, col: int) -> None:
+    def _insert(row: etree._Element, cell: etree._Element, col: int) -> None:
         for k, existing in enumerate(row):
-            if column_index(_CELL.fullmatch(existing.get("r")).group(1)) > col:
+            if _column(existing.get("r")) > col:
                 row.insert(k, cell)
                 return
         row.append(cell)
 
     @staticmethod
-    def _make_cell(ref: str, value, style, formula, row_number):
+    def _make_cell(ref: str, value: object, style: str | None, formula: Callable[[int], str] | None,
+                   row_number: int) -> etree._Element | None:
         cell = etree.Element(f"{Q}c", r=ref)
         if style is not None:
             cell.set("s", style)
@@ -336,7 +356,8 @@ class FileBook:
                 for info in self._infos:
                     data = self._parts[info.filename]
                     if info.filename in self._changed:
-                        data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8", standalone=True)
+                        data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8",
+                                              standalone=True)
                     out.writestr(info, data, compress_type=info.compress_type)
         except BaseException:
             tmp.unlink(missing_ok=True)  # interrupted: the workbook on disk is still the previous one

@@ -12,6 +12,7 @@ blank column apart, so a table can grow downwards without running into another.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from openpyxl.utils import get_column_letter
 
@@ -47,7 +48,7 @@ class Table:
     """Written by a step (False: a data or input table that people fill)."""
     key: tuple[str, ...] = ()
     """Columns that identify a row: input columns are kept across runs by this key."""
-    examples: tuple[tuple, ...] = ()
+    examples: tuple[tuple[object, ...], ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -81,13 +82,14 @@ class Button:
     screentip: str
 
 
-def col(name, fmt="General", width=12, **kw) -> Column:
+def col(name: str, fmt: str = "General", width: float = 12, **kw: Any) -> Column:
     return Column(name, fmt, width, **kw)
 
 
 SHEETS = (
     Sheet("Home", "shHome", "S&OP cycle workbook",
-          "Start here: set the cycle month on Settings, paste the data, then run the steps left to right on the S&OP ribbon tab."),
+          "Start here: set the cycle month on Settings, paste the data, then run the steps left to right "
+          "on the S&OP ribbon tab."),
     Sheet("Settings", "shSettings", "Settings",
           "Type the values in the yellow column. Each setting says what it changes.", "7F6000"),
     Sheet("Items", "shItems", "Items", "Paste the item master: one row per item.", "595959"),
@@ -113,7 +115,8 @@ SHEETS = (
     Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
           "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed."),
     Sheet("Checks", "shChecks", "Checks",
-          "Press Validate: every problem in the workbook (input tables, missing sheets, tables or columns), with its sheet, table, row and column. Empty = all good.", "7F6000"),
+          "Press Validate: every problem in the workbook (input tables, missing sheets, tables or columns), "
+          "with its sheet, table, row and column. Empty = all good.", "7F6000"),
     Sheet("Functions", "shFunctions", "Cell functions",
           "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel)."),
     Sheet("xlwings.conf", "shXlwingsConf", "", ""),
@@ -205,7 +208,8 @@ TABLES = (
           "Budget by family and month.", output=False, key=("Family", "Month"),
           examples=(("Beverages", "2026-11-01", 1897, 39653.07),)),
     Table("tblDemandPlan", "1 Demand", (
-        col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS), col("Lower80", UNITS), col("Upper80", UNITS),
+        col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS), col("Lower80", UNITS),
+        col("Upper80", UNITS),
         col("Method", width=18), col("SalesAdj", UNITS, input=True, doc="Sales adjustment in units (+/-)"),
         col("MarketingAdj", UNITS, 13, input=True, doc="Marketing adjustment in units (+/-)"),
         col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))"),
@@ -214,7 +218,8 @@ TABLES = (
     Table("tblAccuracy", "1 Demand", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS), col("Accuracy", SHARE),
                                       col("Bias", SHARE), col("WMAPE", SHARE)),
           "Accuracy of the consensus frozen in each month's own cycle (lag 0), by family and month."),
-    Table("tblFVA", "1 Demand", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE), col("ValueAdded", SHARE, 11),
+    Table("tblFVA", "1 Demand", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE),
+                                 col("ValueAdded", SHARE, 11),
                                  col("Months", "0", 8)),
           "Forecast value added: did each override stage improve on the statistical forecast (lag 0, archived plans)?"),
     Table("tblCapacityLoad", "2 Supply", (
@@ -223,7 +228,8 @@ TABLES = (
         col("OverloadHours", HOURS, 14), col("ShortHours", HOURS, 11)),
         "Rough-cut load of the consensus (RequiredHours) and of the plan against capacity."),
     Table("tblSupplyPlan", "2 Supply", (
-        col("Item"), col("Month", MONTH), col("Demand", UNITS), col("Production", UNITS), col("OnHand", UNITS), col("Backlog", UNITS),
+        col("Item"), col("Month", MONTH), col("Demand", UNITS), col("Production", UNITS), col("OnHand", UNITS),
+        col("Backlog", UNITS),
         col("DaysOfSupply", DAYS, 13), col("SafetyStock", UNITS)),
         "Production plan and projected inventory per item and month."),
     Table("tblGap", "3 Pre-S&OP", (
@@ -239,7 +245,8 @@ TABLES = (
         col("Status", width=12, input=True)),
         "Open issues for the S&OP meeting: Reconcile seeds one per shortage and overload; typed rows are kept."),
     Table("tblConsensusByFamily", "4 S&OP Meeting", (
-        col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15),
+        col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
+        col("BudgetRevenue", MONEY, 15),
         col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
     Table("tblDecisions", "4 S&OP Meeting", (
         col("Date", DATE, input=True), col("Topic", width=18, input=True), col("Decision", width=44, input=True),
@@ -294,14 +301,19 @@ KPI_MONTHS = 12
 ALL_FAMILIES = "All"
 
 BUTTONS = (
-    Button("RunForecast", "Run Forecast", "run_forecast", "ChartTrendline", "Plan", "Statistical forecast of every item (1 Demand)"),
-    Button("BalanceSupply", "Balance Supply", "balance_supply", "ChartStockHighLowClose", "Plan", "Load, production plan and projected stock (2 Supply)"),
-    Button("Reconcile", "Reconcile", "reconcile", "ReviewCompareTwoVersions", "Plan", "Gap, scenarios and consensus by family (3 and 4)"),
+    Button("RunForecast", "Run Forecast", "run_forecast", "ChartTrendline", "Plan",
+           "Statistical forecast of every item (1 Demand)"),
+    Button("BalanceSupply", "Balance Supply", "balance_supply", "ChartStockHighLowClose", "Plan",
+           "Load, production plan and projected stock (2 Supply)"),
+    Button("Reconcile", "Reconcile", "reconcile", "ReviewCompareTwoVersions", "Plan",
+           "Gap, scenarios and consensus by family (3 and 4)"),
     Button("FreezePlan", "Freeze Plan", "freeze_plan", "Lock", "Plan", "Archive the approved consensus for follow-up"),
-    Button("RefreshExecutive", "Refresh Executive", "refresh_executive", "ChartInsert", "Review", "Revenue, margin and inventory against budget (5)"),
+    Button("RefreshExecutive", "Refresh Executive", "refresh_executive", "ChartInsert", "Review",
+           "Revenue, margin and inventory against budget (5)"),
     Button("RefreshKPIs", "Refresh KPIs", "refresh_kpis", "Refresh", "Review", "The S&OP metrics against targets (6)"),
     Button("Publish", "Publish", "publish", "FileSaveAsPdfOrXps", "Share", "Values-only copy and PDF pack for circulation"),
-    Button("CollectInputs", "Collect Inputs", "collect_inputs", "MergeCells", "Share", "Merge overrides and comments from returned copies"),
+    Button("CollectInputs", "Collect Inputs", "collect_inputs", "MergeCells", "Share",
+           "Merge overrides and comments from returned copies"),
     Button("Validate", "Validate", "validate", "AcceptInvitation", "Share", "Check every input table and list the problems"),
     Button("UndoLastRun", "Undo Last Run", "undo_last_run", "Undo", "Share", "Restore the tables the last step replaced"),
 )
@@ -357,6 +369,8 @@ def formula_for(t: Table, column: Column, row: int) -> str:
     """The column's native formula for one row: {Name} becomes that column's cell in the row."""
     _, first = table_origin(t)
     text = column.formula
+    if text is None:
+        raise UnknownNameError(f"column {column.name} of table {t.name} has no formula")
     for j, name in enumerate(t.column_names):
         text = text.replace("{" + name + "}", f"{get_column_letter(first + j)}{row}")
     return text

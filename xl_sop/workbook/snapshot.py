@@ -32,7 +32,8 @@ def snapshot(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         types = z.read("[Content_Types].xml").decode()
         main = "macroEnabled" if "macroEnabled.main+xml" in types else "plain xlsx"
-        lines.append(f"package: workbook content type {main}; vbaProject.bin {'present' if 'xl/vbaProject.bin' in z.namelist() else 'MISSING'}")
+        vba = "present" if "xl/vbaProject.bin" in z.namelist() else "MISSING"
+        lines.append(f"package: workbook content type {main}; vbaProject.bin {vba}")
         rels = z.read("_rels/.rels").decode()
         lines.append(f"package: ribbon relationship {'present' if 'ui/extensibility' in rels else 'MISSING'}")
         if "customUI/customUI14.xml" in z.namelist():
