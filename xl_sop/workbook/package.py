@@ -3,7 +3,8 @@
 Facts this relies on (../shared/notes/excel-packaging.md): Excel refuses an .xlsm
 whose workbook part has the plain xlsx content type; a ribbon is
 customUI/customUI14.xml referenced from the package relationships; pyopenvba
-adds the VBA project and modules (sources with CRLF line endings).
+adds the VBA project and modules (sources with CRLF line endings); the
+_VBA_PROJECT stream is written as [MS-OVBA] 2.3.4.1 requires (no performance cache).
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ XLSM_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 RIBBON_PART = "customUI/customUI14.xml"
 RIBBON_REL_TYPE = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 RIBBON_NS = "http://schemas.microsoft.com/office/2009/07/customui"
+VBA_PART = "xl/vbaProject.bin"
+# [MS-OVBA] 2.3.4.1 and its example 3.1.1: Reserved1 0x61CC, Version 0xFFFF, Reserved2 0x00, Reserved3 0x0001 and no
+# performance cache. Excel runs a cache whose version matches its own instead of the source; 0xFFFF matches none, so
+# Excel compiles the modules' source. xlwings' quickstart_standalone.xlsm and EPPlus write these same 7 bytes.
+NO_CACHE_VBA_PROJECT = bytes.fromhex("CC61FFFF000100")
 ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 
 
@@ -48,10 +54,23 @@ def _with_ribbon_relationship(rels: str) -> str:
     return rels.replace("</Relationships>", rel + "</Relationships>")
 
 
+def _read_package(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def _write_package(dest: Path, parts: dict[str, bytes]) -> None:
+    """Entries in a fixed order and with a fixed time, so that a rebuild is byte-identical."""
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in ["[Content_Types].xml", *sorted(n for n in parts if n != "[Content_Types].xml")]:
+            info = zipfile.ZipInfo(name, ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, parts[name])
+
+
 def _repack(source: Path, dest: Path) -> None:
-    """Copy the package with the macro content type and the ribbon part, entries in a fixed order and time."""
-    with zipfile.ZipFile(source) as zin:
-        parts = {name: zin.read(name) for name in zin.namelist()}
+    """Copy the package with the macro content type and the ribbon part."""
+    parts = _read_package(source)
     types = parts["[Content_Types].xml"].decode("utf-8")
     if XLSX_MAIN not in types and XLSM_MAIN not in types:
         raise RuntimeError("the workbook part has an unexpected content type")
@@ -61,11 +80,21 @@ def _repack(source: Path, dest: Path) -> None:
     # openpyxl stamps the save time; a fixed one makes a rebuild byte-identical.
     parts["docProps/core.xml"] = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z",
                                         parts["docProps/core.xml"])
-    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name in ["[Content_Types].xml", *sorted(n for n in parts if n != "[Content_Types].xml")]:
-            info = zipfile.ZipInfo(name, ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, parts[name])
+    _write_package(dest, parts)
+
+
+def without_performance_cache(project: bytes) -> bytes:
+    """The compound file ``project`` (a vbaProject.bin) with its _VBA_PROJECT stream as written by a conforming writer.
+
+    pyopenvba keeps the stream's version (0xB5) and zeroes its cache in place; the stream
+    shrinks to 7 bytes here, so pyopenvba's compound-file writer lays the file out anew
+    (every other stream and directory entry unchanged: tests/test_workbook_vba_project.py).
+    """
+    from pyopenvba.cfb import CFB
+
+    cfb = CFB.from_bytes(project)
+    cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", NO_CACHE_VBA_PROJECT)
+    return cfb.to_bytes()
 
 
 def make_macro_workbook(plain_xlsx: Path, dest: Path) -> None:
@@ -85,3 +114,6 @@ def make_macro_workbook(plain_xlsx: Path, dest: Path) -> None:
     with ExcelFile(str(dest)) as book:
         book.set_module("ThisWorkbook", vba.workbook_module_body())
         book.save(str(dest))
+    parts = _read_package(Path(dest))
+    parts[VBA_PART] = without_performance_cache(parts[VBA_PART])
+    _write_package(Path(dest), parts)
