@@ -15,7 +15,7 @@ from xl_sop.supply._program import OPTIMALITY_TOLERANCE
 # worker per month; at most 10 overtime hours per worker; 4 labour hours per tool.
 RED_TOMATO_DEMAND = [1600, 3000, 3200, 3800, 2200, 2200]
 RED_TOMATO = dict(
-    initial_inventory=1000, min_final_inventory=500, initial_workforce=80, hours_per_unit=4,
+    opening_inventory=1000, min_final_inventory=500, initial_workforce=80, hours_per_unit=4,
     hours_per_worker=160, max_overtime_hours_per_worker=10,
     costs=dict(material=10, holding=2, backlog=5, hiring=300, layoff=500, regular_hour=4, overtime_hour=6, subcontract=30),
 )
@@ -149,7 +149,7 @@ cost_values = st.floats(0, 50, allow_nan=False)
     st.booleans(), st.booleans())
 def test_optimal_is_never_costlier_than_level_or_chase(demand, opening, final, workforce, costs, whole, backlog):
     hours_per_unit, hours_per_worker = 2, 160
-    kw = dict(initial_inventory=opening, min_final_inventory=final, initial_workforce=workforce, hours_per_unit=hours_per_unit,
+    kw = dict(opening_inventory=opening, min_final_inventory=final, initial_workforce=workforce, hours_per_unit=hours_per_unit,
               hours_per_worker=hours_per_worker, max_overtime_hours_per_worker=20, costs=costs, whole_workers=whole,
               allow_backlog=backlog)
     # The largest cost in the model: a worker's regular hours, or an overtime hour with its material.
@@ -168,7 +168,7 @@ def test_optimal_is_never_costlier_than_level_or_chase(demand, opening, final, w
 @given(demands, st.integers(0, 2000), st.integers(0, 3000), st.integers(0, 1000),
        st.fixed_dictionaries({k: cost_values for k in ("regular", "overtime", "subcontract", "holding", "backlog")}))
 def test_capacity_plan_optimal_never_costlier(demand, opening, capacity, overtime, costs):
-    kw = dict(capacity=capacity, overtime_capacity=overtime, initial_inventory=opening, costs=costs)
+    kw = dict(capacity=capacity, overtime_capacity=overtime, opening_inventory=opening, costs=costs)
     try:
         optimal = capacity_plan(demand, **kw)
     except SolverError as exc:

@@ -60,7 +60,7 @@ def SOP_PRODUCTION_PLAN(demand, capacity, opening_inventory=None, strategy=None,
     plan = capacity_plan(
         values, cap,
         strategy=scalar(strategy, "strategy", "optimal"),
-        initial_inventory=number(opening_inventory, "opening_inventory", 0.0),
+        opening_inventory=number(opening_inventory, "opening_inventory", 0.0),
         overtime_capacity=_per_period(overtime_capacity, "overtime_capacity", periods, 0.0), costs=costs,
     ).plan
     columns = [plan["RegularUnits"], plan["OvertimeUnits"], plan["SubcontractUnits"], plan["Inventory"], plan["Backlog"]]
@@ -71,13 +71,13 @@ def SOP_PRODUCTION_PLAN(demand, capacity, opening_inventory=None, strategy=None,
 @xw.arg("demand_history", ndim=2)
 @described
 @cell_function
-def SOP_SAFETY_STOCK(demand_history, lead_time, service_level=None, lead_time_sd=None):
+def SOP_SAFETY_STOCK(demand_history, lead_time, cycle_service_level=None, lead_time_sd=None):
     """Safety stock z x sqrt(L x sd_d^2 + d^2 x sd_L^2); see xl_sop.supply.safety_stock."""
     values, _ = vector(demand_history, "demand_history")
     lead = number(lead_time, "lead_time", None)
     if lead is None:
         raise InputError("lead_time is required: the periods between ordering and receiving")
-    return safety_stock(values, lead, number(service_level, "service_level", 0.95), number(lead_time_sd, "lead_time_sd", 0.0))
+    return safety_stock(values, lead, number(cycle_service_level, "cycle_service_level", 0.95), number(lead_time_sd, "lead_time_sd", 0.0))
 
 
 @xw.func
@@ -98,10 +98,10 @@ def SOP_GAP(demand, supply, opening_inventory=None):
 @xw.arg("demand", ndim=2)
 @described
 @cell_function
-def SOP_PROJECTED_INVENTORY(opening, supply, demand):
+def SOP_PROJECTED_INVENTORY(opening_inventory, supply, demand):
     """Projected stock balance per period (negative = backlog); see xl_sop.supply.projected_inventory."""
     s, orientation = vector(supply, "supply")
     d, _ = vector(demand, "demand")
-    start = number(opening, "opening", 0.0)
+    start = number(opening_inventory, "opening_inventory", 0.0)
     balance = projected_inventory(start, s, d)["Balance"]
     return columns_out([[clean(v) for v in balance]], orientation)

@@ -11,7 +11,7 @@ from xl_sop.cycle.plan import Progress, Tables, consensus_demand, plan_months
 from xl_sop.frames import without_noise
 from xl_sop.supply import projected_inventory_by, safety_stock_by
 from xl_sop.supply.capacity import capacity_table, routing
-from xl_sop.supply.inventory import opening_stock
+from xl_sop.supply.inventory import opening_inventory_by_item
 from xl_sop.supply.resources import (
     HourCosts,
     net_requirements,
@@ -38,7 +38,7 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     d = demand.pivot_table(index="Item", columns="Month", values="Quantity", aggfunc="sum").reindex(
         index=item_index, columns=months).fillna(0.0).to_numpy()
     inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
-    opening = opening_stock(inventory).reindex(item_index).fillna(0.0).to_numpy() if len(inventory) else np.zeros(item_index.size)
+    opening = opening_inventory_by_item(inventory).reindex(item_index).fillna(0.0).to_numpy() if len(inventory) else np.zeros(item_index.size)
     history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
     history = history[history["Month"] < months[0]]
     settings = inputs.settings

@@ -20,7 +20,7 @@ from xl_sop.frames import (
 from xl_sop.reconcile.allocation import allocate
 from xl_sop.settings import DEFAULT_SCENARIOS, Scenario
 from xl_sop.supply.capacity import capacity_table, routing
-from xl_sop.supply.inventory import opening_stock
+from xl_sop.supply.inventory import opening_inventory_by_item
 
 
 @dataclass
@@ -65,7 +65,7 @@ def constrained_plan(demand: pd.DataFrame, items: pd.DataFrame, capacity: pd.Dat
     available = grid(cap, "Available", pd.Index(sorted(resources.dropna().unique())), months, key="Resource")
     shape = want.shape
     production, shipped, backlog_out, on_hand_out = (np.zeros(shape) for _ in range(4))
-    opening = opening_stock(inventory) if inventory is not None else pd.Series(dtype=float)
+    opening = opening_inventory_by_item(inventory) if inventory is not None else pd.Series(dtype=float)
     on_hand = opening.reindex(item_index).fillna(0.0).to_numpy()
     on_hand = np.maximum(on_hand, 0.0)
     backlog = np.zeros(item_index.size)

@@ -35,17 +35,17 @@ def period_pair(first: Iterable[object], first_name: str, second: Iterable[objec
     return a, b
 
 
-def projected_inventory(opening: float, supply: Iterable[object], demand: Iterable[object]) -> pd.DataFrame:
-    """The running stock balance per period: opening + supply - demand.
+def projected_inventory(opening_inventory: float, supply: Iterable[object], demand: Iterable[object]) -> pd.DataFrame:
+    """The running stock balance per period: opening inventory + supply - demand.
 
-    Balance_t = Balance_{t-1} + supply_t - demand_t, Balance_0 = opening [units].
+    Balance_t = Balance_{t-1} + supply_t - demand_t, Balance_0 = opening_inventory [units].
     A negative balance is demand not yet met (backlog): OnHand = max(Balance, 0),
     Backlog = max(-Balance, 0). Blank supply or demand counts as 0.
     Returns columns Period (1, 2, ...), Opening, Supply, Demand, Balance, OnHand, Backlog.
     """
-    start = to_float_array([opening], "opening")
+    start = to_float_array([opening_inventory], "opening_inventory")
     if start.size != 1 or np.isnan(start[0]):
-        raise InputError("opening must be one number (the stock at the start)")
+        raise InputError("opening_inventory must be one number (the stock at the start)")
     s, d = period_pair(supply, "supply", demand, "demand")
     balance = start[0] + np.cumsum(s - d)
     return pd.DataFrame({
@@ -74,7 +74,7 @@ def forward_days_of_supply(on_hand: np.ndarray, demand: np.ndarray, days_per_per
     return days["DaysOfSupply"].to_numpy().reshape(demand.shape)
 
 
-def opening_stock(inventory: pd.DataFrame) -> pd.Series:
+def opening_inventory_by_item(inventory: pd.DataFrame) -> pd.Series:
     """On hand per item from the Inventory table (the sum of its receipt layers)."""
     inv = numbers(columns(inventory, "Inventory", "Item", "Quantity"), "Inventory", "Quantity", allow_negative=True)
     return inv.dropna(subset=["Item"]).groupby("Item")["Quantity"].sum()
@@ -94,7 +94,7 @@ def projected_inventory_by(demand: pd.DataFrame, supply: pd.DataFrame, inventory
     """
     d = monthly(demand, "demand")
     s = monthly(supply, "supply")
-    opening = opening_stock(inventory) if inventory is not None else pd.Series(dtype=float)
+    opening = opening_inventory_by_item(inventory) if inventory is not None else pd.Series(dtype=float)
     items = pd.Index(sorted(set(d["Item"]) | set(s["Item"]), key=str), name="Item")
     months = pd.date_range(min(d["Month"].min(), s["Month"].min()), max(d["Month"].max(), s["Month"].max()), freq="MS")
     dd, ss = grid(d, "Quantity", items, months), grid(s, "Quantity", items, months)
@@ -110,20 +110,20 @@ def projected_inventory_by(demand: pd.DataFrame, supply: pd.DataFrame, inventory
     })
 
 
-def service_z(service_level: float) -> float:
+def service_z(cycle_service_level: float) -> float:
     """The normal quantile for a cycle service level (0.95 or 95 both mean 95%)."""
     try:
-        level = float(service_level)
+        level = float(cycle_service_level)
     except (TypeError, ValueError):
-        raise InputError(f"service_level must be a number such as 0.95 or 95, not {service_level!r}") from None
+        raise InputError(f"cycle_service_level must be a number such as 0.95 or 95, not {cycle_service_level!r}") from None
     if 1 < level < 100:
         level /= 100
     if not 0 < level < 1:
-        raise InputError(f"service_level must be between 0 and 1 (or a percentage below 100), not {service_level!r}")
+        raise InputError(f"cycle_service_level must be between 0 and 1 (or a percentage below 100), not {cycle_service_level!r}")
     return float(norm.ppf(level))
 
 
-def safety_stock(demand_history: Iterable[object], lead_time: float, service_level: float = 0.95,
+def safety_stock(demand_history: Iterable[object], lead_time: float, cycle_service_level: float = 0.95,
                  lead_time_sd: float = 0.0) -> float:
     """Safety stock against variable demand and lead time.
 
@@ -142,7 +142,7 @@ def safety_stock(demand_history: Iterable[object], lead_time: float, service_lev
         raise InputError("demand_history needs at least two numbers to measure its variability")
     lt = _non_negative(lead_time, "lead_time")
     lt_sd = _non_negative(lead_time_sd, "lead_time_sd")
-    z = service_z(service_level)
+    z = service_z(cycle_service_level)
     d, sd_d = float(h.mean()), float(h.std(ddof=1))
     return float(max(z, 0.0) * np.sqrt(lt * sd_d**2 + d**2 * lt_sd**2))
 
@@ -157,7 +157,7 @@ def _non_negative(value: float | None, name: str) -> float:
     return v
 
 
-def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, service_level: float = 0.95, months: int = 12) -> pd.DataFrame:
+def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, cycle_service_level: float = 0.95, months: int = 12) -> pd.DataFrame:
     """Safety stock per item from the History and Items tables.
 
     Demand per month over the last ``months`` months of the history (months with no
@@ -168,7 +168,7 @@ def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, service_level: f
     """
     if int(months) < 2:
         raise InputError(f"months must be 2 or more, not {months}")
-    z = service_z(service_level)
+    z = service_z(cycle_service_level)
     hist = monthly(history, "History")
     last = hist["Month"].max()
     window = pd.date_range(end=last, periods=int(months), freq="MS")

@@ -122,9 +122,9 @@ def _strategy(strategy) -> str:
 
 # --- pieces both models share ---------------------------------------------------------------------
 
-def _net_position(demand, supply, initial_inventory) -> np.ndarray:
+def _net_position(demand, supply, opening_inventory) -> np.ndarray:
     """Inventory - backlog at the end of each period."""
-    return initial_inventory + np.cumsum(supply - demand)
+    return opening_inventory + np.cumsum(supply - demand)
 
 
 def _check_balance(net: np.ndarray, min_final: float, allow_backlog: bool, strategy: str) -> None:
@@ -137,35 +137,35 @@ def _check_balance(net: np.ndarray, min_final: float, allow_backlog: bool, strat
                           f"minimum final inventory {min_final:,.2f}")
 
 
-def _level_rate(demand, initial_inventory, min_final, allow_backlog) -> float:
+def _level_rate(demand, opening_inventory, min_final, allow_backlog) -> float:
     """The smallest constant supply per period that meets demand (see the module docstring)."""
     periods = np.arange(1, demand.size + 1)
-    need = (demand.sum() + min_final - initial_inventory) / demand.size
+    need = (demand.sum() + min_final - opening_inventory) / demand.size
     if not allow_backlog:
-        need = max(need, float(np.max((np.cumsum(demand) - initial_inventory) / periods)))
+        need = max(need, float(np.max((np.cumsum(demand) - opening_inventory) / periods)))
     return max(0.0, float(need))
 
 
-def _chase_requirements(demand, initial_inventory, min_final) -> np.ndarray:
+def _chase_requirements(demand, opening_inventory, min_final) -> np.ndarray:
     """Net requirement per period when every period is met exactly (no stock built)."""
-    required = np.maximum(0.0, np.cumsum(demand) - initial_inventory)
-    required[-1] = max(required[-1], demand.sum() + min_final - initial_inventory)
+    required = np.maximum(0.0, np.cumsum(demand) - opening_inventory)
+    required[-1] = max(required[-1], demand.sum() + min_final - opening_inventory)
     return np.diff(required, prepend=0.0)
 
 
-def _balance(program: PeriodProgram, supply_terms, demand, initial_inventory, min_final, allow_backlog, costs) -> None:
+def _balance(program: PeriodProgram, supply_terms, demand, opening_inventory, min_final, allow_backlog, costs) -> None:
     """Inventory and backlog variables, their costs and the balance rows shared by both models."""
     t = demand.size
     program.variable("inventory", cost=costs["holding"], lower=np.r_[np.zeros(t - 1), min_final])
     program.variable("backlog", cost=costs["backlog"], upper=np.r_[np.full(t - 1, np.inf if allow_backlog else 0.0), 0.0])
     rhs = demand.copy()
-    rhs[0] -= initial_inventory
+    rhs[0] -= opening_inventory
     terms = [*supply_terms, ("inventory", -1, 0), ("backlog", 1, 0), ("inventory", 1, 1), ("backlog", -1, 1)]
     program.constrain(terms, rhs, rhs)
 
 
-def _stock_columns(demand, supply, initial_inventory) -> dict[str, np.ndarray]:
-    net = _net_position(demand, supply, initial_inventory)
+def _stock_columns(demand, supply, opening_inventory) -> dict[str, np.ndarray]:
+    net = _net_position(demand, supply, opening_inventory)
     return {"Inventory": np.maximum(net, 0.0), "Backlog": np.maximum(-net, 0.0)}
 
 
@@ -176,14 +176,14 @@ def _tidy(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 # --- the workforce (aggregate planning) model -----------------------------------------------------
 
-def aggregate_plan(demand, *, strategy="optimal", initial_inventory=0.0, min_final_inventory=0.0,
+def aggregate_plan(demand, *, strategy="optimal", opening_inventory=0.0, min_final_inventory=0.0,
                    initial_workforce, hours_per_unit, hours_per_worker, max_overtime_hours_per_worker,
                    costs, whole_workers=False, allow_backlog=True, max_subcontract=None) -> ProductionPlan:
     """Aggregate production plan with a workforce: hire, lay off, overtime, subcontract, stock, backlog.
 
     Parameters (units in brackets):
         demand: demand per period [units]; a pandas Series keeps its index as the period labels.
-        initial_inventory, min_final_inventory: stock at the start and required at the end [units].
+        opening_inventory, min_final_inventory: stock at the start and required at the end [units].
         initial_workforce: workers at the start [workers].
         hours_per_unit: labour to make one unit [hours/unit].
         hours_per_worker: regular hours per worker per period [hours].
@@ -215,7 +215,7 @@ def aggregate_plan(demand, *, strategy="optimal", initial_inventory=0.0, min_fin
     d, index = _demand(demand)
     t = d.size
     strategy = _strategy(strategy)
-    i0 = _amount(initial_inventory, "initial_inventory")
+    i0 = _amount(opening_inventory, "opening_inventory")
     final = _amount(min_final_inventory, "min_final_inventory")
     w0 = _amount(initial_workforce, "initial_workforce")
     hpu = _amount(hours_per_unit, "hours_per_unit", positive=True)
@@ -273,7 +273,7 @@ def aggregate_plan(demand, *, strategy="optimal", initial_inventory=0.0, min_fin
 
 # --- the fixed-capacity model ---------------------------------------------------------------------
 
-def capacity_plan(demand, capacity, *, strategy="optimal", initial_inventory=0.0, min_final_inventory=0.0,
+def capacity_plan(demand, capacity, *, strategy="optimal", opening_inventory=0.0, min_final_inventory=0.0,
                   overtime_capacity=0.0, max_subcontract=None, costs=None, allow_backlog=True) -> ProductionPlan:
     """Production plan against given capacity per period: regular, overtime, subcontract, stock, backlog.
 
@@ -301,7 +301,7 @@ def capacity_plan(demand, capacity, *, strategy="optimal", initial_inventory=0.0
     d, index = _demand(demand)
     t = d.size
     strategy = _strategy(strategy)
-    i0 = _amount(initial_inventory, "initial_inventory")
+    i0 = _amount(opening_inventory, "opening_inventory")
     final = _amount(min_final_inventory, "min_final_inventory")
     cap = _per_period(capacity, t, "capacity", default=0.0)
     ot_cap = _per_period(overtime_capacity, t, "overtime_capacity", default=0.0)
@@ -343,9 +343,9 @@ def capacity_plan(demand, capacity, *, strategy="optimal", initial_inventory=0.0
     return ProductionPlan(_frame(index, cols), {k: float(v) for k, v in cost.items()}, strategy)
 
 
-def _check_capacity(demand, most, initial_inventory, min_final, allow_backlog) -> None:
+def _check_capacity(demand, most, opening_inventory, min_final, allow_backlog) -> None:
     """Say plainly when no plan can exist: cumulative capacity behind cumulative demand."""
-    short = np.cumsum(demand) - initial_inventory - np.cumsum(most)
+    short = np.cumsum(demand) - opening_inventory - np.cumsum(most)
     short[-1] += min_final
     if short[-1] > _TOLERANCE:
         raise SolverError(f"capacity cannot cover demand by the last period: {short[-1]:,.2f} units short "
@@ -366,11 +366,11 @@ def _fill(need, *capacities):
     return parts
 
 
-def _chase_capacity(demand, cap, ot_cap, sub_max, initial_inventory, min_final):
+def _chase_capacity(demand, cap, ot_cap, sub_max, opening_inventory, min_final):
     """Each period makes what it needs now (demand + backlog - stock), as far as capacity allows."""
     t = demand.size
     regular, overtime, sub = np.zeros(t), np.zeros(t), np.zeros(t)
-    net = initial_inventory
+    net = opening_inventory
     for k in range(t):
         need = max(0.0, demand[k] - net + (min_final if k == t - 1 else 0.0))
         regular[k], overtime[k], sub[k] = (float(v[0]) for v in _fill(np.array([need]), cap[k:k + 1], ot_cap[k:k + 1], sub_max[k:k + 1]))
