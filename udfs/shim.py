@@ -40,7 +40,7 @@ def cell_function(func):
                 return _short(f"{name}: {error}")
             with np.errstate(all="ignore"):  # overflow to inf is caught below and said in words
                 result = func(*args, **kwargs)
-            if isinstance(result, float) and not math.isfinite(result):
+            if not _finite(result):  # a single value or any cell of a spilled result
                 return f"{name}: the result is not a finite number (are some values too large?)"
             return result
         except Exception as exc:  # noqa: BLE001 - the cell must get text, whatever failed
@@ -60,6 +60,10 @@ def _first_error(parameters: list[str], args: tuple, kwargs: dict) -> str | None
                 where = f"{parameter} value {i + 1}" if len(cells) > 1 else parameter
                 return f"{where} is the error {cell.strip().upper()}: fix that cell (or the formula feeding it) first"
     return None
+
+
+def _finite(result) -> bool:
+    return all(math.isfinite(v) for v in flatten(result) if isinstance(v, float))
 
 
 def _short(text: str) -> str:

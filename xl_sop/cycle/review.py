@@ -109,7 +109,7 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
     if len(archive) and len(history):
         lags = accuracy_by_lag(archive.rename(columns={"Consensus": "Forecast"})[["PlanMonth", "Item", "Month", "Forecast"]], history,
                                max_lag=int(setting(inputs, "Horizon")) - 1)
-        lags = lags[lags["Month"].isna() | lags["Month"].isin(months)]
+        lags = lags[lags["Month"].isna() | lags["Month"].isin(months)].rename(columns={"Forecast": "Consensus"})
     else:
         lags = pd.DataFrame(columns=schema.table(T.ACCURACY_BY_LAG).column_names)
     return {T.KPIS: kpis, T.ACCURACY_BY_LAG: lags.reset_index(drop=True)}

@@ -277,8 +277,8 @@ TABLES = (
                   ("BackorderRate", 0.05, "lower"), ("InventoryTurns", 6, "higher"), ("RevenueAccuracy", 0.8, "higher"),
                   ("AgedStockShare", 0.1, "lower"))),
     Table("tblAccuracyByLag", "6 Follow-up", (
-        col("Lag", "0", 6), col("Month", MONTH), col("Actual", UNITS), col("Forecast", UNITS), col("Accuracy", SHARE)),
-        "Accuracy of archived plans by lag (months between freezing and the month); blank Month = all months."),
+        col("Lag", "0", 6), col("Month", MONTH), col("Actual", UNITS), col("Consensus", UNITS), col("Accuracy", SHARE)),
+        "Accuracy of the archived consensus by lag (months between freezing and the month); blank Month = all months."),
     Table("tblPlanArchive", "Plan Archive", (
         col("PlanMonth", MONTH), col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS),
         col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS), col("FrozenOn", DATE)),
