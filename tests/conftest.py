@@ -5,6 +5,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# CI (hosted runners set CI=true): the same examples on every run and no example database, so a property test
+# passes or fails for the code, not for the draw; print_blob lets a failure be replayed locally. Recent Hypothesis
+# releases load such a profile by themselves; the oldest one pyproject.toml allows (6.100) does not.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "SOP_Template.xlsm"

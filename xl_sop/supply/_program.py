@@ -15,8 +15,10 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from xl_sop.errors import SolverError
 
 TIME_LIMIT_SECONDS = 60.0
-# HiGHS stops a mixed-integer search within 0.01% of the optimum by default; plans must be exact.
-
+# HiGHS's dual feasibility tolerance (its default; scipy's milp offers no option to change it): a basis counts as
+# optimal while no reduced cost is below -1e-7. On costs scaled to a largest of 1 (see solve), a plan is therefore
+# optimal to within OPTIMALITY_TOLERANCE x the largest cost per unit (or hour) of each quantity, in any currency unit.
+OPTIMALITY_TOLERANCE = 1e-7
 
 
 class PeriodProgram:
@@ -65,11 +67,16 @@ class PeriodProgram:
         n = len(self._blocks) * self.periods
         rows, cols, vals = (np.concatenate(parts) for parts in zip(*self._rows))
         matrix = sparse.csr_array((vals, (rows, cols)), shape=(self._n_rows, n))
+        cost = np.concatenate(self._cost)
+        # HiGHS's tolerances are absolute: with every cost near 1e-7 (or a plan priced in millions) any plan passed as
+        # optimal. Scaled to a largest cost of 1, the choice no longer depends on the currency unit.
+        largest = float(np.max(np.abs(cost), initial=0.0))
         result = milp(
-            np.concatenate(self._cost),
+            cost / largest if largest > 0 else cost,
             constraints=LinearConstraint(matrix, np.concatenate(self._row_lower), np.concatenate(self._row_upper)),
             bounds=Bounds(np.concatenate(self._lower), np.concatenate(self._upper)),
             integrality=np.concatenate(self._integer),
+            # HiGHS stops a mixed-integer search within 0.01% of the optimum by default; plans must be exact.
             options={"time_limit": TIME_LIMIT_SECONDS, "mip_rel_gap": 0.0},
         )
         if result.x is None:

@@ -27,7 +27,8 @@ Balance in every period t (units): inventory_t - backlog_t = inventory_{t-1} -
 backlog_{t-1} + supply_t - demand_t, with no backlog at the start. Backlog is
 cleared by the last period, and final inventory >= min_final_inventory.
 Level and chase plans are feasible points of the optimal model, so the optimal
-plan is never costlier (tests/test_supply_planning.py checks it on random data).
+plan is never costlier, to within the solver's tolerance (_program.OPTIMALITY_TOLERANCE;
+tests/test_supply_planning.py checks it on random data).
 """
 
 from __future__ import annotations
@@ -47,7 +48,6 @@ STRATEGIES = ("optimal", "level", "chase")
 AGGREGATE_COSTS = ("material", "holding", "backlog", "hiring", "layoff", "regular_hour", "overtime_hour", "subcontract")
 CAPACITY_COSTS = ("regular", "overtime", "subcontract", "holding", "backlog")
 _TOLERANCE = 1e-6
-_NEGLIGIBLE_COST = 1e-9
 
 
 @dataclass
@@ -110,9 +110,7 @@ def _costs(costs: Mapping | None, keys: tuple[str, ...]) -> dict[str, float]:
     unknown = sorted(set(costs) - set(keys))
     if unknown:
         raise InputError(f"unknown cost {', '.join(map(repr, unknown))}: the costs are {', '.join(keys)}")
-    values = {k: _amount(costs.get(k, 0.0), f"cost {k}") for k in keys}
-    # Below a billionth a cost is noise, and the solver's tolerances would treat it inconsistently.
-    return {k: (v if v >= _NEGLIGIBLE_COST else 0.0) for k, v in values.items()}
+    return {k: _amount(costs.get(k, 0.0), f"cost {k}") for k in keys}
 
 
 def _strategy(strategy) -> str:
