@@ -6,7 +6,6 @@ import zipfile
 from pathlib import Path
 
 import olefile
-import pytest
 import xlwings
 from conftest import TEMPLATE
 
