@@ -14,6 +14,16 @@ settings.register_profile("ci", derandomize=True, database=None, print_blob=True
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# A test that uses one of these is slow whatever it checks: LibreOffice, or a build of the template.
+SLOW_FIXTURES = {"soffice", "built_template"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "workbook" / "SOP_Template.xlsm"
 SNAPSHOT = ROOT / "workbook" / "SOP_Template.snapshot.txt"

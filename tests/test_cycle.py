@@ -109,6 +109,7 @@ def test_reconcile_executive_and_kpis_add_up(cycled):
     assert set(lags["Lag"]) >= {0, 1, 2}
 
 
+@pytest.mark.slow
 def test_rerun_keeps_overrides_comments_and_typed_rows(book_path):
     book = FileBook(book_path)
     plan = book.read_table("tblDemandPlan")

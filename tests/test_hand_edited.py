@@ -159,6 +159,7 @@ BROKEN = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", BROKEN)
 def test_a_broken_workbook_gets_the_place_and_stays_as_it_was(case, base, tmp_path, capsys):
     edit, expected = BROKEN[case]
@@ -179,8 +180,9 @@ def test_a_file_that_is_not_a_workbook_gets_a_plain_answer(content, base, tmp_pa
     path = tmp_path / "Month_End.xlsm"
     path.write_bytes(content if content is not None else base.read_bytes()[: base.stat().st_size // 2])
     before = path.read_bytes()
-    for command in ("validate", "run", "undo", "publish"):
-        assert cli(command, path) == 2
+    # publish gets an output folder in tmp_path: by default it makes ./published before it reads the file.
+    for command in (["validate", path], ["run", path], ["undo", path], ["publish", path, "--out", tmp_path / "published"]):
+        assert cli(*command) == 2
         err = capsys.readouterr().err
         assert "is not an Excel workbook" in err and "Traceback" not in err
     assert path.read_bytes() == before
@@ -191,6 +193,7 @@ def test_a_file_that_is_not_a_workbook_gets_a_plain_answer(content, base, tmp_pa
 NOTES = {1: "check with key account", 5: "promo in week 2", 40: "new listing"}
 
 
+@pytest.mark.slow
 def test_a_sheet_the_planner_added_survives_run_rerun_and_undo(base, tmp_path, capsys):
     def add_sheet(wb):
         ws = wb.create_sheet("My notes")
@@ -204,6 +207,7 @@ def test_a_sheet_the_planner_added_survives_run_rerun_and_undo(base, tmp_path, c
     assert not validate(FileBook(path))
 
 
+@pytest.mark.slow
 def test_a_column_added_to_an_input_table_is_kept_and_ignored(base, tmp_path):
     path = edited(base, tmp_path, add_column("tblItems", "Buyer", {1: "Ann", 2: "Bob", 8: "Ann"}))
     assert cli("run", path) == 0
@@ -212,6 +216,7 @@ def test_a_column_added_to_an_input_table_is_kept_and_ignored(base, tmp_path):
     assert not validate(FileBook(path))
 
 
+@pytest.mark.slow
 def test_typing_a_note_column_and_sorting_the_plan_survive_rerun_and_undo(base, tmp_path):
     """The planner adds a column to the demand plan, types adjustments and notes, then sorts by consensus."""
     typed = both(add_column("tblDemandPlan", "My note", NOTES),
@@ -244,6 +249,7 @@ def test_typing_a_note_column_and_sorting_the_plan_survive_rerun_and_undo(base, 
     assert supply.loc[row, "Demand"].item() == pytest.approx(supply_before.loc[old, "Demand"].item() + 250)
 
 
+@pytest.mark.slow
 def test_a_workbook_saved_by_another_program_runs_the_same(base, tmp_path):
     """openpyxl's save: its own part names and layout, formulas without cached results."""
     resaved = edited(base, tmp_path, lambda wb: None)
@@ -374,6 +380,7 @@ def _cells_outside(path: Path, tables: list[str]) -> dict:
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("step_id", [s.id for s in schema.STEPS])
 def test_a_step_changes_only_its_own_tables(step_id, base, tmp_path):
     path = copy_of(base, tmp_path)

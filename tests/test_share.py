@@ -70,6 +70,7 @@ def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(mast
     assert FileBook(published.workbook).read_table("tblDemandPlan").shape[0] == rows  # the workbook keeps every row
 
 
+@pytest.mark.slow
 def test_publish_without_libreoffice_uses_saved_values_and_says_so(master, tmp_path, monkeypatch):
     monkeypatch.setattr(publish_module, "_soffice", lambda: None)
     published = publish(master, tmp_path / "out")
@@ -90,6 +91,7 @@ def _returned(master: Path, folder, name, edit):
     return copy
 
 
+@pytest.mark.slow
 def test_collect_takes_single_changes_and_lists_conflicts(master, tmp_path):
     def edit_a(book):
         plan = book.read_table("tblDemandPlan")

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sop_udfs import shim
 from sop_udfs.shim import EXCEL_ERRORS, MAX_MESSAGE
+from xl_sop.errors import translate
 
 ERRORS = st.sampled_from(sorted(EXCEL_ERRORS))
 NUMBERS = st.one_of(
@@ -126,3 +127,13 @@ def test_every_argument_asks_xlwings_for_errors_as_text(monkeypatch):
         return 1.0
     shim.cell_function(SOP_EXAMPLE)
     assert asked == [("history", {"err_to_str": True}), ("horizon", {"err_to_str": True})]
+
+
+def test_numbers_too_large_are_answered_in_words():
+    """Cases hypothesis found: a spilled -inf and an OverflowError deep in the arithmetic."""
+    from sop_udfs import SOP_GAP, SOP_SAFETY_STOCK
+
+    assert SOP_SAFETY_STOCK([[0], [2.68e154]], 0, None, None).startswith("SOP_SAFETY_STOCK: ")
+    assert SOP_GAP([[None], [None]], [[1e308], [1.7976931348623157e308]], 0) == \
+        "SOP_GAP: the result is not a finite number (are some values too large?)"
+    assert "too large" in str(translate(OverflowError("int too large to convert to float")))

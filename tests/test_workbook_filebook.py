@@ -37,6 +37,7 @@ def test_tables_read_back_with_types(copy):
         book.read_table("tblNope")
 
 
+@pytest.mark.slow
 def test_writing_a_table_round_trips_and_changes_nothing_else(copy):
     before = snapshot(copy)
     with zipfile.ZipFile(copy) as z:

@@ -142,6 +142,8 @@ def translate(exc: BaseException) -> SopError:
         return exc
     if isinstance(exc, KeyboardInterrupt):
         error: SopError = Interrupted("stopped by the user (Ctrl+C)")
+    elif isinstance(exc, OverflowError):  # a float past 1.8e308 met integer or decimal arithmetic
+        error = InputError("a number is too large to compute with (are some values too large?)")
     elif isinstance(exc, zipfile.BadZipFile):
         error = WorkbookError(f"the file {NOT_A_WORKBOOK}")
     elif isinstance(exc, OSError):
