@@ -94,7 +94,8 @@ def without_performance_cache(project: bytes) -> bytes:
 
     cfb = CFB.from_bytes(project)
     cfb.write_stream_in_storage("VBA", "_VBA_PROJECT", NO_CACHE_VBA_PROJECT)
-    return cfb.to_bytes()
+    written: bytes = cfb.to_bytes()  # pyopenvba has no type hints
+    return written
 
 
 def make_macro_workbook(plain_xlsx: Path, dest: Path) -> None:
