@@ -37,8 +37,8 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     family = items.drop_duplicates("Item").set_index("Item")["Family"]
     plan = pd.DataFrame({
         "Item": fc["Item"], "Family": fc["Item"].map(family), "Month": fc["Month"],
-        "Statistical": fc["Forecast"].round(2), "Lower80": fc["Lower80"].clip(lower=0).round(2), "Upper80": fc["Upper80"].round(2),
-        "Method": fc["Method"],
+        "Statistical": fc["Forecast"].round(2), "Lower80": fc["Lower80"].clip(lower=0).round(2),
+        "Upper80": fc["Upper80"].round(2), "Method": fc["Method"],
     }).reset_index(drop=True)
     spec = schema.table(T.DEMAND_PLAN)
     plan = carry_inputs(current[T.DEMAND_PLAN], plan, spec, orphan_note=("Method", NOT_IN_FORECAST))
