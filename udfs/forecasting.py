@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import xlwings as xw
-
 from sop_udfs.described import described
 from sop_udfs.ranges import clean, columns_out, number, scalar, vector, whole_number
 from sop_udfs.shim import cell_function
+
 from xl_sop.forecast import forecast
 from xl_sop.forecast.api import normalize_levels
 from xl_sop.forecast.prepare import flatten

@@ -7,10 +7,10 @@ docs/functions.md; each function here only converts arguments.
 from __future__ import annotations
 
 import xlwings as xw
-
 from sop_udfs.described import described
 from sop_udfs.ranges import number, scalar, whole_number
 from sop_udfs.shim import cell_function
+
 from xl_sop import metrics
 
 
