@@ -22,7 +22,6 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
 import sop_udfs
 
 CELLS = 10_000
