@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from sop_udfs import SOP_FORECAST, SOP_ON_TIME_DELIVERY
+
 from xl_sop import cells
 from xl_sop.errors import CellError, InputError
 from xl_sop.forecast import forecast_many

@@ -145,7 +145,8 @@ cost_values = st.floats(0, 50, allow_nan=False)
 
 @settings(max_examples=60, deadline=None)
 @given(demands, st.integers(0, 3000), st.integers(0, 1000), st.integers(0, 120), st.fixed_dictionaries(
-    {k: cost_values for k in ("material", "holding", "backlog", "hiring", "layoff", "regular_hour", "overtime_hour", "subcontract")}),
+    {k: cost_values for k in ("material", "holding", "backlog", "hiring", "layoff", "regular_hour", "overtime_hour",
+                              "subcontract")}),
     st.booleans(), st.booleans())
 def test_optimal_is_never_costlier_than_level_or_chase(demand, opening, final, workforce, costs, whole, backlog):
     hours_per_unit, hours_per_worker = 2, 160

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-
 import sop_udfs
 from sop_udfs import SOP_FORECAST, SOP_FORECAST_METHOD
+
 from xl_sop.forecast import forecast
 
 HISTORY = [120, 135, 128, 150, 160, 155, 170, 165, 180, 175, 190, 200, 210, 205]
