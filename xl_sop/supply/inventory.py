@@ -145,7 +145,7 @@ def safety_stock(demand_history: Iterable[object], lead_time: float, cycle_servi
     lt = _non_negative(lead_time, "lead_time")
     lt_sd = _non_negative(lead_time_sd, "lead_time_sd")
     z = service_z(cycle_service_level)
-    d, sd_d = float(h.mean()), float(h.std(ddof=1))
+    d, sd_d = h.mean(), h.std(ddof=1)  # numpy floats: too large a square is inf (a cell says so), not OverflowError
     return float(max(z, 0.0) * np.sqrt(lt * sd_d**2 + d**2 * lt_sd**2))
 
 
