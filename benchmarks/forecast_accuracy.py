@@ -175,7 +175,8 @@ def write_results(path: Path, rows, command):
     for subset, name, r in rows:
         c80, c95 = (r["cover"][lv] for lv in LEVELS)
         fmt = lambda c: "-" if c is None else f"{c:.3f}"  # noqa: E731
-        lines.append(f"| {subset} | {name} | {r['n']} | {r['smape']:.2f} | {r['mase']:.3f} | {fmt(c80)} | {fmt(c95)} | {r['ms']:.2f} |")
+        lines.append(f"| {subset} | {name} | {r['n']} | {r['smape']:.2f} | {r['mase']:.3f} | {fmt(c80)} | {fmt(c95)} "
+                     f"| {r['ms']:.2f} |")
     path.write_text("\n".join(lines) + "\n")
     print(f"wrote {path}")
 

@@ -32,7 +32,8 @@ warm = []
 for _ in range(200):
     a = time.perf_counter(); sop_udfs.SOP_FORECAST(history, 12, None, None, 95); warm.append(time.perf_counter() - a)
 warm.sort()
-print(json.dumps({"core_ms": 1000 * (tc - t0), "import_ms": 1000 * (t1 - t0), "first_call_ms": 1000 * (t2 - t1), "warm_ms": 1000 * warm[100]}))
+print(json.dumps({"core_ms": 1000 * (tc - t0), "import_ms": 1000 * (t1 - t0), "first_call_ms": 1000 * (t2 - t1),
+                  "warm_ms": 1000 * warm[100]}))
 """
 
 

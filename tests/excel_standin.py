@@ -227,8 +227,8 @@ class Range:
         grid = self._addresses()
         if not isinstance(value, (list, tuple)):
             value = [[value] * self.columns] * self.rows
-        for addresses, values in zip(grid, value):
-            for at, v in zip(addresses, values):
+        for addresses, values in zip(grid, value, strict=False):
+            for at, v in zip(addresses, values, strict=False):
                 held = excel_reads(v)
                 if held is None:
                     self.sheet.cells.pop(at, None)

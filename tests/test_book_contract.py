@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -221,6 +221,7 @@ def _as_serial(value):
     return (pd.Timestamp(value) - pd.Timestamp("1899-12-30")).days if isinstance(value, dt.datetime) else value
 
 
+@pytest.mark.slow  # a cycled workbook or a subprocess: about a second
 def test_both_read_every_table_of_a_cycled_workbook_alike(cycled):
     """Every table after a full cycle, formulas showing the results saved with the file."""
     on_file, in_excel = FileBook(cycled), XlwingsBook(xlwings_book(cycled)[0])

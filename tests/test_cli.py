@@ -80,6 +80,7 @@ def test_a_missing_history_file_is_one_line_and_exit_code_3(tmp_path):
     assert one_line(done.stderr) == f"xl-sop: {tmp_path / 'nofile.csv'} does not exist"
 
 
+@pytest.mark.slow  # a cycled workbook or a subprocess: about a second
 def test_publishing_to_a_place_that_cannot_be_written_is_one_line_and_exit_code_3(tmp_path, unwritable):
     book = copy_of(TEMPLATE, tmp_path)
     done = xl_sop("publish", book, "--out", unwritable, "--no-pdf")
@@ -109,6 +110,7 @@ def test_a_failure_is_one_line_with_its_exit_code(command, code, says, tmp_path,
     assert says.format(**names) in one_line(capsys.readouterr().err)
 
 
+@pytest.mark.slow  # a cycled workbook or a subprocess: about a second
 def test_debug_shows_the_traceback_before_the_line_and_keeps_the_exit_code(tmp_path):
     for args in (["--debug", "forecast", tmp_path / "nofile.csv"], ["forecast", tmp_path / "nofile.csv", "--debug"]):
         done = xl_sop(*args)

@@ -51,7 +51,8 @@ def test_demo_command_writes_the_workbook_and_the_pack(tmp_path, capsys, soffice
     assert (tmp_path / "published" / "SOP_Demo_2026-11.xlsx").exists()
     pdf = tmp_path / "published" / "SOP_Demo_2026-11.pdf"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    for title in ("1 Demand planning", "2 Supply planning", "3 Pre-S&OP", "4 S&OP meeting", "5 Executive S&OP", "6 Post-S&OP follow-up"):
+    for title in ("1 Demand planning", "2 Supply planning", "3 Pre-S&OP", "4 S&OP meeting", "5 Executive S&OP",
+                  "6 Post-S&OP follow-up"):
         assert title in text
 
 

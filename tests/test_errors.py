@@ -76,8 +76,8 @@ def test_translate_says_what_a_library_or_system_error_means(tmp_path):
     text_file = tmp_path / "notes.xlsx"
     text_file.write_text("not a workbook")
     cases = [
-        (lambda: open(tmp_path / "gone.csv"), FileAccessError, f"{tmp_path / 'gone.csv'} does not exist"),
-        (lambda: open(tmp_path, "rb"), FileAccessError, f"{tmp_path} is a folder, not a file"),
+        (lambda: open(tmp_path / "gone.csv"), FileAccessError, f"{tmp_path / 'gone.csv'} does not exist"),  # noqa: SIM115 - meant to fail
+        (lambda: open(tmp_path, "rb"), FileAccessError, f"{tmp_path} is a folder, not a file"),  # noqa: SIM115 - meant to fail
         (lambda: (tmp_path / "notes.xlsx" / "sub").mkdir(), FileAccessError, "part of the path is a file"),
         (lambda: zipfile.ZipFile(text_file), WorkbookError, "the file is not an Excel workbook (.xlsm/.xlsx)"),
         (lambda: subprocess.run([sys.executable, "-c", "raise SystemExit(3)"], check=True),
@@ -147,7 +147,7 @@ def test_a_button_shows_an_expected_error_as_its_sentence(sop_macros, tmp_path):
     with sop_macros._busy(book, "Undo Last Run"):
         raise errors.StepOrderError("there is nothing to undo: no step has run since the last undo")
     with sop_macros._busy(book, "Publish"):
-        open(tmp_path / "missing.xlsm", "rb")
+        open(tmp_path / "missing.xlsm", "rb")  # noqa: SIM115 - the open fails: that is the error shown
     texts = [text for text, _title, _mode in book.app.alerts]
     assert texts == ["there is nothing to undo: no step has run since the last undo",
                      f"{tmp_path / 'missing.xlsm'} does not exist"]

@@ -60,7 +60,7 @@ def _header_cells(ws, table):
 def rename_header(name, old, new):
     def edit(wb):
         ws, table = _table(wb, name)
-        for cell, column in zip(_header_cells(ws, table), table.tableColumns):
+        for cell, column in zip(_header_cells(ws, table), table.tableColumns, strict=False):
             if cell.value == old:
                 cell.value = column.name = new
     return edit
@@ -146,7 +146,8 @@ BROKEN = {
                                   "History / tblHistory: the table tblHistory is missing (was the sheet History deleted?"),
     "hidden undo sheet deleted": (lambda wb: wb.remove(wb["Undo"]), "Undo / tblUndo: the table tblUndo is missing"),
     "input header renamed": (rename_header("tblHistory", "Quantity", "Qty"),
-                             "History / tblHistory, column Quantity: the column Quantity is missing (the table has Item, Month, Qty)"),
+                             "History / tblHistory, column Quantity: the column Quantity is missing "
+                             "(the table has Item, Month, Qty)"),
     "output header renamed": (rename_header("tblDemandPlan", "SalesAdj", "Sales adj."),
                               "1 Demand / tblDemandPlan, column SalesAdj: the column SalesAdj is missing"),
     "percent typed as an adjustment": (type_in("tblDemandPlan", "SalesAdj", 3, "+5%"),
@@ -279,7 +280,8 @@ def save_as_excel_does(path: Path) -> None:
             etree.SubElement(c, f"{{{NS['m']}}}v").text = str(strings.setdefault(text, len(strings)))
         for run in _filled_down(root):
             first, *rest = run
-            first.attrib.update({"t": "shared", "ref": f"{first.getparent().get('r')}:{run[-1].getparent().get('r')}", "si": str(si)})
+            ref = f"{first.getparent().get('r')}:{run[-1].getparent().get('r')}"
+            first.attrib.update({"t": "shared", "ref": ref, "si": str(si)})
             for f in rest:
                 f.text = None
                 f.attrib.update({"t": "shared", "si": str(si)})
@@ -334,7 +336,8 @@ def dangling_shared_formulas(path: Path) -> list[str]:
     for name, data in sheet_parts(path).items():
         root = etree.fromstring(data)
         masters = {f.get("si") for f in root.iterfind(".//m:f[@t='shared'][@ref]", NS)}
-        out += [f"{name}!{f.getparent().get('r')}" for f in root.iterfind(".//m:f[@t='shared']", NS) if f.get("si") not in masters]
+        out += [f"{name}!{f.getparent().get('r')}" for f in root.iterfind(".//m:f[@t='shared']", NS)
+                if f.get("si") not in masters]
     return out
 
 

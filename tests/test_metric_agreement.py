@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+
 from sop_udfs import (
     SOP_ACCURACY,
     SOP_DAYS_OF_SUPPLY,
@@ -16,7 +17,6 @@ from sop_udfs import (
     SOP_OTIF,
     SOP_SERVICE_LEVEL,
 )
-
 from xl_sop.errors import InputError
 from xl_sop.metrics import (
     days_of_supply,

@@ -45,7 +45,7 @@ def days(cells) -> np.ndarray:
 
 
 def of_group(cells, groups: Groups, g: int) -> list:
-    return [v for v, code in zip(cells, groups.codes) if code == g]
+    return [v for v, code in zip(cells, groups.codes, strict=True) if code == g]
 
 
 def assert_agree(scalar, grouped_value) -> None:
@@ -66,12 +66,13 @@ def test_forecast_accuracy_revenue_accuracy(rows):
     a, f, p = numbers(actual), numbers(forecast), numbers(price)
     result = metrics.forecast_accuracy_grouped(a, f, groups)
     revenue = metrics.forecast_accuracy_grouped(a * p, f * p, groups)
-    columns = dict(zip(metrics.ACCURACY_METRICS, ("Accuracy", "WMAPE", "MAPE", "Bias", "MAE", "RMSE", "TrackingSignal")))
+    columns = dict(zip(metrics.ACCURACY_METRICS, ("Accuracy", "WMAPE", "MAPE", "Bias", "MAE", "RMSE", "TrackingSignal"),
+                       strict=True))
     for g in range(groups.size):
         ga, gf, gp = (of_group(c, groups, g) for c in (actual, forecast, price))
         for metric, column in columns.items():
-            assert_agree(lambda: metrics.forecast_accuracy(ga, gf, metric), result[column][g])
-        assert_agree(lambda: metrics.revenue_accuracy(ga, gf, gp), revenue["Accuracy"][g])
+            assert_agree(lambda: metrics.forecast_accuracy(ga, gf, metric), result[column][g])  # noqa: B023 - called at once, in its loop
+        assert_agree(lambda: metrics.revenue_accuracy(ga, gf, gp), revenue["Accuracy"][g])  # noqa: B023 - called at once, in its loop
 
 
 @EXAMPLES
@@ -83,8 +84,8 @@ def test_mase(rows, history_rows, season_length):
     groups, history_groups = Groups(groups.codes, size), Groups(history_groups.codes, size)
     result = metrics.mase_grouped(numbers(actual), numbers(forecast), groups, numbers(history), history_groups, season_length)
     for g in range(size):
-        scalar = (lambda: metrics.mase(of_group(actual, groups, g), of_group(forecast, groups, g),
-                                       of_group(history, history_groups, g), season_length))
+        scalar = (lambda: metrics.mase(of_group(actual, groups, g), of_group(forecast, groups, g),  # noqa: E731, B023 - a lambda called at once, in its loop
+                                       of_group(history, history_groups, g), season_length))  # noqa: B023 - called at once, in its loop
         assert_agree(scalar, result["MASE"][g])
 
 
@@ -95,7 +96,7 @@ def test_forecast_value_added(rows):
     result = metrics.forecast_value_added_grouped(numbers(actual), numbers(before), numbers(after), groups)
     for g in range(groups.size):
         cells = [of_group(c, groups, g) for c in (actual, before, after)]
-        assert_agree(lambda: metrics.forecast_value_added(*cells), result["ValueAdded"][g])
+        assert_agree(lambda: metrics.forecast_value_added(*cells), result["ValueAdded"][g])  # noqa: B023 - called at once, in its loop
 
 
 @EXAMPLES
@@ -106,7 +107,7 @@ def test_service_level_three_bases(rows):
     for g in range(groups.size):
         o, s, ids = (of_group(c, groups, g) for c in (ordered, shipped, order_ids))
         for basis, column in (("unit", "FillRate"), ("line", "LineFillRate"), ("order", "OrderFillRate")):
-            assert_agree(lambda: metrics.service_level(o, s, basis, ids), result[column][g])
+            assert_agree(lambda: metrics.service_level(o, s, basis, ids), result[column][g])  # noqa: B023 - called at once, in its loop
 
 
 @EXAMPLES
@@ -118,8 +119,8 @@ def test_on_time_delivery_and_otif(rows, tolerance, as_of):
     otif = metrics.otif_grouped(p, d, numbers(ordered), numbers(shipped), groups, tolerance, np.datetime64(as_of, "D"))
     for g in range(groups.size):
         gp, gd, go, gs = (of_group(c, groups, g) for c in (promised, delivered, ordered, shipped))
-        assert_agree(lambda: metrics.on_time_delivery(gp, gd, tolerance, as_of), on_time["OnTime"][g])
-        assert_agree(lambda: metrics.otif(gp, gd, go, gs, tolerance, as_of), otif["OTIF"][g])
+        assert_agree(lambda: metrics.on_time_delivery(gp, gd, tolerance, as_of), on_time["OnTime"][g])  # noqa: B023 - called at once, in its loop
+        assert_agree(lambda: metrics.otif(gp, gd, go, gs, tolerance, as_of), otif["OTIF"][g])  # noqa: B023 - called at once, in its loop
 
 
 @pytest.mark.parametrize(("grouped", "scalar", "column"), [
@@ -133,7 +134,7 @@ def test_backorder_rate_and_schedule_attainment(grouped, scalar, column, rows):
     groups, (first, second) = rows
     result = grouped(numbers(first), numbers(second), groups)
     for g in range(groups.size):
-        assert_agree(lambda: scalar(of_group(first, groups, g), of_group(second, groups, g)), result[column][g])
+        assert_agree(lambda: scalar(of_group(first, groups, g), of_group(second, groups, g)), result[column][g])  # noqa: B023 - called at once, in its loop
 
 
 @EXAMPLES
@@ -146,7 +147,7 @@ def test_inventory_turns(cogs_rows, inventory_rows):
     result = metrics.inventory_turns_grouped(numbers(cogs), numbers(inventory), cogs_groups, inventory_groups)
     for g in range(size):
         c, inv = of_group(cogs, cogs_groups, g), of_group(inventory, inventory_groups, g)
-        assert_agree(lambda: metrics.inventory_turns(c, inv), result["Turns"][g])
+        assert_agree(lambda: metrics.inventory_turns(c, inv), result["Turns"][g])  # noqa: B023 - called at once, in its loop
 
 
 @EXAMPLES
@@ -157,7 +158,7 @@ def test_inventory_aging(rows, as_of, edges):
     result = metrics.inventory_aging_grouped(days(received), numbers(quantity), groups, np.datetime64(as_of, "D"),
                                              edges or metrics.inventory.DEFAULT_AGING_EDGES)
     for g in range(groups.size):
-        assert_same_aging(lambda: metrics.inventory_aging(of_group(received, groups, g), of_group(quantity, groups, g),
+        assert_same_aging(lambda: metrics.inventory_aging(of_group(received, groups, g), of_group(quantity, groups, g),  # noqa: B023 - called at once, in its loop
                                                           as_of, edges), result.iloc[g])
 
 
@@ -182,7 +183,7 @@ def test_days_of_supply(rows, on_hand):
     groups, (forecast,) = rows
     result = metrics.days_of_supply_grouped(np.array(on_hand[:groups.size]), numbers(forecast), groups, 7)
     for g in range(groups.size):
-        assert_agree(lambda: metrics.days_of_supply(on_hand[g], of_group(forecast, groups, g), 7), result["DaysOfSupply"][g])
+        assert_agree(lambda: metrics.days_of_supply(on_hand[g], of_group(forecast, groups, g), 7), result["DaysOfSupply"][g])  # noqa: B023 - called at once, in its loop
 
 
 ORDER_LINE = st.tuples(DAY, DAY, QUANTITY, QUANTITY)
@@ -197,17 +198,17 @@ def test_the_orders_table_and_the_cell_functions(lines, as_of):
     months = {dt.date(p.year, p.month, 1) for p, *_ in lines if p is not None}
     assert sorted(months) == [m.date() for m in table.index]
     for month in months:
-        p, d, o, s = (list(c) for c in zip(*[line for line in lines if line[0] and line[0].replace(day=1) == month]))
+        p, d, o, s = (list(c) for c in zip(*[line for line in lines if line[0] and line[0].replace(day=1) == month], strict=True))
         row = table.loc[pd.Timestamp(month)]
-        assert_agree(lambda: metrics.service_level(o, s), row["FillRate"])
-        assert_agree(lambda: metrics.service_level(o, s, "line"), row["LineFillRate"])
-        assert_agree(lambda: metrics.on_time_delivery(p, d, 0, as_of), row["OnTime"])
-        assert_agree(lambda: metrics.otif(p, d, o, s, 0, as_of), row["OTIF"])
-        due = [de is not None or as_of > pr for pr, de in zip(p, d)]
-        due_ordered = [q if is_due else None for q, is_due in zip(o, due)]
-        short = [max(q - (sq or 0.0), 0.0) if q is not None else None for q, sq in zip(o, s)]
-        assert_agree(lambda: metrics.backorder_rate(due_ordered, short, "line"), row["BackorderRate"])
-        assert_agree(lambda: metrics.backorder_rate(due_ordered, short, "unit"), row["BackorderUnits"])
+        assert_agree(lambda: metrics.service_level(o, s), row["FillRate"])  # noqa: B023 - called at once, in its loop
+        assert_agree(lambda: metrics.service_level(o, s, "line"), row["LineFillRate"])  # noqa: B023 - called at once, in its loop
+        assert_agree(lambda: metrics.on_time_delivery(p, d, 0, as_of), row["OnTime"])  # noqa: B023 - called at once, in its loop
+        assert_agree(lambda: metrics.otif(p, d, o, s, 0, as_of), row["OTIF"])  # noqa: B023 - called at once, in its loop
+        due = [de is not None or as_of > pr for pr, de in zip(p, d, strict=True)]
+        due_ordered = [q if is_due else None for q, is_due in zip(o, due, strict=True)]
+        short = [max(q - (sq or 0.0), 0.0) if q is not None else None for q, sq in zip(o, s, strict=True)]
+        assert_agree(lambda: metrics.backorder_rate(due_ordered, short, "line"), row["BackorderRate"])  # noqa: B023 - called at once, in its loop
+        assert_agree(lambda: metrics.backorder_rate(due_ordered, short, "unit"), row["BackorderUnits"])  # noqa: B023 - called at once, in its loop
 
 
 @EXAMPLES
@@ -216,5 +217,5 @@ def test_the_inventory_table_and_the_cell_function(layers, as_of):
     """aging_by on an Inventory table (future receipts included) against inventory_aging."""
     inventory = pd.DataFrame(layers, columns=["ReceiptDate", "Quantity"]).assign(Item="A")
     row = tables.aging_by(inventory, as_of=as_of).iloc[0].drop("Family")
-    received, quantity = (list(column) for column in zip(*layers))
+    received, quantity = (list(column) for column in zip(*layers, strict=True))
     assert_same_aging(lambda: metrics.inventory_aging(received, quantity, as_of), row)

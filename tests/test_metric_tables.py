@@ -65,7 +65,8 @@ def test_attainment_aging_and_turns():
     prod = pd.DataFrame({"Item": ["A", "B"], "Month": ["2026-01-01"] * 2, "Planned": [100, 50], "Actual": [120, 30]})
     att = tables.attainment_by(prod, ITEMS)
     assert att["Attainment"].iloc[0] == pytest.approx(130 / 150)
-    inv = pd.DataFrame({"Item": ["A", "A", "B"], "ReceiptDate": ["2026-01-31", "2025-06-01", "2026-01-20"], "Quantity": [5, 7, 100]})
+    inv = pd.DataFrame({"Item": ["A", "A", "B"], "ReceiptDate": ["2026-01-31", "2025-06-01", "2026-01-20"],
+                        "Quantity": [5, 7, 100]})
     aging = tables.aging_by(inv, ITEMS, as_of="2026-03-01").set_index("Family")
     assert aging.loc["F1", "0-30"] == 5 and aging.loc["F1", "over 180"] == 7 and aging.loc["F2", "31-60"] == 100
     turns = tables.inventory_turns_by(HISTORY, inv, ITEMS, months=2).set_index("Family")

@@ -62,8 +62,8 @@ def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(mast
     plan = FileBook(master).read_table("tblDemandPlan")
     published = publish(master, tmp_path / "out")
     rows = len(plan)
-    assert f"the PDF pack prints the first 20 of the {rows} rows of tblDemandPlan (1 Demand); the published workbook has them all" \
-        in published.notes
+    assert (f"the PDF pack prints the first 20 of the {rows} rows of tblDemandPlan (1 Demand); "
+            "the published workbook has them all") in published.notes
     text = "\n".join(page_texts(published.pdf))
     assert f"... and {rows - 20} more rows: the pack prints the first 20 of {rows}; every row is in the workbook." in text
     assert plan["Item"].iloc[19] in text

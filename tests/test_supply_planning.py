@@ -146,7 +146,8 @@ cost_values = st.floats(0, 50, allow_nan=False)
 @pytest.mark.slow  # whole workers make a mixed-integer program: a rare draw takes HiGHS to its 60 s time limit
 @settings(max_examples=60, deadline=None)
 @given(demands, st.integers(0, 3000), st.integers(0, 1000), st.integers(0, 120), st.fixed_dictionaries(
-    {k: cost_values for k in ("material", "holding", "backlog", "hiring", "layoff", "regular_hour", "overtime_hour", "subcontract")}),
+    {k: cost_values for k in ("material", "holding", "backlog", "hiring", "layoff", "regular_hour", "overtime_hour",
+                              "subcontract")}),
     st.booleans(), st.booleans())
 def test_optimal_is_never_costlier_than_level_or_chase(demand, opening, final, workforce, costs, whole, backlog):
     hours_per_unit, hours_per_worker = 2, 160
@@ -183,3 +184,16 @@ def test_capacity_plan_optimal_never_costlier(demand, opening, capacity, overtim
             continue  # a pure strategy may be impossible where the optimum is not
         _balanced(other, demand, opening)
         assert optimal.total_cost <= other.total_cost + _solver_slack(max(costs.values()), optimal, other)
+
+
+def test_a_subnormal_cost_does_not_derail_the_solver():
+    """Found by the property test: a material cost of 2.2e-311 made HiGHS return a plan costing 99,987
+    as optimal, where level costs 31.9. Costs below NEGLIGIBLE_COST of the largest are priced 0 for it."""
+    costs = {"material": 2.225073858507e-311, "hiring": 1.1, "subcontract": 20.514286924510255, "regular_hour": 0.0,
+             "backlog": 0.0, "holding": 0.0, "layoff": 0.0, "overtime_hour": 0.0}
+    kw = dict(opening_inventory=0, min_final_inventory=0, initial_workforce=0, hours_per_unit=2, hours_per_worker=160,
+              max_overtime_hours_per_worker=20, costs=costs, whole_workers=True, allow_backlog=False)
+    optimal = aggregate_plan([281, 4312, 281], **kw)
+    # 26 workers hired at 1.1 each, building ahead in month 1 (hours and stock cost nothing here).
+    assert optimal.total_cost == pytest.approx(26 * 1.1)
+    assert optimal.total_cost <= aggregate_plan([281, 4312, 281], strategy="level", **kw).total_cost

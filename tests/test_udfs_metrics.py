@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+
 from sop_udfs import (
     SOP_ACCURACY,
     SOP_BACKORDER_RATE,

@@ -11,9 +11,10 @@ import inspect
 import math
 
 import pytest
-import sop_udfs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import sop_udfs
 from sop_udfs import shim
 from sop_udfs.shim import EXCEL_ERRORS, MAX_MESSAGE
 from xl_sop.errors import translate
@@ -49,7 +50,8 @@ def mostly(sound, odd, one_in=15):
 
 QUANTITY = mostly(st.one_of(st.integers(0, 5000), st.floats(0, 1e6)), CELL)
 DAY = mostly(st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2026, 12, 31)), CELL)
-SETTING = mostly(st.none(), st.one_of(st.integers(-3, 24), st.sampled_from(["auto", "unit", "line", "order", "ses", 95, 0.95]), CELL), 3)
+SETTING = mostly(st.none(), st.one_of(st.integers(-3, 24), st.sampled_from(["auto", "unit", "line", "order", "ses", 95, 0.95]),
+                                      CELL), 3)
 ONE_CELL = {"on_hand", "lead_time", "opening"}
 DATE_RANGES = {"promised", "delivered", "receipt_dates"}
 OPTIONAL_RANGES = {"prices", "order_ids"}

@@ -1,6 +1,7 @@
 """The supply cell functions with ranges as xlwings passes them."""
 
 import pytest
+
 from sop_udfs import (
     SOP_GAP,
     SOP_PRODUCTION_PLAN,
@@ -16,7 +17,7 @@ def col(*values):
 def test_production_plan_spills_one_column_per_measure():
     out = SOP_PRODUCTION_PLAN(col(100, 200, 300, 100), 150, None, None, 1, 5, 50, 2)
     # Columns: production (regular), overtime, subcontract, inventory, backlog; the optimum costs 500.
-    _regular, overtime, sub, inventory, backlog = zip(*out)
+    _regular, overtime, sub, inventory, backlog = zip(*out, strict=True)
     assert sum(overtime) == 150 and sum(sub) == 0 and list(backlog) == [0, 0, 0, 0]
     assert 2 * sum(overtime) + sum(inventory) == 500
 
@@ -47,7 +48,8 @@ def test_production_plan_errors(args, message):
 def test_safety_stock_cell():
     assert SOP_SAFETY_STOCK(col(10, 12, 8, 11, 9), 2, 0.95, 0.5) == pytest.approx(9.0092, abs=1e-4)
     assert SOP_SAFETY_STOCK(col(10, 12, 8, 11, 9), 2) == pytest.approx(1.6448536 * 5 ** 0.5)
-    assert SOP_SAFETY_STOCK(col(10, 12), None) == "SOP_SAFETY_STOCK: lead_time is required: the periods between ordering and receiving"
+    assert SOP_SAFETY_STOCK(col(10, 12), None) == ("SOP_SAFETY_STOCK: lead_time is required: "
+                                                   "the periods between ordering and receiving")
     assert SOP_SAFETY_STOCK(col(10), 1).startswith("SOP_SAFETY_STOCK: demand_history needs at least two numbers")
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tomllib
 
+import pytest
 from conftest import ROOT
 
 WITHOUT_XLWINGS = """
@@ -50,6 +51,7 @@ print("headless without xlwings")
 """
 
 
+@pytest.mark.slow  # a cycled workbook or a subprocess: about a second
 def test_the_headless_product_runs_without_xlwings(tmp_path):
     run = subprocess.run([sys.executable, "-c", WITHOUT_XLWINGS, str(tmp_path / "Demo.xlsm")],
                          capture_output=True, text=True, cwd=tmp_path)

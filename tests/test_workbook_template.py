@@ -19,7 +19,7 @@ def test_a_rebuild_matches_the_committed_template(built_template):
     golden = SNAPSHOT.read_text(encoding="utf-8")
     rebuilt = snapshot(built_template)
     if rebuilt != golden:
-        first = next(i for i, (a, b) in enumerate(zip(rebuilt.splitlines(), golden.splitlines())) if a != b)
+        first = next(i for i, (a, b) in enumerate(zip(rebuilt.splitlines(), golden.splitlines(), strict=False)) if a != b)
         pytest.fail(f"rebuild differs from {SNAPSHOT.name} at line {first + 1}:\n  built:     {rebuilt.splitlines()[first]}\n"
                     f"  committed: {golden.splitlines()[first]}\nrun: xl-sop build-template --snapshot {SNAPSHOT}")
     assert snapshot(TEMPLATE) == golden, "workbook/SOP_Template.xlsm is not the file its snapshot describes: rebuild it"
@@ -66,7 +66,8 @@ def modules():
 def test_every_vba_module_is_present(modules):
     expected = {"ThisWorkbook", "xlwings", "Dictionary", "xlwings_udfs", "SopRibbon"} | {s.code_name for s in schema.SHEETS}
     assert expected <= set(modules)
-    assert 'Const XLPyDLLName As String = "xlwings64-0.37.8.dll"' in modules["xlwings"], "xlwings VBA must match the pinned xlwings"
+    assert 'Const XLPyDLLName As String = "xlwings64-0.37.8.dll"' in modules["xlwings"], \
+        "xlwings VBA must match the pinned xlwings"
     assert "SopRibbon.RegisterFunctionHelp" in modules["ThisWorkbook"]
 
 
@@ -145,7 +146,8 @@ def test_tables_inputs_and_formulas_in_the_built_workbook(built_template):
     consensus = wb["1 Demand"].cell(row=row + 1, column=col + demand.column_names.index("Consensus")).value
     assert consensus == "=MAX(0,D6+N(H6)+N(I6))"
     conf = wb["xlwings.conf"]
-    assert [(conf.cell(row=i, column=1).value, conf.cell(row=i, column=2).value) for i in range(1, 5)] == list(schema.XLWINGS_CONF)
+    rows = [(conf.cell(row=i, column=1).value, conf.cell(row=i, column=2).value) for i in range(1, 5)]
+    assert rows == list(schema.XLWINGS_CONF)
     assert conf["A5"].value is None, "xlwings reads keys down to the first blank row"
     assert all(k != "LICENSE_KEY" for k, _ in schema.XLWINGS_CONF)
 

@@ -68,7 +68,7 @@ def columns_out(columns: list[list], orientation: str) -> list[list]:
     """Several output series as a 2-D list laid out like the input range."""
     if orientation == ROW:
         return [list(c) for c in columns]
-    return [list(r) for r in zip(*columns)]
+    return [list(r) for r in zip(*columns, strict=True)]  # series of the same periods
 
 
 def clean(value):

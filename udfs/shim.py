@@ -52,7 +52,7 @@ def cell_function(func):
 
 
 def _first_error(parameters: list[str], args: tuple, kwargs: dict) -> str | None:
-    given = {**dict(zip(parameters, args)), **kwargs}
+    given = {**dict(zip(parameters, args, strict=False)), **kwargs}  # args stop where defaults begin
     for parameter, value in given.items():
         cells = flatten(value)
         for i, cell in enumerate(cells):

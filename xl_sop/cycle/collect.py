@@ -8,6 +8,7 @@ tblConflicts for the meeting and the master keeps its own.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def _key_text(keys: pd.Series) -> str:
     return " / ".join(f"{v:%b %Y}" if isinstance(v, pd.Timestamp) else str(v) for v in keys)
 
 
-def collect(master: Book, copies: list[tuple[str, Book]]) -> Collected:
+def collect(master: Book, copies: Sequence[tuple[str, Book]]) -> Collected:
     """Merge inputs from copies [(name, book)] into the master book (written, not saved)."""
     result = Collected()
     conflict_rows = []
@@ -98,7 +99,7 @@ def collect(master: Book, copies: list[tuple[str, Book]]) -> Collected:
     return result
 
 
-def _show(value) -> str:
+def _show(value: object) -> str:
     if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)):
         return "(blank)"
     if isinstance(value, pd.Timestamp):
@@ -108,8 +109,8 @@ def _show(value) -> str:
     return str(value)
 
 
-def open_copies(paths) -> list[tuple[str, FileBook]]:
-    books = []
+def open_copies(paths: Iterable[str | Path]) -> list[tuple[str, FileBook]]:
+    books: list[tuple[str, FileBook]] = []
     for p in paths:
         path = Path(p)
         if not path.exists():

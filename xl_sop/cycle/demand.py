@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, setting
+from xl_sop.cycle.inputs import Inputs
 from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, cycle_month, plan_archive
 from xl_sop.errors import InputError
@@ -23,8 +23,8 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     """Statistical forecast per item and month (with method and 80% interval); overrides and comments kept by
     Item and Month; accuracy and forecast value added of past cycles from the plan archive."""
     start = cycle_month(inputs)
-    horizon = int(setting(inputs, "Horizon"))
-    season = int(setting(inputs, "Season length"))
+    horizon = inputs.settings.horizon
+    season = inputs.settings.season_length
     items = inputs[T.ITEMS].dropna(subset=["Item"])
     history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
     history = history[history["Month"] < start]
@@ -37,8 +37,8 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     family = items.drop_duplicates("Item").set_index("Item")["Family"]
     plan = pd.DataFrame({
         "Item": fc["Item"], "Family": fc["Item"].map(family), "Month": fc["Month"],
-        "Statistical": fc["Forecast"].round(2), "Lower80": fc["Lower80"].clip(lower=0).round(2), "Upper80": fc["Upper80"].round(2),
-        "Method": fc["Method"],
+        "Statistical": fc["Forecast"].round(2), "Lower80": fc["Lower80"].clip(lower=0).round(2),
+        "Upper80": fc["Upper80"].round(2), "Method": fc["Method"],
     }).reset_index(drop=True)
     spec = schema.table(T.DEMAND_PLAN)
     plan = carry_inputs(current[T.DEMAND_PLAN], plan, spec, orphan_note=("Method", NOT_IN_FORECAST))
@@ -48,7 +48,7 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     return {T.DEMAND_PLAN: plan, T.ACCURACY: accuracy, T.FVA: fva}
 
 
-def _lag0(inputs: Inputs, current) -> pd.DataFrame:
+def _lag0(inputs: Inputs, current: Tables) -> pd.DataFrame:
     """Archived plan rows for each month as frozen in that month's own cycle, joined to actuals."""
     archive = plan_archive(current)
     archive = archive[archive["Month"] == archive["PlanMonth"]]

@@ -174,11 +174,6 @@ def load_inputs(book: Book) -> Inputs:
     return inputs
 
 
-def setting(inputs: Inputs, name: str) -> object:
-    """A setting of the book, or its default from the schema when blank."""
-    return inputs.settings.get(name)
-
-
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
 TYPED_NUMBERS = {T.DEMAND_PLAN: ("SalesAdj", "MarketingAdj")}
 TEMPLATE_HINT = "copy it back from workbook/SOP_Template.xlsm"

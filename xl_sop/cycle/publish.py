@@ -14,14 +14,25 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
+
+if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
+    from openpyxl.cell.cell import Cell
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet.worksheet import Worksheet
+
+At = tuple[int, int]
+"""(row, column) of a cell, 1-based."""
 
 PACK_SHEETS = ("Home", *(s.sheet for s in schema.STEPS if s.sheet[0].isdigit()), "4 S&OP Meeting")
 # Tool sheets stay home: xlwings settings, the undo store, and the cell-function examples (they need the add-in).
@@ -43,7 +54,7 @@ RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
 <item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
 </oor:items>
-"""
+"""  # noqa: E501 - the item on one line, as LibreOffice writes it in its registry
 
 
 def _soffice() -> str | None:
@@ -65,7 +76,7 @@ def _recalculated(path: Path, tmp: Path) -> Path | None:
     return out if out.exists() else None
 
 
-def _stream(ws):
+def _stream(ws: ReadOnlyWorksheet) -> Iterator[tuple[At, object]]:
     """((row, column), value) of every cell holding a value in a read-only sheet."""
     ws.reset_dimensions()  # the stored dimension can be stale: read every row there is
     for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
@@ -102,11 +113,12 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
         for ws in wb.worksheets:
             if ws.title in LEFT_OUT:
                 continue
-            formulas = {}
+            formulas: dict[At, object] = {}
             for row in ws.iter_rows():
                 for cell in row:
                     if cell.data_type == "f" or isinstance(cell.value, ArrayFormula):
-                        formulas[(cell.row, cell.column)] = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
+                        formula = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
+                        formulas[(cell.row, cell.column)] = formula
             # Kept: a formula's saved result, or a value where the copy has none (a spilled result);
             # not every saved cell, which for the plan archive would be millions of entries.
             values = {at: v for at, v in _stream(cached[ws.title])
@@ -143,13 +155,13 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
     return Published(target, pack, notes)
 
 
-def _set_value(cell, value) -> None:
+def _set_value(cell: Cell, value: object) -> None:
     cell.value = value
     if isinstance(value, str):
         cell.data_type = "s"  # text stays text: a string that starts with "=" is not a formula
 
 
-def _print_area(ws, below: int = 0) -> None:
+def _print_area(ws: Worksheet, below: int = 0) -> None:
     """Print every row of the sheet's tables (the template prints only the top of each), and ``below``
     rows more for a note under them."""
     from openpyxl.utils import get_column_letter
@@ -167,7 +179,7 @@ def _print_area(ws, below: int = 0) -> None:
     ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{max(last_row + below, 8)}"
 
 
-def _shorten_for_print(ws, notes: list[str]) -> int:
+def _shorten_for_print(ws: Worksheet, notes: list[str]) -> int:
     """Cut the sheet's tables longer than PACK_TABLE_ROWS to their first rows, with a line saying so.
     Returns the rows added under the tables (for the print area)."""
     from openpyxl.utils.cell import range_boundaries
@@ -193,7 +205,7 @@ def _shorten_for_print(ws, notes: list[str]) -> int:
     return below
 
 
-def _pdf_pack(wb, pdf: Path, tmp: Path, notes: list[str]) -> Path:
+def _pdf_pack(wb: Workbook, pdf: Path, tmp: Path, notes: list[str]) -> Path:
     """The step sheets of the published workbook (already saved: this changes it in memory) as a PDF."""
     from xl_sop.workbook.render import to_pdf
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, setting
+from xl_sop.cycle.inputs import Inputs
 from xl_sop.cycle.plan import (
     Progress,
     Tables,
@@ -82,7 +82,8 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
     if len(production):
         for by in (("Month",), ("Family", "Month")):
             a = attainment_by(production, items, by=by)
-            parts.append(a.rename(columns={"Attainment": "ScheduleAttainment"}).reindex(columns=["Family", "Month", "ScheduleAttainment"]))
+            parts.append(a.rename(columns={"Attainment": "ScheduleAttainment"})
+                         .reindex(columns=["Family", "Month", "ScheduleAttainment"]))
     inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
     if len(inventory) and len(history):
         for grouped in (items, items.assign(Family=schema.ALL_FAMILIES)):
@@ -107,8 +108,8 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
     kpis["order"] = (kpis["Family"] != schema.ALL_FAMILIES).astype(int)
     kpis = kpis.sort_values(["order", "Family", "Month"]).drop(columns="order").reset_index(drop=True)
     if len(archive) and len(history):
-        lags = accuracy_by_lag(archive.rename(columns={"Consensus": "Forecast"})[["PlanMonth", "Item", "Month", "Forecast"]], history,
-                               max_lag=int(setting(inputs, "Horizon")) - 1)
+        archived = archive.rename(columns={"Consensus": "Forecast"})[["PlanMonth", "Item", "Month", "Forecast"]]
+        lags = accuracy_by_lag(archived, history, max_lag=inputs.settings.horizon - 1)
         lags = lags[lags["Month"].isna() | lags["Month"].isin(months)].rename(columns={"Forecast": "Consensus"})
     else:
         lags = pd.DataFrame(columns=schema.table(T.ACCURACY_BY_LAG).column_names)

@@ -8,13 +8,14 @@ fails leaves the book as it was; FileBook.save replaces the file in one move.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, merge_rows
-from xl_sop.cycle.plan import consensus
+from xl_sop.cycle.plan import Progress, consensus
 from xl_sop.cycle.review import approved_by
 from xl_sop.cycle.steps import step_record
 from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
@@ -24,6 +25,8 @@ from xl_sop.workbook.book import Book
 from xl_sop.workbook.schema import TableName as T
 
 STATUS_TABLE = schema.TableName.STEP_STATUS
+ProgressFor = Callable[[schema.Step], Progress]
+"""The progress callback for a step (the command line draws a bar per step)."""
 
 
 @dataclass
@@ -38,7 +41,7 @@ class StepResult:
         return f"{self.step.label}: wrote {written}" + (f". {self.note}" if self.note else "")
 
 
-def run_step(book: Book, step_id: str, progress=None, now: pd.Timestamp | None = None,
+def run_step(book: Book, step_id: str, progress: Progress | None = None, now: pd.Timestamp | None = None,
              inputs: Inputs | None = None) -> StepResult:
     """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems.
 
@@ -49,7 +52,8 @@ def run_step(book: Book, step_id: str, progress=None, now: pd.Timestamp | None =
     return _run_checked(book, step_id, progress, now, inputs)
 
 
-def _run_checked(book: Book, step_id: str, progress, now: pd.Timestamp | None, inputs: Inputs) -> StepResult:
+def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Timestamp | None,
+                 inputs: Inputs) -> StepResult:
     record = step_record(step_id)
     step = record.face
     now = now or pd.Timestamp.now().floor("min")
@@ -58,7 +62,8 @@ def _run_checked(book: Book, step_id: str, progress, now: pd.Timestamp | None, i
     note = ""
     if step.id == "freeze":
         approvers = approved_by(current)
-        note = f"approved by {', '.join(approvers)}" if approvers else "frozen without a recorded approval (5 Executive, tblApproval)"
+        note = (f"approved by {', '.join(approvers)}" if approvers
+                else "frozen without a recorded approval (5 Executive, tblApproval)")
     book.write_table(UNDO_TABLE, undo_rows(step.id, {name: current[name] for name in record.writes}))
     for name, frame in new.items():
         book.write_table(name, frame)
@@ -67,7 +72,7 @@ def _run_checked(book: Book, step_id: str, progress, now: pd.Timestamp | None, i
     return result
 
 
-def check_steps(book: Book, step_ids, inputs: Inputs) -> None:
+def check_steps(book: Book, step_ids: Iterable[str], inputs: Inputs) -> None:
     """Raise ValidationError when any of the steps would meet a problem: bad input, a missing
     table or column, a word in a typed number column. Called before anything is written."""
     steps = [step_record(s) for s in step_ids]
@@ -77,7 +82,8 @@ def check_steps(book: Book, step_ids, inputs: Inputs) -> None:
         raise ValidationError(problems, steps[0].face.label if len(steps) == 1 else "The cycle")
 
 
-def run_steps(book: Book, step_ids, progress_for=None, now=None) -> list[StepResult]:
+def run_steps(book: Book, step_ids: Sequence[str], progress_for: ProgressFor | None = None,
+              now: pd.Timestamp | None = None) -> list[StepResult]:
     """Several steps in order; progress_for(step) gives a progress callback. Every step's tables are
     checked first, so a problem for a late step stops the run before an early step writes. The input
     tables are read and checked once: steps write only output tables."""
@@ -87,7 +93,7 @@ def run_steps(book: Book, step_ids, progress_for=None, now=None) -> list[StepRes
             for step_id in step_ids]
 
 
-def run_all(book: Book, progress_for=None, now=None) -> list[StepResult]:
+def run_all(book: Book, progress_for: ProgressFor | None = None, now: pd.Timestamp | None = None) -> list[StepResult]:
     """Every step but Freeze Plan, in order (schema.RUN_ALL)."""
     return run_steps(book, schema.RUN_ALL, progress_for, now)
 

@@ -38,7 +38,8 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     d = demand.pivot_table(index="Item", columns="Month", values="Quantity", aggfunc="sum").reindex(
         index=item_index, columns=months).fillna(0.0).to_numpy()
     inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
-    opening = opening_inventory_by_item(inventory).reindex(item_index).fillna(0.0).to_numpy() if len(inventory) else np.zeros(item_index.size)
+    opening = (opening_inventory_by_item(inventory).reindex(item_index).fillna(0.0).to_numpy() if len(inventory)
+               else np.zeros(item_index.size))
     history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
     history = history[history["Month"] < months[0]]
     settings = inputs.settings

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xl_sop.errors import InputError
 from xl_sop.metrics._inputs import choice, equal_length, single_value, values
@@ -25,7 +26,7 @@ _UNDEFINED = {"accuracy": _ZERO_ACTUAL, "wmape": _ZERO_ACTUAL, "bias": _ZERO_ACT
               "tracking_signal": "the mean absolute deviation is zero: the ratio is undefined"}
 
 
-def forecast_accuracy_grouped(actual, forecast, groups: Groups | None = None) -> pd.DataFrame:
+def forecast_accuracy_grouped(actual: ArrayLike, forecast: ArrayLike, groups: Groups | None = None) -> pd.DataFrame:
     """Every accuracy metric of forecast F against actual A, per group.
 
     Parameters
@@ -89,7 +90,7 @@ def forecast_accuracy_grouped(actual, forecast, groups: Groups | None = None) ->
     })
 
 
-def forecast_accuracy(actual, forecast, metric: str = "accuracy") -> float:
+def forecast_accuracy(actual: object, forecast: object, metric: str = "accuracy") -> float:
     """Forecast accuracy of forecast against actual by one metric: ``forecast_accuracy_grouped`` on one group.
 
     Parameters
@@ -110,7 +111,7 @@ def forecast_accuracy(actual, forecast, metric: str = "accuracy") -> float:
                         nothing="actual/forecast pairs with numbers", undefined=undefined)
 
 
-def revenue_accuracy(actual_revenue, forecast_revenue, prices=None) -> float:
+def revenue_accuracy(actual_revenue: object, forecast_revenue: object, prices: object = None) -> float:
     """Revenue forecast accuracy = max(0, 1 - sum|A-F| / sum|A|) on revenue.
 
     Parameters
@@ -133,8 +134,8 @@ def revenue_accuracy(actual_revenue, forecast_revenue, prices=None) -> float:
                         undefined="the sum of |actual revenue| is zero: the ratio is undefined")
 
 
-def mase_grouped(actual, forecast, groups: Groups | None, history, history_groups: Groups | None,
-                 season_length: int = 1) -> pd.DataFrame:
+def mase_grouped(actual: ArrayLike, forecast: ArrayLike, groups: Groups | None, history: ArrayLike,
+                 history_groups: Groups | None, season_length: int = 1) -> pd.DataFrame:
     """Mean absolute scaled error per group (Hyndman and Koehler [1]).
 
     MASE = mean|A - F| / mean_{t>m} |y_t - y_{t-m}|
@@ -182,7 +183,7 @@ def mase_grouped(actual, forecast, groups: Groups | None, history, history_group
                          "MASE": share(errors["MAE"], scale)})
 
 
-def mase(actual, forecast, history, season_length: int = 1) -> float:
+def mase(actual: object, forecast: object, history: object, season_length: int = 1) -> float:
     """Mean absolute scaled error of forecast against actual: ``mase_grouped`` on one group.
 
     actual, forecast: ranges of equal length [units]; history: the series the

@@ -14,19 +14,24 @@ no stock-out in a replenishment cycle. See docs/nomenclature.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xl_sop.errors import InputError
+from xl_sop.forecast.base import FloatArray
 from xl_sop.forecast.prepare import flatten
 from xl_sop.metrics._inputs import as_of_day, choice, days, equal_length, single_value
-from xl_sop.metrics.groups import Groups, or_single, present, share
+from xl_sop.metrics.groups import BoolArray, DayArray, Groups, IntArray, or_single, present, share
 
 MAX_TOLERANCE_DAYS = 3660
 _NOT_DUE = "order is delivered or past due"
 
 
-def service_level_grouped(ordered, shipped, groups: Groups | None = None, order_ids=None) -> pd.DataFrame:
+def service_level_grouped(ordered: ArrayLike, shipped: ArrayLike, groups: Groups | None = None,
+                          order_ids: Iterable[object] | None = None) -> pd.DataFrame:
     """Fill rate of order lines per group, on three bases.
 
     Parameters
@@ -73,7 +78,8 @@ def service_level_grouped(ordered, shipped, groups: Groups | None = None, order_
     })
 
 
-def _orders_complete(groups: Groups, line: np.ndarray, full: np.ndarray, order_ids) -> tuple[np.ndarray, np.ndarray]:
+def _orders_complete(groups: Groups, line: BoolArray, full: BoolArray,
+                     order_ids: Iterable[object] | None) -> tuple[IntArray, FloatArray]:
     """(orders, share of orders with every line full) per group; NaN shares without order ids."""
     if order_ids is None:
         return np.zeros(groups.size, dtype=int), np.full(groups.size, np.nan)
@@ -84,7 +90,7 @@ def _orders_complete(groups: Groups, line: np.ndarray, full: np.ndarray, order_i
     return per_group["size"].to_numpy(int), share(per_group["sum"], per_group["size"])
 
 
-def service_level(ordered, shipped, basis: str = "unit", order_ids=None) -> float:
+def service_level(ordered: object, shipped: object, basis: str = "unit", order_ids: object = None) -> float:
     """Customer service level measured as the fill rate: ``service_level_grouped`` on one group.
 
     basis: unit (default; sum min(shipped, ordered) / sum ordered), line (share
@@ -108,7 +114,8 @@ def service_level(ordered, shipped, basis: str = "unit", order_ids=None) -> floa
                         undefined="the total ordered is zero: the ratio is undefined")
 
 
-def due_and_on_time(promised, delivered, tolerance_days: float = 0, as_of=None) -> tuple[np.ndarray, np.ndarray]:
+def due_and_on_time(promised: DayArray, delivered: DayArray, tolerance_days: float = 0,
+                    as_of: np.datetime64 | None = None) -> tuple[BoolArray, BoolArray]:
     """Which lines are due (to be measured) and which of them were delivered on time.
 
     Parameters
@@ -131,15 +138,15 @@ def due_and_on_time(promised, delivered, tolerance_days: float = 0, as_of=None) 
     tolerance = float(tolerance_days or 0)
     if not 0 <= tolerance <= MAX_TOLERANCE_DAYS:
         raise InputError(f"tolerance_days must be between 0 and {MAX_TOLERANCE_DAYS} days, not {tolerance:g}")
-    today = as_of_day(None) if as_of is None else np.datetime64(as_of, "D")
+    today = as_of_day(None) if as_of is None else as_of.astype("datetime64[D]")
     latest = promised + np.timedelta64(int(tolerance), "D")
     delivered_known = present(delivered)
     due = present(promised) & (delivered_known | (today > latest))
     return due, due & delivered_known & (delivered <= latest)
 
 
-def on_time_delivery_grouped(promised, delivered, groups: Groups | None = None, tolerance_days: float = 0,
-                             as_of=None) -> pd.DataFrame:
+def on_time_delivery_grouped(promised: DayArray, delivered: DayArray, groups: Groups | None = None,
+                             tolerance_days: float = 0, as_of: np.datetime64 | None = None) -> pd.DataFrame:
     """On-time delivery per group: share of due lines delivered by promised + tolerance_days.
 
     promised, delivered: datetime64[D] per line (NaT = blank); tolerance_days
@@ -157,7 +164,7 @@ def on_time_delivery_grouped(promised, delivered, groups: Groups | None = None, 
     return pd.DataFrame({"Due": groups.count(due), "OnTime": share(groups.count(on_time), groups.count(due))})
 
 
-def on_time_delivery(promised, delivered, tolerance_days: float = 0, as_of=None) -> float:
+def on_time_delivery(promised: object, delivered: object, tolerance_days: float = 0, as_of: object = None) -> float:
     """Share of orders delivered on time: ``on_time_delivery_grouped`` on one group.
 
     promised, delivered: date ranges of equal length; tolerance_days [days],
@@ -168,8 +175,8 @@ def on_time_delivery(promised, delivered, tolerance_days: float = 0, as_of=None)
                         nothing=_NOT_DUE, undefined="nothing to measure")
 
 
-def otif_grouped(promised, delivered, ordered, shipped, groups: Groups | None = None, tolerance_days: float = 0,
-                 as_of=None) -> pd.DataFrame:
+def otif_grouped(promised: DayArray, delivered: DayArray, ordered: ArrayLike, shipped: ArrayLike,
+                 groups: Groups | None = None, tolerance_days: float = 0, as_of: np.datetime64 | None = None) -> pd.DataFrame:
     """On time in full per group: share of due lines delivered on time and with shipped >= ordered.
 
     Parameters
@@ -205,7 +212,8 @@ def otif_grouped(promised, delivered, ordered, shipped, groups: Groups | None = 
                          "OTIF": share(groups.count(measured & on_time & in_full), groups.count(measured))})
 
 
-def otif(promised, delivered, ordered, shipped, tolerance_days: float = 0, as_of=None) -> float:
+def otif(promised: object, delivered: object, ordered: object, shipped: object, tolerance_days: float = 0,
+         as_of: object = None) -> float:
     """On time in full: ``otif_grouped`` on one group.
 
     promised, delivered (dates), ordered, shipped [units]: ranges of equal
@@ -219,7 +227,7 @@ def otif(promised, delivered, ordered, shipped, tolerance_days: float = 0, as_of
                         nothing=_NOT_DUE, undefined="nothing to measure")
 
 
-def backorder_rate_grouped(ordered, backordered, groups: Groups | None = None) -> pd.DataFrame:
+def backorder_rate_grouped(ordered: ArrayLike, backordered: ArrayLike, groups: Groups | None = None) -> pd.DataFrame:
     """Backorder rate of order lines per group.
 
     Parameters
@@ -247,7 +255,7 @@ def backorder_rate_grouped(ordered, backordered, groups: Groups | None = None) -
                          "BackorderUnits": share(groups.sum(b, line), groups.sum(o, line))})
 
 
-def backorder_rate(ordered, backordered, basis: str = "line") -> float:
+def backorder_rate(ordered: object, backordered: object, basis: str = "line") -> float:
     """Backorder rate of order lines: ``backorder_rate_grouped`` on one group.
 
     basis: line (default; share of lines with a backorder) or unit (sum
@@ -260,7 +268,7 @@ def backorder_rate(ordered, backordered, basis: str = "line") -> float:
                         undefined="the total ordered is zero: the ratio is undefined")
 
 
-def _two_dates(promised, delivered) -> tuple[np.ndarray, np.ndarray]:
+def _two_dates(promised: object, delivered: object) -> tuple[DayArray, DayArray]:
     p, d = days(promised, "promised"), days(delivered, "delivered")
     if p.size != d.size:
         raise InputError(f"promised has {p.size} values but delivered has {d.size}: give ranges of equal length")

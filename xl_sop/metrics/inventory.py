@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xl_sop.errors import InputError
 from xl_sop.metrics._inputs import as_of_day, days, single_value, values
@@ -13,7 +17,7 @@ DEFAULT_AGING_EDGES = (30, 60, 90, 180)
 DAYS_PER_PERIOD = 30
 
 
-def inventory_turns_grouped(cogs, inventory, groups: Groups | None = None,
+def inventory_turns_grouped(cogs: ArrayLike, inventory: ArrayLike, groups: Groups | None = None,
                             inventory_groups: Groups | None = None) -> pd.DataFrame:
     """Inventory turns per group = sum(cogs) / mean(inventory balances at cost).
 
@@ -49,7 +53,7 @@ def inventory_turns_grouped(cogs, inventory, groups: Groups | None = None,
                          "Turns": share(total, average)})
 
 
-def inventory_turns(cogs, inventory) -> float:
+def inventory_turns(cogs: object, inventory: object) -> float:
     """Inventory turns = sum(cogs) / mean(inventory): ``inventory_turns_grouped`` on one group.
 
     cogs: cost of goods sold per period [money]; inventory: balances at cost
@@ -63,17 +67,18 @@ def inventory_turns(cogs, inventory) -> float:
                         undefined="the average inventory is zero: the ratio is undefined")
 
 
-def aging_labels(edges) -> list[str]:
+def aging_labels(edges: Sequence[float]) -> list[str]:
     """Bucket names for upper edges in days: (30, 60) -> 0-30, 31-60, over 60."""
-    labels, low = [], 0
+    labels: list[str] = []
+    low: float = 0
     for e in edges:
         labels.append(f"{low}-{e}" if low == 0 else f"{low + 1}-{e}")
         low = e
     return labels + [f"over {edges[-1]}"]
 
 
-def inventory_aging_grouped(receipt_dates, quantities, groups: Groups | None = None, as_of=None,
-                            edges=DEFAULT_AGING_EDGES) -> pd.DataFrame:
+def inventory_aging_grouped(receipt_dates: ArrayLike, quantities: ArrayLike, groups: Groups | None = None,
+                            as_of: np.datetime64 | None = None, edges: Iterable[float] = DEFAULT_AGING_EDGES) -> pd.DataFrame:
     """Inventory quantity per age bucket, per group.
 
     Parameters
@@ -104,7 +109,7 @@ def inventory_aging_grouped(receipt_dates, quantities, groups: Groups | None = N
     received = np.asarray(receipt_dates, dtype="datetime64[D]")
     q = np.asarray(quantities, dtype=float)
     groups = or_single(groups, q.size)
-    today = as_of_day(None) if as_of is None else np.datetime64(as_of, "D")
+    today = as_of_day(None) if as_of is None else as_of.astype("datetime64[D]")
     age = (today - received).astype(float)
     age[~present(received)] = np.nan  # NaT becomes a huge negative number as a float
     counted = present(q) & (age >= 0) & (groups.codes >= 0)
@@ -116,7 +121,8 @@ def inventory_aging_grouped(receipt_dates, quantities, groups: Groups | None = N
     return table
 
 
-def inventory_aging(receipt_dates, quantities, as_of=None, bucket_days=None) -> list[tuple[str, float, float]]:
+def inventory_aging(receipt_dates: object, quantities: object, as_of: object = None,
+                    bucket_days: object = None) -> list[tuple[str, float, float]]:
     """Inventory by age bucket, [(bucket, quantity, share of total), ...]: ``inventory_aging_grouped`` on one group.
 
     receipt_dates and quantities [units]: ranges of equal length, blanks
@@ -125,7 +131,7 @@ def inventory_aging(receipt_dates, quantities, as_of=None, bucket_days=None) -> 
     """
     edges = DEFAULT_AGING_EDGES if bucket_days is None else tuple(
         float(e) for e in values(bucket_days, "bucket_days") if not np.isnan(e))
-    if not edges or any(b <= a for a, b in zip(edges, edges[1:])) or edges[0] <= 0:
+    if not edges or any(b <= a for a, b in pairwise(edges)) or edges[0] <= 0:
         raise InputError("bucket_days must be positive day counts in ascending order, e.g. 30, 60, 90, 180")
     edges = tuple(int(e) if float(e).is_integer() else e for e in edges)
     received, q = days(receipt_dates, "receipt_dates"), values(quantities, "quantities")
@@ -139,8 +145,8 @@ def inventory_aging(receipt_dates, quantities, as_of=None, bucket_days=None) -> 
     return [(label, float(v), float(v / total)) for label, v in table.drop(columns="Total").iloc[0].items()]
 
 
-def days_of_supply_grouped(on_hand, forecast, groups: Groups | None = None, days_per_period: float = DAYS_PER_PERIOD,
-                           run_rate=None) -> pd.DataFrame:
+def days_of_supply_grouped(on_hand: ArrayLike, forecast: ArrayLike, groups: Groups | None = None,
+                           days_per_period: float = DAYS_PER_PERIOD, run_rate: ArrayLike | None = None) -> pd.DataFrame:
     """Forward days of supply per group: how long the stock on hand lasts against the forecast.
 
     Parameters
@@ -199,7 +205,7 @@ def days_of_supply_grouped(on_hand, forecast, groups: Groups | None = None, days
     return pd.DataFrame({"ForecastPeriods": periods, "DaysOfSupply": covered_periods * days_per_period})
 
 
-def days_of_supply(on_hand, forecast, days_per_period: float = DAYS_PER_PERIOD) -> float:
+def days_of_supply(on_hand: object, forecast: object, days_per_period: float = DAYS_PER_PERIOD) -> float:
     """Forward days of supply of on_hand against the forecast: ``days_of_supply_grouped`` on one group.
 
     on_hand: one number [units]; forecast: demand per period [units], blanks
@@ -210,7 +216,7 @@ def days_of_supply(on_hand, forecast, days_per_period: float = DAYS_PER_PERIOD) 
                         undefined="forecast is zero in every period: days of supply is unlimited")
 
 
-def _single(x) -> float:
+def _single(x: object) -> float:
     v = values(x, "on_hand")
     v = v[~np.isnan(v)]
     if v.size != 1:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xl_sop.metrics._inputs import equal_length, single_value
 from xl_sop.metrics.groups import Groups, or_single, present, share
 
 
-def schedule_attainment_grouped(planned, actual, groups: Groups | None = None) -> pd.DataFrame:
+def schedule_attainment_grouped(planned: ArrayLike, actual: ArrayLike, groups: Groups | None = None) -> pd.DataFrame:
     """Production schedule attainment per group = sum min(actual, planned) / sum planned.
 
     Parameters
@@ -37,7 +38,7 @@ def schedule_attainment_grouped(planned, actual, groups: Groups | None = None) -
                          "Attainment": share(groups.sum(np.minimum(a, p), pair), total)})
 
 
-def schedule_attainment(planned, actual) -> float:
+def schedule_attainment(planned: object, actual: object) -> float:
     """Production schedule attainment: ``schedule_attainment_grouped`` on one group.
 
     planned, actual: ranges of equal length [units]. Result: share.

@@ -16,10 +16,13 @@ nothing to measure gets a blank (NaN) where the cell function would say why.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+
 import numpy as np
 import pandas as pd
 
 from xl_sop import cells
+from xl_sop.forecast.base import FloatArray
 from xl_sop.frames import as_numbers, columns
 from xl_sop.frames import month_start as _month
 from xl_sop.metrics.accuracy import forecast_accuracy_grouped
@@ -30,12 +33,12 @@ from xl_sop.metrics.fulfilment import (
     otif_grouped,
     service_level_grouped,
 )
-from xl_sop.metrics.groups import Groups
+from xl_sop.metrics.groups import DayArray, Groups
 from xl_sop.metrics.inventory import DEFAULT_AGING_EDGES, inventory_aging_grouped, inventory_turns_grouped
 from xl_sop.metrics.production import schedule_attainment_grouped
 
 
-def _with_family(frame: pd.DataFrame, items: pd.DataFrame | None, extra=()) -> pd.DataFrame:
+def _with_family(frame: pd.DataFrame, items: pd.DataFrame | None, extra: Sequence[str] = ()) -> pd.DataFrame:
     if items is None:
         return frame.assign(Family="(all)")
     items = columns(items, "Items", "Item", "Family", *extra)
@@ -43,15 +46,17 @@ def _with_family(frame: pd.DataFrame, items: pd.DataFrame | None, extra=()) -> p
     return frame.merge(items, on="Item", how="left").fillna({"Family": "(no family)"})
 
 
-def _numbers(series: pd.Series) -> np.ndarray:
-    return as_numbers(series).to_numpy(dtype=float)
+def _numbers(series: pd.Series) -> FloatArray:
+    numbers: FloatArray = as_numbers(series).to_numpy(dtype=float)
+    return numbers
 
 
-def _days(series: pd.Series) -> np.ndarray:
-    return cells.date_column(series)[0].to_numpy().astype("datetime64[D]")
+def _days(series: pd.Series) -> DayArray:
+    days: DayArray = cells.date_column(series)[0].to_numpy().astype("datetime64[D]")
+    return days
 
 
-def _day(value) -> np.datetime64 | None:
+def _day(value: object) -> np.datetime64 | None:
     return None if value is None else np.datetime64(pd.Timestamp(value).date(), "D")
 
 
@@ -71,7 +76,7 @@ def _actual_for_each_forecast(actuals: pd.DataFrame, forecasts: pd.DataFrame, na
 
 
 def accuracy_by(actuals: pd.DataFrame, forecasts: pd.DataFrame, items: pd.DataFrame | None = None,
-                by=("Family", "Month")) -> pd.DataFrame:
+                by: Sequence[str] = ("Family", "Month")) -> pd.DataFrame:
     """Forecast accuracy, WMAPE and bias per group from History and a forecast table.
 
     forecasts: Item, Month, Forecast. Item-months are matched; a month with a
@@ -124,8 +129,8 @@ def accuracy_by_lag(archive: pd.DataFrame, actuals: pd.DataFrame, max_lag: int |
     return out.sort_values(["Lag", "Month"], na_position="last", ignore_index=True)
 
 
-def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by=("Month",), as_of=None,
-                  tolerance_days: int = 0) -> pd.DataFrame:
+def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by: Sequence[str] = ("Month",),
+                  as_of: object = None, tolerance_days: int = 0) -> pd.DataFrame:
     """Fill rates, on-time delivery, OTIF and backorder rates of customer order
     lines, grouped by the promised month (Month) and/or Family, Item, Customer.
 
@@ -150,12 +155,12 @@ def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by=("
     lines = pd.DataFrame({"Month": _month(o["PromisedDate"]), "Family": o["Family"], "Item": o["Item"],
                           "Customer": o.get("Customer", pd.Series("", index=o.index))})
     groups, out = Groups.of(lines, by)
-    as_of = _day(as_of)
+    day = _day(as_of)
     fill = service_level_grouped(ordered, shipped, groups)
-    on_time = on_time_delivery_grouped(promised, delivered, groups, tolerance_days, as_of)
-    otif = otif_grouped(promised, delivered, ordered, shipped, groups, tolerance_days, as_of)
+    on_time = on_time_delivery_grouped(promised, delivered, groups, tolerance_days, day)
+    otif = otif_grouped(promised, delivered, ordered, shipped, groups, tolerance_days, day)
     short = np.maximum(ordered - np.nan_to_num(shipped, nan=0.0), 0.0)
-    due, _ = due_and_on_time(promised, delivered, tolerance_days, as_of)
+    due, _ = due_and_on_time(promised, delivered, tolerance_days, day)
     backorders = backorder_rate_grouped(np.where(due, ordered, np.nan), short, groups)  # measured once due
     return out.assign(
         Lines=fill["Lines"], FillRate=fill["FillRate"], LineFillRate=fill["LineFillRate"],
@@ -163,7 +168,8 @@ def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by=("
         BackorderRate=backorders["BackorderRate"], BackorderUnits=backorders["BackorderUnits"])
 
 
-def attainment_by(production: pd.DataFrame, items: pd.DataFrame | None = None, by=("Month",)) -> pd.DataFrame:
+def attainment_by(production: pd.DataFrame, items: pd.DataFrame | None = None,
+                  by: Sequence[str] = ("Month",)) -> pd.DataFrame:
     """Production schedule attainment = sum min(Actual, Planned) / sum Planned per group
     (xl_sop.metrics.schedule_attainment_grouped); rows without both numbers are skipped."""
     p = columns(production, "Production", "Item", "Month", "Planned", "Actual")
@@ -173,8 +179,8 @@ def attainment_by(production: pd.DataFrame, items: pd.DataFrame | None = None, b
     return out.assign(Planned=result["Planned"], Attainment=result["Attainment"])
 
 
-def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of=None, by=("Family",),
-             edges=DEFAULT_AGING_EDGES) -> pd.DataFrame:
+def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of: object = None,
+             by: Sequence[str] = ("Family",), edges: Iterable[float] = DEFAULT_AGING_EDGES) -> pd.DataFrame:
     """Inventory quantity per age bucket (columns 0-30, 31-60, ... , over 180)
     per group, and Total (xl_sop.metrics.inventory_aging_grouped): age = whole
     days from ReceiptDate to as_of (default today), an edge belonging to the
@@ -186,7 +192,7 @@ def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of=N
 
 
 def inventory_turns_by(history: pd.DataFrame, inventory: pd.DataFrame, items: pd.DataFrame, months: int = 12,
-                       by=("Family",)) -> pd.DataFrame:
+                       by: Sequence[str] = ("Family",)) -> pd.DataFrame:
     """Inventory turns per group = COGS of the last `months` months, annualised
     (x 12 / months), / inventory on hand at cost now (inventory_turns_grouped).
 

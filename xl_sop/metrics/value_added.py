@@ -7,13 +7,16 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
+from xl_sop.forecast.base import FloatArray
 from xl_sop.metrics._inputs import equal_length, single_value
 from xl_sop.metrics.accuracy import forecast_accuracy_grouped
 from xl_sop.metrics.groups import Groups, or_single, present
 
 
-def forecast_value_added_grouped(actual, before, after, groups: Groups | None = None) -> pd.DataFrame:
+def forecast_value_added_grouped(actual: ArrayLike, before: ArrayLike, after: ArrayLike,
+                                 groups: Groups | None = None) -> pd.DataFrame:
     """Forecast value added of a process step per group: FVA = WMAPE(before) - WMAPE(after).
 
     Parameters
@@ -48,7 +51,7 @@ def forecast_value_added_grouped(actual, before, after, groups: Groups | None = 
                          "ValueAdded": wmape_before - wmape_after})
 
 
-def forecast_value_added(actual, before, after) -> float:
+def forecast_value_added(actual: object, before: object, after: object) -> float:
     """Forecast value added of a step, WMAPE(before) - WMAPE(after): ``forecast_value_added_grouped`` on one group.
 
     actual, before, after: ranges of equal length [units]; the result is a
@@ -60,7 +63,7 @@ def forecast_value_added(actual, before, after) -> float:
                         undefined="the sum of |actual| is zero: the ratio is undefined")
 
 
-def forecast_value_added_by_stage(actual, stages: Mapping[str, np.ndarray]) -> pd.DataFrame:
+def forecast_value_added_by_stage(actual: ArrayLike, stages: Mapping[str, ArrayLike]) -> pd.DataFrame:
     """Accuracy of each stage of the forecasting process and the value each stage adds.
 
     Parameters
@@ -93,7 +96,7 @@ def forecast_value_added_by_stage(actual, stages: Mapping[str, np.ndarray]) -> p
                          "ValueAdded": np.r_[np.nan, value_added][:len(stages)]})
 
 
-def _group_per_array(actual: np.ndarray, arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, Groups]:
+def _group_per_array(actual: FloatArray, arrays: list[FloatArray]) -> tuple[FloatArray, FloatArray, Groups]:
     """The actuals once per array, the arrays end to end, and one group per array."""
     return (np.tile(actual, len(arrays)), np.concatenate([np.empty(0), *arrays]),
             Groups(np.repeat(np.arange(len(arrays)), actual.size), len(arrays)))

@@ -65,7 +65,8 @@ def gap_by(demand: pd.DataFrame, supply: pd.DataFrame, items: pd.DataFrame, inve
     item_index = pd.Index(sorted(set(used), key=str), name="Item")
     months = pd.date_range(min(d["Month"].min(), s["Month"].min()), max(d["Month"].max(), s["Month"].max()), freq="MS")
     dd, ss = grid(d, "Quantity", item_index, months), grid(s, "Quantity", item_index, months)
-    opening = (opening_inventory_by_item(inventory) if inventory is not None else pd.Series(dtype=float)).reindex(item_index).fillna(0.0)
+    opening = (opening_inventory_by_item(inventory) if inventory is not None
+               else pd.Series(dtype=float)).reindex(item_index).fillna(0.0)
     cum = np.cumsum(dd - ss, axis=1) - opening.to_numpy()[:, None]
     attrs = attrs.set_index("Item").reindex(item_index)
     price = attrs["UnitPrice"].fillna(0.0).to_numpy()[:, None]

@@ -9,6 +9,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from xl_sop.errors import InputError
+from xl_sop.forecast.base import FloatArray
 from xl_sop.forecast.prepare import to_float_array
 from xl_sop.frames import (
     columns,
@@ -54,7 +55,7 @@ def projected_inventory(opening_inventory: float, supply: Iterable[object], dema
     })
 
 
-def forward_days_of_supply(on_hand: np.ndarray, demand: np.ndarray, days_per_period: float = DAYS_PER_MONTH) -> np.ndarray:
+def forward_days_of_supply(on_hand: FloatArray, demand: FloatArray, days_per_period: float = DAYS_PER_MONTH) -> FloatArray:
     """Days the stock at the end of each period lasts against the demand of the periods after it.
 
     on_hand and demand: items x periods [units]. xl_sop.metrics.days_of_supply_grouped
@@ -71,7 +72,8 @@ def forward_days_of_supply(on_hand: np.ndarray, demand: np.ndarray, days_per_per
     average = np.repeat(demand.mean(axis=1), periods)
     each = Groups(group, items * periods)
     days = days_of_supply_grouped(on_hand.ravel(), ahead, each, days_per_period, run_rate=average)
-    return days["DaysOfSupply"].to_numpy().reshape(demand.shape)
+    per_period: FloatArray = days["DaysOfSupply"].to_numpy().reshape(demand.shape)
+    return per_period
 
 
 def opening_inventory_by_item(inventory: pd.DataFrame) -> pd.Series:
@@ -143,7 +145,7 @@ def safety_stock(demand_history: Iterable[object], lead_time: float, cycle_servi
     lt = _non_negative(lead_time, "lead_time")
     lt_sd = _non_negative(lead_time_sd, "lead_time_sd")
     z = service_z(cycle_service_level)
-    d, sd_d = float(h.mean()), float(h.std(ddof=1))
+    d, sd_d = h.mean(), h.std(ddof=1)  # numpy floats: too large a square is inf (a cell says so), not OverflowError
     return float(max(z, 0.0) * np.sqrt(lt * sd_d**2 + d**2 * lt_sd**2))
 
 
@@ -157,7 +159,8 @@ def _non_negative(value: float | None, name: str) -> float:
     return v
 
 
-def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, cycle_service_level: float = 0.95, months: int = 12) -> pd.DataFrame:
+def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, cycle_service_level: float = 0.95,
+                    months: int = 12) -> pd.DataFrame:
     """Safety stock per item from the History and Items tables.
 
     Demand per month over the last ``months`` months of the history (months with no

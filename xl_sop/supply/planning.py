@@ -34,17 +34,21 @@ tests/test_supply_planning.py checks it on random data).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Literal, SupportsFloat, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xl_sop.errors import InputError, SolverError
+from xl_sop.forecast.base import FloatArray
 from xl_sop.forecast.prepare import to_float_array
-from xl_sop.supply._program import PeriodProgram
+from xl_sop.supply._program import PeriodProgram, Term
 
-STRATEGIES = ("optimal", "level", "chase")
+Strategy: TypeAlias = Literal["optimal", "level", "chase"]
+STRATEGIES: tuple[Strategy, ...] = ("optimal", "level", "chase")
 AGGREGATE_COSTS = ("material", "holding", "backlog", "hiring", "layoff", "regular_hour", "overtime_hour", "subcontract")
 CAPACITY_COSTS = ("regular", "overtime", "subcontract", "holding", "backlog")
 _TOLERANCE = 1e-6
@@ -56,7 +60,7 @@ class ProductionPlan:
 
     plan: pd.DataFrame
     costs: dict[str, float]
-    strategy: str
+    strategy: Strategy
 
     @property
     def total_cost(self) -> float:
@@ -65,7 +69,7 @@ class ProductionPlan:
 
 # --- inputs ---------------------------------------------------------------------------------------
 
-def _demand(demand) -> tuple[np.ndarray, pd.Index]:
+def _demand(demand: Iterable[object]) -> tuple[FloatArray, pd.Index]:
     index = demand.index if isinstance(demand, pd.Series) else None
     d = to_float_array(list(demand) if isinstance(demand, pd.Series) else demand, "demand")
     if d.size == 0:
@@ -80,9 +84,9 @@ def _demand(demand) -> tuple[np.ndarray, pd.Index]:
     return d, (index if index is not None else pd.RangeIndex(1, d.size + 1, name="Period"))
 
 
-def _amount(value, name: str, *, positive: bool = False) -> float:
+def _amount(value: object, name: str, *, positive: bool = False) -> float:
     try:
-        v = float(value)
+        v = float(cast(SupportsFloat, value))  # anything a user passed: what float() refuses is an InputError
     except (TypeError, ValueError):
         raise InputError(f"{name} must be a number, not {value!r}") from None
     if not math.isfinite(v) or v < 0 or (positive and v == 0):
@@ -90,11 +94,11 @@ def _amount(value, name: str, *, positive: bool = False) -> float:
     return v
 
 
-def _per_period(value, periods: int, name: str, default: float = np.inf) -> np.ndarray:
+def _per_period(value: float | Iterable[object] | None, periods: int, name: str, default: float = np.inf) -> FloatArray:
     """A scalar or one value per period, each zero or more; None means the default."""
     if value is None:
         return np.full(periods, default)
-    if np.ndim(value) == 0:
+    if np.ndim(cast(ArrayLike, value)) == 0:  # numpy's stub wants ArrayLike; np.ndim reads any object
         return np.full(periods, _amount(value, name))
     arr = to_float_array(value, name)
     if arr.size != periods:
@@ -105,7 +109,7 @@ def _per_period(value, periods: int, name: str, default: float = np.inf) -> np.n
     return arr
 
 
-def _costs(costs: Mapping | None, keys: tuple[str, ...]) -> dict[str, float]:
+def _costs(costs: Mapping[str, float] | None, keys: tuple[str, ...]) -> dict[str, float]:
     costs = dict(costs or {})
     unknown = sorted(set(costs) - set(keys))
     if unknown:
@@ -113,21 +117,22 @@ def _costs(costs: Mapping | None, keys: tuple[str, ...]) -> dict[str, float]:
     return {k: _amount(costs.get(k, 0.0), f"cost {k}") for k in keys}
 
 
-def _strategy(strategy) -> str:
+def _strategy(strategy: str | None) -> Strategy:
     s = str(strategy or "optimal").strip().lower()
-    if s not in STRATEGIES:
-        raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, not '{strategy}'")
-    return s
+    for known in STRATEGIES:
+        if s == known:
+            return known
+    raise InputError(f"strategy must be one of {', '.join(STRATEGIES)}, not '{strategy}'")
 
 
 # --- pieces both models share ---------------------------------------------------------------------
 
-def _net_position(demand, supply, opening_inventory) -> np.ndarray:
+def _net_position(demand: FloatArray, supply: FloatArray, opening_inventory: float) -> FloatArray:
     """Inventory - backlog at the end of each period."""
     return opening_inventory + np.cumsum(supply - demand)
 
 
-def _check_balance(net: np.ndarray, min_final: float, allow_backlog: bool, strategy: str) -> None:
+def _check_balance(net: FloatArray, min_final: float, allow_backlog: bool, strategy: str) -> None:
     if not allow_backlog and np.any(net < -_TOLERANCE):
         t = int(np.argmax(net < -_TOLERANCE)) + 1
         raise SolverError(f"the {strategy} strategy cannot meet demand in period {t} without backlog "
@@ -137,7 +142,7 @@ def _check_balance(net: np.ndarray, min_final: float, allow_backlog: bool, strat
                           f"minimum final inventory {min_final:,.2f}")
 
 
-def _level_rate(demand, opening_inventory, min_final, allow_backlog) -> float:
+def _level_rate(demand: FloatArray, opening_inventory: float, min_final: float, allow_backlog: bool) -> float:
     """The smallest constant supply per period that meets demand (see the module docstring)."""
     periods = np.arange(1, demand.size + 1)
     need = (demand.sum() + min_final - opening_inventory) / demand.size
@@ -146,14 +151,15 @@ def _level_rate(demand, opening_inventory, min_final, allow_backlog) -> float:
     return max(0.0, float(need))
 
 
-def _chase_requirements(demand, opening_inventory, min_final) -> np.ndarray:
+def _chase_requirements(demand: FloatArray, opening_inventory: float, min_final: float) -> FloatArray:
     """Net requirement per period when every period is met exactly (no stock built)."""
     required = np.maximum(0.0, np.cumsum(demand) - opening_inventory)
     required[-1] = max(required[-1], demand.sum() + min_final - opening_inventory)
     return np.diff(required, prepend=0.0)
 
 
-def _balance(program: PeriodProgram, supply_terms, demand, opening_inventory, min_final, allow_backlog, costs) -> None:
+def _balance(program: PeriodProgram, supply_terms: Sequence[Term], demand: FloatArray, opening_inventory: float,
+             min_final: float, allow_backlog: bool, costs: Mapping[str, float]) -> None:
     """Inventory and backlog variables, their costs and the balance rows shared by both models."""
     t = demand.size
     program.variable("inventory", cost=costs["holding"], lower=np.r_[np.zeros(t - 1), min_final])
@@ -164,21 +170,22 @@ def _balance(program: PeriodProgram, supply_terms, demand, opening_inventory, mi
     program.constrain(terms, rhs, rhs)
 
 
-def _stock_columns(demand, supply, opening_inventory) -> dict[str, np.ndarray]:
+def _stock_columns(demand: FloatArray, supply: FloatArray, opening_inventory: float) -> dict[str, FloatArray]:
     net = _net_position(demand, supply, opening_inventory)
     return {"Inventory": np.maximum(net, 0.0), "Backlog": np.maximum(-net, 0.0)}
 
 
-def _tidy(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def _tidy(columns: dict[str, FloatArray]) -> dict[str, FloatArray]:
     """Solver noise (1e-12 below zero, 2999.9999999) rounded away; plans are read by people."""
-    return {k: np.round(np.where(np.abs(v) < 1e-7, 0.0, v), 9) for k, v in columns.items()}
+    return {k: np.where(np.abs(v) < 1e-7, 0.0, v).round(9) for k, v in columns.items()}
 
 
 # --- the workforce (aggregate planning) model -----------------------------------------------------
 
-def aggregate_plan(demand, *, strategy="optimal", opening_inventory=0.0, min_final_inventory=0.0,
-                   initial_workforce, hours_per_unit, hours_per_worker, max_overtime_hours_per_worker,
-                   costs, whole_workers=False, allow_backlog=True, max_subcontract=None) -> ProductionPlan:
+def aggregate_plan(demand: Iterable[object], *, strategy: str | None = "optimal", opening_inventory: float = 0.0,
+                   min_final_inventory: float = 0.0, initial_workforce: float, hours_per_unit: float, hours_per_worker: float,
+                   max_overtime_hours_per_worker: float, costs: Mapping[str, float], whole_workers: bool = False,
+                   allow_backlog: bool = True, max_subcontract: float | Iterable[object] | None = None) -> ProductionPlan:
     """Aggregate production plan with a workforce: hire, lay off, overtime, subcontract, stock, backlog.
 
     Parameters (units in brackets):
@@ -273,8 +280,11 @@ def aggregate_plan(demand, *, strategy="optimal", opening_inventory=0.0, min_fin
 
 # --- the fixed-capacity model ---------------------------------------------------------------------
 
-def capacity_plan(demand, capacity, *, strategy="optimal", opening_inventory=0.0, min_final_inventory=0.0,
-                  overtime_capacity=0.0, max_subcontract=None, costs=None, allow_backlog=True) -> ProductionPlan:
+def capacity_plan(demand: Iterable[object], capacity: float | Iterable[object], *, strategy: str | None = "optimal",
+                  opening_inventory: float = 0.0, min_final_inventory: float = 0.0,
+                  overtime_capacity: float | Iterable[object] | None = 0.0,
+                  max_subcontract: float | Iterable[object] | None = None, costs: Mapping[str, float] | None = None,
+                  allow_backlog: bool = True) -> ProductionPlan:
     """Production plan against given capacity per period: regular, overtime, subcontract, stock, backlog.
 
     Parameters (units in brackets; capacity may be in units, or in hours with demand in hours):
@@ -343,7 +353,8 @@ def capacity_plan(demand, capacity, *, strategy="optimal", opening_inventory=0.0
     return ProductionPlan(_frame(index, cols), {k: float(v) for k, v in cost.items()}, strategy)
 
 
-def _check_capacity(demand, most, opening_inventory, min_final, allow_backlog) -> None:
+def _check_capacity(demand: FloatArray, most: FloatArray, opening_inventory: float, min_final: float,
+                    allow_backlog: bool) -> None:
     """Say plainly when no plan can exist: cumulative capacity behind cumulative demand."""
     short = np.cumsum(demand) - opening_inventory - np.cumsum(most)
     short[-1] += min_final
@@ -356,7 +367,7 @@ def _check_capacity(demand, most, opening_inventory, min_final, allow_backlog) -
                           f"short (allow backlog, or add capacity before then)")
 
 
-def _fill(need, *capacities):
+def _fill(need: FloatArray, *capacities: FloatArray) -> list[FloatArray]:
     """Split each period's need over the sources in order (regular, overtime, subcontract)."""
     parts, rest = [], need.copy()
     for cap in capacities:
@@ -366,19 +377,21 @@ def _fill(need, *capacities):
     return parts
 
 
-def _chase_capacity(demand, cap, ot_cap, sub_max, opening_inventory, min_final):
+def _chase_capacity(demand: FloatArray, cap: FloatArray, ot_cap: FloatArray, sub_max: FloatArray, opening_inventory: float,
+                    min_final: float) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Each period makes what it needs now (demand + backlog - stock), as far as capacity allows."""
     t = demand.size
     regular, overtime, sub = np.zeros(t), np.zeros(t), np.zeros(t)
     net = opening_inventory
     for k in range(t):
         need = max(0.0, demand[k] - net + (min_final if k == t - 1 else 0.0))
-        regular[k], overtime[k], sub[k] = (float(v[0]) for v in _fill(np.array([need]), cap[k:k + 1], ot_cap[k:k + 1], sub_max[k:k + 1]))
+        regular[k], overtime[k], sub[k] = (float(v[0]) for v in _fill(np.array([need]), cap[k:k + 1], ot_cap[k:k + 1],
+                                                                       sub_max[k:k + 1]))
         net += regular[k] + overtime[k] + sub[k] - demand[k]
     return regular, overtime, sub
 
 
-def _frame(index: pd.Index, cols: dict[str, np.ndarray]) -> pd.DataFrame:
+def _frame(index: pd.Index, cols: dict[str, FloatArray]) -> pd.DataFrame:
     frame = pd.DataFrame(cols, index=index)
     frame.index.name = frame.index.name or "Period"
     return frame.reset_index()

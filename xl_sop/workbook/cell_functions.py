@@ -121,7 +121,8 @@ CELL_FUNCTIONS = (
                  "xl_sop.supply.safety_stock", (
                      Parameter("demand_history", RANGE, "Demand per period, oldest first; blanks are skipped."),
                      Parameter("lead_time", CELL, "Lead time in the same periods as the history."),
-                     Parameter("cycle_service_level", CELL, "Cycle service level (not the fill rate), 0.95 or 95% (default 95%).", optional=True),
+                     Parameter("cycle_service_level", CELL, "Cycle service level (not the fill rate), 0.95 or 95% (default 95%).",
+                               optional=True),
                      Parameter("lead_time_sd", CELL, "Standard deviation of the lead time, in periods (default 0).",
                                optional=True))),
     CellFunction("SOP_GAP", "Demand-supply gap per period and cumulative (positive = shortage); "

@@ -10,13 +10,14 @@ function on its example and fails, showing the text to write, when they differ.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class Example:
     name: str
-    inputs: tuple[tuple, ...]
+    inputs: tuple[tuple[float | None, ...], ...]
     """Each input is a row of cells on the sheet (a single value is one cell)."""
     extra: str
     """Literal arguments after the ranges, e.g. ', 6, 12'."""
@@ -26,7 +27,7 @@ class Example:
     spill: tuple[int, int] | None = None
     """(rows, columns) of a spilled result, written as an array formula over that block."""
 
-    def formula(self, refs) -> str:
+    def formula(self, refs: Iterable[str]) -> str:
         return f"={self.name}({', '.join(refs)}{self.extra})"
 
     @property

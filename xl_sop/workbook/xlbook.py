@@ -11,6 +11,7 @@ Excel under xlwings' own object model. xlwings is imported by the caller
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,8 +20,11 @@ from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
 from xl_sop.workbook.book import date_columns
 
+if TYPE_CHECKING:  # for annotations only: xlwings is an extra, never imported by the core
+    import xlwings as xw
 
-def as_text_cell(value):
+
+def as_text_cell(value: object) -> object:
     """Text from data stays text, as FileBook writes it: never a formula, a number, a date or TRUE.
 
     Excel reads a string it is handed as it reads typing ("=..." a formula, "00123"
@@ -36,21 +40,24 @@ def as_text_cell(value):
 class XlwingsBook:
     """Tables of an xlwings Book (xw.Book.caller() inside Excel), by name (case-insensitive)."""
 
-    def __init__(self, book):
+    def __init__(self, book: xw.Book):
         self.book = book
         self._tables = {t.name.lower(): t for sheet in book.sheets for t in sheet.tables}
 
     def table_names(self) -> list[str]:
         return sorted(t.name for t in self._tables.values())
 
-    def _table(self, name: str):
+    def _table(self, name: str) -> xw.main.Table:
         try:
             return self._tables[name.lower()]
         except KeyError:
             raise WorkbookError(f"the workbook has no table {name} (tables: {', '.join(self.table_names())})") from None
 
     def table_headers(self, name: str) -> list[str]:
-        return [str(h) for h in self._table(name).header_row_range.value]
+        header = self._table(name).header_row_range
+        if header is None:  # Table Design > Header Row turned off
+            raise WorkbookError(f"the table {name} has no header row: turn it back on (Table Design > Header Row)")
+        return [str(h) for h in header.value]
 
     def read_table(self, name: str) -> pd.DataFrame:
         table = self._table(name)
@@ -75,7 +82,7 @@ class XlwingsBook:
         out = pd.DataFrame(index=range(max(len(frame), 1)))
         for header in headers:
             column = next((c for c in spec.columns if c.name.lower() == header.lower()), None) if spec else None
-            if column is not None and column.formula:
+            if spec is not None and column is not None and column.formula:
                 out[header] = [schema.formula_for(spec, column, first_row + i) for i in range(len(out))]
             elif header.lower() in lookup and len(frame):
                 out[header] = [_cell(v) for v in frame[lookup[header.lower()]].tolist()]
@@ -84,7 +91,7 @@ class XlwingsBook:
         table.update(out, index=False)
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
         return None
     if isinstance(value, pd.Timestamp):
