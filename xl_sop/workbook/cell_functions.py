@@ -135,6 +135,15 @@ CELL_FUNCTIONS = (
                      Parameter("opening_inventory", CELL, "Stock at the start."),
                      Parameter("supply", RANGE, "Supply per period, one row or one column."),
                      Parameter("demand", RANGE, "Demand per period, same size as supply."))),
+    CellFunction("SOP_SPREAD", "Spread a family total over its items by weights, keeping locked items; "
+                 "see xl_sop.hierarchy.spread.", "xl_sop.hierarchy.spread", (
+                     Parameter("total", CELL, "The family figure to spread (units; an adjustment may be negative)."),
+                     Parameter("weights", RANGE,
+                               "One weight per item: its statistical forecast, its history, or 1 each for equal shares."),
+                     Parameter("locked", RANGE, "Optional, one cell per item: a number keeps that item at it; blank = free.",
+                               optional=True),
+                     Parameter("decimals", CELL, "Round to this many decimals, keeping the sum (0 = whole units).",
+                               optional=True))),
 )
 
 BY_NAME = {f.name: f for f in CELL_FUNCTIONS}

@@ -75,4 +75,7 @@ FUNCTION_EXAMPLES = (
             "-5, 5, 15 / -10, -5, 10", spill=(2, 3)),
     Example("SOP_PROJECTED_INVENTORY", ((5.0,), (15.0, 15, 15), (10.0, 20, 30)), "",
             "Stock balance per period (negative = backlog).", "10, 5, -10", spill=(1, 3)),
+    Example("SOP_SPREAD", ((1000.0,), (300.0, 200, 500), (None, 250.0, None)), ", 0",
+            "1,000 over three items by statistical forecast, the second locked at 250; whole units.",
+            "281, 250, 469", spill=(1, 3)),
 )
