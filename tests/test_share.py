@@ -139,7 +139,8 @@ def test_validate_lists_every_problem_with_its_place(master, capsys):
     history.loc[history.index[1], "Month"] = "someday"
     january = history.index[history["Month"] == pd.Timestamp("2026-01-01")][0]
     history.loc[january, "Month"] = "Jan-26"  # readable: not a problem
-    history.loc[history.index[3], "Quantity"] = -5
+    history.loc[history.index[3], "Quantity"] = -5  # net returns: not a problem
+    history.loc[history.index[4], "Quantity"] = 1e15
     history.loc[len(history) + 1] = ["ZZZ-1", pd.Timestamp("2026-10-01"), 3]
     book.write_table("tblHistory", history)
     settings = book.read_table("tblSettings")
@@ -152,7 +153,7 @@ def test_validate_lists_every_problem_with_its_place(master, capsys):
     expected = [
         "History / tblHistory, row 1, column Quantity: 'n/a' is not a number",
         "History / tblHistory, row 2, column Month: 'someday' is not a date",
-        "History / tblHistory, row 4, column Quantity: -5 is negative",
+        "History / tblHistory, row 5, column Quantity: 1e+15 is too large to plan with (more than 1,000,000,000,000)",
         f"History / tblHistory, row {len(history)}, column Item: item 'ZZZ-1' is not in table Items",
         "Items / tblItems, row 7, column Item: Item",
         "Items / tblItems, row 2, column Resource: resource 'Moulding' has no rows in table Capacity",

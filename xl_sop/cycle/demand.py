@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs
+from xl_sop.cycle.inputs import Inputs, cycle_month
 from xl_sop.cycle.keep import carry_inputs
-from xl_sop.cycle.plan import Progress, Tables, consensus, cycle_month, plan_archive
+from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
 from xl_sop.errors import InputError
 from xl_sop.forecast import forecast_many
 from xl_sop.metrics import forecast_value_added_by_stage

@@ -26,6 +26,13 @@ from xl_sop.workbook.schema import TableName as T
 NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.SHARE, schema.HOURS, schema.FACTOR, schema.DAYS, "0", "0.0", "0.00", "0.000"}
 DATE_FORMATS = {schema.MONTH, schema.DATE}
 
+# Columns where a negative number is real: net returns booked as negative shipments.
+NEGATIVE_ALLOWED = {(T.HISTORY, "Quantity")}
+# Tables whose rows with the same key are added up (an ERP extract split by warehouse or customer), not refused.
+SUMMED_KEYS = {T.HISTORY}
+LARGEST_NUMBER = 1e12
+"""Past this a quantity or amount is taken for a typing or export error (a date pasted as a number, 1e15)."""
+
 # Values that must be filled in (the header must exist for every schema column).
 REQUIRED_VALUES = {
     T.ITEMS: ("Item", "Family", "UnitPrice", "UnitCost", "LeadTimeMonths"),
@@ -89,7 +96,10 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
                 problems.append(Problem(spec.sheet, spec.name, int(row), column.name, bad[position].table_text(example)))
             elif blank[position] and column.name in required:
                 problems.append(Problem(spec.sheet, spec.name, int(row), column.name, "is blank; it must be filled in"))
-            elif kind == "a number" and parsed[position] < 0:
+            elif kind == "a number" and abs(parsed[position]) > LARGEST_NUMBER:
+                problems.append(Problem(spec.sheet, spec.name, int(row), column.name,
+                                        f"{parsed[position]:g} is too large to plan with (more than {LARGEST_NUMBER:,.0f})"))
+            elif kind == "a number" and parsed[position] < 0 and (spec.name, column.name) not in NEGATIVE_ALLOWED:
                 problems.append(Problem(spec.sheet, spec.name, int(row), column.name, f"{parsed[position]:g} is negative"))
         if kind == "a number":
             frame[column.name] = pd.array(parsed, dtype=float)
@@ -98,7 +108,7 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
     for column in spec.columns:
         if column.format == schema.MONTH and column.name in frame:
             frame[column.name] = frame[column.name].dt.to_period("M").dt.to_timestamp()
-    if spec.key and all(k in frame for k in spec.key):
+    if spec.key and spec.name not in SUMMED_KEYS and all(k in frame for k in spec.key):
         keyed = frame.dropna(subset=list(spec.key))
         dup = keyed.duplicated(list(spec.key), keep="first")
         for row in keyed.index[dup]:
@@ -144,6 +154,58 @@ def _references(inputs: Inputs) -> None:
                                 f"family '{budget.loc[row, 'Family']}' has no items in table Items"))
 
 
+def cycle_month(inputs: Inputs) -> pd.Timestamp:
+    """The first plan month: the Cycle month setting, or the month after the last history month."""
+    if inputs.settings.cycle_month is not None:
+        return inputs.settings.cycle_month
+    last: pd.Timestamp = inputs[T.HISTORY]["Month"].max()
+    return last + pd.DateOffset(months=1)
+
+
+def plan_months(inputs: Inputs) -> pd.DatetimeIndex:
+    """The months of the plan: Horizon months from the cycle month."""
+    return pd.date_range(cycle_month(inputs), periods=inputs.settings.horizon, freq="MS")
+
+
+def _months_text(months: Iterable[pd.Timestamp]) -> str:
+    shown = [f"{m:%b %Y}" for m in sorted(months)]
+    return ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
+
+
+def _calendar(inputs: Inputs) -> None:
+    """History in step with the cycle month, and capacity for every plan month of each resource items are made on."""
+    problems, history = inputs.problems, inputs[T.HISTORY]
+    months = history["Month"].dropna()
+    start = inputs.settings.cycle_month
+    if start is not None and not months.empty:
+        spec = schema.table(T.HISTORY)
+        late = history.index[history["Month"] >= start]
+        if len(late):
+            problems.append(Problem(spec.sheet, spec.name, int(late[0]), "Month",
+                                    f"{len(late)} rows are for the cycle month {start:%b %Y} or later, which no step "
+                                    f"reads: set Cycle month on Settings to {months.max() + pd.DateOffset(months=1):%b %Y} "
+                                    "or remove those rows"))
+        last = months[months < start].max()
+        missing = (start.year - last.year) * 12 + start.month - last.month - 1 if pd.notna(last) else 0
+        if missing >= 2:
+            spec = schema.table(T.SETTINGS)
+            problems.append(Problem(spec.sheet, spec.name, None, "Value",
+                                    f"Cycle month: {start:%b %Y} is {missing + 1} months after the last history month "
+                                    f"({last:%b %Y}): paste the {missing} missing months into History or set the cycle "
+                                    f"month to {last + pd.DateOffset(months=1):%b %Y}"))
+    if months.empty and start is None:
+        return
+    wanted = set(plan_months(inputs))
+    capacity, items = inputs[T.CAPACITY], inputs[T.ITEMS]
+    spec = schema.table(T.CAPACITY)
+    for resource in sorted(set(items["Resource"].dropna()) & set(capacity["Resource"].dropna()), key=str):
+        missing_months = wanted - set(capacity.loc[capacity["Resource"] == resource, "Month"].dropna())
+        if missing_months:
+            problems.append(Problem(spec.sheet, spec.name, None, "Month",
+                                    f"resource '{resource}' has no rows for {_months_text(missing_months)} (plan months): "
+                                    "the plan would count 0 hours there; add the rows (0 hours where it is really closed)"))
+
+
 def _settings(inputs: Inputs, raw: pd.DataFrame) -> None:
     spec = schema.table(T.SETTINGS)
     inputs.settings = read_settings(raw)
@@ -171,6 +233,7 @@ def load_inputs(book: Book) -> Inputs:
             spec = schema.table(name)
             inputs.problems.append(Problem(spec.sheet, name, None, "", "the table has no rows; paste the data first"))
     _references(inputs)
+    _calendar(inputs)
     return inputs
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs
+from xl_sop.cycle.inputs import Inputs, plan_months
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.workbook import schema
@@ -20,18 +20,6 @@ from xl_sop.workbook.schema import TableName as T
 Progress = Callable[[int, int], None]
 Tables = dict[str, pd.DataFrame]
 """Tables by name: what a step reads from the book (current) and what it returns (new)."""
-
-
-def cycle_month(inputs: Inputs) -> pd.Timestamp:
-    """The first plan month: the Cycle month setting, or the month after the last history month."""
-    if inputs.settings.cycle_month is not None:
-        return inputs.settings.cycle_month
-    return inputs[T.HISTORY]["Month"].max() + pd.DateOffset(months=1)
-
-
-def plan_months(inputs: Inputs) -> pd.DatetimeIndex:
-    """The months of the plan: Horizon months from the cycle month."""
-    return pd.date_range(cycle_month(inputs), periods=inputs.settings.horizon, freq="MS")
 
 
 def consensus(plan: pd.DataFrame) -> pd.Series:

@@ -6,16 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs
+from xl_sop.cycle.inputs import Inputs, plan_months
 from xl_sop.cycle.keep import merge_rows
-from xl_sop.cycle.plan import (
-    Progress,
-    Tables,
-    consensus_demand,
-    plan_months,
-    planned_supply,
-    rounded,
-)
+from xl_sop.cycle.plan import Progress, Tables, consensus_demand, planned_supply, rounded
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.reconcile import financial_view, gap_by, scenario_comparison
 from xl_sop.workbook import schema

@@ -5,18 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs
-from xl_sop.cycle.plan import (
-    Progress,
-    Tables,
-    consensus,
-    consensus_demand,
-    cycle_month,
-    plan_archive,
-    plan_months,
-    planned_supply,
-    rounded,
-)
+from xl_sop.cycle.inputs import Inputs, cycle_month, plan_months
+from xl_sop.cycle.plan import Progress, Tables, consensus, consensus_demand, plan_archive, planned_supply, rounded
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.metrics.inventory import DEFAULT_AGING_EDGES, aging_labels

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs
-from xl_sop.cycle.plan import Progress, Tables, consensus_demand, plan_months
+from xl_sop.cycle.inputs import Inputs, plan_months
+from xl_sop.cycle.plan import Progress, Tables, consensus_demand
 from xl_sop.frames import without_noise
 from xl_sop.supply import projected_inventory_by, safety_stock_by
 from xl_sop.supply.capacity import capacity_table, routing
