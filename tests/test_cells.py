@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sop_udfs import SOP_FORECAST, SOP_ON_TIME_DELIVERY
+from sop_udfs import SOP_FORECAST, SOP_ON_TIME_DELIVERY, SOP_SAFETY_STOCK, SOP_SPREAD
 from xl_sop import cells
 from xl_sop.errors import CellError, InputError
 from xl_sop.forecast import forecast_many
@@ -119,7 +119,7 @@ def test_a_decimal_comma_is_refused_everywhere():
         numbers(table, "History", "Quantity")
     assert "use a point for decimals" in SOP_FORECAST([1, "1,5", 2, 3], 1)
     settings = read_settings(pd.DataFrame({"Setting": ["Holding cost"], "Value": ["0,5"]}, index=[1]))
-    assert "use a point for decimals" in settings.problems[0].text and settings.holding_cost == 0.02
+    assert "use a point for decimals" in settings.problems[0].text and settings.holding_share == 0.02
 
 
 def test_one_rule_for_percent():
@@ -127,3 +127,19 @@ def test_one_rule_for_percent():
     assert SOP_FORECAST(HISTORY, 1, None, "auto", "80%")[0][1] > 0  # a level typed as a percent
     with pytest.raises(InputError, match="without the % sign"):
         numbers(pd.DataFrame({"Quantity": ["+5%"]}), "History", "Quantity")
+    # The top of a setting's range typed as a percent is inside it (0.999, not 0.9990000000000001).
+    assert read_settings(pd.DataFrame({"Setting": ["Service level"], "Value": ["99.9%"]})).problems == ()
+    assert SOP_SAFETY_STOCK([10, 12, 8, 11, 9], 2, "99.9%") == SOP_SAFETY_STOCK([10, 12, 8, 11, 9], 2, 0.999)
+    # A quantity argument of a cell function refuses a % sign, as a data table does.
+    assert "without the % sign" in SOP_SPREAD("+5%", [[1], [1]])
+    assert "without the % sign" in SOP_SAFETY_STOCK([10, 12, 8], "95%")
+
+
+def test_dates_past_what_pandas_holds_are_refused_in_every_entry_point():
+    with pytest.raises(CellError, match="is not a date"):
+        cells.date(2958465)  # 9999-12-31 as Excel's day number
+    with pytest.raises(CellError, match="past 2262-04-10"):
+        cells.date(dt.date(9999, 12, 31))
+    assert "is not a date" in SOP_ON_TIME_DELIVERY([2958465], [2958465])
+    months, bad = cells.date_column(pd.Series([2958465, 46037]))
+    assert list(bad) == [0] and months[1] == pd.Timestamp(2026, 1, 15)

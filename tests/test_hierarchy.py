@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from sop_udfs import SOP_SPREAD
 from xl_sop.errors import InputError
-from xl_sop.hierarchy import spread
+from xl_sop.hierarchy import round_half_away, spread
 
 NAN = float("nan")
 
@@ -45,6 +45,7 @@ def test_nothing_to_carry_the_rest_is_an_error():
     np.testing.assert_allclose(spread(0, [0, 0]), [0, 0])
 
 
+@example(0.0, [(0.0, 1.5), (1.0, None), (0.0, 1.5)])
 @given(st.floats(-1e6, 1e6), st.lists(st.tuples(st.floats(0, 1e4), st.one_of(st.none(), st.floats(-1e4, 1e4))),
                                       min_size=1, max_size=12))
 def test_the_items_add_up_to_the_total_and_locks_hold(total, rows):
@@ -59,11 +60,20 @@ def test_the_items_add_up_to_the_total_and_locks_hold(total, rows):
     out = spread(total, weights, locked)
     np.testing.assert_allclose(out[~free], locked[~free])
     assert out.sum() == pytest.approx(total, abs=1e-6 * max(1.0, abs(total), np.abs(locked[~free]).sum()))
-    if free.any() and weights[free].sum() > 0:  # whole units: locks rounded, the free items make up the total
+    if free.any() and weights[free].sum() > 0:  # whole units: locks as given, the free items make up the rest
         whole = spread(total, weights, locked, decimals=0)
-        np.testing.assert_allclose(whole[~free], np.round(locked[~free]))
-        assert whole.sum() == pytest.approx(round(total), abs=1e-6 * max(1.0, abs(total)))
+        np.testing.assert_array_equal(whole[~free], locked[~free])
+        assert whole[free].sum() == pytest.approx(round_half_away(rest, 0), abs=1e-6 * max(1.0, abs(total)))
         assert np.all(np.abs(whole[free] - out[free]) < 1 + 1e-9)
+
+
+def test_whole_units_do_not_round_the_locks_or_the_halves_to_even():
+    # Found in review: locks of 1.5 rounded up made 3 spread as 4.
+    np.testing.assert_array_equal(spread(3, [0, 1, 0], [1.5, NAN, 1.5], decimals=0), [1.5, 0, 1.5])
+    np.testing.assert_array_equal(spread(2.5, [1], decimals=0), [3])  # as Excel's ROUND, not to even
+    np.testing.assert_array_equal(spread(-10, [1, 1, 1], decimals=0), [-3, -3, -4])
+    with pytest.raises(InputError, match="decimals must be a whole number from 0 to 10"):
+        spread(1, [1], decimals=400)
 
 
 def test_the_cell_function_is_the_routine_laid_out_like_the_weights():

@@ -92,7 +92,8 @@ def test_safety_stock_formula_by_hand():
 @pytest.mark.parametrize("args, message", [
     (([10], 2), "at least two numbers"),
     (([10, 12], -1), "lead_time must be zero or more"),
-    (([10, 12], 1, 1.0), "service_level must be between 0 and 1"),
+    (([10, 12], 1, 1.0), "cycle_service_level must be between 50% and 99.9%"),
+    (([10, 12], 1, 1.5), "cycle_service_level must be between 50% and 99.9%"),
     (([10, 12], 1, 0.95, "x"), "lead_time_sd must be a number"),
 ])
 def test_safety_stock_bad_input(args, message):
@@ -114,3 +115,12 @@ def test_safety_stock_by_runs_on_the_sample():
     items = sample_items()
     out = safety_stock_by(sample_history(items), items)
     assert len(out) == len(items) and (out["SafetyStock"] > 0).all()
+
+
+def test_one_range_for_the_cycle_service_level():
+    from xl_sop.supply.inventory import CYCLE_SERVICE_LEVEL_RANGE
+    from xl_sop.workbook.schema import SETTINGS
+
+    row = next(s for s in SETTINGS if s[0] == "Service level")
+    assert (row[3], row[4]) == CYCLE_SERVICE_LEVEL_RANGE
+    assert safety_stock([10, 12, 8, 11, 9], 2, 0.999) == pytest.approx(safety_stock([10, 12, 8, 11, 9], 2, 99.9))

@@ -13,7 +13,7 @@ from xl_sop.forecast.prepare import flatten
 
 
 def _levels(level):
-    flat = [number(v, "level") for v in flatten(level) if v is not None]
+    flat = [number(v, "level", percent=True) for v in flatten(level) if v is not None]
     return normalize_levels(flat) if flat else ()
 
 

@@ -44,13 +44,16 @@ def scalar(value, name: str, default=None):
     return value
 
 
-def number(value, name: str, default=None):
-    """One number from a cell, read by xl_sop.cells ('95%' is 0.95); ``default`` when blank."""
+def number(value, name: str, default=None, *, percent: bool = False):
+    """One number from a cell, read by xl_sop.cells; ``default`` when blank.
+
+    percent: the argument is a share or a level, so '95%' is 0.95; a quantity refuses a % sign ('+5%' of units).
+    """
     v = scalar(value, name, default)
     if v is None or v is default:
         return v
     try:
-        return cells.number(v, percent=True)
+        return cells.number(v, percent=percent)
     except CellError as exc:
         raise InputError(exc.at(name)) from None
 

@@ -77,7 +77,7 @@ def SOP_SAFETY_STOCK(demand_history, lead_time, cycle_service_level=None, lead_t
     lead = number(lead_time, "lead_time", None)
     if lead is None:
         raise InputError("lead_time is required: the periods between ordering and receiving")
-    return safety_stock(values, lead, number(cycle_service_level, "cycle_service_level", 0.95),
+    return safety_stock(values, lead, number(cycle_service_level, "cycle_service_level", 0.95, percent=True),
                         number(lead_time_sd, "lead_time_sd", 0.0))
 
 

@@ -16,8 +16,8 @@ Accepted forms (docs/cycle.md, "What a cell may hold"):
   ``95%`` means 0.95; a number cell formatted as a percent already holds 0.95.
   In data tables a percent sign is refused (``+5%`` typed as an adjustment of
   units would otherwise become 0.05 units).
-- date: a date cell; an Excel serial number from 1 (1900-01-01) to 2958465
-  (9999-12-31), also as text; ISO text (``2026-01-15``, ``2026-01``), month names
+- date: a date cell; an Excel serial number from 1 (1900-01-01) to 132319
+  (2262-04-10, the last day pandas holds), also as text; ISO text (``2026-01-15``, ``2026-01``), month names
   (``Jan-26``, ``Jan 2026``, ``January 2026``, ``15-Jan-2026``). Numeric day/month
   orders such as ``03/04/2026`` are ambiguous and refused.
 - month: a date, taken to the first day of its month.
@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from numbers import Number
 
 import numpy as np
@@ -41,21 +42,23 @@ __all__ = ["EXCEL_EPOCH", "CellError", "is_blank", "number", "date", "month", "t
            "date_column", "DATE_EXAMPLE", "NUMBER_EXAMPLE"]
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-FIRST_SERIAL, LAST_SERIAL = 1, 2958465  # 1900-01-01 and 9999-12-31
+LAST_DAY = pd.Timestamp("2262-04-10")
+"""The last day pandas can hold (its timestamps count nanoseconds from 1970): later dates are refused, not wrapped."""
+FIRST_SERIAL, LAST_SERIAL = 1, (LAST_DAY - EXCEL_EPOCH).days  # 1900-01-01 and 2262-04-10
 NUMBER_EXAMPLE = "1250"
 DATE_EXAMPLE = "2026-01-01 or Jan 2026"
 
 # Text a person may type for a date, tried in order.
 _DATE_TEXT = ("%Y-%m-%d", "%Y-%m", "%Y/%m/%d", "%Y/%m", "%b-%y", "%b %y", "%b-%Y", "%b %Y", "%B %Y", "%B-%Y",
               "%m/%Y", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%d-%b-%Y", "%d %b %Y", "%d-%b-%y")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)  # ASCII: '١٢٣' is no number
 # Thousands in groups of three, separated by commas or (non-breaking) spaces: 1,234,567.5 or 1 234.
-_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d*)?")
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}([,\u00a0\u202f ]\d{3})+(\.\d*)?", re.ASCII)
 
 
 def is_blank(value: object) -> bool:
     """An empty cell: None, NaN, NaT or text of spaces only."""
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return True
     if isinstance(value, float):
         return value != value
@@ -110,7 +113,8 @@ def number(value: object, *, percent: bool = False) -> float | None:
                         "use a point for decimals (1.5); a comma only separates thousands (1,234)")
     if not _PLAIN_NUMBER.fullmatch(text):
         raise CellError(value, "a number", f"is text ('{_shown(value)}'), not a number")
-    result = float(text) * scale
+    # Decimal: '99.9%' is 0.999, not 0.9990000000000001 (which a range check of 0.999 would refuse).
+    result = float(Decimal(text) * Decimal(str(scale)))
     if not np.isfinite(result):
         raise CellError(value, "a number", "is infinite")
     return result
@@ -121,7 +125,10 @@ def date(value: object) -> pd.Timestamp | None:
     if is_blank(value):
         return None
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
-        return pd.Timestamp(value)
+        day = pd.Timestamp(value)
+        if day > LAST_DAY:
+            raise CellError(value, "a date", f"({day:%Y-%m-%d}) is past {LAST_DAY:%Y-%m-%d}, the last day xl-sop handles")
+        return day
     if isinstance(value, bool):
         raise CellError(value, "a date", "is TRUE/FALSE, not a date")
     if isinstance(value, Number) and not isinstance(value, complex):

@@ -16,6 +16,7 @@ Any command also takes --debug (show the traceback of a failure). Exit codes: se
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -304,6 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.run(args)
         return code
+    except BrokenPipeError:  # the reader stopped early (xl-sop forecast ... | head): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return EXIT_OK
     except (Exception, KeyboardInterrupt) as exc:  # every failure ends here: one line and a documented exit code
         return report_failure(exc, debug=args.debug)
 

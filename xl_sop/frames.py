@@ -69,6 +69,22 @@ def month_values(table: pd.DataFrame, name: str, col: str) -> pd.Series:
     return months
 
 
+def checked(table: pd.DataFrame, name: str, *, numbers: Sequence[str] = (), dates: Sequence[str] = ()) -> pd.DataFrame:
+    """The table with these columns read by xl_sop.cells: numbers as floats, dates as timestamps (blanks NaN/NaT).
+
+    The first cell that is neither blank nor readable is an error naming table, row and column: a table
+    function never counts an unreadable cell as blank without a word.
+    """
+    out = table.copy()
+    for col in numbers:
+        out[col] = number_values(out, name, col)
+    for col in dates:
+        days, bad = cells.date_column(out[col])
+        _first_bad(out, name, col, bad, cells.DATE_EXAMPLE)
+        out[col] = days
+    return out
+
+
 def numbers(table: pd.DataFrame, name: str, *cols: str, allow_negative: bool = False) -> pd.DataFrame:
     """The columns as floats; text, or negatives when not allowed, is an error naming table, row and column.
 

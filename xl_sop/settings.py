@@ -88,15 +88,18 @@ class Settings:
         return self._number("Service level")
 
     @property
-    def holding_cost(self) -> float:
+    def holding_share(self) -> float:
+        """Holding cost per unit and month as a share of its unit cost (Settings row "Holding cost")."""
         return self._number("Holding cost")
 
     @property
-    def backlog_cost(self) -> float:
+    def backlog_share(self) -> float:
+        """Cost of a unit one month late as a share of its unit price (Settings row "Backlog cost")."""
         return self._number("Backlog cost")
 
     @property
-    def overtime_cost(self) -> float:
+    def overtime_factor(self) -> float:
+        """An overtime hour costs this times a regular hour (Settings row "Overtime cost")."""
         return self._number("Overtime cost")
 
     @property

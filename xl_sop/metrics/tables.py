@@ -23,7 +23,7 @@ import pandas as pd
 
 from xl_sop import cells
 from xl_sop.forecast.base import FloatArray
-from xl_sop.frames import as_numbers, columns
+from xl_sop.frames import as_numbers, checked, columns
 from xl_sop.frames import month_start as _month
 from xl_sop.metrics.accuracy import forecast_accuracy_grouped
 from xl_sop.metrics.fulfilment import (
@@ -41,9 +41,14 @@ from xl_sop.metrics.production import schedule_attainment_grouped
 def _with_family(frame: pd.DataFrame, items: pd.DataFrame | None, extra: Sequence[str] = ()) -> pd.DataFrame:
     if items is None:
         return frame.assign(Family="(all)")
-    items = columns(items, "Items", "Item", "Family", *extra)
+    items = checked(columns(items, "Items", "Item", "Family", *extra), "Items", numbers=list(extra))
     items = items[["Item", "Family", *extra]].drop_duplicates("Item")
     return frame.merge(items, on="Item", how="left").fillna({"Family": "(no family)"})
+
+
+def _inventory(inventory: pd.DataFrame) -> pd.DataFrame:
+    return checked(columns(inventory, "Inventory", "Item", "ReceiptDate", "Quantity"), "Inventory", numbers=["Quantity"],
+                   dates=["ReceiptDate"])
 
 
 def _numbers(series: pd.Series) -> FloatArray:
@@ -67,9 +72,10 @@ def _actual_for_each_forecast(actuals: pd.DataFrame, forecasts: pd.DataFrame, na
     extracts list only months with shipments), but only within the months the
     history covers.
     """
-    hist = columns(actuals, "History", "Item", "Month", "Quantity")
+    hist = checked(columns(actuals, "History", "Item", "Month", "Quantity"), "History", numbers=["Quantity"],
+                   dates=["Month"])
     hist = hist.assign(Month=_month(hist["Month"])).groupby(["Item", "Month"], as_index=False)["Quantity"].sum()
-    fc = columns(forecasts, name, "Item", "Month", "Forecast")
+    fc = checked(columns(forecasts, name, "Item", "Month", "Forecast"), name, numbers=["Forecast"], dates=["Month"])
     fc = fc.assign(Month=_month(fc["Month"]))
     fc = fc[fc["Month"] <= hist["Month"].max()]
     return fc.merge(hist, on=["Item", "Month"], how="left").fillna({"Quantity": 0.0})
@@ -107,7 +113,8 @@ def accuracy_by_lag(archive: pd.DataFrame, actuals: pd.DataFrame, max_lag: int |
     before, and accuracy max(0, 1 - sum|A-F| / sum|A|) over the items
     (forecast_accuracy_grouped). A last row per lag (Month blank) sums all months.
     """
-    arch = columns(archive, "PlanArchive", "PlanMonth", "Item", "Month", "Forecast")
+    arch = checked(columns(archive, "PlanArchive", "PlanMonth", "Item", "Month", "Forecast"), "PlanArchive",
+                   numbers=["Forecast"], dates=["PlanMonth", "Month"])
     arch = arch.assign(PlanMonth=_month(arch["PlanMonth"]), Month=_month(arch["Month"]))
     month, plan_month = arch["Month"].dt, arch["PlanMonth"].dt
     arch["Lag"] = (month.year - plan_month.year) * 12 + month.month - plan_month.month
@@ -148,7 +155,8 @@ def fulfilment_by(orders: pd.DataFrame, items: pd.DataFrame | None = None, by: S
     - BackorderRate = share of due lines with QtyOrdered - QtyShipped > 0;
       BackorderUnits = sum of those shortfalls / sum QtyOrdered of due lines
     """
-    o = columns(orders, "Orders", "Item", "PromisedDate", "DeliveredDate", "QtyOrdered", "QtyShipped")
+    o = checked(columns(orders, "Orders", "Item", "PromisedDate", "DeliveredDate", "QtyOrdered", "QtyShipped"), "Orders",
+                numbers=["QtyOrdered", "QtyShipped"], dates=["PromisedDate", "DeliveredDate"])
     o = _with_family(o, items)
     promised, delivered = _days(o["PromisedDate"]), _days(o["DeliveredDate"])
     ordered, shipped = _numbers(o["QtyOrdered"]), _numbers(o["QtyShipped"])
@@ -172,7 +180,8 @@ def attainment_by(production: pd.DataFrame, items: pd.DataFrame | None = None,
                   by: Sequence[str] = ("Month",)) -> pd.DataFrame:
     """Production schedule attainment = sum min(Actual, Planned) / sum Planned per group
     (xl_sop.metrics.schedule_attainment_grouped); rows without both numbers are skipped."""
-    p = columns(production, "Production", "Item", "Month", "Planned", "Actual")
+    p = checked(columns(production, "Production", "Item", "Month", "Planned", "Actual"), "Production",
+                numbers=["Planned", "Actual"], dates=["Month"])
     p = _with_family(p.assign(Month=_month(p["Month"])), items)
     groups, out = Groups.of(p, by)
     result = schedule_attainment_grouped(_numbers(p["Planned"]), _numbers(p["Actual"]), groups)
@@ -185,7 +194,7 @@ def aging_by(inventory: pd.DataFrame, items: pd.DataFrame | None = None, as_of: 
     per group, and Total (xl_sop.metrics.inventory_aging_grouped): age = whole
     days from ReceiptDate to as_of (default today), an edge belonging to the
     lower bucket; a layer received after as_of is left out."""
-    inv = _with_family(columns(inventory, "Inventory", "Item", "ReceiptDate", "Quantity"), items)
+    inv = _with_family(_inventory(inventory), items)
     groups, out = Groups.of(inv, by)
     table = inventory_aging_grouped(_days(inv["ReceiptDate"]), _numbers(inv["Quantity"]), groups, _day(as_of), edges)
     return pd.concat([out, table], axis=1)
@@ -200,11 +209,12 @@ def inventory_turns_by(history: pd.DataFrame, inventory: pd.DataFrame, items: pd
     With one inventory snapshot (the Inventory table), the current balance
     stands in for the average balance.
     """
-    hist = columns(history, "History", "Item", "Month", "Quantity")
+    hist = checked(columns(history, "History", "Item", "Month", "Quantity"), "History", numbers=["Quantity"],
+                   dates=["Month"])
     hist = hist.assign(Month=_month(hist["Month"]))
     recent = hist[hist["Month"] > hist["Month"].max() - pd.DateOffset(months=months)]
     recent = _with_family(recent, items, ("UnitCost",))
-    inv = _with_family(columns(inventory, "Inventory", "Item", "ReceiptDate", "Quantity"), items, ("UnitCost",))
+    inv = _with_family(_inventory(inventory), items, ("UnitCost",))
     both = pd.concat([recent[list(by)], inv[list(by)]], ignore_index=True)
     groups, out = Groups.of(both, by)
     sold, held = Groups(groups.codes[:len(recent)], groups.size), Groups(groups.codes[len(recent):], groups.size)

@@ -112,16 +112,26 @@ def projected_inventory_by(demand: pd.DataFrame, supply: pd.DataFrame, inventory
     })
 
 
+CYCLE_SERVICE_LEVEL_RANGE = (0.5, 0.999)
+"""Where safety stock makes sense: below 50% z is negative, at 99.9% it is already 3.09 (the Settings row's range)."""
+
+
 def service_z(cycle_service_level: float) -> float:
-    """The normal quantile for a cycle service level (0.95 or 95 both mean 95%)."""
+    """The normal quantile z for a cycle service level: 0.95 (or 95, read as percent) -> 1.645.
+
+    The level must lie in CYCLE_SERVICE_LEVEL_RANGE, as a share (0.5 to 0.999) or a percentage (50 to 99.9);
+    anything else (1.5: is it 1.5% or 150%?) is refused rather than guessed.
+    """
+    low, high = CYCLE_SERVICE_LEVEL_RANGE
     try:
         level = float(cycle_service_level)
     except (TypeError, ValueError):
-        raise InputError(f"cycle_service_level must be a number such as 0.95 or 95, not {cycle_service_level!r}") from None
-    if 1 < level < 100:
+        raise InputError(f"cycle_service_level must be a number such as 0.95 or 95%, not {cycle_service_level!r}") from None
+    if level > 1:  # a percentage
         level /= 100
-    if not 0 < level < 1:
-        raise InputError(f"cycle_service_level must be between 0 and 1 (or a percentage below 100), not {cycle_service_level!r}")
+    if not low <= level <= high + 1e-12:  # 99.9 / 100 is 0.9990000000000001
+        raise InputError(f"cycle_service_level must be between {low:.0%} and {high:.1%} (0.95 or 95%), "
+                         f"not {cycle_service_level!r}")
     return float(norm.ppf(level))
 
 
