@@ -54,3 +54,22 @@ def test_a_resource_with_room_builds_ahead_rather_than_pay_overtime():
     np.testing.assert_allclose(plan["RegularUnits"], [60, 60])
     np.testing.assert_allclose(plan["OvertimeUnits"], [0, 0], atol=1e-9)
     np.testing.assert_allclose(plan["SubcontractUnits"], [0, 0], atol=1e-9)
+
+
+def test_plan_by_resource_makes_what_fits_and_buys_the_rest_as_required():
+    import pandas as pd
+
+    from xl_sop.supply.resources import plan_by_resource
+
+    months = pd.date_range("2027-01-01", periods=2, freq="MS")
+    demand = np.array([[10.0, 10], [20, 20], [5, 5]])  # items A and B made on Line (1 h/unit), C bought in
+    routing = pd.DataFrame({"Resource": ["Line", "Line", None], "HoursPerUnit": [1.0, 1.0, np.nan]})
+    capacity = pd.DataFrame({"Resource": "Line", "Month": months, "Hours": [25.0, 25], "OvertimeHours": [0.0, 0]})
+    production, load = plan_by_resource(demand, demand, routing, capacity, months, "chase", COSTS,
+                                        unit_price=np.array([10.0, 10, 10]), unit_cost=np.array([5.0, 5, 5]))
+    np.testing.assert_allclose(production[2], [5, 5])  # bought in: as required
+    np.testing.assert_allclose(production[:2].sum(axis=0), [25, 25])  # 30 h needed a month, 25 h to make them
+    assert list(load["RequiredHours"]) == [30, 30] and list(load["PlannedHours"]) == [25, 25]
+    np.testing.assert_allclose(load["Utilisation"], [1.2, 1.2])
+    np.testing.assert_allclose(load["OverloadHours"], [5, 5])
+    np.testing.assert_allclose(load["ShortHours"], [5, 5])

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from xl_sop.errors import InputError
+from xl_sop.forecast.base import FloatArray
 from xl_sop.frames import (
     columns,
     item_attributes,
@@ -41,6 +42,15 @@ def capacity_table(capacity: pd.DataFrame) -> pd.DataFrame:
     return out.assign(Resource=out["Resource"].astype(str).str.strip())
 
 
+def load_against_capacity(load_hours: FloatArray, capacity_hours: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Utilisation = load / capacity (NaN where there is no capacity) and OverloadHours = max(0, load - capacity),
+    per resource and month [hours in, share and hours out]."""
+    load, cap = np.asarray(load_hours, dtype=float), np.asarray(capacity_hours, dtype=float)
+    utilisation: FloatArray = load / np.where(cap > 0, cap, np.nan)
+    overload: FloatArray = np.maximum(load - cap, 0.0)
+    return utilisation, overload
+
+
 def rough_cut_capacity(plan: pd.DataFrame, items: pd.DataFrame, capacity: pd.DataFrame,
                        quantity: str = "Quantity") -> pd.DataFrame:
     """Load against capacity per resource and month.
@@ -68,9 +78,8 @@ def rough_cut_capacity(plan: pd.DataFrame, items: pd.DataFrame, capacity: pd.Dat
     out = (frame.merge(load, how="left", on=["Resource", "Month"])
                 .merge(cap.rename(columns={"Hours": "CapacityHours"}), how="left", on=["Resource", "Month"])
                 .fillna({"LoadHours": 0.0, "CapacityHours": 0.0, "OvertimeHours": 0.0}))
-    cap_h = out["CapacityHours"].to_numpy()
-    out["Utilisation"] = out["LoadHours"] / np.where(cap_h > 0, cap_h, np.nan)
-    out["OverloadHours"] = (out["LoadHours"] - out["CapacityHours"]).clip(lower=0.0)
+    out["Utilisation"], out["OverloadHours"] = load_against_capacity(out["LoadHours"].to_numpy(),
+                                                                     out["CapacityHours"].to_numpy())
     out["Overload"] = out["OverloadHours"] > 1e-9
     out["BeyondOvertimeHours"] = (out["OverloadHours"] - out["OvertimeHours"]).clip(lower=0.0)
     return out[["Resource", "Month", "LoadHours", "CapacityHours", "OvertimeHours", "Utilisation",

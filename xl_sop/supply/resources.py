@@ -8,10 +8,13 @@ docs/nomenclature.md: net requirement, hours per unit, regular and overtime hour
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
+from xl_sop.supply.capacity import load_against_capacity
 from xl_sop.supply.planning import capacity_plan
 
 SHORT_HOUR_PENALTY = 1000.0
@@ -110,3 +113,47 @@ def share_out(hours: np.ndarray, net_requirement: np.ndarray, hours_per_unit: np
             produced += made
             left -= granted.sum()
     return units
+
+
+LOAD_COLUMNS = ["Resource", "Month", "RequiredHours", "PlannedHours", "CapacityHours", "OvertimeHours", "Utilisation",
+                "OverloadHours", "ShortHours"]
+
+
+def plan_by_resource(demand: np.ndarray, net_requirement: np.ndarray, routing: pd.DataFrame, capacity: pd.DataFrame,
+                     months: pd.DatetimeIndex, strategy: str, costs: HourCosts, *, unit_price: np.ndarray,
+                     unit_cost: np.ndarray, progress: Callable[[int, int], None] | None = None,
+                     ) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each resource planned in hours (resource_plan) and shared out to its items (share_out).
+
+    demand, net_requirement: items x months [units]; routing: per item (rows in the same order) Resource
+    (blank = bought in) and HoursPerUnit; capacity: Resource, Month, Hours, OvertimeHours [hours].
+    Returns the production per item and month [units] (bought-in items: their net requirement, supplied as
+    required) and the load table: RequiredHours (the demand's own load), PlannedHours, CapacityHours,
+    OvertimeHours, Utilisation and OverloadHours (load_against_capacity of the demand's load) and
+    ShortHours (hours the resource cannot make) per resource and month.
+    """
+    production = net_requirement.copy()
+    resource_of = routing["Resource"].to_numpy()
+    hours_per_unit = routing["HoursPerUnit"].to_numpy(dtype=float)
+    resources = sorted({r for r in resource_of if isinstance(r, str) and r})
+    parts = []
+    for k, resource in enumerate(resources, start=1):
+        members = np.flatnonzero(resource_of == resource)
+        hpu = hours_per_unit[members]
+        required = (demand[members] * hpu[:, None]).sum(axis=0)
+        c = capacity[capacity["Resource"] == resource].set_index("Month").reindex(months).fillna(0.0)
+        regular, overtime = c["Hours"].to_numpy(dtype=float), c["OvertimeHours"].to_numpy(dtype=float)
+        hours = resource_plan((net_requirement[members] * hpu[:, None]).sum(axis=0), regular, overtime, strategy, costs,
+                              item_hours=demand[members] * hpu[:, None], unit_price=unit_price[members],
+                              unit_cost=unit_cost[members], hours_per_unit=hpu)
+        made = hours["RegularUnits"] + hours["OvertimeUnits"]
+        production[members] = share_out(made, net_requirement[members], hpu)
+        utilisation, overload = load_against_capacity(required, regular)
+        parts.append(pd.DataFrame({
+            "Resource": resource, "Month": months, "RequiredHours": required, "PlannedHours": made,
+            "CapacityHours": regular, "OvertimeHours": overtime, "Utilisation": utilisation,
+            "OverloadHours": overload, "ShortHours": hours["SubcontractUnits"]}))
+        if progress is not None:
+            progress(k, len(resources))
+    load = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=LOAD_COLUMNS)
+    return production, load[LOAD_COLUMNS]
