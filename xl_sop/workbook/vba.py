@@ -22,6 +22,10 @@ from xl_sop.workbook.schema import BUTTONS, XLWINGS_CONF
 
 UDF_MODULE = dict(XLWINGS_CONF)["UDF Modules"]
 """The Python module the wrappers call (xlwings.conf names it too)."""
+CODE_PAGE = "cp1252"
+"""The code page of the VBA project pyopenvba writes (PROJECTCODEPAGE 1252): module text is stored in it."""
+HELP_LIMIT = 250
+"""Characters of a help text kept: Excel refuses a function or argument description over 255."""
 
 # Words VBA reserves: an argument or function named like one stops the whole project compiling.
 VBA_KEYWORDS = frozenset("""
@@ -40,9 +44,21 @@ def cell_functions() -> list[CellFunction]:
     return sorted(CELL_FUNCTIONS, key=lambda f: f.name)
 
 
-def _vba_text(text: str) -> str:
-    """A VBA string literal body: double the quotes; keep it on one line, within Excel's 255-char limit."""
-    return " ".join(text.split()).replace('"', '""')[:250]
+def _vba_string(text: str, where: str) -> str:
+    """``text`` as a VBA string literal: on one line, cut to HELP_LIMIT characters, then its quotes doubled.
+
+    Cut before doubling: a cut between the two quotes of a doubled one would end the literal early
+    and stop the whole module compiling. ``where`` names the text in the error for a character the
+    project's code page cannot hold (pyopenvba would write it as "?").
+    """
+    line = " ".join(text.split())[:HELP_LIMIT]
+    try:
+        line.encode(CODE_PAGE)
+    except UnicodeEncodeError as exc:
+        bad = line[exc.start]
+        raise SopError(f"{where}: the help text has '{bad}' (U+{ord(bad):04X}), which the VBA project's code page "
+                       f"(Windows-1252) cannot hold: write it with other characters") from None
+    return '"' + line.replace('"', '""') + '"'
 
 
 def udf_module(functions: list[CellFunction]) -> str:
@@ -83,11 +99,22 @@ def ribbon_module(functions: list[CellFunction]) -> str:
               "    ' What Import Functions registers: descriptions in Excel's Insert Function dialog.",
               "    On Error Resume Next"]
     for f in functions:
-        arg_docs = ", ".join(f'"{_vba_text(p.help or p.name)}"' for p in f.parameters)
-        lines.append(f'    Application.MacroOptions Macro:="{f.name}", Description:="{_vba_text(f.help)}", '
-                     f'Category:="S&OP", ArgumentDescriptions:=Array({arg_docs})')
-    lines += ["End Sub", ""]
+        lines += _macro_options(f)
+    lines += ["End Sub", "",
+              "Private Function Qualified(procedure As String) As String",
+              "    ' This workbook's procedure, not a namesake in another open cycle workbook: 'Name.xlsm'!SOP_GAP.",
+              "    Qualified = \"'\" & Replace(ThisWorkbook.Name, \"'\", \"''\") & \"'!\" & procedure",
+              "End Function", ""]
     return "\r\n".join(lines)
+
+
+def _macro_options(f: CellFunction) -> list[str]:
+    """One MacroOptions call, a line per description (continued by " _"), so no line nears VBA's 1,023 characters."""
+    descriptions = [_vba_string(p.help or p.name, f"{f.name} argument {p.name}") for p in f.parameters]
+    arguments = ", _\r\n            ".join(descriptions)
+    return [f'    Application.MacroOptions Macro:=Qualified("{f.name}"), Category:="S&OP", _',
+            f"        Description:={_vba_string(f.help, f.name)}, _",
+            f"        ArgumentDescriptions:=Array({arguments})"]
 
 
 def workbook_module_body() -> str:
