@@ -5,7 +5,7 @@ import re
 import pytest
 
 from xl_sop.errors import SopError
-from xl_sop.workbook import vba
+from xl_sop.workbook import schema, vba
 from xl_sop.workbook.cell_functions import CELL, RANGE, CellFunction, Parameter
 
 VBA_LINE_LIMIT = 1023
@@ -92,3 +92,14 @@ def test_every_generated_statement_fits_vba_limits(module):
         _literals(line)
         continuations = continuations + 1 if line.endswith(" _") else 0
         assert continuations <= VBA_CONTINUATION_LIMIT, line
+
+
+def test_every_button_registers_the_help_first_except_in_a_signed_project():
+    source = vba.ribbon_module(vba.cell_functions())
+    callbacks = re.findall(r"^Sub (\w+)\(control As IRibbonControl\)\r\n(.*?)\r\nEnd Sub", source, re.M | re.S)
+    assert [name for name, _ in callbacks] == [b.id for b in schema.RIBBON_BUTTONS]
+    for name, body in callbacks:
+        assert body.split("\r\n")[0].strip() == "RegisterFunctionHelpOnce", name
+    assert dict(callbacks)[schema.FUNCTION_HELP.id].split("\r\n")[1].strip() == "shFunctions.Activate"
+    register = source[source.index("Sub RegisterFunctionHelp()"):]
+    assert register.split("\r\n")[4:6] == ["    If ThisWorkbook.VBASigned Then Exit Sub", "    On Error Resume Next"]

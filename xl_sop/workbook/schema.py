@@ -75,8 +75,8 @@ class Sheet:
 class Button:
     id: str
     label: str
-    macro: str
-    """The function in sop_macros that RunPython calls."""
+    macro: str | None
+    """The function in sop_macros that RunPython calls; None for a button that runs VBA only (Function Help)."""
     image: str
     group: str
     screentip: str
@@ -118,7 +118,8 @@ SHEETS = (
           "Press Validate: every problem in the workbook (input tables, missing sheets, tables or columns), "
           "with its sheet, table, row and column. Empty = all good.", "7F6000"),
     Sheet("Functions", "shFunctions", "Cell functions",
-          "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel)."),
+          "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel). "
+          "Insert Function (Shift+F3) describes them once an S&OP button has been pressed (Function Help does only that)."),
     Sheet("xlwings.conf", "shXlwingsConf", "", ""),
     Sheet("Undo", "shUndo", "Undo store", "What the last step replaced, for Undo Last Run. Do not edit.", "595959", hidden=True),
 )
@@ -317,6 +318,11 @@ BUTTONS = (
     Button("Validate", "Validate", "validate", "AcceptInvitation", "Share", "Check every input table and list the problems"),
     Button("UndoLastRun", "Undo Last Run", "undo_last_run", "Undo", "Share", "Restore the tables the last step replaced"),
 )
+"""The buttons that run a step or a sharing command in Python."""
+FUNCTION_HELP = Button("FunctionHelp", "Function Help", None, "FunctionWizard", "Help",
+                       "Describe the SOP_ cell functions in Insert Function (Shift+F3) and show their examples")
+"""Registers the cell functions' help (any other button does too, on its first press) and shows the Functions sheet."""
+RIBBON_BUTTONS = (*BUTTONS, FUNCTION_HELP)
 
 XLWINGS_CONF = (
     ("UDF Modules", "sop_udfs"),
