@@ -5,7 +5,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import SNAPSHOT, TEMPLATE
+from conftest import ROOT, SNAPSHOT, TEMPLATE
 from lxml import etree
 
 import sop_udfs
@@ -85,6 +85,17 @@ def test_every_ribbon_button_has_its_callback(modules):
     targets = re.findall(r'RunPython "import sop_macros; sop_macros\.(\w+)\(\)"', modules["SopRibbon"])
     assert targets == [b.macro for b in schema.BUTTONS]
     assert "'" not in "".join(re.findall(r'RunPython "([^"]*)"', modules["SopRibbon"])), "RunPython commands use no quotes"
+
+
+def test_every_ribbon_image_is_one_of_excels_control_ids():
+    """A button whose imageMso Excel does not know shows no picture; Microsoft publishes the ids Excel knows."""
+    lines = (ROOT / "tests" / "data" / "excel_control_ids.txt").read_text(encoding="utf-8").splitlines()
+    excel_ids = {line for line in lines if line and not line.startswith("#")}
+    with zipfile.ZipFile(TEMPLATE) as z:
+        ribbon = etree.fromstring(z.read("customUI/customUI14.xml"))
+    images = {b.get("id"): b.get("imageMso") for b in ribbon.iter("{*}button")}
+    assert list(images.values()) == [b.image for b in schema.RIBBON_BUTTONS]
+    assert {button: image for button, image in images.items() if image not in excel_ids} == {}
 
 
 def test_every_runpython_target_is_a_function_in_sop_macros(modules):

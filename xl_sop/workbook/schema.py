@@ -78,6 +78,7 @@ class Button:
     macro: str | None
     """The function in sop_macros that RunPython calls; None for a button that runs VBA only (Function Help)."""
     image: str
+    """Its picture (imageMso): one of Excel's own control ids, which Microsoft publishes (tests/data/excel_control_ids.txt)."""
     group: str
     screentip: str
 
@@ -304,9 +305,9 @@ ALL_FAMILIES = "All"
 BUTTONS = (
     Button("RunForecast", "Run Forecast", "run_forecast", "ChartTrendline", "Plan",
            "Statistical forecast of every item (1 Demand)"),
-    Button("BalanceSupply", "Balance Supply", "balance_supply", "ChartStockHighLowClose", "Plan",
+    Button("BalanceSupply", "Balance Supply", "balance_supply", "ChartTypeComboInsertGallery", "Plan",
            "Load, production plan and projected stock (2 Supply)"),
-    Button("Reconcile", "Reconcile", "reconcile", "ReviewCompareTwoVersions", "Plan",
+    Button("Reconcile", "Reconcile", "reconcile", "ScenarioManager", "Plan",
            "Gap, scenarios and consensus by family (3 and 4)"),
     Button("FreezePlan", "Freeze Plan", "freeze_plan", "Lock", "Plan", "Archive the approved consensus for follow-up"),
     Button("RefreshExecutive", "Refresh Executive", "refresh_executive", "ChartInsert", "Review",
@@ -315,7 +316,7 @@ BUTTONS = (
     Button("Publish", "Publish", "publish", "FileSaveAsPdfOrXps", "Share", "Values-only copy and PDF pack for circulation"),
     Button("CollectInputs", "Collect Inputs", "collect_inputs", "MergeCells", "Share",
            "Merge overrides and comments from returned copies"),
-    Button("Validate", "Validate", "validate", "AcceptInvitation", "Share", "Check every input table and list the problems"),
+    Button("Validate", "Validate", "validate", "DataValidation", "Share", "Check every input table and list the problems"),
     Button("UndoLastRun", "Undo Last Run", "undo_last_run", "Undo", "Share", "Restore the tables the last step replaced"),
 )
 """The buttons that run a step or a sharing command in Python."""
