@@ -5,7 +5,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import ROOT, SNAPSHOT, TEMPLATE
+from conftest import ROOT, SNAPSHOT, TEMPLATE, calculation
 from lxml import etree
 
 import sop_udfs
@@ -165,6 +165,13 @@ def test_tables_inputs_and_formulas_in_the_built_workbook(built_template):
     assert rows == list(schema.XLWINGS_CONF)
     assert conf["A5"].value is None, "xlwings reads keys down to the first blank row"
     assert all(k != "LICENSE_KEY" for k, _ in schema.XLWINGS_CONF)
+
+
+def test_the_template_asks_for_no_full_calculation_on_load(built_template):
+    """Its formulas hold no results, and its engine id, older than any Excel, has Excel calculate them as it opens
+    the file; fullCalcOnLoad would do it again on every open until the workbook is saved, =SOP_ cells included."""
+    for path in (TEMPLATE, built_template):
+        assert calculation(path) == {"calcId": schema.UNCALCULATED_ENGINE}, path
 
 
 @pytest.mark.libreoffice

@@ -325,6 +325,12 @@ FUNCTION_HELP = Button("FunctionHelp", "Function Help", None, "FunctionWizard", 
 """Registers the cell functions' help (any other button does too, on its first press) and shows the Functions sheet."""
 RIBBON_BUTTONS = (*BUTTONS, FUNCTION_HELP)
 
+UNCALCULATED_ENGINE = "124519"
+"""The calculation engine id (calcPr calcId) the template is written with: openpyxl's, older than any Excel that
+runs xlwings. Excel calculates every formula of a workbook last calculated by an older engine when it opens it, which
+a workbook only xl-sop has written needs (its formulas hold no results); once Excel has saved it, it carries Excel's
+own id and opens without a full calculation."""
+
 XLWINGS_CONF = (
     ("UDF Modules", "sop_udfs"),
     ("Interpreter_Win", r"%USERPROFILE%\xl-sop\.venv\Scripts\pythonw.exe"),
