@@ -67,3 +67,14 @@ def copy_of(path: Path, folder: Path) -> Path:
     target = folder / path.name
     shutil.copyfile(path, target)
     return target
+
+
+def calculation(path: Path) -> dict[str, str]:
+    """The attributes of the workbook's calculation properties (calcPr): the engine id and what Excel does on load."""
+    import zipfile
+
+    from lxml import etree
+
+    with zipfile.ZipFile(path) as z:
+        calc = etree.fromstring(z.read("xl/workbook.xml")).find("{*}calcPr")
+    return dict(calc.attrib) if calc is not None else {}

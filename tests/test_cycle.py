@@ -11,7 +11,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_of, cycled_demo
+from conftest import calculation, copy_of, cycled_demo
 
 from xl_sop.cli import main
 from xl_sop.cycle import ValidationError, run_all, run_step, undo_last_run
@@ -66,6 +66,23 @@ def test_demand_plan_covers_every_item_and_month_with_the_consensus_formula(cycl
         sheet = z.read(part).decode()
     assert sheet.count("<f>MAX(0,") == len(plan)  # the native formula in every row, with its value cached
     assert len(re.findall(r"<f>MAX\(0,[^<]*</f><v>[0-9.]+</v>", sheet)) == len(plan)
+
+
+def test_the_cycled_workbook_asks_for_no_full_calculation_on_load(cycled):
+    # Excel has not calculated it yet: its engine id has Excel calculate every formula once, as it opens it.
+    assert calculation(cycled) == {"calcId": schema.UNCALCULATED_ENGINE}
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_shows_the_cycled_workbooks_formulas_without_a_full_recalculation(cycled, soffice, tmp_path):
+    """The Consensus cells hold the results the step wrote; the KPI tiles of 5 Executive hold none and are calculated."""
+    from xl_sop.workbook.render import page_texts, to_pdf
+
+    text = "".join(page_texts(to_pdf(cycled, tmp_path)))
+    executive = FileBook(cycled).read_table("tblExecutive")
+    revenue, budget = executive["Revenue"].sum(), executive["BudgetRevenue"].sum()
+    tiles = text[text.index("Plan revenue"):].splitlines()[1].split()
+    assert tiles[:3] == [f"{revenue:,.0f}", f"{budget:,.0f}", f"{revenue - budget:,.0f}"]
 
 
 def test_supply_plan_balances_and_respects_capacity(cycled):

@@ -1,11 +1,12 @@
 """Writing tables into the template headless keeps everything else in the file intact."""
 
+import re
 import shutil
 import zipfile
 
 import pandas as pd
 import pytest
-from conftest import TEMPLATE
+from conftest import TEMPLATE, calculation
 
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook.filebook import FileBook
@@ -56,7 +57,7 @@ def test_writing_a_table_round_trips_and_changes_nothing_else(copy):
     assert set(after_parts) == set(before_parts)
     changed = {n for n in after_parts if after_parts[n] != before_parts[n]}
     _name, sheet_part, table_part = FileBook(copy)._tables["tbldemandplan"]
-    assert changed <= {"xl/workbook.xml", sheet_part, table_part} and {sheet_part, table_part} <= changed
+    assert changed == {sheet_part, table_part}  # no request for a full calculation: Excel makes one anyway
     assert after_parts["xl/vbaProject.bin"] == before_parts["xl/vbaProject.bin"]
     assert after_parts["customUI/customUI14.xml"] == before_parts["customUI/customUI14.xml"]
     # Everything a reader sees is as it was, except the demand plan's rows and range.
@@ -87,3 +88,69 @@ def test_libreoffice_recalculates_the_consensus_of_written_rows(copy, soffice, t
     page = text[text.index("1 Demand planning"):]
     first = next(line for line in page.splitlines() if line.startswith("BEV-1000"))
     assert first.split()[-1] == "106"  # MAX(0, 100.5 + 5): the native formula, not Python
+
+
+# --- after Excel has saved the workbook: a full calculation on load only where a result would be stale -----------
+
+EXCEL_ENGINE = "191029"
+"""The calculation engine id Microsoft 365 writes when it saves a workbook."""
+PLAN_WITH_RESULTS = PLAN.assign(Consensus=[105.5, 110.0, 47.0])
+
+
+def _edit(path, edit_part) -> None:
+    """Rewrite the package with edit_part(name, bytes) -> bytes applied to every part."""
+    with zipfile.ZipFile(path) as z:
+        infos, parts = z.infolist(), {i.filename: z.read(i.filename) for i in z.infolist()}
+    with zipfile.ZipFile(path, "w") as out:
+        for info in infos:
+            out.writestr(info, edit_part(info.filename, parts[info.filename]), compress_type=info.compress_type)
+
+
+def _saved_by_excel(path, formula: str | None = None, name: str | None = None):
+    """The calculation properties Excel writes on save (its engine id, no request); optionally the first example
+    formula of the Functions sheet replaced by ``formula`` and a defined name added (``name`` is its definition)."""
+    def edit(part: str, data: bytes) -> bytes:
+        if part == "xl/workbook.xml":
+            data = re.sub(rb"<calcPr[^>]*/>", f'<calcPr calcId="{EXCEL_ENGINE}"/>'.encode(), data)
+            if name:
+                data = data.replace(b"<definedNames>", f"<definedNames><definedName name=\"PlanFigures\">{name}"
+                                    "</definedName>".encode())
+        if formula and b">SOP_FORECAST(H6:S6, 6)</f>" in data:
+            data = data.replace(b">SOP_FORECAST(H6:S6, 6)</f>", f">{formula}</f>".encode())
+        return data
+
+    _edit(path, edit)
+    return path
+
+
+def _written(path, table: str, frame: pd.DataFrame) -> dict[str, str]:
+    book = FileBook(path)
+    book.write_table(table, frame)
+    book.save()
+    return calculation(path)
+
+
+def test_writing_tables_whose_results_nothing_else_reads_asks_excel_for_no_full_calculation(copy):
+    assert _written(_saved_by_excel(copy), "tblDemandPlan", PLAN_WITH_RESULTS) == {"calcId": EXCEL_ENGINE}
+
+
+def test_a_formula_written_without_its_result_has_excel_calculate_on_load(copy):
+    assert _written(_saved_by_excel(copy), "tblDemandPlan", PLAN)["fullCalcOnLoad"] == "1"  # PLAN has no Consensus
+
+
+def test_the_executive_tiles_reading_a_written_table_have_excel_calculate_on_load(copy):
+    executive = pd.DataFrame({"Month": pd.to_datetime(["2026-11-01"]), "Revenue": [10.0], "BudgetRevenue": [12.0]})
+    assert _written(_saved_by_excel(copy), "tblExecutive", executive)["fullCalcOnLoad"] == "1"
+
+
+@pytest.mark.parametrize(("formula", "name", "calculates"), [
+    ("SUM(&apos;1 Demand&apos;!D6:D9)", None, True),
+    ("SUM('1 demand'!D6:D9)", None, True),
+    ("SUM(tblDemandPlan[Statistical])", None, True),
+    ("SUM(PlanFigures)", "'1 Demand'!$D$6:$D$9", True),
+    ("SUM(Items!D6:D9)+COUNT(tblDemandPlanOld)", None, False),
+    ("SUM(PlanFigures)", "Items!$D$6:$D$9", False),
+], ids=["sheet", "sheet-in-other-case", "table", "defined-name", "other-sheet-and-name", "name-elsewhere"])
+def test_a_formula_elsewhere_that_may_read_a_written_table_has_excel_calculate_on_load(copy, formula, name, calculates):
+    calc = _written(_saved_by_excel(copy, formula, name), "tblDemandPlan", PLAN_WITH_RESULTS)
+    assert ("fullCalcOnLoad" in calc) == calculates

@@ -5,7 +5,7 @@ import re
 import zipfile
 
 import pytest
-from conftest import SNAPSHOT, TEMPLATE
+from conftest import ROOT, SNAPSHOT, TEMPLATE, calculation
 from lxml import etree
 
 import sop_udfs
@@ -68,19 +68,34 @@ def test_every_vba_module_is_present(modules):
     assert expected <= set(modules)
     assert 'Const XLPyDLLName As String = "xlwings64-0.37.8.dll"' in modules["xlwings"], \
         "xlwings VBA must match the pinned xlwings"
-    assert "SopRibbon.RegisterFunctionHelp" in modules["ThisWorkbook"]
+    assert not _code_of(modules["ThisWorkbook"]), "nothing runs by itself when the workbook opens"
+
+
+def _code_of(source: str) -> list[str]:
+    return [line for line in source.splitlines() if line.strip() and not line.startswith("Attribute VB_")]
 
 
 def test_every_ribbon_button_has_its_callback(modules):
     with zipfile.ZipFile(TEMPLATE) as z:
         ribbon = etree.fromstring(z.read("customUI/customUI14.xml"))
     actions = [b.get("onAction") for b in ribbon.iter("{*}button")]
-    assert actions == [b.id for b in schema.BUTTONS]
+    assert actions == [b.id for b in schema.RIBBON_BUTTONS]
     subs = re.findall(r"^Sub (\w+)\(control As IRibbonControl\)", modules["SopRibbon"], re.M)
     assert subs == actions
     targets = re.findall(r'RunPython "import sop_macros; sop_macros\.(\w+)\(\)"', modules["SopRibbon"])
     assert targets == [b.macro for b in schema.BUTTONS]
     assert "'" not in "".join(re.findall(r'RunPython "([^"]*)"', modules["SopRibbon"])), "RunPython commands use no quotes"
+
+
+def test_every_ribbon_image_is_one_of_excels_control_ids():
+    """A button whose imageMso Excel does not know shows no picture; Microsoft publishes the ids Excel knows."""
+    lines = (ROOT / "tests" / "data" / "excel_control_ids.txt").read_text(encoding="utf-8").splitlines()
+    excel_ids = {line for line in lines if line and not line.startswith("#")}
+    with zipfile.ZipFile(TEMPLATE) as z:
+        ribbon = etree.fromstring(z.read("customUI/customUI14.xml"))
+    images = {b.get("id"): b.get("imageMso") for b in ribbon.iter("{*}button")}
+    assert list(images.values()) == [b.image for b in schema.RIBBON_BUTTONS]
+    assert {button: image for button, image in images.items() if image not in excel_ids} == {}
 
 
 def test_every_runpython_target_is_a_function_in_sop_macros(modules):
@@ -112,7 +127,7 @@ def test_every_udf_wrapper_matches_its_python_function(modules):
 def test_vba_names_are_legal():
     address_like = re.compile(r"^[A-Za-z]{1,3}[0-9]+$")
     names = list(sop_udfs.__all__) + [p for n in sop_udfs.__all__ for p in inspect.signature(getattr(sop_udfs, n)).parameters]
-    names += [b.id for b in schema.BUTTONS] + [s.code_name for s in schema.SHEETS]
+    names += [b.id for b in schema.RIBBON_BUTTONS] + [s.code_name for s in schema.SHEETS]
     for name in names:
         assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{0,30}", name), name
         assert name.lower() not in VBA_KEYWORDS, f"{name} is a VBA keyword"
@@ -150,6 +165,13 @@ def test_tables_inputs_and_formulas_in_the_built_workbook(built_template):
     assert rows == list(schema.XLWINGS_CONF)
     assert conf["A5"].value is None, "xlwings reads keys down to the first blank row"
     assert all(k != "LICENSE_KEY" for k, _ in schema.XLWINGS_CONF)
+
+
+def test_the_template_asks_for_no_full_calculation_on_load(built_template):
+    """Its formulas hold no results, and its engine id, older than any Excel, has Excel calculate them as it opens
+    the file; fullCalcOnLoad would do it again on every open until the workbook is saved, =SOP_ cells included."""
+    for path in (TEMPLATE, built_template):
+        assert calculation(path) == {"calcId": schema.UNCALCULATED_ENGINE}, path
 
 
 @pytest.mark.libreoffice

@@ -66,7 +66,7 @@ def _code(source: str) -> list[str]:
 def test_olevba_reads_back_every_module_as_generated():
     functions = vba.cell_functions()
     generated = {**vba.xlwings_modules(), "xlwings_udfs": vba.udf_module(functions),
-                 "SopRibbon": vba.ribbon_module(functions), "ThisWorkbook": vba.workbook_module_body()}
+                 "SopRibbon": vba.ribbon_module(functions)}
     read_back = vba_modules(TEMPLATE)
     for name, source in generated.items():
         assert _code(source), name

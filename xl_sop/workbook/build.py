@@ -17,6 +17,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import Table as XlTable
@@ -71,6 +72,8 @@ def build_workbook() -> Workbook:
     _follow_up(wb["6 Follow-up"])
     _functions(wb["Functions"])
     _names(wb)
+    # No fullCalcOnLoad (openpyxl sets it): the old engine id already has Excel calculate the template once.
+    wb.calculation = CalcProperties(calcId=int(schema.UNCALCULATED_ENGINE), fullCalcOnLoad=None)
     wb.properties.creator = "xl-sop"
     wb.properties.created = wb.properties.modified = FIXED_TIME
     return wb

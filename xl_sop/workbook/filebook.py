@@ -4,13 +4,16 @@ A step must be able to run on the .xlsm without Excel and hand it back with its
 VBA project, ribbon, charts, validation, conditional formats, defined names and
 every user input intact. openpyxl cannot promise that (a resave drops the ribbon
 relationship and dynamic-array metadata), so this edits the package directly:
-only the cells inside a written table's columns, the table part's range and the
-workbook's recalculation flag change; every other part is copied byte for byte.
+only the cells inside a written table's columns, the table part's range and, when
+Excel would otherwise show a stale result, the workbook's recalculation flag
+change; every other part is copied byte for byte (the VBA project and any
+signature of it included, so a signed workbook stays signed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import math
 import re
@@ -37,6 +40,8 @@ Q = f"{{{NS}}}"
 MAX_ROWS = 1_048_576
 """Excel's rows per sheet: a table that would end below is refused rather than written into a file Excel cannot open."""
 _CELL = re.compile(r"([A-Z]+)(\d+)")
+_FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
+"""The text of every formula in a sheet part, read without parsing the sheet."""
 CellValue = str | float | int | bool | None
 """A cell as read from the file: text, a number, TRUE/FALSE, or None when empty."""
 
@@ -59,13 +64,26 @@ def _resolve(base: str, target: str) -> str:
     return "/".join(parts)
 
 
-def _column(ref: str) -> int:
-    """The column number of a cell reference such as K9."""
+def _row_and_column(ref: str) -> tuple[int, int]:
+    """The row and column numbers of a cell reference such as K9."""
     match = _CELL.fullmatch(ref)
     if match is None:
         raise WorkbookError(f"a cell has the reference '{ref}', not a column and row such as K9: the file is damaged")
     column: int = column_index(match.group(1))
-    return column
+    return int(match.group(2)), column
+
+
+def _column(ref: str) -> int:
+    """The column number of a cell reference such as K9."""
+    return _row_and_column(ref)[1]
+
+
+def _naming(sheets: set[str], names: set[str]) -> re.Pattern[str]:
+    """What finds, in a formula, a reference to one of the sheets ('1 Demand'!A1, Items!A1) or one of the names."""
+    quoted = [re.escape("'" + s.replace("'", "''") + "'!") for s in sheets]
+    bare = [rf"(?<![\w.']){re.escape(s)}!" for s in sheets]
+    whole = [rf"(?<![\w.]){re.escape(n)}(?![\w.])" for n in names]
+    return re.compile("|".join(quoted + bare + whole) or "(?!)", re.IGNORECASE)
 
 
 def _rels_path(part: str) -> str:
@@ -106,7 +124,13 @@ class FileBook:
         self._changed: set[str] = set()
         self._trees: dict[str, etree._Element] = {}
         self._shared = self._shared_strings()
+        self._sheets = self._find_sheets()
         self._tables = self._find_tables()
+        self._written: dict[str, list[tuple[int, int, int, int]]] = {}
+        """{sheet part: (first row, first column, last row, last column) of each table written there}."""
+        self._written_tables: set[str] = set()
+        self._results_missing = False
+        """A formula was written without its result (the frame had no number for it)."""
 
     # --- package structure ------------------------------------------------------------------------
 
@@ -121,14 +145,17 @@ class FileBook:
         root = etree.fromstring(self._parts["xl/sharedStrings.xml"])
         return ["".join(si.itertext()) for si in root.iter(f"{Q}si")]
 
-    def _find_tables(self) -> dict[str, tuple[str, str, str]]:
-        """{table name lower: (name, sheet part, table part)}."""
-        workbook = self._xml("xl/workbook.xml")
+    def _find_sheets(self) -> dict[str, str]:
+        """{sheet part: sheet name}."""
         rels = etree.fromstring(self._parts[_rels_path("xl/workbook.xml")])
         targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
+        return {targets[sheet.get(f"{{{REL_NS}}}id")]: sheet.get("name")
+                for sheet in self._xml("xl/workbook.xml").iter(f"{Q}sheet")}
+
+    def _find_tables(self) -> dict[str, tuple[str, str, str]]:
+        """{table name lower: (name, sheet part, table part)}."""
         found: dict[str, tuple[str, str, str]] = {}
-        for sheet in workbook.iter(f"{Q}sheet"):
-            part = targets[sheet.get(f"{{{REL_NS}}}id")]
+        for part in self._sheets:
             rels_part = _rels_path(part)
             if rels_part not in self._parts:
                 continue
@@ -260,6 +287,7 @@ class FileBook:
                 cell = self._make_cell(f"{column_letters(col)}{r}", value, styles[col], formula, r)
                 if cell is not None:
                     self._insert(row, cell, col)
+                    self._results_missing |= formula is not None and cell.find(f"{Q}v") is None
         for r in sorted(rows):
             data.remove(rows[r])
         for r in sorted(rows):
@@ -271,7 +299,8 @@ class FileBook:
         if auto is not None:
             auto.set("ref", ref)
         self._changed |= {sheet_part, table_part}
-        self._recalculate_on_open()
+        self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2))
+        self._written_tables.add(real_name)
 
     def _formulas(self, table_name: str) -> dict[str, Callable[[int], str]]:
         try:
@@ -337,8 +366,44 @@ class FileBook:
                 text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         return cell
 
-    def _recalculate_on_open(self) -> None:
-        """Formulas written without cached values: ask Excel (and LibreOffice) to recalculate on open."""
+    def _results_may_be_stale(self) -> bool:
+        """Whether Excel, opening the saved file, could show a formula result that the tables written have made stale.
+
+        Never when Excel has not calculated the workbook yet (it carries the template's engine id): Excel then
+        calculates every formula as it opens it. Otherwise when a formula was written without its result, or a
+        formula this book did not write may read a written table (_read_elsewhere).
+        """
+        calc = self._xml("xl/workbook.xml").find(f"{Q}calcPr")
+        if calc is not None and calc.get("calcId") == schema.UNCALCULATED_ENGINE:
+            return False
+        return self._results_missing or self._read_elsewhere()
+
+    def _read_elsewhere(self) -> bool:
+        """Whether a formula outside the written tables may read one: any formula on a written table's sheet, or one
+        naming a written table's sheet, a written table, or a defined name that refers to either.
+
+        A guess on the safe side: a needless full calculation costs time, a missed one a wrong number on screen.
+        """
+        sheets = {self._sheets[part] for part in self._written}
+        refers = _naming(sheets, self._written_tables)
+        names = {d.get("name") for d in self._xml("xl/workbook.xml").iter(f"{Q}definedName") if refers.search(d.text or "")}
+        naming = _naming(sheets, self._written_tables | names)
+        for part in self._sheets:
+            if part in self._written:
+                if any(not self._inside_written(part, f.getparent().get("r")) for f in self._trees[part].iter(f"{Q}f")):
+                    return True
+                continue
+            formulas = (html.unescape(text.decode("utf-8")) for text in _FORMULA_TEXT.findall(self._parts.get(part, b"")))
+            if any(naming.search(formula) for formula in formulas):
+                return True
+        return False
+
+    def _inside_written(self, sheet_part: str, ref: str) -> bool:
+        r, c = _row_and_column(ref)
+        return any(r1 <= r <= r2 and c1 <= c <= c2 for r1, c1, r2, c2 in self._written[sheet_part])
+
+    def _calculate_fully_on_open(self) -> None:
+        """Ask Excel to calculate every formula when it next opens the file (it drops the request when it saves)."""
         workbook = self._xml("xl/workbook.xml")
         calc = workbook.find(f"{Q}calcPr")
         if calc is None:
@@ -350,6 +415,8 @@ class FileBook:
     def save(self, path: Path | None = None) -> Path:
         """Write the package: changed parts re-serialised, every other part copied as it was."""
         dest = Path(path or self.path)
+        if self._written and self._results_may_be_stale():
+            self._calculate_fully_on_open()
         tmp = dest.with_name(dest.name + ".writing")
         try:
             with zipfile.ZipFile(tmp, "w") as out:

@@ -32,7 +32,7 @@ ZIP_TIME = (2026, 1, 1, 0, 0, 0)
 def ribbon_xml() -> str:
     """The S&OP tab: one group per Button.group, one large button per Button, callbacks named by Button.id."""
     groups: dict[str, list[schema.Button]] = {}
-    for b in schema.BUTTONS:
+    for b in schema.RIBBON_BUTTONS:
         groups.setdefault(b.group, []).append(b)
     lines = [f'<customUI xmlns="{RIBBON_NS}">', "  <ribbon>", "    <tabs>",
              '      <tab id="tabSOP" label="S&amp;OP">']
@@ -111,9 +111,6 @@ def make_macro_workbook(plain_xlsx: Path, dest: Path) -> None:
         project.add_module("Dictionary", modules["Dictionary"], kind=VBAModuleKind.other)
         project.add_module("xlwings_udfs", vba.udf_module(functions))
         project.add_module("SopRibbon", vba.ribbon_module(functions))
-        book.save(str(dest))
-    with ExcelFile(str(dest)) as book:
-        book.set_module("ThisWorkbook", vba.workbook_module_body())
         book.save(str(dest))
     parts = _read_package(Path(dest))
     parts[VBA_PART] = without_performance_cache(parts[VBA_PART])

@@ -75,9 +75,10 @@ class Sheet:
 class Button:
     id: str
     label: str
-    macro: str
-    """The function in sop_macros that RunPython calls."""
+    macro: str | None
+    """The function in sop_macros that RunPython calls; None for a button that runs VBA only (Function Help)."""
     image: str
+    """Its picture (imageMso): one of Excel's own control ids, which Microsoft publishes (tests/data/excel_control_ids.txt)."""
     group: str
     screentip: str
 
@@ -118,7 +119,8 @@ SHEETS = (
           "Press Validate: every problem in the workbook (input tables, missing sheets, tables or columns), "
           "with its sheet, table, row and column. Empty = all good.", "7F6000"),
     Sheet("Functions", "shFunctions", "Cell functions",
-          "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel)."),
+          "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel). "
+          "Insert Function (Shift+F3) describes them once an S&OP button has been pressed (Function Help does only that)."),
     Sheet("xlwings.conf", "shXlwingsConf", "", ""),
     Sheet("Undo", "shUndo", "Undo store", "What the last step replaced, for Undo Last Run. Do not edit.", "595959", hidden=True),
 )
@@ -303,9 +305,9 @@ ALL_FAMILIES = "All"
 BUTTONS = (
     Button("RunForecast", "Run Forecast", "run_forecast", "ChartTrendline", "Plan",
            "Statistical forecast of every item (1 Demand)"),
-    Button("BalanceSupply", "Balance Supply", "balance_supply", "ChartStockHighLowClose", "Plan",
+    Button("BalanceSupply", "Balance Supply", "balance_supply", "ChartTypeComboInsertGallery", "Plan",
            "Load, production plan and projected stock (2 Supply)"),
-    Button("Reconcile", "Reconcile", "reconcile", "ReviewCompareTwoVersions", "Plan",
+    Button("Reconcile", "Reconcile", "reconcile", "ScenarioManager", "Plan",
            "Gap, scenarios and consensus by family (3 and 4)"),
     Button("FreezePlan", "Freeze Plan", "freeze_plan", "Lock", "Plan", "Archive the approved consensus for follow-up"),
     Button("RefreshExecutive", "Refresh Executive", "refresh_executive", "ChartInsert", "Review",
@@ -314,9 +316,20 @@ BUTTONS = (
     Button("Publish", "Publish", "publish", "FileSaveAsPdfOrXps", "Share", "Values-only copy and PDF pack for circulation"),
     Button("CollectInputs", "Collect Inputs", "collect_inputs", "MergeCells", "Share",
            "Merge overrides and comments from returned copies"),
-    Button("Validate", "Validate", "validate", "AcceptInvitation", "Share", "Check every input table and list the problems"),
+    Button("Validate", "Validate", "validate", "DataValidation", "Share", "Check every input table and list the problems"),
     Button("UndoLastRun", "Undo Last Run", "undo_last_run", "Undo", "Share", "Restore the tables the last step replaced"),
 )
+"""The buttons that run a step or a sharing command in Python."""
+FUNCTION_HELP = Button("FunctionHelp", "Function Help", None, "FunctionWizard", "Help",
+                       "Describe the SOP_ cell functions in Insert Function (Shift+F3) and show their examples")
+"""Registers the cell functions' help (any other button does too, on its first press) and shows the Functions sheet."""
+RIBBON_BUTTONS = (*BUTTONS, FUNCTION_HELP)
+
+UNCALCULATED_ENGINE = "124519"
+"""The calculation engine id (calcPr calcId) the template is written with: openpyxl's, older than any Excel that
+runs xlwings. Excel calculates every formula of a workbook last calculated by an older engine when it opens it, which
+a workbook only xl-sop has written needs (its formulas hold no results); once Excel has saved it, it carries Excel's
+own id and opens without a full calculation."""
 
 XLWINGS_CONF = (
     ("UDF Modules", "sop_udfs"),

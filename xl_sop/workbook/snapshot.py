@@ -1,14 +1,15 @@
 """A readable text snapshot of a built workbook, for reviews and the rebuild test.
 
 Sheets, tables, defined names, formulas, data validation, conditional formats,
-charts, the package's content type and relationships, the ribbon XML and the
-VBA modules (name and SHA-256 of the code, read back by oletools) - what a
+charts, the package's content type, relationships and calculation properties, the
+ribbon XML and the VBA modules (name and SHA-256 of the code, read back by oletools) - what a
 reviewer needs to see change, and nothing that varies between two builds.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 import zipfile
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def snapshot(path: Path) -> str:
         lines.append(f"package: workbook content type {main}; vbaProject.bin {vba}")
         rels = z.read("_rels/.rels").decode()
         lines.append(f"package: ribbon relationship {'present' if 'ui/extensibility' in rels else 'MISSING'}")
+        calc = re.search(r"<(?:\w+:)?calcPr\b([^>]*?)/?>", z.read("xl/workbook.xml").decode())
+        lines.append(f"package: calculation{calc.group(1) if calc else ' (no calcPr)'}")
         if "customUI/customUI14.xml" in z.namelist():
             lines.append("ribbon:")
             lines += ["  " + line for line in z.read("customUI/customUI14.xml").decode().splitlines()]
