@@ -15,7 +15,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,7 @@ import pandas as pd
 from lxml import etree
 from openpyxl.utils import column_index_from_string as column_index
 from openpyxl.utils import get_column_letter as column_letters
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
@@ -71,6 +71,15 @@ def _column(ref: str) -> int:
 def _rels_path(part: str) -> str:
     folder, name = part.rsplit("/", 1)
     return f"{folder}/_rels/{name}.rels"
+
+
+def _put_in_order(data: etree._Element, rows: dict[int, etree._Element]) -> None:
+    """The sheet's rows by number (Excel requires it), leaving out rows that became empty."""
+    for r in sorted(rows):
+        data.remove(rows[r])
+    for r in sorted(rows):
+        if len(rows[r]) or set(rows[r].attrib) - {"r"}:
+            data.append(rows[r])
 
 
 def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
@@ -121,14 +130,23 @@ class FileBook:
         root = etree.fromstring(self._parts["xl/sharedStrings.xml"])
         return ["".join(si.itertext()) for si in root.iter(f"{Q}si")]
 
-    def _find_tables(self) -> dict[str, tuple[str, str, str]]:
-        """{table name lower: (name, sheet part, table part)}."""
+    def _sheet_parts(self) -> dict[str, str]:
+        """{sheet name: its part}, in the workbook's order."""
         workbook = self._xml("xl/workbook.xml")
         rels = etree.fromstring(self._parts[_rels_path("xl/workbook.xml")])
         targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
+        return {sheet.get("name"): targets[sheet.get(f"{{{REL_NS}}}id")] for sheet in workbook.iter(f"{Q}sheet")}
+
+    def _sheet_part(self, sheet: str) -> str:
+        try:
+            return self._sheet_parts()[sheet]
+        except KeyError:
+            raise WorkbookError(f"the workbook has no sheet {sheet}") from None
+
+    def _find_tables(self) -> dict[str, tuple[str, str, str]]:
+        """{table name lower: (name, sheet part, table part)}."""
         found: dict[str, tuple[str, str, str]] = {}
-        for sheet in workbook.iter(f"{Q}sheet"):
-            part = targets[sheet.get(f"{{{REL_NS}}}id")]
+        for part in self._sheet_parts().values():
             rels_part = _rels_path(part)
             if rels_part not in self._parts:
                 continue
@@ -169,6 +187,13 @@ class FileBook:
         frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
         frame = frame.dropna(how="all")
         return _typed(frame, name)
+
+    def read_cells(self, sheet: str, ref: str) -> dict[tuple[int, int], CellValue]:
+        """{(row, column): value} of the cells in the range ``ref`` (such as A1:B20) of a sheet; empty cells are left out.
+
+        For a sheet xl-sop owns that holds no table (xlwings.conf); tables are read with read_table."""
+        r1, c1, r2, c2 = _split(ref)
+        return self._cells(self._sheet_part(sheet), r1, r2, c1, c2)
 
     def _cells(self, sheet_part: str, first_row: int, last_row: int, first_col: int,
                last_col: int) -> dict[tuple[int, int], CellValue]:
@@ -260,11 +285,7 @@ class FileBook:
                 cell = self._make_cell(f"{column_letters(col)}{r}", value, styles[col], formula, r)
                 if cell is not None:
                     self._insert(row, cell, col)
-        for r in sorted(rows):
-            data.remove(rows[r])
-        for r in sorted(rows):
-            if len(rows[r]) or set(rows[r].attrib) - {"r"}:
-                data.append(rows[r])
+        _put_in_order(data, rows)
         ref = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n}"
         table.set("ref", ref)
         auto = table.find(f"{Q}autoFilter")
@@ -272,6 +293,30 @@ class FileBook:
             auto.set("ref", ref)
         self._changed |= {sheet_part, table_part}
         self._recalculate_on_open()
+
+    def write_cells(self, sheet: str, values: Mapping[str, CellValue]) -> None:
+        """Set single cells by reference (``{"A1": "UDF Modules"}``; None empties a cell), keeping each cell's style.
+
+        Only that sheet's part changes. For a sheet xl-sop owns that holds no table (xlwings.conf): a table is
+        written with write_table, which keeps its range and formulas right."""
+        part = self._sheet_part(sheet)
+        data = self._xml(part).find(f"{Q}sheetData")
+        rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
+        for ref, value in values.items():
+            r, col = coordinate_to_tuple(ref)
+            row = rows.get(r)
+            if row is None:
+                row = rows[r] = etree.SubElement(data, f"{Q}row", r=str(r))
+            row.attrib.pop("spans", None)
+            old = next((c for c in row if _column(c.get("r")) == col), None)
+            style = old.get("s") if old is not None else None
+            if old is not None:
+                row.remove(old)
+            cell = self._make_cell(ref, value, style, None, r)
+            if cell is not None:
+                self._insert(row, cell, col)
+        _put_in_order(data, rows)
+        self._changed.add(part)
 
     def _formulas(self, table_name: str) -> dict[str, Callable[[int], str]]:
         try:

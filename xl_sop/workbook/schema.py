@@ -86,6 +86,9 @@ def col(name: str, fmt: str = "General", width: float = 12, **kw: Any) -> Column
     return Column(name, fmt, width, **kw)
 
 
+XLWINGS_CONF_SHEET = "xlwings.conf"
+"""The sheet xlwings reads its settings from (keys in column A from A1 down to the first blank, values in B)."""
+
 SHEETS = (
     Sheet("Home", "shHome", "S&OP cycle workbook",
           "Start here: set the cycle month on Settings, paste the data, then run the steps left to right "
@@ -119,7 +122,7 @@ SHEETS = (
           "with its sheet, table, row and column. Empty = all good.", "7F6000"),
     Sheet("Functions", "shFunctions", "Cell functions",
           "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel)."),
-    Sheet("xlwings.conf", "shXlwingsConf", "", ""),
+    Sheet(XLWINGS_CONF_SHEET, "shXlwingsConf", "", ""),
     Sheet("Undo", "shUndo", "Undo store", "What the last step replaced, for Undo Last Run. Do not edit.", "595959", hidden=True),
 )
 
