@@ -1,6 +1,8 @@
 """`xl-sop`: the S&OP steps from the command line, without Excel (the same code as the ribbon buttons).
 
     xl-sop demo [--items N] [--out DIR]      a filled demo workbook, all steps run, and its published pack
+    xl-sop new BOOK [--force] [--onedrive DIR] [--onedrive-business DIR] [--sharepoint DIR]
+                                             a working copy of the template, wired to this Python for Excel
     xl-sop run BOOK [--step STEP]            run one step (demand, supply, reconcile, freeze, executive, kpis) or all
     xl-sop publish BOOK [--out DIR]          values-only .xlsx and PDF pack for circulation
     xl-sop collect MASTER COPY...            merge inputs from returned copies; conflicts listed
@@ -84,6 +86,13 @@ def _progress_for(step: Step) -> ProgressBar:
     return ProgressBar(step.label)
 
 
+def _book_path(arg: str) -> Path:
+    """The workbook a command works on; never the template xl-sop ships (steps run on a copy from `xl-sop new`)."""
+    from xl_sop.workbook.template import refuse_template
+
+    return refuse_template(Path(arg))
+
+
 def _run_book(path: Path, steps: list[str]) -> tuple[FileBook, list[StepResult]]:
     from xl_sop.cycle.runner import run_steps
     from xl_sop.workbook.filebook import FileBook
@@ -148,11 +157,26 @@ def _demo_summary(book: Book, args: argparse.Namespace) -> None:
             print(f"  - {text}")
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from xl_sop.workbook.template import new_workbook
+    from xl_sop.workbook.xlwings_conf import CloudFolders, for_this_python
+
+    wiring = for_this_python(CloudFolders(args.onedrive, args.onedrive_business, args.sharepoint))
+    path = new_workbook(Path(args.book), wiring.settings, force=args.force)
+    print(f"Wrote {path}, its xlwings.conf sheet saying:")
+    for key, value in wiring.settings.items():
+        print(f"  {key:<28}{value}")
+    for note in wiring.notes:
+        print(f"note: {note}")
+    print("Open it in Excel and click Enable Content (docs/install.md), or run the steps here: xl-sop run", path)
+    return EXIT_OK
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from xl_sop.workbook import schema
 
     steps = [args.step] if args.step else list(schema.RUN_ALL)
-    _book, results = _run_book(Path(args.book), steps)
+    _book, results = _run_book(_book_path(args.book), steps)
     for result in results:
         print(result.summary())
     print(f"Saved {args.book}")
@@ -168,7 +192,7 @@ def cmd_undo(args: argparse.Namespace) -> int:
     from xl_sop.cycle import undo_last_run
     from xl_sop.workbook.filebook import FileBook
 
-    book = FileBook(Path(args.book))
+    book = FileBook(_book_path(args.book))
     result = undo_last_run(book)
     book.save()
     print(f"Undid {result.step.label}: restored {', '.join(result.rows)}")
@@ -179,7 +203,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from xl_sop.cycle import validate
     from xl_sop.workbook.filebook import FileBook
 
-    problems = validate(FileBook(Path(args.book)))
+    problems = validate(FileBook(_book_path(args.book)))
     if not problems:
         print(f"{args.book}: no problems found")
         return EXIT_OK
@@ -192,7 +216,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from xl_sop.cycle.publish import publish
 
-    published = publish(Path(args.book), Path(args.out), pdf=not args.no_pdf)
+    published = publish(_book_path(args.book), Path(args.out), pdf=not args.no_pdf)
     print(f"Wrote {published.workbook}")
     if published.pdf:
         print(f"Wrote {published.pdf}")
@@ -205,7 +229,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from xl_sop.cycle.collect import collect, open_copies
     from xl_sop.workbook.filebook import FileBook
 
-    master = FileBook(Path(args.master))
+    master = FileBook(_book_path(args.master))
     result = collect(master, open_copies(args.copies))
     master.save()
     print(result.summary())
@@ -257,6 +281,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="random seed of the sample data (default 7)")
     demo.add_argument("--out", default="out", help="output folder (default ./out)")
     demo.set_defaults(run=cmd_demo)
+    new = sub.add_parser("new", help="a new S&OP workbook: a copy of the template wired to this Python for Excel",
+                         description="Write a working copy of the S&OP template whose xlwings.conf sheet names the Python "
+                                     "running this command, so the ribbon buttons and =SOP_* cell functions find it. "
+                                     "Folder settings for workbooks kept on OneDrive or SharePoint: docs/install.md.")
+    new.add_argument("book", help="the workbook to write, e.g. SOP_2026-11.xlsm")
+    new.add_argument("--force", action="store_true", help="replace the file if it exists")
+    for option, key in (("--onedrive", "ONEDRIVE_CONSUMER"), ("--onedrive-business", "ONEDRIVE_COMMERCIAL"),
+                        ("--sharepoint", "SHAREPOINT")):
+        new.add_argument(option, metavar="FOLDER", help=f"xlwings' {key}_WIN/_MAC setting (this system's): the local "
+                                                        "folder it syncs; environment variables allowed")
+    new.set_defaults(run=cmd_new)
     run = sub.add_parser("run", help="run one step or all of them on a workbook file, in place")
     run.add_argument("book")
     run.add_argument("--step", choices=[s.id for s in _steps()], help="one step (default: all but freeze)")

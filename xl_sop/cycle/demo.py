@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from xl_sop import sample_data
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
-
-TEMPLATE = Path(__file__).resolve().parents[2] / "workbook" / "SOP_Template.xlsm"
-
-
-def template_path() -> Path:
-    """The committed template (next to the package in a checkout), or one built now into the user's cache."""
-    if TEMPLATE.exists():
-        return TEMPLATE
-    from xl_sop.workbook.build import save
-
-    cached = Path.home() / ".cache" / "xl-sop" / "SOP_Template.xlsm"
-    return cached if cached.exists() else save(cached)
+from xl_sop.workbook.template import new_workbook
+from xl_sop.workbook.xlwings_conf import for_this_python
 
 
-def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7, template: Path | None = None) -> FileBook:
-    """Copy the template to ``path`` and paste the sample data into its input tables (cycle month Nov 2026)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template or template_path(), path)
+def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
+                   template: Path | None = None) -> FileBook:
+    """A new workbook at ``path`` (replaced if there), wired to this Python like ``xl-sop new`` makes it, with the
+    sample data pasted into its input tables (cycle month Nov 2026); ``template``: start from another file."""
+    path = new_workbook(Path(path), for_this_python().settings, force=True, template=template)
     item_table = sample_data.sample_items(items, seed=seed)
     history = sample_data.sample_history(item_table, months=months, seed=seed)
     book = FileBook(path)

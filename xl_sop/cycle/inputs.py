@@ -239,7 +239,7 @@ def load_inputs(book: Book) -> Inputs:
 
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
 TYPED_NUMBERS = {T.DEMAND_PLAN: ("SalesAdj", "MarketingAdj")}
-TEMPLATE_HINT = "copy it back from workbook/SOP_Template.xlsm"
+TEMPLATE_HINT = "copy it back from a new workbook made by xl-sop new"
 
 
 def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:

@@ -18,7 +18,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ import pandas as pd
 from lxml import etree
 from openpyxl.utils import column_index_from_string as column_index
 from openpyxl.utils import get_column_letter as column_letters
-from openpyxl.utils.cell import range_boundaries
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
@@ -91,6 +91,15 @@ def _rels_path(part: str) -> str:
     return f"{folder}/_rels/{name}.rels"
 
 
+def _put_in_order(data: etree._Element, rows: dict[int, etree._Element]) -> None:
+    """The sheet's rows by number (Excel requires it), leaving out rows that became empty."""
+    for r in sorted(rows):
+        data.remove(rows[r])
+    for r in sorted(rows):
+        if len(rows[r]) or set(rows[r].attrib) - {"r"}:
+            data.append(rows[r])
+
+
 def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     """Date columns of the schema as timestamps (the file stores Excel serial numbers)."""
     for name in date_columns(table_name):
@@ -146,11 +155,17 @@ class FileBook:
         return ["".join(si.itertext()) for si in root.iter(f"{Q}si")]
 
     def _find_sheets(self) -> dict[str, str]:
-        """{sheet part: sheet name}."""
+        """{sheet part: sheet name}, in the workbook's order."""
         rels = etree.fromstring(self._parts[_rels_path("xl/workbook.xml")])
         targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
         return {targets[sheet.get(f"{{{REL_NS}}}id")]: sheet.get("name")
                 for sheet in self._xml("xl/workbook.xml").iter(f"{Q}sheet")}
+
+    def _sheet_part(self, sheet: str) -> str:
+        for part, name in self._sheets.items():
+            if name == sheet:
+                return part
+        raise WorkbookError(f"the workbook has no sheet {sheet}")
 
     def _find_tables(self) -> dict[str, tuple[str, str, str]]:
         """{table name lower: (name, sheet part, table part)}."""
@@ -196,6 +211,13 @@ class FileBook:
         frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
         frame = frame.dropna(how="all")
         return _typed(frame, name)
+
+    def read_cells(self, sheet: str, ref: str) -> dict[tuple[int, int], CellValue]:
+        """{(row, column): value} of the cells in the range ``ref`` (such as A1:B20) of a sheet; empty cells are left out.
+
+        For a sheet xl-sop owns that holds no table (xlwings.conf); tables are read with read_table."""
+        r1, c1, r2, c2 = _split(ref)
+        return self._cells(self._sheet_part(sheet), r1, r2, c1, c2)
 
     def _cells(self, sheet_part: str, first_row: int, last_row: int, first_col: int,
                last_col: int) -> dict[tuple[int, int], CellValue]:
@@ -288,11 +310,7 @@ class FileBook:
                 if cell is not None:
                     self._insert(row, cell, col)
                     self._results_missing |= formula is not None and cell.find(f"{Q}v") is None
-        for r in sorted(rows):
-            data.remove(rows[r])
-        for r in sorted(rows):
-            if len(rows[r]) or set(rows[r].attrib) - {"r"}:
-                data.append(rows[r])
+        _put_in_order(data, rows)
         ref = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n}"
         table.set("ref", ref)
         auto = table.find(f"{Q}autoFilter")
@@ -301,6 +319,30 @@ class FileBook:
         self._changed |= {sheet_part, table_part}
         self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2))
         self._written_tables.add(real_name)
+
+    def write_cells(self, sheet: str, values: Mapping[str, CellValue]) -> None:
+        """Set single cells by reference (``{"A1": "UDF Modules"}``; None empties a cell), keeping each cell's style.
+
+        Only that sheet's part changes. For a sheet xl-sop owns that holds no table (xlwings.conf): a table is
+        written with write_table, which keeps its range and formulas right."""
+        part = self._sheet_part(sheet)
+        data = self._xml(part).find(f"{Q}sheetData")
+        rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
+        for ref, value in values.items():
+            r, col = coordinate_to_tuple(ref)
+            row = rows.get(r)
+            if row is None:
+                row = rows[r] = etree.SubElement(data, f"{Q}row", r=str(r))
+            row.attrib.pop("spans", None)
+            old = next((c for c in row if _column(c.get("r")) == col), None)
+            style = old.get("s") if old is not None else None
+            if old is not None:
+                row.remove(old)
+            cell = self._make_cell(ref, value, style, None, r)
+            if cell is not None:
+                self._insert(row, cell, col)
+        _put_in_order(data, rows)
+        self._changed.add(part)
 
     def _formulas(self, table_name: str) -> dict[str, Callable[[int], str]]:
         try:

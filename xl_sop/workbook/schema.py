@@ -87,6 +87,9 @@ def col(name: str, fmt: str = "General", width: float = 12, **kw: Any) -> Column
     return Column(name, fmt, width, **kw)
 
 
+XLWINGS_CONF_SHEET = "xlwings.conf"
+"""The sheet xlwings reads its settings from (keys in column A from A1 down to the first blank, values in B)."""
+
 SHEETS = (
     Sheet("Home", "shHome", "S&OP cycle workbook",
           "Start here: set the cycle month on Settings, paste the data, then run the steps left to right "
@@ -121,7 +124,7 @@ SHEETS = (
     Sheet("Functions", "shFunctions", "Cell functions",
           "Every =SOP_ function with a worked example. Change the blue numbers to see the results move (Windows Excel). "
           "Insert Function (Shift+F3) describes them once an S&OP button has been pressed (Function Help does only that)."),
-    Sheet("xlwings.conf", "shXlwingsConf", "", ""),
+    Sheet(XLWINGS_CONF_SHEET, "shXlwingsConf", "", ""),
     Sheet("Undo", "shUndo", "Undo store", "What the last step replaced, for Undo Last Run. Do not edit.", "595959", hidden=True),
 )
 
