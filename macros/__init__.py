@@ -23,6 +23,7 @@ from xl_sop.cycle.publish import PACK_SHEETS
 from xl_sop.cycle.publish import publish as publish_copy
 from xl_sop.errors import FileAccessError, UnexpectedError, ValidationError, translate, write_report
 from xl_sop.workbook import schema
+from xl_sop.workbook.template import refuse_template
 from xl_sop.workbook.xlbook import XlwingsBook
 
 RETURNED_FOLDER = "returned"
@@ -61,11 +62,17 @@ def _progress(app, label: str):
     return show
 
 
+def _live(book) -> XlwingsBook:
+    """The open workbook as a book, unless it is the shipped template: it stays as it is, xl-sop new makes copies."""
+    refuse_template(Path(book.fullname))
+    return XlwingsBook(book)
+
+
 def _step(step_id: str) -> None:
     book = xw.Book.caller()
     step = schema.step(step_id)
     with _busy(book, step.label):
-        result = runner.run_step(XlwingsBook(book), step_id, _progress(book.app, step.label))
+        result = runner.run_step(_live(book), step_id, _progress(book.app, step.label))
         book.sheets[step.sheet].activate()
         book.app.status_bar = f"xl-sop: {result.summary()}"
 
@@ -97,7 +104,7 @@ def refresh_kpis() -> None:
 def validate() -> None:
     book = xw.Book.caller()
     with _busy(book, "Validate"):
-        live = XlwingsBook(book)
+        live = _live(book)
         problems = validate_book(live)
         if "tblproblems" not in {name.lower() for name in live.table_names()}:
             raise ValidationError(problems)  # the Checks sheet itself is gone: say so in a message box
@@ -109,7 +116,7 @@ def validate() -> None:
 def undo_last_run() -> None:
     book = xw.Book.caller()
     with _busy(book, "Undo Last Run"):
-        result = runner.undo_last_run(XlwingsBook(book))
+        result = runner.undo_last_run(_live(book))
         book.app.status_bar = f"xl-sop: undid {result.step.label}"
 
 
@@ -117,8 +124,8 @@ def publish() -> None:
     """Save, then write the values-only copy (from the saved file) and Excel's own PDF of the step sheets."""
     book = xw.Book.caller()
     with _busy(book, "Publish"):
+        path = refuse_template(Path(book.fullname))
         book.save()
-        path = Path(book.fullname)
         published = publish_copy(path, path.parent / "published", pdf=False)
         pdf = published.workbook.with_suffix(".pdf")
         book.to_pdf(str(pdf), include=[name for name in PACK_SHEETS if name in [s.name for s in book.sheets]])
@@ -133,5 +140,5 @@ def collect_inputs() -> None:
         copies = sorted(p for p in folder.glob("*.xls[xm]") if not p.name.startswith("~$")) if folder.exists() else []
         if not copies:
             raise FileAccessError(f"no returned copies in {folder}: save the copies people sent back there")
-        result = collect(XlwingsBook(book), open_copies(copies))
+        result = collect(_live(book), open_copies(copies))
         book.app.alert(result.summary(), title="xl-sop: Collect Inputs")

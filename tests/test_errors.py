@@ -117,8 +117,8 @@ class ExcelApp:
 
 
 class ExcelBook:
-    def __init__(self):
-        self.app = ExcelApp()
+    def __init__(self, fullname="MyCycle.xlsm"):
+        self.app, self.fullname = ExcelApp(), fullname
 
 
 @pytest.fixture
@@ -152,6 +152,18 @@ def test_a_button_shows_an_expected_error_as_its_sentence(sop_macros, tmp_path):
     assert texts == ["there is nothing to undo: no step has run since the last undo",
                      f"{tmp_path / 'missing.xlsm'} does not exist"]
     assert not list(tmp_path.glob("xl-sop-error-*.txt"))  # no report for what the user can act on
+
+
+def test_a_button_on_the_shipped_template_points_to_xl_sop_new(sop_macros):
+    from xl_sop.workbook.template import template_path
+
+    book = ExcelBook(str(template_path()))
+    ran = []
+    with sop_macros._busy(book, "Run Forecast"):
+        sop_macros._live(book)  # what every button does first with the open workbook
+        ran.append(True)
+    [(text, _title, _mode)] = book.app.alerts
+    assert not ran and "is the template xl-sop ships" in text and "xl-sop new MyCycle.xlsm" in text
 
 
 # --- cell functions: the same words as text ------------------------------------------------------
