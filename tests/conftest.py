@@ -10,9 +10,10 @@ from hypothesis import settings
 # CI (hosted runners set CI=true): the same examples on every run and no example database, so a property test
 # passes or fails for the code, not for the draw; print_blob lets a failure be replayed locally. Recent Hypothesis
 # releases load such a profile by themselves; the oldest one pyproject.toml allows (6.100) does not.
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# No deadline anywhere: timing belongs in benchmarks, and a busy 2-core machine made a correct example "too slow".
+settings.register_profile("local", deadline=None)
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True, deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else "local")
 
 # A test that uses one of these is slow whatever it checks: LibreOffice, or a build of the template.
 SLOW_FIXTURES = {"soffice", "built_template"}
