@@ -148,3 +148,15 @@ def test_the_help_documents_every_exit_code():
     assert "--debug" in text
     docs = (ROOT / "docs" / "cycle.md").read_text(encoding="utf-8")
     assert all(re.search(rf"^\| {code} \|", docs, re.M) for code in codes)
+
+
+def test_forecast_csv_never_hands_a_spreadsheet_a_formula(tmp_path):
+    history = tmp_path / "history.csv"
+    months = pd.date_range("2025-01-01", periods=12, freq="MS")
+    rows = [(item, m, 100 + i) for item in ('=HYPERLINK("http://x","y")', "@SUM(A1)", "-A1", "Plain")
+            for i, m in enumerate(months)]
+    pd.DataFrame(rows, columns=["Item", "Month", "Quantity"]).to_csv(history, index=False)
+    out_file = tmp_path / "fc.csv"
+    assert main(["forecast", str(history), "--horizon", "2", "--out", str(out_file)]) == 0
+    items = set(pd.read_csv(out_file, dtype=str)["Item"])
+    assert items == {"'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(A1)", "'-A1", "Plain"}

@@ -82,6 +82,20 @@ def _forecast_table(history: pd.DataFrame, horizon: int, level: tuple[float, ...
     return forecast_many(history, horizon, level=level, progress=ProgressBar(label))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a CSV cell as a formula (OWASP's CSV injection list)."""
+
+
+def _inert_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula (an item named =HYPERLINK(...)) with a leading apostrophe,
+    which Excel and LibreOffice show as text; numbers and other text as they are."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype.kind in "OT":  # text columns (object, or pandas 3's string)
+            out[column] = out[column].map(lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v)
+    return out
+
+
 def _progress_for(step: Step) -> ProgressBar:
     return ProgressBar(step.label)
 
@@ -249,7 +263,7 @@ def _read_csv(path: str) -> pd.DataFrame:
 
 def cmd_forecast(args: argparse.Namespace) -> int:
     history = _read_csv(args.history)
-    result = _forecast_table(history, args.horizon, tuple(args.level) or None, "Forecasting")
+    result = _inert_text(_forecast_table(history, args.horizon, tuple(args.level) or None, "Forecasting"))
     if args.out:
         result.to_csv(args.out, index=False)
         print(f"Wrote {len(result)} rows to {args.out}")
