@@ -73,3 +73,28 @@ def test_capacity_missing_for_plan_months_is_named_not_counted_as_zero(book):
     assert problems == [f"Capacity / tblCapacity, column Month: resource '{resource}' has no rows for Mar 2027, Apr 2027, "
                         "May 2027, Jun 2027 and 4 more (plan months): the plan would count 0 hours there; add the rows "
                         "(0 hours where it is really closed)"]
+
+
+def test_a_password_protected_workbook_is_called_so(tmp_path, capsys):
+    from xl_sop.cli import main
+
+    locked = tmp_path / "Locked.xlsm"  # what Excel writes for a password: a compound file, no zip
+    locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4096))
+    assert main(["validate", str(locked)]) == 2
+    assert "Locked.xlsm is password-protected (encrypted) or an old .xls" in capsys.readouterr().err
+
+
+def test_a_workbook_that_lost_its_macros_is_named(cycled, tmp_path, capsys):
+    import zipfile
+
+    from xl_sop.cli import main
+
+    plain = tmp_path / "Saved as xlsx.xlsm"
+    with zipfile.ZipFile(cycled) as source, zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in source.infolist():
+            if info.filename != "xl/vbaProject.bin":
+                copy.writestr(info, source.read(info.filename))
+    assert main(["validate", str(plain)]) == 1
+    out = capsys.readouterr().out
+    assert "Home / (VBA project): the workbook has lost its macros" in out and out.count("\n  - ") == 1
+    assert main(["validate", str(cycled)]) == 0  # the macros are there

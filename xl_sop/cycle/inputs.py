@@ -291,8 +291,15 @@ def output_tables() -> tuple[str, ...]:
 
 
 def validate(book: Book) -> list[Problem]:
-    """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns."""
-    return load_inputs(book).problems + book_problems(book, output_tables())
+    """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns,
+    and a workbook that lost its macros."""
+    problems = load_inputs(book).problems + book_problems(book, output_tables())
+    if not book.has_macros():  # saved as .xlsx by some program and renamed: the headless steps still run
+        problems.append(Problem("Home", "(VBA project)", None, "",
+                                "the workbook has lost its macros (was it saved as .xlsx?): the ribbon buttons and the "
+                                "=SOP_ cell functions are gone; make a working copy with xl-sop new and paste the data "
+                                "into it"))
+    return problems
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:

@@ -30,6 +30,9 @@ class Book(Protocol):
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace the table's data rows; schema formula columns get their formula in every row."""
 
+    def has_macros(self) -> bool:
+        """Whether the book still carries its VBA project (the ribbon buttons and the =SOP_ cell functions)."""
+
 
 def date_columns(table_name: str) -> list[str]:
     """The columns of a schema table that both books hand over as dates (those with a date or month format)."""

@@ -100,6 +100,19 @@ def _put_in_order(data: etree._Element, rows: dict[int, etree._Element]) -> None
             data.append(rows[r])
 
 
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How a compound file starts: what Excel makes of a password-protected .xlsx/.xlsm (or an old .xls)."""
+
+
+def _why_not_a_workbook(path: Path) -> str:
+    with path.open("rb") as file:
+        head = file.read(len(OLE_SIGNATURE))
+    if head == OLE_SIGNATURE:
+        return ("is password-protected (encrypted) or an old .xls: open it in Excel, remove the password "
+                "(File > Info > Protect Workbook) or save it as .xlsm, and try again")
+    return NOT_A_WORKBOOK
+
+
 def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
     """Date columns of the schema as timestamps (the file stores Excel serial numbers)."""
     for name in date_columns(table_name):
@@ -129,7 +142,7 @@ class FileBook:
         except zipfile.BadZipFile:
             self._parts = {}
         if "xl/workbook.xml" not in self._parts:  # not a zip, or a zip that is no workbook (a .docx, an archive)
-            raise WorkbookError(f"{self.path.name} {NOT_A_WORKBOOK}")
+            raise WorkbookError(f"{self.path.name} {_why_not_a_workbook(self.path)}")
         self._changed: set[str] = set()
         self._trees: dict[str, etree._Element] = {}
         self._shared = self._shared_strings()
@@ -180,6 +193,9 @@ class FileBook:
                     name = self._xml(table_part).get("displayName") or self._xml(table_part).get("name")
                     found[name.lower()] = (name, part, table_part)
         return found
+
+    def has_macros(self) -> bool:
+        return "xl/vbaProject.bin" in self._parts
 
     def table_names(self) -> list[str]:
         return sorted(v[0] for v in self._tables.values())

@@ -44,6 +44,9 @@ class XlwingsBook:
         self.book = book
         self._tables = {t.name.lower(): t for sheet in book.sheets for t in sheet.tables}
 
+    def has_macros(self) -> bool:
+        return True  # a ribbon button of this very workbook is running
+
     def table_names(self) -> list[str]:
         return sorted(t.name for t in self._tables.values())
 
