@@ -111,6 +111,12 @@ def test_both_are_books(opened):
     assert isinstance(opened.book, Book)
 
 
+def test_first_row_is_the_worksheet_row_under_the_header(opened):
+    for table in schema.TABLES:
+        assert opened.book.first_row(table.name) == _first_data_row(table.name)[1], table.name
+    assert opened.book.has_macros()
+
+
 def test_table_names_are_the_schema_tables(opened):
     assert opened.book.table_names() == sorted(t.name for t in schema.TABLES)
 

@@ -201,7 +201,7 @@ def test_a_step_with_bad_input_writes_nothing(book_path, capsys):
     before = book_path.read_bytes()
     assert main(["run", str(book_path), "--step", "demand"]) == 2
     err = capsys.readouterr().err
-    assert "History / tblHistory, row 4, column Quantity: '12 pcs' is not a number" in err
+    assert "History / tblHistory, row 9, column Quantity: '12 pcs' is not a number" in err
     assert book_path.read_bytes() == before
     with pytest.raises(ValidationError):
         run_step(FileBook(book_path), "supply")

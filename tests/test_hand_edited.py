@@ -151,12 +151,12 @@ BROKEN = {
     "output header renamed": (rename_header("tblDemandPlan", "SalesAdj", "Sales adj."),
                               "1 Demand / tblDemandPlan, column SalesAdj: the column SalesAdj is missing"),
     "percent typed as an adjustment": (type_in("tblDemandPlan", "SalesAdj", 3, "+5%"),
-                                       "1 Demand / tblDemandPlan, row 3, column SalesAdj: '+5%' is not a number"),
+                                       "1 Demand / tblDemandPlan, row 8, column SalesAdj: '+5%' is not a number"),
     "ERP extract pasted with text": (type_in("tblHistory", "Quantity", 7, "1.204,5 pcs"),
-                                     "History / tblHistory, row 7, column Quantity: '1.204,5 pcs' is not a number"),
+                                     "History / tblHistory, row 12, column Quantity: '1.204,5 pcs' is not a number"),
     "month typed as a word": (type_in("tblCapacity", "Month", 2, "next month"),
-                              "Capacity / tblCapacity, row 2, column Month: 'next month' is not a date"),
-    "setting out of range": (set_setting("Horizon", 400), "Settings / tblSettings, row 2, column Value: Horizon: 400 is outside"),
+                              "Capacity / tblCapacity, row 7, column Month: 'next month' is not a date"),
+    "setting out of range": (set_setting("Horizon", 400), "Settings / tblSettings, row 7, column Value: Horizon: 400 is outside"),
 }
 
 

@@ -199,8 +199,9 @@ def _calendar(inputs: Inputs) -> None:
     capacity, items = inputs[T.CAPACITY], inputs[T.ITEMS]
     spec = schema.table(T.CAPACITY)
     for resource in sorted(set(items["Resource"].dropna()) & set(capacity["Resource"].dropna()), key=str):
-        missing_months = wanted - set(capacity.loc[capacity["Resource"] == resource, "Month"].dropna())
-        if missing_months:
+        months_of = capacity.loc[capacity["Resource"] == resource, "Month"]
+        missing_months = wanted - set(months_of.dropna())
+        if missing_months and not months_of.isna().any():  # an unreadable month is reported as such already
             problems.append(Problem(spec.sheet, spec.name, None, "Month",
                                     f"resource '{resource}' has no rows for {_months_text(missing_months)} (plan months): "
                                     "the plan would count 0 hours there; add the rows (0 hours where it is really closed)"))
@@ -210,6 +211,12 @@ def _settings(inputs: Inputs, raw: pd.DataFrame) -> None:
     spec = schema.table(T.SETTINGS)
     inputs.settings = read_settings(raw)
     inputs.problems.extend(Problem(spec.sheet, spec.name, p.row, p.column, p.text) for p in inputs.settings.problems)
+
+
+def on_sheet_rows(book: Book, name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with its index turned from data rows (1 = first row under the header) into the worksheet's row
+    numbers, so that every problem names the row Excel shows."""
+    return frame.set_axis(frame.index + book.first_row(name) - 1)
 
 
 def load_inputs(book: Book) -> Inputs:
@@ -223,7 +230,7 @@ def load_inputs(book: Book) -> Inputs:
                                            f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
             raw = pd.DataFrame(columns=spec.column_names)
         else:
-            raw = book.read_table(name)
+            raw = on_sheet_rows(book, name, book.read_table(name))
         if name == T.SETTINGS:
             _settings(inputs, raw)
             continue
@@ -263,7 +270,7 @@ def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
         typed = [c for c in TYPED_NUMBERS.get(name, ()) if c.lower() in headers]
         if not typed:
             continue
-        frame = book.read_table(name)
+        frame = on_sheet_rows(book, name, book.read_table(name))
         for typed_column in typed:
             for row, value in frame[headers[typed_column.lower()]].items():
                 problem = _typed_number_problem(value)

@@ -30,6 +30,9 @@ class Book(Protocol):
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
         """Replace the table's data rows; schema formula columns get their formula in every row."""
 
+    def first_row(self, name: str) -> int:
+        """The worksheet row of the table's first data row (the row number Excel shows, under the header)."""
+
     def has_macros(self) -> bool:
         """Whether the book still carries its VBA project (the ribbon buttons and the =SOP_ cell functions)."""
 

@@ -197,6 +197,10 @@ class FileBook:
     def has_macros(self) -> bool:
         return "xl/vbaProject.bin" in self._parts
 
+    def first_row(self, name: str) -> int:
+        _, _, table_part = self._table(name)
+        return _split(self._xml(table_part).get("ref"))[0] + 1
+
     def table_names(self) -> list[str]:
         return sorted(v[0] for v in self._tables.values())
 

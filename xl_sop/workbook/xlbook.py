@@ -47,6 +47,10 @@ class XlwingsBook:
     def has_macros(self) -> bool:
         return True  # a ribbon button of this very workbook is running
 
+    def first_row(self, name: str) -> int:
+        row: int = self._table(name).range.row + 1
+        return row
+
     def table_names(self) -> list[str]:
         return sorted(t.name for t in self._tables.values())
 
