@@ -43,8 +43,11 @@ def workbook_lock(workbook: Path, command: str) -> Iterator[Path]:
     Taken before the workbook is read, so nobody's save can fall between our reading and our writing;
     a read-only workbook is refused here, before any work is done.
     """
-    refuse_read_only(workbook)
     path = lock_path(workbook)
+    if not path.parent.is_dir():  # nothing there to protect: opening the workbook will say what is missing
+        yield path
+        return
+    refuse_read_only(workbook)
     _take(path, workbook, command)
     try:
         yield path
