@@ -247,4 +247,4 @@ def test_a_save_interrupted_mid_write_leaves_the_previous_file(book_path, monkey
     with pytest.raises(KeyboardInterrupt):
         book.save()
     assert book_path.read_bytes() == before
-    assert list(book_path.parent.glob("*.writing")) == []
+    assert list(book_path.parent.glob("~$*")) == []  # no temporary file left

@@ -173,7 +173,7 @@ def test_a_broken_workbook_gets_the_place_and_stays_as_it_was(case, base, tmp_pa
         err = capsys.readouterr().err
         assert expected in err and "Traceback" not in err
     assert path.read_bytes() == before
-    assert not list(tmp_path.glob("*.writing"))
+    assert not list(tmp_path.glob("~$*"))  # no lock or temporary file left
 
 
 @pytest.mark.parametrize("content", [b"not a zip at all", None], ids=["text file", "truncated download"])

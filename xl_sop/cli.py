@@ -18,15 +18,24 @@ Any command also takes --debug (show the traceback of a failure). Exit codes: se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from xl_sop.errors import FileAccessError, InputError, Interrupted, SopError, UnexpectedError, translate
+from xl_sop.errors import (
+    FileAccessError,
+    InputError,
+    Interrupted,
+    SopError,
+    UnexpectedError,
+    WorkbookBusyError,
+    translate,
+)
 
 if TYPE_CHECKING:  # imported for annotations only: the commands import what they use when they run
     import pandas as pd
@@ -36,9 +45,10 @@ if TYPE_CHECKING:  # imported for annotations only: the commands import what the
     from xl_sop.workbook.filebook import FileBook
     from xl_sop.workbook.schema import Step
 
-EXIT_OK, EXIT_PROBLEMS_FOUND, EXIT_CANNOT_RUN, EXIT_FILE_ACCESS, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_OK, EXIT_PROBLEMS_FOUND, EXIT_CANNOT_RUN, EXIT_FILE_ACCESS, EXIT_BUG, EXIT_BUSY, EXIT_INTERRUPTED = (
+    0, 1, 2, 3, 4, 5, 130)
 EXIT_CODES = ((Interrupted, EXIT_INTERRUPTED), (UnexpectedError, EXIT_BUG), (FileAccessError, EXIT_FILE_ACCESS),
-              (SopError, EXIT_CANNOT_RUN))
+              (WorkbookBusyError, EXIT_BUSY), (SopError, EXIT_CANNOT_RUN))
 """The exit code of a failure, by the kind of error it translates to (the first match counts)."""
 EXIT_CODES_HELP = """\
 exit codes:
@@ -48,6 +58,7 @@ exit codes:
        sheet, table or column, a step run before the one it needs, no feasible plan, LibreOffice failed
   3    a file or folder cannot be found, read or written
   4    unexpected internal error: rerun with --debug and report it
+  5    the workbook is busy: another xl-sop command is working on it (try again when it has finished)
   130  stopped with Ctrl+C
 
 A failure prints one line on stderr ("xl-sop: what went wrong"); --debug prints the traceback too."""
@@ -107,13 +118,27 @@ def _book_path(arg: str) -> Path:
     return refuse_template(Path(arg))
 
 
-def _run_book(path: Path, steps: list[str]) -> tuple[FileBook, list[StepResult]]:
-    from xl_sop.cycle.runner import run_steps
-    from xl_sop.workbook.filebook import FileBook
+@contextlib.contextmanager
+def _changing(path: Path, command: str) -> Iterator[FileBook]:
+    """The workbook at ``path``, under its lock from before it is read until it is saved (when the block succeeds).
 
-    book = FileBook(path)
-    results = run_steps(book, steps, _progress_for)
-    book.save()
+    Every command that writes a workbook goes through here, so two of them never interleave. Validate and
+    publish only read it: a save replaces the file in one move, so they read the old or the new one whole.
+    """
+    from xl_sop.workbook.filebook import FileBook
+    from xl_sop.workbook.lock import workbook_lock
+
+    with workbook_lock(path, command):
+        book = FileBook(path)
+        yield book
+        book.save()
+
+
+def _run_book(path: Path, steps: list[str], command: str) -> tuple[FileBook, list[StepResult]]:
+    from xl_sop.cycle.runner import run_steps
+
+    with _changing(path, command) as book:
+        results = run_steps(book, steps, _progress_for)
     return book, results
 
 
@@ -126,7 +151,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     path = out / "SOP_Demo.xlsm"
     fill_demo_book(path, items=args.items, months=args.months, seed=args.seed).save()
-    book, results = _run_book(path, list(schema.RUN_ALL))
+    book, results = _run_book(path, list(schema.RUN_ALL), "demo")
     published = publish(path, out / "published")
     elapsed = time.perf_counter() - started
     _demo_summary(book, args)
@@ -190,7 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from xl_sop.workbook import schema
 
     steps = [args.step] if args.step else list(schema.RUN_ALL)
-    _book, results = _run_book(_book_path(args.book), steps)
+    _book, results = _run_book(_book_path(args.book), steps, args.command)
     for result in results:
         print(result.summary())
     print(f"Saved {args.book}")
@@ -204,11 +229,9 @@ def cmd_freeze(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     from xl_sop.cycle import undo_last_run
-    from xl_sop.workbook.filebook import FileBook
 
-    book = FileBook(_book_path(args.book))
-    result = undo_last_run(book)
-    book.save()
+    with _changing(_book_path(args.book), "undo") as book:
+        result = undo_last_run(book)
     print(f"Undid {result.step.label}: restored {', '.join(result.rows)}")
     return EXIT_OK
 
@@ -241,11 +264,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from xl_sop.cycle.collect import collect, open_copies
-    from xl_sop.workbook.filebook import FileBook
 
-    master = FileBook(_book_path(args.master))
-    result = collect(master, open_copies(args.copies))
-    master.save()
+    with _changing(_book_path(args.master), "collect") as master:
+        result = collect(master, open_copies(args.copies))
     print(result.summary())
     for row in result.conflicts.itertuples():
         print(f"  conflict {row.Table} {row.Key} {row.Column}: {row.Source} = {row.Value}")

@@ -4,7 +4,8 @@
     ├── InputError              data a user gave cannot be used (also a ValueError)
     │   └── ValidationError     the workbook's tables have problems: the list, each with its place
     ├── WorkbookError           a sheet, table or column is missing, or the file is not a workbook
-    │   └── UnknownNameError    a sheet, table, step or setting the schema does not know (also a KeyError)
+    │   ├── UnknownNameError    a sheet, table, step or setting the schema does not know (also a KeyError)
+    │   └── WorkbookBusyError   another xl-sop command is working on the workbook (it holds the lock)
     ├── StepOrderError          an earlier step has not run (or there is nothing to undo)
     ├── SolverError             an optimisation has no solution or the solver failed
     ├── FileAccessError         a file or folder cannot be found, read or written (also an OSError)
@@ -83,6 +84,10 @@ class UnknownNameError(WorkbookError, KeyError):
 
     def __str__(self) -> str:  # KeyError's own __str__ would show the message in quotes
         return str(self.args[0]) if self.args else ""
+
+
+class WorkbookBusyError(WorkbookError):
+    """Another xl-sop command holds the workbook's lock (xl_sop.workbook.lock); nothing was read or written."""
 
 
 class StepOrderError(SopError):

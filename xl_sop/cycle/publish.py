@@ -11,6 +11,7 @@ Copies that come back are merged by collect.py.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +25,7 @@ import pandas as pd
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.saving import replacing
 
 if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
     from openpyxl.cell.cell import Cell
@@ -91,7 +93,11 @@ def cycle_label(path: Path) -> str:
 
 
 def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
-    """Write <name>_<cycle>.xlsx (values only) and <name>_<cycle>.pdf (the step sheets) into out_dir."""
+    """Write <name>_<cycle>.xlsx (values only) and <name>_<cycle>.pdf (the step sheets) into out_dir.
+
+    Both are written under temporary names and take their own names only when both are complete: a failure
+    (a full disk, LibreOffice failing) leaves the files of an earlier publish as they were and no partial file.
+    """
     from openpyxl import load_workbook
     from openpyxl.worksheet.formula import ArrayFormula
 
@@ -99,7 +105,7 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{path.stem}_{cycle_label(path)}"
     notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name:
+    with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name, contextlib.ExitStack() as finished:
         tmp = Path(tmp_name)
         wb = load_workbook(path, keep_vba=False)
         recalculated = _recalculated(path, tmp)
@@ -145,13 +151,14 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
             notes.append(f"{missing} formula cells had no value to publish (open and save the workbook in Excel, "
                          "or install LibreOffice)")
         target = out_dir / f"{stem}.xlsx"
-        wb.save(target)
+        wb.save(finished.enter_context(replacing(target)))
         pack = None
         if pdf:
             if _soffice() is None:
                 notes.append("no PDF pack: LibreOffice is not installed (inside Excel, Publish uses Excel's PDF export)")
             else:
-                pack = _pdf_pack(wb, out_dir / f"{stem}.pdf", tmp, notes)
+                pack = out_dir / f"{stem}.pdf"
+                _pdf_pack(wb, stem, finished.enter_context(replacing(pack)), tmp, notes)
     return Published(target, pack, notes)
 
 
@@ -205,8 +212,11 @@ def _shorten_for_print(ws: Worksheet, notes: list[str]) -> int:
     return below
 
 
-def _pdf_pack(wb: Workbook, pdf: Path, tmp: Path, notes: list[str]) -> Path:
-    """The step sheets of the published workbook (already saved: this changes it in memory) as a PDF."""
+def _pdf_pack(wb: Workbook, stem: str, pdf: Path, tmp: Path, notes: list[str]) -> None:
+    """Write the step sheets of the published workbook (already saved: this changes it in memory) as a PDF to ``pdf``.
+
+    Rendered from a workbook named ``stem``, the name the PDF is published under (LibreOffice titles the PDF by it).
+    """
     from xl_sop.workbook.render import to_pdf
 
     for title in wb.sheetnames:
@@ -216,9 +226,7 @@ def _pdf_pack(wb: Workbook, pdf: Path, tmp: Path, notes: list[str]) -> Path:
         below = _shorten_for_print(ws, notes)
         if below:
             _print_area(ws, below)
-    pack = tmp / "pack" / (pdf.stem + ".xlsx")
+    pack = tmp / "pack" / f"{stem}.xlsx"
     pack.parent.mkdir()
     wb.save(pack)
-    rendered = to_pdf(pack, tmp / "pack")
-    shutil.move(str(rendered), pdf)
-    return pdf
+    shutil.copyfile(to_pdf(pack, tmp / "pack"), pdf)

@@ -32,6 +32,7 @@ from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
 from xl_sop.workbook import schema
 from xl_sop.workbook.book import date_columns
+from xl_sop.workbook.saving import replacing
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -475,21 +476,18 @@ class FileBook:
             self._changed.add("xl/workbook.xml")
 
     def save(self, path: Path | None = None) -> Path:
-        """Write the package: changed parts re-serialised, every other part copied as it was."""
+        """Write the package: changed parts re-serialised, every other part copied as it was.
+
+        Written beside the file and moved over it (``saving.replacing``): a save cut off leaves the previous file.
+        """
         dest = Path(path or self.path)
         if self._written and self._results_may_be_stale():
             self._calculate_fully_on_open()
-        tmp = dest.with_name(dest.name + ".writing")
-        try:
-            with zipfile.ZipFile(tmp, "w") as out:
-                for info in self._infos:
-                    data = self._parts[info.filename]
-                    if info.filename in self._changed:
-                        data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8",
-                                              standalone=True)
-                    out.writestr(info, data, compress_type=info.compress_type)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # interrupted: the workbook on disk is still the previous one
-            raise
-        tmp.replace(dest)
+        with replacing(dest) as temp, zipfile.ZipFile(temp, "w") as out:
+            for info in self._infos:
+                data = self._parts[info.filename]
+                if info.filename in self._changed:
+                    data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8",
+                                          standalone=True)
+                out.writestr(info, data, compress_type=info.compress_type)
         return dest
