@@ -160,3 +160,10 @@ def test_forecast_csv_never_hands_a_spreadsheet_a_formula(tmp_path):
     assert main(["forecast", str(history), "--horizon", "2", "--out", str(out_file)]) == 0
     items = set(pd.read_csv(out_file, dtype=str)["Item"])
     assert items == {"'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(A1)", "'-A1", "Plain"}
+
+
+def test_a_csv_parser_message_stays_on_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Item\nA\nB,extra\n")  # pandas says "Expected 1 fields in line 3, saw 2\n"
+    assert main(["forecast", str(bad)]) == EXIT_CANNOT_RUN
+    assert "Expected 1 fields in line 3, saw 2)" in one_line(capsys.readouterr().err)

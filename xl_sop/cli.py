@@ -279,7 +279,8 @@ def _read_csv(path: str) -> pd.DataFrame:
     try:
         return pd.read_csv(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:  # pandas' words for bad text
-        raise InputError(f"{path} cannot be read as a CSV table ({exc})") from exc
+        reason = " ".join(str(exc).split())  # pandas' parser ends its text with a newline: keep the one line
+        raise InputError(f"{path} cannot be read as a CSV table ({reason})") from exc
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
