@@ -235,10 +235,22 @@ class Range:
                 else:
                     self.sheet.cells[at] = held
 
+    @property
+    def formula(self):
+        """COM's Range.Formula: a formula's text, a constant as text, "" for a blank; a block gives rows of them."""
+        rows = [[_as_typed(self.sheet.cells.get(at)) for at in row] for row in self._addresses()]
+        return rows[0][0] if len(self) == 1 else tuple(tuple(row) for row in rows)
+
     def clear_contents(self) -> None:
         for row in self._addresses():
             for at in row:
                 self.sheet.cells.pop(at, None)
+
+
+def _as_typed(held) -> str:
+    if held is None:
+        return ""
+    return held.text if isinstance(held, Formula) else str(held)
 
 
 def _shown(held):
@@ -250,6 +262,7 @@ class Table:
     """A ListObject: a header row at (first_row, first_column) and data rows down to last_row."""
 
     show_headers = True
+    show_totals = False  # no Total Row is modelled here
 
     def __init__(self, sheet: Sheet, name: str, first_row: int, first_column: int, last_row: int, last_column: int):
         self.parent, self.name = sheet, name

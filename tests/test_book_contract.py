@@ -11,8 +11,8 @@ What the stand-in cannot show, and the acceptance checklist in docs/install.md
 must: that Excel itself reads what it is handed as modelled here (its parsing of
 typed text depends on the locale and knows more forms than the stand-in), the COM
 marshalling of dates and numbers, number formats and styles a write leaves,
-recalculation of the formulas written (nothing calculates here), Excel's refusal to
-grow a table over cells that are not empty, speed, and anything about the ribbon,
+recalculation of the formulas written (nothing calculates here), a table's Total Row
+(not modelled: how Excel moves it when xlwings resizes the table), speed, and anything about the ribbon,
 RunPython or the cell functions.
 """
 
@@ -29,6 +29,7 @@ import pytest
 from conftest import TEMPLATE, copy_of, cycled_demo
 from excel_standin import Formula, xlwings_book
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
@@ -50,6 +51,8 @@ class Opened:
     """The book as read again: FileBook saves and opens the file again; in Excel the open workbook is the same."""
     cells: Callable[[str, list[tuple[int, int]]], list]
     """What cells of a sheet hold, by (row, column): values, or Formulas."""
+    type_in: Callable[[str, dict[tuple[int, int], object]], None]
+    """A person typing values into cells of a sheet, by (row, column)."""
 
 
 def _file(tmp_path) -> Opened:
@@ -66,7 +69,10 @@ def _file(tmp_path) -> Opened:
         held = [ws.cell(*at) for at in addresses]
         return [Formula(c.value) if c.data_type == "f" else c.value for c in held]
 
-    return Opened(book, reopened, cells)
+    def type_in(sheet: str, values: dict[tuple[int, int], object]) -> None:
+        book.write_cells(sheet, {f"{get_column_letter(c)}{r}": v for (r, c), v in values.items()})
+
+    return Opened(book, reopened, cells, type_in)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +83,11 @@ def template_in_excel():
 def _excel(template_in_excel) -> Opened:
     xw_book, excel = copy.deepcopy(template_in_excel)  # the template as opened, for this test alone
     book = XlwingsBook(xw_book)
-    return Opened(book, lambda: book, lambda sheet, addresses: [excel.cell(sheet, *at) for at in addresses])
+
+    def type_in(sheet: str, values: dict[tuple[int, int], object]) -> None:
+        excel.sheets(sheet).cells.update(values)
+
+    return Opened(book, lambda: book, lambda sheet, addresses: [excel.cell(sheet, *at) for at in addresses], type_in)
 
 
 @pytest.fixture(params=["FileBook", "XlwingsBook"])
@@ -159,6 +169,25 @@ def test_a_table_shrinks_and_the_rows_it_gives_up_are_blank(opened):
     assert_rows(book.read_table("tblHistory"), _history(2).set_axis(pd.RangeIndex(1, 3)))
     sheet, first, column = _first_data_row("tblHistory")
     assert opened.cells(sheet, [(first + k, column) for k in range(2, 7)]) == [None] * 5
+
+
+def test_a_table_never_grows_over_a_note_typed_below_it(opened):
+    """What someone typed a few rows below a table stops it growing there, naming the cells; nothing is written."""
+    sheet, first, column = _first_data_row("tblHistory")
+    note = {(first + 5, column + 1): "ask Ana about May", (first + 6, column + 2): 42.0}
+    opened.type_in(sheet, note)
+    opened.book.write_table("tblHistory", _history(5))  # up to the row above the note: fine
+    grown = opened.book.read_table("tblHistory")
+    with pytest.raises(WorkbookError) as refused:
+        opened.book.write_table("tblHistory", _history(9))
+    message = str(refused.value)
+    assert f"{sheet}!{get_column_letter(column + 1)}{first + 5}:{get_column_letter(column + 2)}{first + 6}" in message
+    assert "tblHistory" in message and "insert rows" in message and "\n" not in message
+    with pytest.raises(WorkbookError, match="tblHistory"):
+        opened.book.check_room("tblHistory", 9)
+    book = opened.reopened()
+    assert_rows(book.read_table("tblHistory"), grown)
+    assert opened.cells(sheet, list(note)) == list(note.values())
 
 
 def test_an_empty_frame_leaves_the_headers_and_no_rows(opened):

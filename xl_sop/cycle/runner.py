@@ -64,12 +64,19 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
         approvers = approved_by(current)
         note = (f"approved by {', '.join(approvers)}" if approvers
                 else "frozen without a recorded approval (5 Executive, tblApproval)")
-    book.write_table(UNDO_TABLE, undo_rows(step.id, {name: current[name] for name in record.writes}))
-    for name, frame in new.items():
-        book.write_table(name, frame)
+    _write_all(book, {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new})
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
     _status(book, step, now, "done" + (f": {note}" if note else ""))
     return result
+
+
+def _write_all(book: Book, tables: dict[str, pd.DataFrame]) -> None:
+    """Write the tables in order, once every one of them is known to fit: a table that would grow over someone's
+    cells stops the step before its first write, in Excel as on a file."""
+    for name, frame in tables.items():
+        book.check_room(name, len(frame))
+    for name, frame in tables.items():
+        book.write_table(name, frame)
 
 
 def check_steps(book: Book, step_ids: Iterable[str], inputs: Inputs) -> None:
@@ -102,7 +109,7 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
     """Put back the output tables the last step replaced; what people typed since stays."""
     step_id, tables = stored_tables(book.read_table(UNDO_TABLE))
     step = schema.step(step_id)
-    rows = {}
+    restored_tables = {}
     for name, old in tables.items():
         current = book.read_table(name)
         spec = schema.table(name)
@@ -114,9 +121,9 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
             restored = old
         if name == T.DEMAND_PLAN and len(restored):
             restored["Consensus"] = consensus(restored)
-        book.write_table(name, restored)
-        rows[name] = len(restored)
-    book.write_table(UNDO_TABLE, pd.DataFrame(columns=schema.table(UNDO_TABLE).column_names))
+        restored_tables[name] = restored
+    _write_all(book, {**restored_tables, UNDO_TABLE: pd.DataFrame(columns=schema.table(UNDO_TABLE).column_names)})
+    rows = {name: len(frame) for name, frame in restored_tables.items()}
     _status(book, step, now or pd.Timestamp.now().floor("min"), "undone: the tables are as before the last run")
     return StepResult(step, rows, "undone")
 

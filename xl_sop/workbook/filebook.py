@@ -31,7 +31,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
 from xl_sop.workbook import schema
-from xl_sop.workbook.book import date_columns
+from xl_sop.workbook.book import date_columns, no_room
 from xl_sop.workbook.saving import replacing
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -43,6 +43,8 @@ MAX_ROWS = 1_048_576
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 """The text of every formula in a sheet part, read without parsing the sheet."""
+_RANGE = re.compile(r"(\$?[A-Z]{1,3}\$?)(\d+):(\$?[A-Z]{1,3}\$?)(\d+)")
+"""A range such as C5:C20 or $C$5:$C$20 in a formula."""
 CellValue = str | float | int | bool | None
 """A cell as read from the file: text, a number, TRUE/FALSE, or None when empty."""
 
@@ -85,6 +87,28 @@ def _naming(sheets: set[str], names: set[str]) -> re.Pattern[str]:
     bare = [rf"(?<![\w.']){re.escape(s)}!" for s in sheets]
     whole = [rf"(?<![\w.]){re.escape(n)}(?![\w.])" for n in names]
     return re.compile("|".join(quoted + bare + whole) or "(?!)", re.IGNORECASE)
+
+
+def _totals_rows(table: etree._Element) -> int:
+    """How many rows Excel's Total Row takes at the table's foot (0 or 1): they are inside its ref, not data."""
+    return int(table.get("totalsRowCount") or 0)
+
+
+def _following(formula: str, first_row: int, old_last: int, new_last: int) -> str:
+    """A totals formula whose ranges over the data rows (C5:C20) end at the new last data row instead.
+
+    Structured references (tblPlan[Qty]) follow the table by themselves and are left as they are."""
+    def follow(match: re.Match[str]) -> str:
+        if int(match.group(2)) == first_row and int(match.group(4)) == old_last:
+            return f"{match.group(1)}{first_row}:{match.group(3)}{new_last}"
+        return match.group(0)
+
+    return _RANGE.sub(follow, formula)
+
+
+def _holds_something(cell: etree._Element) -> bool:
+    """A value or a formula, not just a style."""
+    return any(child.tag in (f"{Q}v", f"{Q}f", f"{Q}is") for child in cell)
 
 
 def _rels_path(part: str) -> str:
@@ -226,6 +250,7 @@ class FileBook:
         _, sheet_part, table_part = self._table(name)
         table = self._xml(table_part)
         r1, c1, r2, c2 = _split(table.get("ref"))
+        r2 -= _totals_rows(table)
         headers = self.table_headers(name)
         cells = self._cells(sheet_part, r1 + 1, r2, c1, c2)
         rows = [[cells.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
@@ -294,21 +319,20 @@ class FileBook:
         which get their formula in every row. Cells outside the table's columns are
         never touched; the table grows or shrinks downwards (at least one row).
         """
+        self.check_room(name, len(frame))
         real_name, sheet_part, table_part = self._table(name)
         table = self._xml(table_part)
         r1, c1, r2, c2 = _split(table.get("ref"))
+        totals = _totals_rows(table)
         headers = [tc.get("name") for tc in table.iter(f"{Q}tableColumn")]
         lookup = {str(c).strip().lower(): c for c in frame.columns}
         formulas = self._formulas(real_name)
         n = max(len(frame), 1)
-        if r1 + n > MAX_ROWS:
-            raise WorkbookError(f"{real_name} would need {n:,} rows from row {r1 + 1}, past Excel's {MAX_ROWS:,} rows per sheet: "
-                                "nothing was written (for the plan archive, move old cycles to another workbook)")
-        sheet = self._xml(sheet_part)
-        data = sheet.find(f"{Q}sheetData")
+        data = self._xml(sheet_part).find(f"{Q}sheetData")
         rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
         styles = {c: self._style(rows.get(r1 + 1), c) for c in range(c1, c2 + 1)}
-        last = max(r2, r1 + n)
+        total_cells = [self._cells_of(rows.get(r), c1, c2) for r in range(r2 - totals + 1, r2 + 1)]
+        last = max(r2, r1 + n + totals)
         for r in range(r1 + 1, last + 1):
             row = rows.get(r)
             if row is None:
@@ -331,15 +355,54 @@ class FileBook:
                 if cell is not None:
                     self._insert(row, cell, col)
                     self._results_missing |= formula is not None and cell.find(f"{Q}v") is None
+        for k, cells_of_row in enumerate(total_cells):
+            self._move_totals(cells_of_row, rows[r1 + n + 1 + k], r1 + 1, r2 - totals, r1 + n)
         _put_in_order(data, rows)
-        ref = f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n}"
-        table.set("ref", ref)
+        table.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n + totals}")
         auto = table.find(f"{Q}autoFilter")
-        if auto is not None:
-            auto.set("ref", ref)
+        if auto is not None:  # the filter covers the header and the data, never the Total Row
+            auto.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n}")
         self._changed |= {sheet_part, table_part}
         self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2))
         self._written_tables.add(real_name)
+
+    def check_room(self, name: str, rows: int) -> None:
+        real_name, sheet_part, table_part = self._table(name)
+        table = self._xml(table_part)
+        r1, c1, r2, c2 = _split(table.get("ref"))
+        n = max(rows, 1)
+        new_last = r1 + n + _totals_rows(table)
+        if new_last > MAX_ROWS:
+            raise WorkbookError(f"{real_name} would need {n:,} rows from row {r1 + 1}, past Excel's {MAX_ROWS:,} rows per sheet: "
+                                "nothing was written (for the plan archive, move old cycles to another workbook)")
+        if new_last <= r2:
+            return
+        taken = [(int(row.get("r")), _column(cell.get("r")))
+                 for row in self._xml(sheet_part).find(f"{Q}sheetData").iter(f"{Q}row") if r2 < int(row.get("r")) <= new_last
+                 for cell in self._cells_of(row, c1, c2) if _holds_something(cell)]
+        if taken:
+            raise no_room(self._sheets[sheet_part], real_name, taken)
+
+    @staticmethod
+    def _cells_of(row: etree._Element | None, first_col: int, last_col: int) -> list[etree._Element]:
+        """The row's cells in the columns first_col..last_col (none for a row the sheet does not have)."""
+        return [] if row is None else [c for c in row if first_col <= _column(c.get("r")) <= last_col]
+
+    def _move_totals(self, cells: list[etree._Element], row: etree._Element, first_data: int, old_last: int,
+                     new_last: int) -> None:
+        """Put the Total Row's cells into ``row``, under the new last data row, their ranges over the data following it."""
+        r = int(row.get("r"))
+        for cell in cells:
+            col = _column(cell.get("r"))
+            cell.set("r", f"{column_letters(col)}{r}")
+            formula = cell.find(f"{Q}f")
+            if formula is not None:
+                formula.text = _following(formula.text or "", first_data, old_last, new_last)
+                result = cell.find(f"{Q}v")
+                if result is not None:  # the sum of the old rows: Excel calculates the new one when it opens the file
+                    cell.remove(result)
+                    self._results_missing = True
+            self._insert(row, cell, col)
 
     def write_cells(self, sheet: str, values: Mapping[str, CellValue]) -> None:
         """Set single cells by reference (``{"A1": "UDF Modules"}``; None empties a cell), keeping each cell's style.

@@ -18,7 +18,7 @@ import pandas as pd
 
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
-from xl_sop.workbook.book import date_columns
+from xl_sop.workbook.book import date_columns, no_room
 
 if TYPE_CHECKING:  # for annotations only: xlwings is an extra, never imported by the core
     import xlwings as xw
@@ -77,7 +77,25 @@ class XlwingsBook:
                 frame[column] = pd.to_datetime(frame[column])
         return frame
 
+    def check_room(self, name: str, rows: int) -> None:
+        # Excel's ListObject grows over whatever is below it without a word, so the cells are looked at first.
+        table = self._table(name)
+        whole = table.range
+        height, width = whole.shape
+        last_row = whole.row + height - 1
+        new_last = whole.row + max(rows, 1) + (1 if table.show_totals else 0)
+        if new_last <= last_row:
+            return
+        last_column = whole.column + width - 1
+        formulas = table.parent.range((last_row + 1, whole.column), (new_last, last_column)).formula
+        grid = formulas if isinstance(formulas, (list, tuple)) and isinstance(formulas[0], (list, tuple)) else [
+            formulas if isinstance(formulas, (list, tuple)) else [formulas]]
+        taken = [(last_row + 1 + i, whole.column + j) for i, row in enumerate(grid) for j, text in enumerate(row) if text]
+        if taken:
+            raise no_room(table.parent.name, table.name, taken)
+
     def write_table(self, name: str, frame: pd.DataFrame) -> None:
+        self.check_room(name, len(frame))
         table = self._table(name)
         headers = self.table_headers(name)
         lookup = {str(c).strip().lower(): c for c in frame.columns}
