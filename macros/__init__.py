@@ -23,6 +23,7 @@ from xl_sop.cycle.publish import PACK_SHEETS
 from xl_sop.cycle.publish import publish as publish_copy
 from xl_sop.errors import FileAccessError, UnexpectedError, ValidationError, translate, write_report
 from xl_sop.workbook import schema
+from xl_sop.workbook.identity import workbook_id
 from xl_sop.workbook.template import refuse_template
 from xl_sop.workbook.xlbook import XlwingsBook
 
@@ -140,5 +141,5 @@ def collect_inputs() -> None:
         copies = sorted(p for p in folder.glob("*.xls[xm]") if not p.name.startswith("~$")) if folder.exists() else []
         if not copies:
             raise FileAccessError(f"no returned copies in {folder}: save the copies people sent back there")
-        result = collect(_live(book), open_copies(copies))
+        result = collect(_live(book), open_copies(copies), master_id=workbook_id(Path(book.fullname)))
         book.app.alert(result.summary(), title="xl-sop: Collect Inputs")

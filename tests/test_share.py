@@ -1,5 +1,6 @@
 """Circulation on real files: publish a values-only copy and a PDF pack; collect returned copies; validate."""
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -9,10 +10,12 @@ import pytest
 from conftest import copy_of, cycled_demo
 from openpyxl import load_workbook
 
-from xl_sop.cli import main
+from xl_sop.cli import EXIT_CANNOT_RUN, EXIT_OK, main
 from xl_sop.cycle import publish as publish_module
+from xl_sop.cycle.demo import fill_demo_book
 from xl_sop.cycle.publish import publish
 from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.identity import WORKBOOK_PART, workbook_id
 
 INJECTION = '=HYPERLINK("http://evil.example","click")'
 
@@ -126,6 +129,115 @@ def test_collect_takes_single_changes_and_lists_conflicts(master, tmp_path):
     assert sorted(conflicts["Value"]) == ["(blank)", "10", "20"]
     assert book.read_table("tblDecisions")["Decision"].tolist() == ["Second shift"]
     assert book.read_table("tblApproval").set_index("Role").loc["CFO", "Name"] == "F. Nance"
+
+
+def _adjusted(book):
+    plan = book.read_table("tblDemandPlan")
+    plan.loc[plan.index[0], "SalesAdj"] = 10
+    book.write_table("tblDemandPlan", plan)
+
+
+def _decided(book):
+    book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
+                                                   "Decision": ["Second shift"], "Owner": ["Ops"]}))
+
+
+def _set_cycle_month(path: Path, month: str) -> None:
+    book = FileBook(path)
+    settings = book.read_table("tblSettings")
+    settings.loc[settings["Setting"] == "Cycle month", "Value"] = pd.Timestamp(month)
+    book.write_table("tblSettings", settings)
+    book.save()
+
+
+def _without_id(path: Path) -> None:
+    """The workbook as xl-sop made it before workbooks had an id."""
+    with zipfile.ZipFile(path) as z:
+        infos = z.infolist()
+        parts = {i.filename: z.read(i) for i in infos}
+    parts[WORKBOOK_PART] = re.sub(rb"<definedName name=\"SOP_WorkbookId\"[^>]*>[^<]*</definedName>", b"",
+                                  parts[WORKBOOK_PART])
+    with zipfile.ZipFile(path, "w") as z:
+        for info in infos:
+            z.writestr(info, parts[info.filename], compress_type=info.compress_type)
+    assert workbook_id(path) is None
+
+
+def _refused(master: Path, copies, capsys, *, code=EXIT_CANNOT_RUN) -> str:
+    """Collect the copies into the master: refused with the error line (returned), the master byte for byte as it was."""
+    before = master.read_bytes()
+    assert main(["collect", str(master), *map(str, copies)]) == code
+    err = capsys.readouterr().err
+    assert master.read_bytes() == before
+    return err
+
+
+@pytest.fixture
+def no_libreoffice(monkeypatch):
+    """Publish on the saved values: these tests are about which copies collect takes, not about recalculation."""
+    monkeypatch.setattr(publish_module, "_soffice", lambda: None)
+
+
+@pytest.mark.slow
+def test_collect_refuses_a_copy_of_an_earlier_cycle_month_and_names_it(master, tmp_path, capsys, no_libreoffice):
+    old = _returned(master, tmp_path / "old", "Sales_Nov.xlsx", _adjusted)
+    _set_cycle_month(master, "2026-12-01")  # the master moved on to the next cycle
+    good = _returned(master, tmp_path / "new", "Marketing.xlsx", _adjusted)
+    err = _refused(master, [good, old], capsys)
+    assert err == ("xl-sop: Sales_Nov.xlsx was published for cycle month Nov 2026, this workbook is at Dec 2026: its "
+                   "inputs are for another plan (collect copies of the current publish); nothing was collected\n")
+    assert main(["collect", str(master), str(good)]) == EXIT_OK  # the copy of this cycle still collects
+
+
+@pytest.mark.slow
+def test_collect_refuses_a_copy_of_another_workbook_of_the_same_month(master, tmp_path, capsys, no_libreoffice):
+    other = fill_demo_book(tmp_path / "Other" / "Master.xlsm", items=3)  # the same name, the same cycle month
+    other.save()
+    foreign = _returned(other.path, tmp_path / "other", "Sales.xlsx", _decided)
+    assert workbook_id(foreign) == workbook_id(other.path) != workbook_id(master)
+    err = _refused(master, [foreign], capsys)
+    assert err == ("xl-sop: Sales.xlsx is a copy of another workbook (its workbook id is not this workbook's); "
+                   "nothing was collected\n")
+    # Every copy is checked before any is merged, and every one that does not belong is listed.
+    old = _returned(master, tmp_path / "old", "Sales_Nov.xlsx", _decided)
+    _set_cycle_month(master, "2026-12-01")
+    assert _refused(master, [foreign, old], capsys) == (
+        "xl-sop: 2 returned copies do not belong to this workbook; nothing was collected:\n"
+        "  - Sales.xlsx is a copy of another workbook (its workbook id is not this workbook's)\n"
+        "  - Sales_Nov.xlsx was published for cycle month Nov 2026, this workbook is at Dec 2026: its inputs are for "
+        "another plan (collect copies of the current publish)\n")
+
+
+@pytest.mark.slow
+def test_collect_names_a_copy_that_cannot_be_read(master, tmp_path, capsys, no_libreoffice):
+    good = _returned(master, tmp_path / "good", "Marketing.xlsx", _adjusted)
+    deleted = _returned(master, tmp_path / "bad", "Sales.xlsx", _adjusted)
+    wb = load_workbook(deleted)
+    del wb["4 S&OP Meeting"].tables["tblDecisions"]  # someone deleted a table in their copy
+    wb.save(deleted)
+    err = _refused(master, [good, deleted], capsys)
+    assert err.startswith("xl-sop: Sales.xlsx: the workbook has no table tblDecisions (tables: ") and err.count("\n") == 1
+    text = tmp_path / "bad" / "Notes.xlsx"
+    text.write_text("not a workbook")
+    err = _refused(master, [good, text], capsys)
+    assert err.startswith("xl-sop: Notes.xlsx ") and "not an Excel workbook" in err and err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_a_master_from_before_workbook_ids_collects_its_copies_by_cycle_month(master, tmp_path, capsys,
+                                                                              no_libreoffice):
+    _without_id(master)
+    copy = _returned(master, tmp_path / "a", "Sales.xlsx", _adjusted)
+    assert workbook_id(copy) is None
+    other = fill_demo_book(tmp_path / "Other.xlsm", items=3)
+    other.save()
+    stamped = _returned(other.path, tmp_path / "b", "Ops.xlsx", _decided)
+    err = _refused(master, [stamped], capsys)
+    assert "Ops.xlsx is a copy of another workbook (it carries a workbook id, this workbook has none)" in err
+    assert main(["collect", str(master), str(copy)]) == EXIT_OK
+    assert FileBook(master).read_table("tblDemandPlan")["SalesAdj"].iloc[0] == 10
+    _set_cycle_month(master, "2026-12-01")
+    assert "Sales.xlsx was published for cycle month Nov 2026" in _refused(master, [copy], capsys)
 
 
 def test_validate_lists_every_problem_with_its_place(master, capsys):

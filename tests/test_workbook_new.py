@@ -1,12 +1,14 @@
 """`xl-sop new`: a working copy of the shipped template, wired to the Python that made it.
 
 The new workbook is read back with openpyxl (independently of FileBook, which wrote it);
-every zip member but the xlwings.conf sheet is compared byte for byte with the template.
+every zip member but the xlwings.conf sheet and the workbook part (which gains the workbook
+id) is compared byte for byte with the template.
 Windows and macOS are the systems Excel runs Python on: what the settings would be there
 is computed from real folders laid out as those installs lay them out.
 """
 
 import hashlib
+import re
 import sys
 import zipfile
 from pathlib import Path
@@ -20,7 +22,8 @@ from xl_sop.cli import EXIT_CANNOT_RUN, EXIT_FILE_ACCESS, EXIT_OK, main
 from xl_sop.errors import FileAccessError, InputError, WorkbookError
 from xl_sop.workbook import xlwings_conf
 from xl_sop.workbook.filebook import FileBook
-from xl_sop.workbook.schema import XLWINGS_CONF_SHEET
+from xl_sop.workbook.identity import WORKBOOK_PART, workbook_id
+from xl_sop.workbook.schema import WORKBOOK_ID_NAME, XLWINGS_CONF_SHEET
 from xl_sop.workbook.template import new_workbook, template_path
 from xl_sop.workbook.xlwings_conf import CloudFolders, for_this_python
 
@@ -49,6 +52,15 @@ def without_cells(xml: bytes) -> bytes:
     """The sheet part with its cells taken out: what must not change when only cells are written."""
     root = etree.fromstring(xml)
     root.remove(root.find(f"{MAIN}sheetData"))
+    return etree.tostring(root, method="c14n")
+
+
+def without_id(xml: bytes) -> bytes:
+    """The workbook part without the workbook id: what must not change when a new workbook gets its id."""
+    root = etree.fromstring(xml)
+    for name in root.iter(f"{MAIN}definedName"):
+        if name.get("name") == WORKBOOK_ID_NAME:
+            name.getparent().remove(name)
     return etree.tostring(root, method="c14n")
 
 
@@ -136,8 +148,11 @@ def test_only_the_xlwings_conf_cells_change_everything_else_is_the_templates_byt
     before, after = members(TEMPLATE), members(path)
     assert [name for name, _ in after] == [name for name, _ in before]  # same members, same order
     changed = {name for (name, old), (_, new) in zip(before, after, strict=True) if old != new}
-    assert changed == {part}
+    assert changed == {part, WORKBOOK_PART}
     assert without_cells(dict(after)[part]) == without_cells(dict(before)[part])
+    assert without_id(dict(after)[WORKBOOK_PART]) == without_id(dict(before)[WORKBOOK_PART])
+    assert re.fullmatch("[0-9a-f]{32}", workbook_id(path) or "")
+    assert workbook_id(new_workbook(tmp_path / "Other.xlsm", settings)) != workbook_id(path)  # each its own
     assert conf_sheet(path) == list(settings.items())
 
     # Written again, shorter: no leftover row (xlwings reads down to the first blank key).

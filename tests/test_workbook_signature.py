@@ -19,6 +19,7 @@ from xl_sop.cycle.collect import collect, open_copies
 from xl_sop.cycle.demo import fill_demo_book
 from xl_sop.cycle.publish import publish
 from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.identity import workbook_id
 from xl_sop.workbook.package import VBA_PART
 
 pytestmark = pytest.mark.slow
@@ -103,6 +104,6 @@ def test_a_signed_workbook_keeps_its_signature_through_run_publish_undo_and_coll
     copy.write_table("tblDemandPlan", plan)
     copy.save()
     book = FileBook(master)
-    assert collect(book, open_copies([returned])).applied == 1
+    assert collect(book, open_copies([returned]), master_id=workbook_id(master)).applied == 1
     book.save()
     assert _signature(master) == signature, "collecting a returned copy"

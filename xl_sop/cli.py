@@ -264,9 +264,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from xl_sop.cycle.collect import collect, open_copies
+    from xl_sop.workbook.identity import workbook_id
 
     with _changing(_book_path(args.master), "collect") as master:
-        result = collect(master, open_copies(args.copies))
+        result = collect(master, open_copies(args.copies), master_id=workbook_id(master.path))
     print(result.summary())
     for row in result.conflicts.itertuples():
         print(f"  conflict {row.Table} {row.Key} {row.Column}: {row.Source} = {row.Value}")

@@ -2,7 +2,8 @@
 
     SopError                    base of every error xl-sop raises on purpose
     ├── InputError              data a user gave cannot be used (also a ValueError)
-    │   └── ValidationError     the workbook's tables have problems: the list, each with its place
+    │   ├── ValidationError     the workbook's tables have problems: the list, each with its place
+    │   └── ForeignCopyError    a returned copy is of another cycle month or another workbook (Collect Inputs)
     ├── WorkbookError           a sheet, table or column is missing, or the file is not a workbook
     │   ├── UnknownNameError    a sheet, table, step or setting the schema does not know (also a KeyError)
     │   └── WorkbookBusyError   another xl-sop command is working on the workbook (it holds the lock)
@@ -70,6 +71,11 @@ class ValidationError(InputError):
         more = len(problems) - self.SHOWN
         tail = f"\n  ... and {more} more (press Validate or run xl-sop validate)" if more > 0 else ""
         super().__init__(f"{head}{len(problems)} problem{'s' * (len(problems) != 1)} in the workbook:\n{shown}{tail}")
+
+
+class ForeignCopyError(InputError):
+    """A returned copy given to Collect Inputs does not belong to the master: it was published for another cycle
+    month or from another workbook. Nothing was collected."""
 
 
 class WorkbookError(SopError):
@@ -161,6 +167,20 @@ def translate(exc: BaseException) -> SopError:
         error = UnexpectedError(f"unexpected error ({type(exc).__name__}: {exc})")
     error.__cause__ = exc
     return error
+
+
+def about(place: str, exc: BaseException) -> SopError:
+    """``exc`` translated, its message starting with ``place`` (a returned copy's file name) unless it names it.
+
+    For errors met while reading one of several files: the user must know which file to look at.
+    """
+    error = translate(exc)
+    if place in str(error):
+        return error
+    kind = InputError if isinstance(error, InputError) else type(error)  # a problem list, a cell: said as one line
+    named = kind(f"{place}: {error}")
+    named.__cause__ = error.__cause__ or exc
+    return named
 
 
 def _file_problem(exc: OSError) -> str:

@@ -4,11 +4,20 @@ Adjustments, comments, approvals, decisions and issues come back in copies of th
 published or the master workbook. A value changed in one copy is taken; the same
 cell changed differently in two copies is not guessed: every value is listed in
 tblConflicts for the meeting and the master keeps its own.
+
+Every copy is read and checked before anything is merged: a copy published for another
+cycle month, a copy of another workbook (its workbook id, xl_sop.workbook.identity, is
+not the master's) or a copy that cannot be read stops the collect with a message naming
+the file, and the master is left as it was. One bad copy stops them all rather than
+being skipped: a collect that took some copies and not others would be easy to
+mistake for a complete one, and running it again once the copy is removed or replaced
+is safe.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,14 +25,26 @@ import pandas as pd
 
 from xl_sop.cycle.keep import key_frame, merge_rows, norm
 from xl_sop.cycle.plan import consensus
-from xl_sop.errors import FileAccessError
+from xl_sop.errors import FileAccessError, ForeignCopyError, about
+from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.identity import workbook_id
 
 KEYED_INPUTS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj", "Comment"),
                 "tblApproval": ("Name", "Approved", "Date", "Comment")}
 ROW_INPUTS = ("tblDecisions", "tblOpenIssues")
+SETTINGS = schema.TableName.SETTINGS
+
+
+@dataclass(frozen=True)
+class Returned:
+    """A returned copy: its file name (for messages), its tables, and the workbook id it carries."""
+
+    name: str
+    book: Book
+    workbook_id: str | None
 
 
 @dataclass
@@ -41,8 +62,14 @@ def _key_text(keys: pd.Series) -> str:
     return " / ".join(f"{v:%b %Y}" if isinstance(v, pd.Timestamp) else str(v) for v in keys)
 
 
-def collect(master: Book, copies: Sequence[tuple[str, Book]]) -> Collected:
-    """Merge inputs from copies [(name, book)] into the master book (written, not saved)."""
+def collect(master: Book, copies: Sequence[Returned], *, master_id: str | None) -> Collected:
+    """Merge inputs from the returned copies into the master book (written, not saved).
+
+    ``master_id``: the master's workbook id (``identity.workbook_id`` of its file; None for a workbook made before
+    ids). Every copy is read and checked first (``_checked``): a copy that does not belong stops the collect
+    before the master is written.
+    """
+    read = _checked(master, copies, master_id)
     result = Collected()
     conflict_rows = []
     for name, columns in KEYED_INPUTS.items():
@@ -55,8 +82,8 @@ def collect(master: Book, copies: Sequence[tuple[str, Book]]) -> Collected:
         my_keys = key_frame(mine, spec_keys)
         position = {tuple(norm(v) for v in row): i for i, row in enumerate(my_keys.itertuples(index=False))}
         proposals: dict[tuple[int, str], dict[str, object]] = {}
-        for copy_name, book in copies:
-            theirs = book.read_table(name).reset_index(drop=True)
+        for copy_name, tables in read:
+            theirs = tables[name]
             if theirs.empty:
                 continue
             their_keys = key_frame(theirs, spec_keys)
@@ -89,14 +116,60 @@ def collect(master: Book, copies: Sequence[tuple[str, Book]]) -> Collected:
     for name in ROW_INPUTS:
         mine = master.read_table(name).reset_index(drop=True)
         merged = mine
-        for _copy_name, book in copies:
-            merged = merge_rows(merged, book.read_table(name).reset_index(drop=True))
+        for _copy_name, tables in read:
+            merged = merge_rows(merged, tables[name])
         if len(merged) > len(mine):
             result.added_rows += len(merged) - len(mine)
             master.write_table(name, merged)
     result.conflicts = pd.DataFrame(conflict_rows, columns=schema.table("tblConflicts").column_names)
     master.write_table("tblConflicts", result.conflicts)
     return result
+
+
+def _checked(master: Book, copies: Sequence[Returned], master_id: str | None,
+             ) -> list[tuple[str, dict[str, pd.DataFrame]]]:
+    """[(name, {table: frame})] of every copy, read whole before anything is merged.
+
+    A copy that cannot be read stops here with its own error, naming the file; copies of another cycle month or
+    another workbook stop here all together, one line each (ForeignCopyError).
+    """
+    month = read_settings(master.read_table(SETTINGS)).cycle_month
+    read, foreign = [], []
+    for copy in copies:
+        with _reading(copy.name):
+            tables = {name: copy.book.read_table(name).reset_index(drop=True)
+                      for name in (SETTINGS, *KEYED_INPUTS, *ROW_INPUTS)}
+        why = _foreign(read_settings(tables[SETTINGS]).cycle_month, month, copy.workbook_id, master_id)
+        if why:
+            foreign.append(f"{copy.name} {why}")
+        read.append((copy.name, tables))
+    if len(foreign) == 1:
+        raise ForeignCopyError(f"{foreign[0]}; nothing was collected")
+    if foreign:
+        lines = "\n".join(f"  - {line}" for line in foreign)
+        raise ForeignCopyError(f"{len(foreign)} returned copies do not belong to this workbook; nothing was "
+                               f"collected:\n{lines}")
+    return read
+
+
+def _foreign(their_month: pd.Timestamp | None, month: pd.Timestamp | None, their_id: str | None,
+             master_id: str | None) -> str:
+    """Why a copy does not belong to the master (its cycle month, its workbook id), or "" when it does."""
+    if master_id is not None and their_id != master_id:
+        if their_id is None:
+            return ("is not a copy of this workbook: it carries no workbook id (made from another workbook, "
+                    "or published by an xl-sop older than this master)")
+        return "is a copy of another workbook (its workbook id is not this workbook's)"
+    if master_id is None and their_id is not None:
+        return "is a copy of another workbook (it carries a workbook id, this workbook has none)"
+    if their_month != month:
+        return (f"was published for cycle month {_month(their_month)}, this workbook is at {_month(month)}: "
+                "its inputs are for another plan (collect copies of the current publish)")
+    return ""
+
+
+def _month(month: pd.Timestamp | None) -> str:
+    return f"{month:%b %Y}" if month is not None else "(blank)"
 
 
 def _show(value: object) -> str:
@@ -109,11 +182,22 @@ def _show(value: object) -> str:
     return str(value)
 
 
-def open_copies(paths: Iterable[str | Path]) -> list[tuple[str, FileBook]]:
-    books: list[tuple[str, FileBook]] = []
+def open_copies(paths: Iterable[str | Path]) -> list[Returned]:
+    """The returned copies at ``paths``; a file that is missing or no workbook stops here, named."""
+    copies: list[Returned] = []
     for p in paths:
         path = Path(p)
         if not path.exists():
             raise FileAccessError(f"no returned copy at {path}")
-        books.append((path.name, FileBook(path)))
-    return books
+        with _reading(path.name):
+            copies.append(Returned(path.name, FileBook(path), workbook_id(path)))
+    return copies
+
+
+@contextlib.contextmanager
+def _reading(name: str) -> Iterator[None]:
+    """Whatever stops the reading of a returned copy (a missing table, a damaged file) is said with its file name."""
+    try:
+        yield
+    except Exception as exc:
+        raise about(name, exc) from exc

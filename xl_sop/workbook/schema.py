@@ -87,6 +87,11 @@ def col(name: str, fmt: str = "General", width: float = 12, **kw: Any) -> Column
     return Column(name, fmt, width, **kw)
 
 
+WORKBOOK_ID_NAME = "SOP_WorkbookId"
+"""The hidden workbook-level defined name holding a workbook's id (its value a text constant, ="<hex>"): written by
+`xl-sop new` and the demo, carried by publish into the values-only copy; Collect Inputs takes only copies that carry
+the master's id (xl_sop.workbook.identity)."""
+
 XLWINGS_CONF_SHEET = "xlwings.conf"
 """The sheet xlwings reads its settings from (keys in column A from A1 down to the first blank, values in B)."""
 

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from xl_sop.errors import FileAccessError, InputError, WorkbookError
-from xl_sop.workbook import xlwings_conf
+from xl_sop.workbook import identity, xlwings_conf
 from xl_sop.workbook.filebook import FileBook
 
 TEMPLATE_PACKAGE, TEMPLATE_NAME = "xl_sop.templates", "SOP_Template.xlsm"
@@ -48,8 +48,9 @@ def refuse_template(path: Path) -> Path:
 def new_workbook(path: Path, settings: Mapping[str, str], *, force: bool = False, template: Path | None = None) -> Path:
     """Write a copy of the template to ``path`` whose xlwings.conf sheet holds ``settings`` (xlwings_conf.for_this_python).
 
-    The copy edits the package: the xlwings.conf sheet's cells change, every other part (the VBA
-    project, the ribbon, the sheets) is the template's byte for byte. An existing file is replaced
+    The copy edits the package: the xlwings.conf sheet's cells change and the workbook gets a new id (a
+    hidden defined name, ``identity``), every other part (the VBA project, the ribbon, the sheets) is
+    the template's byte for byte. An existing file is replaced
     only with ``force``, and never the template itself. ``template``: another starting file (a copy IT
     signed, say) instead of the shipped template.
     """
@@ -63,4 +64,6 @@ def new_workbook(path: Path, settings: Mapping[str, str], *, force: bool = False
     book = FileBook(template or template_path())
     xlwings_conf.write(book, settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return book.save(path)
+    book.save(path)
+    identity.stamp(path)  # its own id: Collect Inputs takes only copies of this workbook
+    return path
