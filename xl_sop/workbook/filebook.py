@@ -125,6 +125,27 @@ def _put_in_order(data: etree._Element, rows: dict[int, etree._Element]) -> None
             data.append(rows[r])
 
 
+def _string_item_text(item: etree._Element) -> str:
+    """The text of a shared or inline string: its own text or its runs' text, without the phonetic readings
+    (rPh) that Excel stores beside East Asian text, which itertext() would glue on."""
+    plain = item.find(f"{Q}t")
+    if plain is not None:
+        return plain.text or ""
+    return "".join(t.text or "" for run in item.iterfind(f"{Q}r") for t in run.iterfind(f"{Q}t"))
+
+
+def _iso_date_serial(text: str, ref: str | None) -> float:
+    """An ISO date cell as Excel's day number, the form every other date cell is read in."""
+    try:
+        serial: float = (pd.Timestamp(text) - cells.EXCEL_EPOCH).total_seconds() / 86400
+    except (ValueError, OverflowError):
+        raise WorkbookError(f"cell {ref} holds the date '{text}', which cannot be read: the file is damaged") from None
+    return serial
+
+
+EXCEL_CELL_TEXT = 32_767
+"""Characters an Excel cell holds: more makes Excel repair (cut) the file on open."""
+
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """How a compound file starts: what Excel makes of a password-protected .xlsx/.xlsm (or an old .xls)."""
 
@@ -190,7 +211,7 @@ class FileBook:
         if "xl/sharedStrings.xml" not in self._parts:
             return []
         root = etree.fromstring(self._parts["xl/sharedStrings.xml"])
-        return ["".join(si.itertext()) for si in root.iter(f"{Q}si")]
+        return [_string_item_text(si) for si in root.iter(f"{Q}si")]
 
     def _find_sheets(self) -> dict[str, str]:
         """{sheet part: sheet name}, in the workbook's order."""
@@ -297,16 +318,23 @@ class FileBook:
         kind = c.get("t")
         v = c.find(f"{Q}v")
         if kind == "inlineStr":
-            return "".join(c.find(f"{Q}is").itertext())
+            inline = c.find(f"{Q}is")
+            return None if inline is None else _string_item_text(inline)
         if v is None or v.text is None:
             return None
         raw: str = v.text
         if kind == "s":
-            return self._shared[int(raw)]
+            index = int(raw)
+            if not 0 <= index < len(self._shared):
+                raise WorkbookError(f"cell {c.get('r')} points at shared text {index}, which the workbook does not hold: "
+                                    "the file is damaged (open and save it in Excel)")
+            return self._shared[index]
         if kind in ("str", "e"):
             return raw
         if kind == "b":
             return raw == "1"
+        if kind == "d":  # an ISO 8601 date cell, as some programs (and Excel's strict format) store dates
+            return _iso_date_serial(raw, c.get("r"))
         number = float(raw)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
@@ -485,6 +513,9 @@ class FileBook:
                 return cell if style is not None else None
             etree.SubElement(cell, f"{Q}v").text = repr(number) if not number.is_integer() else str(int(number))
         else:
+            if len(str(value)) > EXCEL_CELL_TEXT:
+                raise WorkbookError(f"cell {ref} would hold {len(str(value)):,} characters of text, more than the "
+                                    f"{EXCEL_CELL_TEXT:,} an Excel cell can: shorten it (nothing was written)")
             cell.set("t", "inlineStr")
             text = etree.SubElement(etree.SubElement(cell, f"{Q}is"), f"{Q}t")
             text.text = str(value)
