@@ -248,3 +248,17 @@ def test_a_save_interrupted_mid_write_leaves_the_previous_file(book_path, monkey
         book.save()
     assert book_path.read_bytes() == before
     assert list(book_path.parent.glob("~$*")) == []  # no temporary file left
+
+
+def test_an_adjustment_that_takes_the_consensus_below_zero_is_said(book_path):
+    book = FileBook(book_path)
+    plan = book.read_table("tblDemandPlan")
+    first = plan.index[0]
+    plan.loc[first, "SalesAdj"] = -(plan.loc[first, "Statistical"] + 500)
+    book.write_table("tblDemandPlan", plan)
+    result = run_step(book, "demand")
+    item, month = plan.loc[first, "Item"], plan.loc[first, "Month"]
+    assert result.note.startswith(f"1 item-month(s) have adjustments taking the consensus below 0, counted as 0 "
+                                  f"(first: {item} {month:%b %Y}, -500)")
+    assert book.read_table("tblDemandPlan").set_index(["Item", "Month"]).loc[(item, month), "Consensus"] == 0
+    assert run_step(book, "supply").note == ""

@@ -22,11 +22,28 @@ Tables = dict[str, pd.DataFrame]
 """Tables by name: what a step reads from the book (current) and what it returns (new)."""
 
 
-def consensus(plan: pd.DataFrame) -> pd.Series:
-    """The Consensus formula of tblDemandPlan, in Python: MAX(0, Statistical + N(SalesAdj) + N(MarketingAdj))."""
+def uncut_consensus(plan: pd.DataFrame) -> pd.Series:
+    """Statistical + SalesAdj + MarketingAdj per row of tblDemandPlan, blanks as 0, before the formula's MAX(0, ...)."""
     def num(name: str) -> pd.Series | float:
         return as_numbers(plan[name]).fillna(0.0) if name in plan else 0.0
-    return np.maximum(0.0, num("Statistical") + num("SalesAdj") + num("MarketingAdj"))
+    return num("Statistical") + num("SalesAdj") + num("MarketingAdj")
+
+
+def consensus(plan: pd.DataFrame) -> pd.Series:
+    """The Consensus formula of tblDemandPlan, in Python: MAX(0, Statistical + N(SalesAdj) + N(MarketingAdj))."""
+    return np.maximum(0.0, uncut_consensus(plan))
+
+
+def consensus_cut_note(plan: pd.DataFrame) -> str:
+    """Say where adjustments take the consensus below 0, which the Consensus formula counts as 0 (MAX(0, ...)):
+    a cut the planner should see, not find out later. Empty when there is none."""
+    uncut = uncut_consensus(plan)
+    below = plan[uncut < -1e-9]
+    if below.empty:
+        return ""
+    first = below.index[0]
+    return (f"{len(below)} item-month(s) have adjustments taking the consensus below 0, counted as 0 (first: "
+            f"{below.loc[first, 'Item']} {month_start(below['Month']).loc[first]:%b %Y}, {uncut.loc[first]:,.0f})")
 
 
 def consensus_demand(current: Tables, inputs: Inputs) -> pd.DataFrame:

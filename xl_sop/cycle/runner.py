@@ -15,7 +15,7 @@ import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, merge_rows
-from xl_sop.cycle.plan import Progress, consensus
+from xl_sop.cycle.plan import Progress, consensus, consensus_cut_note
 from xl_sop.cycle.review import approved_by
 from xl_sop.cycle.steps import step_record
 from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
@@ -64,6 +64,8 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
         approvers = approved_by(current)
         note = (f"approved by {', '.join(approvers)}" if approvers
                 else "frozen without a recorded approval (5 Executive, tblApproval)")
+    if step.id == "demand":
+        note = consensus_cut_note(new[T.DEMAND_PLAN])
     _write_all(book, {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new})
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
     _status(book, step, now, "done" + (f": {note}" if note else ""))
