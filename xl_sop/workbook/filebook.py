@@ -18,7 +18,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -143,6 +143,25 @@ def _iso_date_serial(text: str, ref: str | None) -> float:
     return serial
 
 
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True)
+"""Entities are never expanded (a part that defines them is no part Excel wrote: a billion-laughs bomb stays small)."""
+
+
+def parse_part(data: bytes, part: str) -> etree._Element:
+    """One XML part of the package; a damaged one is a WorkbookError naming it, not a traceback."""
+    try:
+        return etree.fromstring(data, _SAFE_XML)
+    except etree.XMLSyntaxError as exc:
+        raise WorkbookError(f"the part {part} of the workbook is damaged ({exc}): open and save it in Excel") from None
+
+
+def _named_on_error(rows: Iterator[tuple[str, etree._Element]], part: str) -> Iterator[tuple[str, etree._Element]]:
+    try:
+        yield from rows
+    except etree.XMLSyntaxError as exc:
+        raise WorkbookError(f"the part {part} of the workbook is damaged ({exc}): open and save it in Excel") from None
+
+
 EXCEL_CELL_TEXT = 32_767
 """Characters an Excel cell holds: more makes Excel repair (cut) the file on open."""
 
@@ -204,18 +223,18 @@ class FileBook:
 
     def _xml(self, part: str) -> etree._Element:
         if part not in self._trees:
-            self._trees[part] = etree.fromstring(self._parts[part])
+            self._trees[part] = parse_part(self._parts[part], part)
         return self._trees[part]
 
     def _shared_strings(self) -> list[str]:
         if "xl/sharedStrings.xml" not in self._parts:
             return []
-        root = etree.fromstring(self._parts["xl/sharedStrings.xml"])
+        root = parse_part(self._parts["xl/sharedStrings.xml"], "xl/sharedStrings.xml")
         return [_string_item_text(si) for si in root.iter(f"{Q}si")]
 
     def _find_sheets(self) -> dict[str, str]:
         """{sheet part: sheet name}, in the workbook's order."""
-        rels = etree.fromstring(self._parts[_rels_path("xl/workbook.xml")])
+        rels = parse_part(self._parts[_rels_path("xl/workbook.xml")], _rels_path("xl/workbook.xml"))
         targets = {r.get("Id"): _resolve("xl/workbook.xml", r.get("Target")) for r in rels}
         return {targets[sheet.get(f"{{{REL_NS}}}id")]: sheet.get("name")
                 for sheet in self._xml("xl/workbook.xml").iter(f"{Q}sheet")}
@@ -233,7 +252,7 @@ class FileBook:
             rels_part = _rels_path(part)
             if rels_part not in self._parts:
                 continue
-            for rel in etree.fromstring(self._parts[rels_part]):
+            for rel in parse_part(self._parts[rels_part], rels_part):
                 if rel.get("Type", "").endswith("/table"):
                     table_part = _resolve(part, rel.get("Target"))
                     name = self._xml(table_part).get("displayName") or self._xml(table_part).get("name")
@@ -307,7 +326,9 @@ class FileBook:
             for row in self._trees[sheet_part].iter(f"{Q}row"):
                 take(row)
             return out
-        for _, row in etree.iterparse(io.BytesIO(self._parts[sheet_part]), events=("end",), tag=f"{Q}row"):
+        rows = etree.iterparse(io.BytesIO(self._parts[sheet_part]), events=("end",), tag=f"{Q}row",
+                               resolve_entities=False, no_network=True)
+        for _, row in _named_on_error(rows, sheet_part):
             take(row)
             row.clear()
             while row.getprevious() is not None:

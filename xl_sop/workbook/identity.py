@@ -19,6 +19,7 @@ from pathlib import Path
 from lxml import etree
 
 from xl_sop.workbook import schema
+from xl_sop.workbook.filebook import parse_part
 from xl_sop.workbook.saving import replacing
 
 WORKBOOK_PART = "xl/workbook.xml"
@@ -37,7 +38,7 @@ def _id_name(workbook: etree._Element) -> etree._Element | None:
 def workbook_id(path: Path) -> str | None:
     """The id the workbook file at ``path`` carries, or None (made before ids, or not made by xl-sop)."""
     with zipfile.ZipFile(path) as z:
-        name = _id_name(etree.fromstring(z.read(WORKBOOK_PART)))
+        name = _id_name(parse_part(z.read(WORKBOOK_PART), WORKBOOK_PART))
     text = (name.text or "").strip() if name is not None else ""
     return text.strip('="') or None
 
@@ -48,7 +49,7 @@ def stamp(path: Path) -> str:
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         parts = {info.filename: z.read(info.filename) for info in infos}
-    workbook = etree.fromstring(parts[WORKBOOK_PART])
+    workbook = parse_part(parts[WORKBOOK_PART], WORKBOOK_PART)
     name = _id_name(workbook)
     if name is None:
         names = workbook.find(f"{_Q}definedNames")
