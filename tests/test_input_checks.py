@@ -98,3 +98,12 @@ def test_a_workbook_that_lost_its_macros_is_named(cycled, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Home / (VBA project): the workbook has lost its macros" in out and out.count("\n  - ") == 1
     assert main(["validate", str(cycled)]) == 0  # the macros are there
+
+
+@pytest.mark.parametrize("typed", [-5, 20231101])
+def test_a_number_that_is_no_day_in_a_month_cell_is_named(book, typed):
+    history = book.read_table("tblHistory").astype({"Month": object})
+    history.loc[history.index[0], "Month"] = typed
+    book.write_table("tblHistory", history)
+    problems = _problems(book)
+    assert any(p.startswith(f"History / tblHistory, row 6, column Month: '{typed}' is not a date") for p in problems), problems
