@@ -43,6 +43,17 @@ def _cell(root, ref: str):
     return next(c for c in root.iter(f"{Q}c") if c.get("r") == ref)
 
 
+def _retyped(ref: str, kind: str, value: str):
+    """An edit that makes the cell ``ref`` hold ``<v>value</v>`` with type ``kind``, as another program might."""
+    def edit(sheet, strings):
+        cell = _cell(sheet, ref)
+        for child in list(cell):
+            cell.remove(child)
+        cell.set("t", kind)
+        etree.SubElement(cell, f"{Q}v").text = value
+    return edit
+
+
 def _first(table: str, column: str) -> str:
     spec = schema.table(table)
     row, col = schema.table_origin(spec)
@@ -71,29 +82,14 @@ def test_rich_text_with_phonetic_readings_reads_as_excel_shows_it(tmp_path):
 
 
 def test_an_iso_date_cell_is_a_date(tmp_path):
-    ref = _first("tblHistory", "Month")
-
-    def edit(sheet, strings):
-        cell = _cell(sheet, ref)
-        for child in list(cell):
-            cell.remove(child)
-        cell.set("t", "d")
-        etree.SubElement(cell, f"{Q}v").text = "2026-03-01T00:00:00"
-
+    edit = _retyped(_first("tblHistory", "Month"), "d", "2026-03-01T00:00:00")
     history = FileBook(_edited(tmp_path, "History", edit)).read_table("tblHistory")
     assert history["Month"].iloc[0] == pd.Timestamp(2026, 3, 1)
 
 
 def test_a_shared_text_the_file_does_not_hold_names_the_cell(tmp_path):
     ref = _first("tblItems", "Description")
-
-    def edit(sheet, strings):
-        cell = _cell(sheet, ref)
-        for child in list(cell):
-            cell.remove(child)
-        cell.set("t", "s")
-        etree.SubElement(cell, f"{Q}v").text = "99999"
-
+    edit = _retyped(ref, "s", "99999")
     with pytest.raises(WorkbookError, match=f"cell {ref} points at shared text 99999"):
         FileBook(_edited(tmp_path, "Items", edit)).read_table("tblItems")
 
