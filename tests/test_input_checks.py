@@ -100,10 +100,11 @@ def test_a_workbook_that_lost_its_macros_is_named(cycled, tmp_path, capsys):
     assert main(["validate", str(cycled)]) == 0  # the macros are there
 
 
-@pytest.mark.parametrize("typed", [-5, 20231101])
+@pytest.mark.parametrize("typed", [-5, 20231101, 1e15])
 def test_a_number_that_is_no_day_in_a_month_cell_is_named(book, typed):
     history = book.read_table("tblHistory").astype({"Month": object})
     history.loc[history.index[0], "Month"] = typed
     book.write_table("tblHistory", history)
     problems = _problems(book)
-    assert any(p.startswith(f"History / tblHistory, row 6, column Month: '{typed}' is not a date") for p in problems), problems
+    shown = f"{typed:.0f}"  # as the file stores it: 1e15 is the whole number 1000000000000000
+    assert any(p.startswith(f"History / tblHistory, row 6, column Month: '{shown}' is not a date") for p in problems), problems
