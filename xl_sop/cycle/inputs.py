@@ -23,7 +23,8 @@ from xl_sop.workbook import schema
 from xl_sop.workbook.book import Book
 from xl_sop.workbook.schema import TableName as T
 
-NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.SHARE, schema.HOURS, schema.FACTOR, schema.DAYS, "0", "0.0", "0.00", "0.000"}
+NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.PRICE, schema.SHARE, schema.HOURS, schema.FACTOR, schema.DAYS,
+                  "0", "0.0", "0.00", "0.000"}
 DATE_FORMATS = {schema.MONTH, schema.DATE}
 
 # Columns where a negative number is real: net returns booked as negative shipments.

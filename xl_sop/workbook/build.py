@@ -37,6 +37,7 @@ INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 FORMULA_FONT = Font(color="375623")
 GREEN, AMBER, RED = (PatternFill("solid", fgColor=c) for c in ("C6EFCE", "FFEB9C", "FFC7CE"))
+SHRINK = Alignment(horizontal="left", indent=1, shrink_to_fit=True)
 ROWS_FORMATTED = 400
 """Rows below a table's header that get its number formats, input styling and validation, so rows
 a step writes later look the same."""
@@ -44,6 +45,8 @@ a step writes later look the same."""
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
 FIXED_TIME = dt.datetime(2026, 1, 1)
+TILE_WIDTH = 16
+"""Width of a column under an Executive tile: a total in the millions at the tile's large font."""
 
 
 def build_workbook() -> Workbook:
@@ -62,7 +65,7 @@ def build_workbook() -> Workbook:
         _heading(ws, sheet)
         for table in schema.tables_on(sheet.name):
             _table(ws, table)
-        ws.freeze_panes = ws.cell(row=schema.TABLE_ROW + 1, column=1)
+        _freeze(ws)
         _page_setup(ws)
     _settings(wb["Settings"])
     _home(wb["Home"])
@@ -77,6 +80,13 @@ def build_workbook() -> Workbook:
     wb.properties.creator = "xl-sop"
     wb.properties.created = wb.properties.modified = FIXED_TIME
     return wb
+
+
+def _freeze(ws: Worksheet) -> None:
+    """Freeze below the table header and right of the first table's label columns (Item, Family, Month...)."""
+    tables = schema.tables_on(ws.title)
+    labels = schema.table_origin(tables[0])[1] - 1 + tables[0].label_columns if tables else 0
+    ws.freeze_panes = ws.cell(row=schema.TABLE_ROW + 1, column=1 + labels)
 
 
 def _page_setup(ws: Worksheet) -> None:
@@ -114,10 +124,12 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
         head = ws.cell(row=row, column=col + j, value=column.name)
         head.fill, head.font = HEADER_FILL, HEADER_FONT
         head.alignment = Alignment(horizontal="center", wrap_text=True)
-        ws.column_dimensions[letter].width = max(column.width, ws.column_dimensions[letter].width or 0)
+        ws.column_dimensions[letter].width = max(column.fit_width, ws.column_dimensions[letter].width or 0)
         for i in range(1, ROWS_FORMATTED + 1):
             cell = ws.cell(row=row + i, column=col + j)
             cell.number_format = column.format
+            if column.shrink:
+                cell.alignment = SHRINK
             if column.input:
                 cell.fill, cell.border = INPUT_FILL, INPUT_BORDER
             if column.formula and i > len(rows):
@@ -237,16 +249,18 @@ def _executive(ws: Worksheet) -> None:
     ws.add_chart(trend, f"G{chart_row}")
     ws.print_area = f"A1:{get_column_letter(col + 12)}{chart_row + 17}"
     # KPI tiles: native formulas over the table's columns, readable without Python.
-    tiles = (("Plan revenue", f"=SUM({_column_range(table, 'Revenue')})", schema.UNITS),
-             ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.UNITS),
+    tiles = (("Plan revenue", f"=SUM({_column_range(table, 'Revenue')})", schema.MONEY),
+             ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.MONEY),
              ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})",
-              schema.UNITS),
-             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.UNITS))
+              schema.MONEY),
+             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.MONEY))
     for i, (label, formula, fmt) in enumerate(tiles):
         c = 1 + 2 * i
         ws.cell(row=3, column=c, value=label).font = Font(bold=True, color="1F4E78")
         cell = ws.cell(row=4, column=c, value=formula)
         cell.number_format, cell.font = fmt, Font(size=13, bold=True)
+        dimension = ws.column_dimensions[get_column_letter(c)]
+        dimension.width = max(dimension.width or 0, TILE_WIDTH)
 
 
 def _column_range(table: schema.Table, name: str, rows: int = ROWS_FORMATTED) -> str:

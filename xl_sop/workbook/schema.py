@@ -21,9 +21,15 @@ from xl_sop.errors import UnknownNameError
 TABLE_ROW = 5
 GAP_COLUMNS = 1
 
-# Number formats (Excel codes), one per kind of quantity.
-UNITS, MONEY, SHARE, HOURS, MONTH, DATE, TEXT, FACTOR, DAYS = (
-    "#,##0", "#,##0.00", "0.0%", "#,##0.0", "mmm yyyy", "yyyy-mm-dd", "@", "0.00", "#,##0")
+# Number formats (Excel codes), one per kind of quantity. Money has no currency sign (the workbook has no currency
+# setting): totals in whole units with thousands separators, prices and costs per unit with cents.
+UNITS, MONEY, PRICE, SHARE, HOURS, MONTH, DATE, TEXT, FACTOR, DAYS = (
+    "#,##0", "#,##0", "#,##0.00", "0.0%", "#,##0.0", "mmm yyyy", "yyyy-mm-dd", "@", "0.00", "#,##0")
+LABEL_FORMATS = ("General", MONTH)
+"""Formats of the columns that name a row (Item, Family, Resource, Month): a table's leading run of them stays in
+sight (frozen) while the measures scroll."""
+HEADER_PADDING = 3
+"""Characters a header needs beyond its name: the filter button of the table header and the bold font."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,13 @@ class Column:
     formula: str | None = None
     """A native Excel formula per row; {Column} stands for that column's cell in the same row."""
     doc: str = ""
+    shrink: bool = False
+    """Long text shrinks to fit the cell instead of spilling over the (empty) cells to its right."""
+
+    @property
+    def fit_width(self) -> float:
+        """The column's width: its schema width, or wider when the header would not fit."""
+        return max(self.width, round(len(self.name) * 1.1) + HEADER_PADDING)
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,16 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def label_columns(self) -> int:
+        """How many leading columns name a row (text or month, not typed): the ones to keep in sight."""
+        count = 0
+        for c in self.columns:
+            if c.input or c.format not in LABEL_FORMATS:
+                break
+            count += 1
+        return count
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -148,7 +171,7 @@ SETTINGS = (
     ("Downside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the downside scenario."),
     ("Production strategy", "optimal", TEXT, None, None,
      "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
-    ("Regular hour cost", 40, MONEY, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
+    ("Regular hour cost", 40, PRICE, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
 )
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
@@ -191,8 +214,8 @@ TABLES = (
     Table("tblSettings", "Settings", (col("Setting", width=26), col("Value", width=14, input=True), col("Meaning", width=70)),
           "Cycle settings read by every step.", output=False, key=("Setting",)),
     Table("tblItems", "Items", (
-        col("Item", width=12), col("Description", width=30), col("Family", width=14), col("UnitPrice", MONEY),
-        col("UnitCost", MONEY), col("LeadTimeMonths", "0.0", 15), col("Resource", width=12), col("HoursPerUnit", "0.000", 13)),
+        col("Item", width=12), col("Description", width=30), col("Family", width=14), col("UnitPrice", PRICE),
+        col("UnitCost", PRICE), col("LeadTimeMonths", "0.0", 15), col("Resource", width=12), col("HoursPerUnit", "0.000", 13)),
         "Item master. Resource blank = bought in.", output=False, key=("Item",),
         examples=(("BEV-1000", "Cola 12-pack", "Beverages", 39.01, 28.05, 1, "Bottling", 0.049),
                   ("SNA-1001", "Crisps 6-pack", "Snacks", 47.44, 24.55, 2, "Packing", 0.05))),
@@ -220,7 +243,7 @@ TABLES = (
     Table("tblDemandPlan", "1 Demand", (
         col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS), col("Lower80", UNITS),
         col("Upper80", UNITS),
-        col("Method", width=18), col("SalesAdj", UNITS, input=True, doc="Sales adjustment in units (+/-)"),
+        col("Method", width=44, shrink=True), col("SalesAdj", UNITS, input=True, doc="Sales adjustment in units (+/-)"),
         col("MarketingAdj", UNITS, 13, input=True, doc="Marketing adjustment in units (+/-)"),
         col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))"),
         col("Comment", width=30, input=True)),
