@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, cycle_month
+from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle
 from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
 from xl_sop.errors import InputError
@@ -26,8 +26,7 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     horizon = inputs.settings.horizon
     season = inputs.settings.season_length
     items = inputs[T.ITEMS].dropna(subset=["Item"])
-    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
-    history = history[history["Month"] < start]
+    history = history_before_cycle(inputs)
     if history.empty:
         raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
@@ -52,8 +51,7 @@ def _lag0(inputs: Inputs, current: Tables) -> pd.DataFrame:
     """Archived plan rows for each month as frozen in that month's own cycle, joined to actuals."""
     archive = plan_archive(current)
     archive = archive[archive["Month"] == archive["PlanMonth"]]
-    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
-    history = history[history["Month"] < cycle_month(inputs)]
+    history = history_before_cycle(inputs)
     if archive.empty or history.empty:
         return pd.DataFrame()
     actual = history.groupby(["Item", "Month"], as_index=False)["Quantity"].sum()
@@ -67,8 +65,7 @@ def _accuracy_tables(inputs: Inputs, current: Tables) -> tuple[pd.DataFrame, pd.
     if pairs.empty:
         return pd.DataFrame(), pd.DataFrame()
     forecasts = pairs.rename(columns={"Consensus": "Forecast"})[["Item", "Month", "Forecast"]]
-    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
-    history = history[history["Month"] < cycle_month(inputs)]
+    history = history_before_cycle(inputs)
     accuracy = accuracy_by(history, forecasts, inputs[T.ITEMS], by=("Family", "Month"))
     accuracy = accuracy.sort_values(["Month", "Family"], ascending=[False, True]).head(48)
     stages = {  # the consensus formula as it stood after each stage
@@ -83,6 +80,6 @@ def _accuracy_tables(inputs: Inputs, current: Tables) -> tuple[pd.DataFrame, pd.
 
 def _naive(pairs: pd.DataFrame, inputs: Inputs) -> pd.Series:
     """The naive forecast of each pair: the item's actual of the month before (0 without a history row)."""
-    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"]).groupby(["Item", "Month"])["Quantity"].sum()
+    history = history_before_cycle(inputs).groupby(["Item", "Month"])["Quantity"].sum()
     prior = pd.MultiIndex.from_arrays([pairs["Item"], pairs["Month"] - pd.DateOffset(months=1)])
     return pd.Series(history.reindex(prior).fillna(0.0).to_numpy(), index=pairs.index)

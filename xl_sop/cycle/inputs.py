@@ -163,6 +163,13 @@ def cycle_month(inputs: Inputs) -> pd.Timestamp:
     return last + pd.DateOffset(months=1)
 
 
+def history_before_cycle(inputs: Inputs) -> pd.DataFrame:
+    """The complete History rows (item, month and quantity filled) of the months before the cycle month:
+    what every step measures and forecasts from."""
+    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
+    return history[history["Month"] < cycle_month(inputs)]
+
+
 def plan_months(inputs: Inputs) -> pd.DatetimeIndex:
     """The months of the plan: Horizon months from the cycle month."""
     return pd.date_range(cycle_month(inputs), periods=inputs.settings.horizon, freq="MS")

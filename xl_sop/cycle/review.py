@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, cycle_month, plan_months
+from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
 from xl_sop.cycle.plan import Progress, Tables, consensus, consensus_demand, plan_archive, planned_supply, rounded
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
@@ -50,8 +50,7 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
     start = cycle_month(inputs)
     months = pd.date_range(end=start - pd.DateOffset(months=1), periods=schema.KPI_MONTHS, freq="MS")
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
-    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
-    history = history[history["Month"] < start]
+    history = history_before_cycle(inputs)
     grid = pd.DataFrame([(m, f) for f in [schema.ALL_FAMILIES, *sorted(items["Family"].dropna().unique())] for m in months],
                         columns=["Month", "Family"])
     parts = []

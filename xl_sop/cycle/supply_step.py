@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, plan_months
+from xl_sop.cycle.inputs import Inputs, history_before_cycle, plan_months
 from xl_sop.cycle.plan import Progress, Tables, consensus_demand
 from xl_sop.frames import without_noise
 from xl_sop.supply import projected_inventory_by, safety_stock_by
@@ -34,8 +34,7 @@ def supply_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     inventory = inputs[T.INVENTORY].dropna(subset=["Item", "Quantity"])
     opening = (opening_inventory_by_item(inventory).reindex(item_index).fillna(0.0).to_numpy() if len(inventory)
                else np.zeros(item_index.size))
-    history = inputs[T.HISTORY].dropna(subset=["Item", "Month", "Quantity"])
-    history = history[history["Month"] < months[0]]
+    history = history_before_cycle(inputs)
     settings = inputs.settings
     ss = safety_stock_by(history, items[["Item", "LeadTimeMonths"]], settings.cycle_service_level)
     ss = ss.set_index("Item")["SafetyStock"]
