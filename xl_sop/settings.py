@@ -111,6 +111,12 @@ class Settings:
         return str(self.get("Production strategy"))
 
     @property
+    def family_forecast(self) -> str:
+        """How a family's statistical forecast relates to its items': bottom-up, top-down or min-trace
+        (Settings row "Family forecast"; xl_sop.forecast.hierarchical)."""
+        return str(self.get("Family forecast"))
+
+    @property
     def scenarios(self) -> tuple[Scenario, ...]:
         """Base, Upside and Downside with their demand and capacity factors."""
         return DEFAULT_SCENARIOS[:1] + tuple(
@@ -149,7 +155,7 @@ def read_settings(table: pd.DataFrame | None) -> Settings:
             continue
         row, _typed_name, value = raw[key]
         try:
-            values[key] = _typed(value, fmt, low, high)
+            values[key] = _typed(value, fmt, low, high, name)
         except CellError as exc:
             problems.append(SettingProblem(row, "Value", f"{name}: {exc.table_text(_example(fmt))}"))
         except InputError as exc:
@@ -157,13 +163,14 @@ def read_settings(table: pd.DataFrame | None) -> Settings:
     return Settings(values, tuple(problems))
 
 
-def _typed(value: object, fmt: str, low: float | None, high: float | None) -> object:
+def _typed(value: object, fmt: str, low: float | None, high: float | None, name: str) -> object:
     if fmt == schema.MONTH:
         return cells.month(value)
     if fmt == schema.TEXT:
         choice = str(value).strip().lower()
-        if choice not in schema.STRATEGY_CHOICES:
-            raise InputError(f"'{value}' is not one of {', '.join(schema.STRATEGY_CHOICES)}")
+        allowed = schema.choices(name)
+        if choice not in allowed:
+            raise InputError(f"'{value}' is not one of {', '.join(allowed)}")
         return choice
     number = cells.number(value, percent=True)
     assert number is not None  # blanks were skipped by the caller

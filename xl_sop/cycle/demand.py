@@ -10,6 +10,7 @@ from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
 from xl_sop.errors import InputError
 from xl_sop.forecast import forecast_many
+from xl_sop.forecast.hierarchical import BOTTOM_UP, forecast_families
 from xl_sop.metrics import forecast_value_added_by_stage
 from xl_sop.metrics.tables import accuracy_by
 from xl_sop.workbook import schema
@@ -31,7 +32,11 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
-    fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress)
+    if inputs.settings.family_forecast == BOTTOM_UP:
+        fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress)
+    else:  # Settings / Family forecast: the family forecast reconciled down to its items
+        fc = forecast_families(history, items.drop_duplicates("Item").set_index("Item")["Family"], horizon + gap,
+                               inputs.settings.family_forecast, season_length=season, level=(80,), progress=progress)
     fc = fc[fc["Month"] >= start]
     family = items.drop_duplicates("Item").set_index("Item")["Family"]
     plan = pd.DataFrame({

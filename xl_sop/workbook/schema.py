@@ -172,9 +172,21 @@ SETTINGS = (
     ("Production strategy", "optimal", TEXT, None, None,
      "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
     ("Regular hour cost", 40, PRICE, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
+    ("Family forecast", "bottom-up", TEXT, None, None,
+     "bottom-up (family = sum of its items' forecasts), top-down (family forecast split by its items' forecasts) "
+     "or min-trace (both, reconciled by MinT)."),
 )
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
+FAMILY_FORECAST_CHOICES = ("bottom-up", "top-down", "min-trace")  # xl_sop.forecast.hierarchical.FAMILY_METHODS
+TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Family forecast": FAMILY_FORECAST_CHOICES}
+"""The choices of each text setting of SETTINGS (format TEXT), first the default; the template's drop-down lists them."""
+
+
+def choices(setting: str) -> tuple[str, ...]:
+    """The choices of a text setting of SETTINGS, by its name as SETTINGS spells it."""
+    return TEXT_CHOICES[setting]
+
 
 class TableName:
     """Every table's name, for code that refers to a table (the tables themselves are TABLES below)."""
