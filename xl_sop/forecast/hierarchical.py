@@ -284,8 +284,10 @@ def forecast_families(
     """forecast_many's item table, with each family's items reconciled with the family's own forecast.
 
     ``families`` maps an item to its family (the Items table's Family column as a Series indexed by Item);
-    an item without a family keeps its own forecast. ``family_method``: bottom-up (forecast_many exactly),
-    top-down or min-trace (see the module's text for the formulas, the non-negative rule and the intervals).
+    an item without a family keeps its own forecast, and an item forecast_many could not forecast keeps its
+    blank rows and is left out of its family's split (its history still counts in the family's).
+    ``family_method``: bottom-up (forecast_many exactly), top-down or min-trace (see the module's text for the
+    formulas, the non-negative rule and the intervals).
     The family forecasts come from the family histories (the sum of their items' months) by ``method``.
     Method says how the item's figure was made ("..., top-down from the family"); Explanation adds the
     family. ``progress(done, total)`` counts every series forecast, MinT's refits included.
