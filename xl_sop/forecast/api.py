@@ -117,7 +117,7 @@ def forecast(
     levels = normalize_levels(level)
     key = method_key(method)
     prep = prepare(y)
-    steps = h + prep.trailing_missing
+    steps = h
     values = prep.values
 
     if prep.is_zero:
@@ -132,7 +132,7 @@ def forecast(
     m = m_given if m_given is not None else detect_season_length(scaled)
 
     if key == "auto":
-        choice = choose(scaled, steps, m)
+        choice = choose(scaled, steps, m, short_rule_m=12 if m_given is None else m_given)
         model, explanation, scores, demand = choice.model, choice.explanation, choice.scores, choice.demand_class
         sd_factor = choice.sd_factor
     else:
@@ -140,9 +140,9 @@ def forecast(
         explanation, scores, sd_factor = f"{model.name}: chosen by the user", {}, 1.0
         demand = demand_class(scaled)[0]
 
-    mean = model.predict(steps)[prep.trailing_missing :] * scale
+    mean = model.predict(steps) * scale
     with np.errstate(over="ignore", invalid="ignore"):  # overflow -> no interval, handled below
-        sd = model.forecast_sd(steps)[prep.trailing_missing :] * scale * sd_factor
+        sd = model.forecast_sd(steps) * scale * sd_factor
     if not np.all(np.isfinite(mean)):
         raise InputError(f"{model.name} produced no finite forecast for this history; try method 'auto'")
     sd = np.where(np.isfinite(sd), sd, 0.0)
