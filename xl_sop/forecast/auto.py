@@ -49,6 +49,8 @@ POOL = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
 COMBINED = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
 SHORT_POOL = ("ses", "holt_damped", "theta", "optimized_theta")
 SHORT_COMBINED = ("ses", "holt_damped", "theta", "optimized_theta")
+NO_SEASON_SHORT_POOL = ("ses",)
+SHORT_MAX_PHI = 0.9
 COMBINE = "mean"
 CALIBRATE = True
 
@@ -92,7 +94,7 @@ class _Candidates:
     parameters fitted without them (for the choice).
     """
 
-    def __init__(self, y: FloatArray, origin: int | None):
+    def __init__(self, y: FloatArray, origin: int | None, max_phi: float = 1.0):
         self.y, self.n = y, y.size
         level0, trend0 = initial_trend(y)
         ses, linear, damped = Grid.ses(), Grid.trend((1.0,), trend0), Grid.trend(DAMPING, trend0)
@@ -105,6 +107,9 @@ class _Candidates:
             "holt": np.arange(ses.size, ses.size + linear.size),
             "holt_damped": np.arange(ses.size + linear.size, grid.size),
         }
+        if max_phi < 1.0:  # a strongly damped trend only
+            keep = self.ranges["holt_damped"]
+            self.ranges["holt_damped"] = keep[grid.phi[keep] <= max_phi]
         sse = self.res.sse
         self.best = {k: int(r[np.argmin(sse[r])]) for k, r in self.ranges.items()}
         self.best["theta"] = self.best["ses"]
@@ -215,25 +220,33 @@ def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short
 
     rule_m = m if m > 1 else short_rule_m
     short = n < 2 * rule_m
-    pool = SHORT_POOL if short else POOL
-    members_all = SHORT_COMBINED if short else COMBINED
+    pool, members_all = (SHORT_POOL, SHORT_COMBINED) if short else (POOL, COMBINED)
+    if short and seasonal is None:  # a rise may be the season's: no trend at all
+        pool, members_all = NO_SEASON_SHORT_POOL, NO_SEASON_SHORT_POOL
 
     hold = hold_out_length(n, h) if n >= 6 else 0
     origin = n - hold
-    cands = _Candidates(adjusted, origin if hold else None)
+    cands = _Candidates(adjusted, origin if hold else None, SHORT_MAX_PHI if short else 1.0)
     scores: dict[str, float] = {}
     if hold:
         actual = adjusted[origin:]
         preds = {k: cands.hold_out(k, origin, hold) for k in pool}
-        preds[COMBINATION] = combine([preds[k] for k in members_all])
+        if len(members_all) > 1:
+            preds[COMBINATION] = combine([preds[k] for k in members_all])
         scores = {k: float(np.mean(np.abs(actual - p))) for k, p in preds.items()}
         lowest = min(scores.values())
-        best = COMBINATION if scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN) else min(scores, key=scores.__getitem__)
+        combined_ok = COMBINATION in scores and scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN)
+        best = COMBINATION if combined_ok else min(scores, key=scores.__getitem__)
         why = f"lowest mean absolute error on the last {hold} periods held out"
     else:
         best, why = COMBINATION, "short history: the safe combination"
+    if len(members_all) == 1:
+        best = members_all[0]
+        why = "no season known: simple exponential smoothing"
     if short:
         why += f"; under two seasons of history ({n} < {2 * rule_m}): no straight-line trend"
+        if seasonal is None:
+            why += " (a rise may be the season's)"
     keys = list(members_all) if best == COMBINATION else [best]
     fitted = [cands.model(k) for k in keys]
     sd_factor = calibration(cands, keys, fitted, h) if CALIBRATE else np.ones(h)

@@ -92,7 +92,8 @@ class SeasonallyAdjusted(ForecastMethod):
     @property
     def season_text(self) -> str:
         kind = "multiplicative" if self.seasonal.multiplicative else "additive"
-        return f", seasonally adjusted ({kind}, m={self.seasonal.m})"
+        source = f", {self.seasonal.source}" if self.seasonal.source else ""
+        return f", seasonally adjusted ({kind}, m={self.seasonal.m}{source})"
 
     @property
     def name(self) -> str:

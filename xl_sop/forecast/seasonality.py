@@ -165,6 +165,8 @@ class Seasonal:
     m: int
     index: FloatArray
     multiplicative: bool
+    source: str = ""
+    """Where the indices come from when not from the series itself (e.g. "borrowed profile")."""
 
     def remove(self, y: FloatArray) -> FloatArray:
         s = self.index[np.arange(y.size) % self.m]
@@ -179,12 +181,12 @@ class Seasonal:
         return values * s if self.multiplicative else values + s
 
     @classmethod
-    def from_profile(cls, profile: Iterable[float]) -> Seasonal:
+    def from_profile(cls, profile: Iterable[float], source: str = "borrowed profile") -> Seasonal:
         """Multiplicative indices from m positive numbers (profile[t % m] applies to period t), scaled to mean 1."""
         index = np.asarray(list(profile), dtype=float)
         if index.size < 2 or not np.all(np.isfinite(index)) or np.any(index <= 0):
             raise ValueError("a seasonal profile needs two or more positive numbers")
-        return cls(index.size, index / index.mean(), True)
+        return cls(index.size, index / index.mean(), True, source)
 
 
 RECENT_SEASONS = 6
