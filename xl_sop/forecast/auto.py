@@ -193,6 +193,15 @@ def calibration(cands: _Candidates, members: list[str], models: list[ForecastMet
     return np.minimum(factor, MAX_SD_FACTOR)
 
 
+def clear_trend(y: FloatArray, m: int) -> bool:
+    """A trend a season cannot explain: every change over one season (y[t] - y[t-m]) has the same sign
+    and their mean is more than two standard errors from zero (at least two such changes)."""
+    d = y[m:] - y[:-m]
+    if d.size < 2 or not (np.all(d > 0) or np.all(d < 0)):
+        return False
+    return bool(abs(d.mean()) > 2 * d.std(ddof=1) / np.sqrt(d.size))
+
+
 def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short_rule_m: int = 12) -> Choice:
     """Choose and fit a model for the scaled series y (see the module docstring).
 
@@ -220,8 +229,9 @@ def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short
 
     rule_m = m if m > 1 else short_rule_m
     short = n < 2 * rule_m
-    pool, members_all = (SHORT_POOL, SHORT_COMBINED) if short else (POOL, COMBINED)
-    if short and seasonal is None:  # a rise may be the season's: no trend at all
+    pool: tuple[str, ...] = SHORT_POOL if short else POOL
+    members_all: tuple[str, ...] = SHORT_COMBINED if short else COMBINED
+    if short and seasonal is None and not clear_trend(y, rule_m):  # a rise may be the season's: no trend
         pool, members_all = NO_SEASON_SHORT_POOL, NO_SEASON_SHORT_POOL
 
     hold = hold_out_length(n, h) if n >= 6 else 0
@@ -245,7 +255,7 @@ def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short
         why = "no season known: simple exponential smoothing"
     if short:
         why += f"; under two seasons of history ({n} < {2 * rule_m}): no straight-line trend"
-        if seasonal is None:
+        if seasonal is None and len(members_all) == 1:
             why += " (a rise may be the season's)"
     keys = list(members_all) if best == COMBINATION else [best]
     fitted = [cands.model(k) for k in keys]
