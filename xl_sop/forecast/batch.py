@@ -70,6 +70,7 @@ def forecast_many(
     date_col: str = "Month",
     value_col: str = "Quantity",
     progress: Callable[[int, int], None] | None = None,
+    engine: object = None,
 ) -> pd.DataFrame:
     """Forecast every item of a long history table.
 
@@ -79,8 +80,14 @@ def forecast_many(
     whose history cannot be forecast keeps its rows with blank numbers and the
     reason in Method, so one bad item never stops the batch.
     ``progress(done, total)`` is called after each item.
+    ``engine``: None runs here; "dask", a scheduler address or a dask.distributed Client runs the same
+    forecast on a Dask cluster, the same result (xl_sop.forecast.distributed, docs/distributed.md).
     """
     levels = normalize_levels(level)
+    if engine is not None:
+        from xl_sop.forecast.distributed import forecast_on_cluster
+
+        return forecast_on_cluster(table, h, engine, season_length, method, levels, id_col, date_col, value_col, progress)
     series, last = to_month_series(table, id_col, date_col, value_col)
     future = pd.period_range(last + 1, periods=int(h), freq="M").to_timestamp()
     total = len(series)
