@@ -31,7 +31,8 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
-    fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress)
+    fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress,
+                       engine=inputs.settings.scheduler_address)
     fc = fc[fc["Month"] >= start]
     family = items.drop_duplicates("Item").set_index("Item")["Family"]
     plan = pd.DataFrame({

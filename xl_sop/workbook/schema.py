@@ -172,9 +172,13 @@ SETTINGS = (
     ("Production strategy", "optimal", TEXT, None, None,
      "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
     ("Regular hour cost", 40, PRICE, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
+    ("Scheduler address", None, TEXT, None, None,
+     "Dask scheduler that Run Forecast uses, e.g. tcp://10.0.0.5:8786 (needs xl-sop[dask]); blank = this computer."),
 )
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
+SETTING_CHOICES = {"Production strategy": STRATEGY_CHOICES}
+"""The text settings typed as one of a list (a drop-down in the template); any other text setting is free text."""
 
 class TableName:
     """Every table's name, for code that refers to a table (the tables themselves are TABLES below)."""
