@@ -20,8 +20,9 @@ distributed = importlib.import_module("distributed") if os.environ.get("CI") els
 
 @pytest.fixture(scope="module")
 def cluster():
-    """Two single-threaded workers in this process (about a second to start), shared by the tests here."""
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as local:
+    """Two single-threaded workers in this process, reached by TCP like a real cluster (a second to start)."""
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=None) as local:
         yield local
 
 

@@ -45,7 +45,7 @@ PARTITIONS_PER_THREAD = 4
 """Partitions per worker thread at least (a smaller table gets smaller partitions), so the workers finish together."""
 IN_FLIGHT_PER_THREAD = 2
 """Partitions sent ahead per worker thread: one running, one waiting; the driver sends the next as one finishes."""
-CONNECT_TIMEOUT = "20s"
+CONNECT_TIMEOUT = "10s"
 
 
 @dataclass(frozen=True)
