@@ -111,14 +111,9 @@ def _engine(args: argparse.Namespace) -> Iterator[object]:
         return
     if args.workers < 1:
         raise InputError(f"--workers must be 1 or more, not {args.workers}")
-    try:
-        from distributed import Client, LocalCluster
-    except ImportError:
-        from xl_sop.forecast.distributed import DASK_EXTRA
+    from xl_sop.forecast.distributed import local_client
 
-        raise ExternalToolError(f"--workers starts a Dask cluster, which needs dask: {DASK_EXTRA}") from None
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-            Client(cluster) as client:
+    with local_client(args.workers) as client:
         yield client
 
 

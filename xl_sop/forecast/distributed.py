@@ -161,30 +161,56 @@ def _run(client: Any, parts: list[Partition], window: int, progress: Callable[[i
 @contextlib.contextmanager
 def _client(engine: object) -> Iterator[Any]:
     """The client ``engine`` names; one this opens (a cluster of its own, a connection) is closed afterwards."""
-    try:
-        from distributed import Client, LocalCluster, get_client
-    except ImportError:
-        raise ExternalToolError(f"forecasting on a Dask cluster needs dask: {DASK_EXTRA}") from None
-    if isinstance(engine, Client):
+    module = _distributed()
+    if isinstance(engine, module.Client):
         yield engine
         return
     if not isinstance(engine, str) or not engine.strip():
         raise InputError(f"engine must be None, 'dask', a scheduler address or a dask.distributed Client, not {engine!r}")
     if engine.strip().lower() == "dask":
         try:
-            running = get_client()
+            running = module.get_client()
         except ValueError:  # no client in this process: a local cluster of our own
             running = None
         if running is not None:
             yield running
             return
-        with LocalCluster(threads_per_worker=1, processes=True, dashboard_address=None) as cluster, Client(cluster) as own:
+        with local_client() as own:
             yield own
         return
     address = engine.strip()
     try:
-        connected = Client(address, timeout=CONNECT_TIMEOUT)
+        connected = module.Client(address, timeout=CONNECT_TIMEOUT)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ExternalToolError(f"cannot reach the Dask scheduler at {address} ({exc})") from exc
     with connected:
         yield connected
+
+
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False}
+"""Dask settings of the workers xl-sop starts: no statistical profiler (it samples every worker's stack every
+10 ms, a few percent of the forecast's time; docs/distributed.md says how to switch it off on a real cluster)."""
+
+
+@contextlib.contextmanager
+def local_client(workers: int | None = None) -> Iterator[Any]:
+    """A client of a LocalCluster on this machine: ``workers`` single-threaded worker processes (None: one per
+    core), no dashboard; closed, with its processes, when the block ends."""
+    if workers is not None and workers < 1:
+        raise InputError(f"the number of workers must be 1 or more, not {workers}")
+    module = _distributed()
+    import dask
+
+    with dask.config.set(WORKER_CONFIG), \
+            module.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            module.Client(cluster) as client:
+        yield client
+
+
+def _distributed() -> Any:
+    """dask.distributed, or the error that says how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise ExternalToolError(f"forecasting on a Dask cluster needs dask: {DASK_EXTRA}") from None
+    return distributed
