@@ -76,7 +76,9 @@ def split_by_series(table: pd.DataFrame, series_per_partition: int | None, threa
 
     item_c, date_c, qty_c = (_column(table, n, w) for n, w in ((id_col, "item"), (date_col, "month"), (value_col, "quantity")))
     months = month_values(table, "history", date_c)
-    qty = number_values(table, "history", qty_c)
+    qty = _plain_numbers(table[qty_c])
+    if qty is None:  # text or other cells: the cell reader, which names a bad cell by its row
+        qty = number_values(table, "history", qty_c)
     frame = pd.DataFrame({id_col: table[item_c], date_col: months, value_col: qty})
     frame = frame[frame[id_col].notna() & frame[date_col].notna()].reset_index(drop=True)
     if frame.empty:
@@ -98,6 +100,17 @@ def split_by_series(table: pd.DataFrame, series_per_partition: int | None, threa
             rows = pd.concat([rows, pad.astype(rows.dtypes.to_dict())], ignore_index=True)
         parts.append(Partition(rows.reset_index(drop=True), min(size, count - index * size)))
     return parts
+
+
+def _plain_numbers(column: pd.Series) -> pd.Series | None:
+    """A float or integer column whose values are all finite or blank, as floats: what the cell reader makes of
+    it, without its loop over the cells (about 0.6 us a cell); None for any other column."""
+    if column.dtype.kind not in "fiu":
+        return None
+    values = column.to_numpy(dtype=float)
+    if np.isinf(values).any():
+        return None
+    return pd.Series(values, index=column.index, name=column.name)
 
 
 def forecast_partition(rows: pd.DataFrame, h: int, season_length: int | None, method: str, level: tuple[float, ...],
