@@ -10,14 +10,16 @@
 How it runs: the driver (this process) reads the three columns once with the same cell readers as the
 single-process run, so a bad cell is reported by its row as there; numbers the series in the order they first
 appear; cuts them into partitions of whole series (consecutive in that order); and sends the partitions to the
-workers a few at a time, at most two per worker thread in flight, so that a worker holds its partitions and no
-more. Each worker runs :func:`xl_sop.forecast.batch.forecast_many` (``engine=None``) on its partition: the same
+workers a few at a time, at most two per worker thread in flight in all, so that a worker's memory is bounded
+by its partitions, not by the table.
+Each worker runs :func:`xl_sop.forecast.batch.forecast_many` (``engine=None``) on its partition: the same
 code as the single-process run. The driver gathers the partitions' results in order, so the result is the
 single-process result row for row: one calendar (each partition ends at the table's latest month, see
 :func:`split_by_series`) and the series in the input's order.
 
-Costs: the driver holds the table and the result (about 100 bytes per row each); a worker holds two partitions
-of ``series_per_partition`` series at a time. Progress is reported per finished partition, in series.
+Costs: the driver holds the table and the result (about 80 bytes per history row and 130 per forecast row);
+the cluster holds at most two partitions of ``series_per_partition`` series per worker thread at a time.
+Progress is reported per finished partition, in series.
 
 dask is an extra (``pip install "xl-sop[dask]"``): nothing here imports it before a cluster is asked for, and
 the workers of a real cluster need xl-sop installed in the same version (docs/distributed.md).
