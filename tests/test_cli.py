@@ -167,3 +167,84 @@ def test_a_csv_parser_message_stays_on_one_line(tmp_path, capsys):
     bad.write_text("Item\nA\nB,extra\n")  # pandas says "Expected 1 fields in line 3, saw 2\n"
     assert main(["forecast", str(bad)]) == EXIT_CANNOT_RUN
     assert "Expected 1 fields in line 3, saw 2)" in one_line(capsys.readouterr().err)
+
+
+# --- xl-sop forecast on a Dask cluster, Parquet in and out, and xl-sop aggregate ----------------------------------
+
+
+def detail_history(series: int = 40) -> pd.DataFrame:
+    """A warehouse extract: Item x Location series, 20 to 30 months each."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(series):
+        months = pd.date_range(end="2026-10-01", periods=int(rng.integers(20, 31)), freq="MS")
+        rows += [(f"IT-{i % 8}", f"LOC-{i // 8}", m, float(rng.poisson(30 + i))) for m in months]
+    return pd.DataFrame(rows, columns=["Item", "Location", "Month", "Quantity"])
+
+
+@pytest.mark.slow  # starts a local cluster of two worker processes: a few seconds
+def test_forecast_parquet_on_local_workers_equals_the_in_process_forecast(tmp_path):
+    from xl_sop.forecast import forecast_many
+
+    pytest.importorskip("distributed") if not os.environ.get("CI") else None
+    history = sample_history(sample_items(30))
+    history.to_parquet(tmp_path / "history.parquet", index=False)
+    out_file = tmp_path / "fc.parquet"
+    done = xl_sop("forecast", tmp_path / "history.parquet", "--horizon", "4", "--workers", "2", "--out", out_file)
+    assert done.returncode == EXIT_OK, done.stderr
+    assert done.stdout.strip() == f"Wrote {30 * 4} rows to {out_file}"
+    assert "Forecasting: 100% (30/30)" in done.stderr  # the cluster's progress, per finished partition
+    here = forecast_many(history, 4, level=(80, 95))
+    pd.testing.assert_frame_equal(pd.read_parquet(out_file), here, check_exact=True)
+
+
+def test_forecast_on_a_scheduler_by_address_and_aggregate_to_items(tmp_path, capsys):
+    from xl_sop.forecast import forecast_many
+
+    distributed = pytest.importorskip("distributed") if not os.environ.get("CI") else __import__("distributed")
+    detail = detail_history()
+    detail.to_csv(tmp_path / "detail.csv", index=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                                  dashboard_address=None) as cluster:
+        assert main(["forecast", str(tmp_path / "detail.csv"), "--id", "Item", "Location", "--horizon", "3",
+                     "--level", "80", "--scheduler", cluster.scheduler_address, "--out", str(tmp_path / "fc.parquet")]) == 0
+    fc = pd.read_parquet(tmp_path / "fc.parquet")
+    assert list(fc.columns[:4]) == ["Item", "Location", "Month", "Step"] and len(fc) == 40 * 3
+    one = detail[(detail["Item"] == "IT-3") & (detail["Location"] == "LOC-2")]
+    expected = forecast_many(one, 3, level=80)["Forecast"].to_numpy()
+    got = fc[(fc["Item"] == "IT-3") & (fc["Location"] == "LOC-2")]["Forecast"].to_numpy()
+    assert (got == expected).all()
+
+    assert main(["aggregate", str(tmp_path / "fc.parquet"), "--by", "Item", "--out", str(tmp_path / "items.csv")]) == 0
+    items = pd.read_csv(tmp_path / "items.csv", parse_dates=["Month"])
+    assert list(items.columns) == ["Item", "Month", "Step", "Forecast", "Lower80", "Upper80", "Series", "Blank"]
+    assert len(items) == 8 * 3 and (items["Series"] == 5).all() and (items["Blank"] == 0).all()
+    by_hand = fc.groupby(["Item", "Month"])[["Forecast", "Lower80", "Upper80"]].sum()
+    got_sums = items.set_index(["Item", "Month"])[["Forecast", "Lower80", "Upper80"]]
+    pd.testing.assert_frame_equal(got_sums.sort_index(), by_hand.sort_index(), check_exact=False, rtol=1e-12)
+
+    capsys.readouterr()
+    assert main(["aggregate", str(tmp_path / "detail.csv"), "--by", "item"]) == 0  # the history, for the workbook
+    history = pd.read_csv(io.StringIO(capsys.readouterr().out))
+    assert list(history.columns) == ["Item", "Month", "Quantity", "Series", "Blank"]
+    assert history["Quantity"].sum() == detail["Quantity"].sum() and len(history) == len(detail.groupby(["Item", "Month"]))
+
+
+def test_forecast_options_and_files_that_cannot_be_read(tmp_path, capsys):
+    history = tmp_path / "history.csv"
+    detail_history(4).to_csv(history, index=False)
+    with pytest.raises(SystemExit) as both:
+        main(["forecast", str(history), "--workers", "2", "--scheduler", "tcp://127.0.0.1:9"])
+    assert both.value.code == EXIT_CANNOT_RUN and "not allowed with argument" in capsys.readouterr().err
+    assert main(["forecast", str(history), "--workers", "0"]) == EXIT_CANNOT_RUN
+    assert one_line(capsys.readouterr().err) == "xl-sop: --workers must be 1 or more, not 0"
+    assert main(["forecast", str(history), "--id", "Item", "Store"]) == EXIT_CANNOT_RUN
+    assert "the history table has no column 'Store'" in one_line(capsys.readouterr().err)
+    bad = tmp_path / "bad.parquet"
+    bad.write_text("Item,Month,Quantity\n")
+    assert main(["forecast", str(bad)]) == EXIT_CANNOT_RUN
+    assert "bad.parquet cannot be read as a Parquet table (" in one_line(capsys.readouterr().err)
+    assert main(["aggregate", str(history), "--by", "Item", "Region"]) == EXIT_CANNOT_RUN
+    assert "the table has no column 'Region'" in one_line(capsys.readouterr().err)

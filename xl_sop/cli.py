@@ -9,7 +9,9 @@
     xl-sop validate BOOK                     every problem in the workbook
     xl-sop freeze BOOK                       archive the approved consensus as this cycle's plan version
     xl-sop undo BOOK                         restore the tables the last step replaced
-    xl-sop forecast HISTORY.csv [--horizon 12] [--level 80 95] [--out FILE]
+    xl-sop forecast HISTORY.csv|.parquet [--horizon 12] [--level 80 95] [--id Item ...] [--out FILE.csv|.parquet]
+                   [--scheduler ADDRESS | --workers N]   on a Dask cluster (docs/distributed.md)
+    xl-sop aggregate TABLE [--by Item ...] [--out FILE]  detail series (history or forecast) added up to items
     xl-sop build-template [--out workbook/SOP_Template.xlsm] [--snapshot FILE]
 
 Any command also takes --debug (show the traceback of a failure). Exit codes: see EXIT_CODES_HELP.
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from xl_sop.errors import (
+    ExternalToolError,
     FileAccessError,
     InputError,
     Interrupted,
@@ -87,10 +90,31 @@ class ProgressBar:
             self.stream.flush()
 
 
-def _forecast_table(history: pd.DataFrame, horizon: int, level: tuple[float, ...] | None, label: str) -> pd.DataFrame:
+def _forecast_table(history: pd.DataFrame, horizon: int, level: tuple[float, ...] | None, label: str,
+                    ids: Sequence[str] = ("Item",), engine: object = None) -> pd.DataFrame:
+    """forecast_many on the history, on ``engine`` (a cluster) when given; several id columns name one series."""
     from xl_sop.forecast import forecast_many
+    from xl_sop.forecast.detail import KEY, one_key, with_key_columns
 
-    return forecast_many(history, horizon, level=level, progress=ProgressBar(label))
+    if len(ids) == 1:
+        return forecast_many(history, horizon, level=level, id_col=ids[0], progress=ProgressBar(label), engine=engine)
+    keyed, combos = one_key(history, ids)
+    result = forecast_many(keyed, horizon, level=level, id_col=KEY, progress=ProgressBar(label), engine=engine)
+    return with_key_columns(result, combos)
+
+
+@contextlib.contextmanager
+def _engine(args: argparse.Namespace) -> Iterator[object]:
+    """What forecast_many runs on: None (here), a scheduler address, or a local cluster of --workers processes."""
+    if args.workers is None:
+        yield args.scheduler
+        return
+    if args.workers < 1:
+        raise InputError(f"--workers must be 1 or more, not {args.workers}")
+    from xl_sop.forecast.distributed import local_client
+
+    with local_client(args.workers) as client:
+        yield client
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -284,14 +308,55 @@ def _read_csv(path: str) -> pd.DataFrame:
         raise InputError(f"{path} cannot be read as a CSV table ({reason})") from exc
 
 
-def cmd_forecast(args: argparse.Namespace) -> int:
-    history = _read_csv(args.history)
-    result = _inert_text(_forecast_table(history, args.horizon, tuple(args.level) or None, "Forecasting"))
-    if args.out:
-        result.to_csv(args.out, index=False)
-        print(f"Wrote {len(result)} rows to {args.out}")
+PARQUET = (".parquet", ".pq")
+"""File name endings read and written as Parquet (pyarrow); any other is CSV."""
+
+
+def _is_parquet(path: str) -> bool:
+    return path.lower().endswith(PARQUET)
+
+
+def _read_table(path: str) -> pd.DataFrame:
+    """A CSV or, by its name's ending, a Parquet file as a table."""
+    if not _is_parquet(path):
+        return _read_csv(path)
+    import pandas as pd
+
+    try:
+        return pd.read_parquet(path)
+    except ImportError as exc:
+        raise ExternalToolError(f'reading Parquet needs pyarrow: pip install "xl-sop[dask]" ({exc})') from None
+    except (ValueError, TypeError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        raise InputError(f"{path} cannot be read as a Parquet table ({' '.join(str(exc).split())})") from exc
+
+
+def _write_table(frame: pd.DataFrame, out: str | None) -> None:
+    """The table to ``out`` as Parquet or CSV by its ending, or as CSV on stdout; CSV text never a formula."""
+    if out and _is_parquet(out):
+        try:
+            frame.to_parquet(out, index=False)
+        except ImportError as exc:
+            raise ExternalToolError(f'writing Parquet needs pyarrow: pip install "xl-sop[dask]" ({exc})') from None
+    elif out:
+        _inert_text(frame).to_csv(out, index=False)
     else:
-        result.to_csv(sys.stdout, index=False)
+        _inert_text(frame).to_csv(sys.stdout, index=False)
+        return
+    print(f"Wrote {len(frame)} rows to {out}")
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    history = _read_table(args.history)
+    with _engine(args) as engine:
+        result = _forecast_table(history, args.horizon, tuple(args.level) or None, "Forecasting", args.id, engine)
+    _write_table(result, args.out)
+    return EXIT_OK
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    from xl_sop.forecast.detail import aggregate
+
+    _write_table(aggregate(_read_table(args.table), args.by), args.out)
     return EXIT_OK
 
 
@@ -348,12 +413,28 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("master")
     col.add_argument("copies", nargs="+")
     col.set_defaults(run=cmd_collect)
-    fc = sub.add_parser("forecast", help="forecast a CSV history table (columns Item, Month, Quantity)")
-    fc.add_argument("history")
+    fc = sub.add_parser("forecast", help="forecast a history table, CSV or Parquet (columns Item, Month, Quantity)",
+                        description="Forecast every series of a long history table (.csv, or .parquet/.pq), here or on "
+                                    "a Dask cluster (docs/distributed.md).")
+    fc.add_argument("history", help="the history: .csv, or .parquet/.pq (needs xl-sop[dask])")
     fc.add_argument("--horizon", type=int, default=12)
     fc.add_argument("--level", type=float, nargs="*", default=[80, 95])
-    fc.add_argument("--out")
+    fc.add_argument("--id", nargs="+", default=["Item"], metavar="COLUMN",
+                    help="the column(s) naming a series (default Item); several: one series per combination, "
+                         "e.g. --id Item Location")
+    fc.add_argument("--out", help="write here: .parquet/.pq as Parquet, anything else as CSV (default: CSV on stdout)")
+    where = fc.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="ADDRESS", help="forecast on this Dask cluster, e.g. tcp://10.0.0.5:8786")
+    where.add_argument("--workers", type=int, metavar="N", help="forecast on a Dask cluster of N processes on this machine")
     fc.set_defaults(run=cmd_forecast)
+    agg = sub.add_parser("aggregate", help="add detail-level series (history or forecast) up to items, month by month",
+                         description="Sum a long table (.csv or .parquet) of detail series (e.g. Item x Location) to the "
+                                     "columns given by --by and Month: quantities, forecasts and interval bounds added up, "
+                                     "text columns left out (docs/distributed.md).")
+    agg.add_argument("table")
+    agg.add_argument("--by", nargs="+", default=["Item"], metavar="COLUMN", help="the columns to sum to (default Item)")
+    agg.add_argument("--out", help="write here: .parquet/.pq as Parquet, anything else as CSV (default: CSV on stdout)")
+    agg.set_defaults(run=cmd_aggregate)
     bt = sub.add_parser("build-template", help="build the S&OP workbook template (.xlsm with VBA and ribbon)")
     bt.add_argument("--out", default="workbook/SOP_Template.xlsm")
     bt.add_argument("--snapshot", help="also write a text snapshot of the built file (for review diffs)")

@@ -117,6 +117,12 @@ class Settings:
         return str(self.get("Family forecast"))
 
     @property
+    def scheduler_address(self) -> str | None:
+        """The Dask scheduler Run Forecast sends the forecast to (Settings row "Scheduler address"); None: in-process."""
+        value = self.get("Scheduler address")
+        return str(value) if value else None
+
+    @property
     def scenarios(self) -> tuple[Scenario, ...]:
         """Base, Upside and Downside with their demand and capacity factors."""
         return DEFAULT_SCENARIOS[:1] + tuple(
@@ -169,6 +175,8 @@ def _typed(value: object, fmt: str, low: float | None, high: float | None, name:
     if fmt == schema.TEXT:
         choice = str(value).strip().lower()
         allowed = schema.choices(name)
+        if not allowed:  # free text (an address)
+            return str(value).strip() or None
         if choice not in allowed:
             raise InputError(f"'{value}' is not one of {', '.join(allowed)}")
         return choice

@@ -34,7 +34,7 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
     if inputs.settings.family_forecast == BOTTOM_UP:
         fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress,
-                          families=items)
+                          families=items, engine=inputs.settings.scheduler_address)
     else:  # Settings / Family forecast: the family forecast reconciled down to its items
         fc = forecast_families(history, items.drop_duplicates("Item").set_index("Item")["Family"], horizon + gap,
                                inputs.settings.family_forecast, season_length=season, level=(80,), progress=progress)

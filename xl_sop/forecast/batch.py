@@ -138,6 +138,7 @@ def forecast_many(
     value_col: str = "Quantity",
     progress: Callable[[int, int], None] | None = None,
     families: Families | None = None,
+    engine: object = None,
 ) -> pd.DataFrame:
     """Forecast every item of a long history table.
 
@@ -155,8 +156,15 @@ def forecast_many(
     say so. An item whose last months are blank while other items have
     numbers there is forecast across those months, so that every item's
     forecast starts in the same month.
+    ``engine``: None runs here; "dask", a scheduler address or a dask.distributed Client runs the same
+    forecast on a Dask cluster, the same result (xl_sop.forecast.distributed, docs/distributed.md).
     """
     levels = normalize_levels(level)
+    if engine is not None:
+        from xl_sop.forecast.distributed import forecast_on_cluster
+
+        return forecast_on_cluster(table, h, engine, season_length, method, levels, id_col, date_col, value_col, progress,
+                                   family=family_of(table, families, id_col) or None)
     series, last = to_month_series(table, id_col, date_col, value_col)
     family = family_of(table, families, id_col)
     m_pool = 12 if season_length is None else int(season_length)

@@ -164,10 +164,12 @@ def _settings(ws: Worksheet) -> None:
         if fmt == schema.MONTH:
             dv = DataValidation(type="date", operator="greaterThan", formula1="36526", showErrorMessage=True,
                                 error=f"{name}: type a date (the first day of the month).")
-        elif fmt == schema.TEXT:
+        elif fmt == schema.TEXT and schema.choices(name):
             choices = ",".join(schema.choices(name))
             dv = DataValidation(type="list", formula1=f'"{choices}"', showErrorMessage=True,
                                 error=f"{name}: choose one of {choices}.")
+        elif fmt == schema.TEXT:  # free text (an address): no validation
+            continue
         else:
             kind = "whole" if fmt == "0" else "decimal"
             dv = DataValidation(type=kind, operator="between", formula1=str(low), formula2=str(high), showErrorMessage=True,

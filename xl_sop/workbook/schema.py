@@ -175,6 +175,8 @@ SETTINGS = (
     ("Family forecast", "bottom-up", TEXT, None, None,
      "bottom-up (family = sum of its items' forecasts), top-down (family forecast split by its items' forecasts) "
      "or min-trace (both, reconciled by MinT)."),
+    ("Scheduler address", None, TEXT, None, None,
+     "Dask scheduler that Run Forecast uses, e.g. tcp://10.0.0.5:8786 (needs xl-sop[dask]); blank = this computer."),
 )
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
@@ -184,8 +186,8 @@ TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Family forecast": FAMI
 
 
 def choices(setting: str) -> tuple[str, ...]:
-    """The choices of a text setting of SETTINGS, by its name as SETTINGS spells it."""
-    return TEXT_CHOICES[setting]
+    """The choices of a text setting of SETTINGS, by its name as SETTINGS spells it; () for free text (an address)."""
+    return TEXT_CHOICES.get(setting, ())
 
 
 class TableName:
