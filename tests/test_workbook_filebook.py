@@ -115,8 +115,9 @@ def _saved_by_excel(path, formula: str | None = None, name: str | None = None):
             if name:
                 data = data.replace(b"<definedNames>", f"<definedNames><definedName name=\"PlanFigures\">{name}"
                                     "</definedName>".encode())
-        if formula and b">SOP_FORECAST(H6:S6, 6)</f>" in data:
-            data = data.replace(b">SOP_FORECAST(H6:S6, 6)</f>", f">{formula}</f>".encode())
+        example = re.compile(rb">SOP_FORECAST\([A-Z]+6:[A-Z]+6, 6\)</f>")  # the example, whatever its inputs' width
+        if formula and example.search(data):
+            data = example.sub(f">{formula}</f>".encode().replace(b"\\", b"\\\\"), data, count=1)
         return data
 
     _edit(path, edit)
