@@ -111,6 +111,11 @@ class Settings:
         return str(self.get("Production strategy"))
 
     @property
+    def spread_by(self) -> str:
+        """How a family figure on 1 Demand is shared by its items: forecast, history or equal."""
+        return str(self.get("Spread family figures by"))
+
+    @property
     def scenarios(self) -> tuple[Scenario, ...]:
         """Base, Upside and Downside with their demand and capacity factors."""
         return DEFAULT_SCENARIOS[:1] + tuple(
@@ -149,7 +154,7 @@ def read_settings(table: pd.DataFrame | None) -> Settings:
             continue
         row, _typed_name, value = raw[key]
         try:
-            values[key] = _typed(value, fmt, low, high)
+            values[key] = _typed(value, fmt, low, high, schema.TEXT_CHOICES.get(name, ()))
         except CellError as exc:
             problems.append(SettingProblem(row, "Value", f"{name}: {exc.table_text(_example(fmt))}"))
         except InputError as exc:
@@ -157,13 +162,13 @@ def read_settings(table: pd.DataFrame | None) -> Settings:
     return Settings(values, tuple(problems))
 
 
-def _typed(value: object, fmt: str, low: float | None, high: float | None) -> object:
+def _typed(value: object, fmt: str, low: float | None, high: float | None, choices: tuple[str, ...] = ()) -> object:
     if fmt == schema.MONTH:
         return cells.month(value)
     if fmt == schema.TEXT:
         choice = str(value).strip().lower()
-        if choice not in schema.STRATEGY_CHOICES:
-            raise InputError(f"'{value}' is not one of {', '.join(schema.STRATEGY_CHOICES)}")
+        if choice not in choices:
+            raise InputError(f"'{value}' is not one of {', '.join(choices)}")
         return choice
     number = cells.number(value, percent=True)
     assert number is not None  # blanks were skipped by the caller

@@ -253,7 +253,8 @@ def load_inputs(book: Book) -> Inputs:
 
 
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
-TYPED_NUMBERS = {T.DEMAND_PLAN: ("SalesAdj", "MarketingAdj")}
+TYPED_NUMBERS: dict[str, tuple[str, ...]] = {}
+"""(None today: the adjustments are typed in the demand grid, whose cells Run Forecast checks, demand_view.typed_in.)"""
 TEMPLATE_HINT = "copy it back from a new workbook made by xl-sop new"
 
 

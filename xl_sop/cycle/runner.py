@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from xl_sop.cycle.demand_view import carry_typed, contributors_from
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, merge_rows
 from xl_sop.cycle.plan import Progress, consensus, consensus_cut_note
@@ -115,7 +116,10 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
     for name, old in tables.items():
         current = book.read_table(name)
         spec = schema.table(name)
-        if spec.key and any(c.input for c in spec.columns):
+        if name == T.DEMAND_VIEW:  # the grid: what was typed since goes back into its cells
+            contributors, _problems = contributors_from(book.read_table(T.CONTRIBUTORS))
+            restored = carry_typed(old, current, contributors)
+        elif spec.key and any(c.input for c in spec.columns):
             restored = carry_inputs(current, old, spec)
         elif any(c.input for c in spec.columns):
             restored = merge_rows(old, current)

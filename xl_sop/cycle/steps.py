@@ -45,8 +45,8 @@ class StepRecord:
 
 
 STEPS = {s.id: s for s in (
-    StepRecord("demand", demand_step, (T.ITEMS, T.HISTORY), (T.DEMAND_PLAN, T.PLAN_ARCHIVE),
-               (T.DEMAND_PLAN, T.ACCURACY, T.FVA)),
+    StepRecord("demand", demand_step, (T.ITEMS, T.HISTORY), (T.DEMAND_VIEW, T.CONTRIBUTORS, T.PLAN_ARCHIVE),
+               (T.DEMAND_VIEW, T.DEMAND_PLAN, T.DEMAND_CHART, T.DEMAND_CHOICES, T.ACCURACY, T.FVA)),
     StepRecord("supply", supply_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.CAPACITY), (T.DEMAND_PLAN,),
                (T.CAPACITY_LOAD, T.SUPPLY_PLAN)),
     StepRecord("reconcile", reconcile_step, (T.ITEMS, T.INVENTORY, T.CAPACITY, T.BUDGET),

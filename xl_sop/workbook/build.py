@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.formatting.rule import FormulaRule
@@ -38,6 +39,19 @@ INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 FORMULA_FONT = Font(color="375623")
 GREEN, AMBER, RED = (PatternFill("solid", fgColor=c) for c in ("C6EFCE", "FFEB9C", "FFC7CE"))
 SHRINK = Alignment(horizontal="left", indent=1, shrink_to_fit=True)
+HISTORY_HEADER_FILL = PatternFill("solid", fgColor="7F7F7F")
+HISTORY_FONT = Font(color="595959")
+FAMILY_FILL = PatternFill("solid", fgColor="DDEBF7")
+MONTH_WIDTH = 9
+DEFAULT_HORIZON = 12
+CONTRIBUTORS_NAME = "SopContributors"
+"""The defined name over tblContributors[Contributor]: the grid's typed rows (conditional format, validation)."""
+FAMILY_EXAMPLE = "Beverages"
+DEMAND_LEGEND = ("Grey columns: history (the older year folds away: the [-] above the months).",
+                 "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
+                 "Yellow rows: typed. On a family row, spread to its items",
+                 "  (Settings: Spread family figures by); x in Lock keeps an item out.",
+                 "Consensus = Statistical + typed rows + From family.")
 ROWS_FORMATTED = 400
 """Rows below a table's header that get its number formats, input styling and validation, so rows
 a step writes later look the same."""
@@ -70,6 +84,7 @@ def build_workbook() -> Workbook:
     _settings(wb["Settings"])
     _home(wb["Home"])
     _demand(wb["1 Demand"])
+    _lists(wb)
     _supply(wb["2 Supply"])
     _executive(wb["5 Executive"])
     _follow_up(wb["6 Follow-up"])
@@ -86,7 +101,7 @@ def _freeze(ws: Worksheet) -> None:
     """Freeze below the table header and right of the first table's label columns (Item, Family, Month...)."""
     tables = schema.tables_on(ws.title)
     labels = schema.table_origin(tables[0])[1] - 1 + tables[0].label_columns if tables else 0
-    ws.freeze_panes = ws.cell(row=schema.TABLE_ROW + 1, column=1 + labels)
+    ws.freeze_panes = ws.cell(row=schema.sheet(ws.title).table_row + 1, column=1 + labels)
 
 
 def _page_setup(ws: Worksheet) -> None:
@@ -95,8 +110,9 @@ def _page_setup(ws: Worksheet) -> None:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     last_col = max((schema.table_origin(t)[1] + len(t.columns) - 1 for t in schema.tables_on(ws.title)), default=8)
-    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{schema.TABLE_ROW + PRINT_ROWS}"
-    ws.print_title_rows = f"{schema.TABLE_ROW}:{schema.TABLE_ROW}"
+    header = schema.sheet(ws.title).table_row
+    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{header + PRINT_ROWS}"
+    ws.print_title_rows = f"{header}:{header}"
 
 
 def _heading(ws: Worksheet, sheet: schema.Sheet) -> None:
@@ -165,7 +181,7 @@ def _settings(ws: Worksheet) -> None:
             dv = DataValidation(type="date", operator="greaterThan", formula1="36526", showErrorMessage=True,
                                 error=f"{name}: type a date (the first day of the month).")
         elif fmt == schema.TEXT:
-            choices = ",".join(schema.STRATEGY_CHOICES)
+            choices = ",".join(schema.TEXT_CHOICES[name])
             dv = DataValidation(type="list", formula1=f'"{choices}"', showErrorMessage=True,
                                 error=f"{name}: choose one of {choices}.")
         else:
@@ -203,11 +219,108 @@ def _home(ws: Worksheet) -> None:
 
 
 def _demand(ws: Worksheet) -> None:
-    # Consensus is a native formula per row (the schema's); rows a step writes get it too.
-    table = schema.table("tblDemandPlan")
+    """The planning grid: its month columns for the template's cycle month, the chart and its chooser above it.
+
+    Rows are styled by what they are (conditional formats over the grid, so they follow it when a step rewrites
+    it): a family's rows bold on grey, contributor rows yellow (typed); history columns grey, a line at the cycle
+    month. Typing is refused outside the contributor rows (data validation), where a step would overwrite it."""
+    grid = schema.table(schema.TableName.DEMAND_VIEW)
+    row, col = schema.table_origin(grid)
+    labels = len(grid.columns)
+    cycle = pd.Timestamp(schema.SETTINGS[0][1])
+    history = schema.DEMAND_VIEW_HISTORY_MONTHS
+    months = pd.date_range(cycle - pd.DateOffset(months=history), periods=history + DEFAULT_HORIZON, freq="MS")
+    first_month = col + labels
+    last_col = first_month + len(months) - 1
+    for j, month in enumerate(months):
+        c = first_month + j
+        head = ws.cell(row=row, column=c, value=f"{month:%b %Y}")
+        head.fill, head.font = HEADER_FILL if j >= history else HISTORY_HEADER_FILL, HEADER_FONT
+        head.alignment = Alignment(horizontal="center")
+        cell = ws.cell(row=row + 1, column=c)
+        cell.number_format = schema.UNITS
+        if j < history:
+            cell.font = HISTORY_FONT
+        if j == history:
+            cell.border = Border(left=Side(style="medium", color="1F4E78"))
+        ws.column_dimensions[get_column_letter(c)].width = MONTH_WIDTH
+    ws.tables[grid.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(last_col)}{row + 1}"
+    # The older half of the history folds away (Data > Outline), leaving the last 12 months beside the plan.
+    ws.column_dimensions.group(get_column_letter(first_month), get_column_letter(first_month + history // 2 - 1),
+                               outline_level=1, hidden=False)
+    ws.sheet_properties.outlinePr.summaryBelow = False  # a family's rows stand above its items'
+    body = f"{get_column_letter(col)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
+    item, measure = (f"${get_column_letter(col + grid.column_names.index(n))}{row + 1}" for n in ("Item", "Measure"))
+    typed = f"COUNTIF({CONTRIBUTORS_NAME},{measure})>0"
+    ws.conditional_formatting.add(body, FormulaRule(formula=[f'{item}="{schema.FAMILY_ROW_ITEM}"'], fill=FAMILY_FILL,
+                                                    font=Font(bold=True)))
+    months_body = f"{get_column_letter(first_month)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
+    ws.conditional_formatting.add(months_body, FormulaRule(formula=[typed], fill=INPUT_FILL))
+    first = f"{get_column_letter(first_month)}{row + 1}"
+    dv = DataValidation(type="custom", formula1=f"AND({typed},ISNUMBER({first}))", allow_blank=True,
+                        showErrorMessage=True, errorTitle="Type in the yellow rows",
+                        error="Type numbers (units, + or -) in the yellow contributor rows only: the other rows are "
+                              "computed by Run Forecast and would overwrite what is typed there.")
+    dv.add(months_body)
+    ws.add_data_validation(dv)
+    ws.freeze_panes = ws.cell(row=row + 1, column=first_month)
+    # The chart's chooser and the chart (its figures: tblDemandChart on Demand Detail, formulas over the grid).
+    ws.cell(row=4, column=1, value="Chart shows:").font = Font(bold=True, color="1F4E78")
+    choice = ws.cell(row=4, column=2, value=FAMILY_EXAMPLE)
+    choice.fill, choice.border = INPUT_FILL, INPUT_BORDER
+    pick = DataValidation(type="list", formula1=f"={schema.DEMAND_CHOICES_NAME}", showErrorMessage=True,
+                          error="Choose a family or an item from the list.")
+    pick.add(choice.coordinate)
+    ws.add_data_validation(pick)
+    for r, text in enumerate(DEMAND_LEGEND, start=6):
+        ws.cell(row=r, column=1, value=text).font = NOTE
+    chart_table = schema.table(schema.TableName.DEMAND_CHART)
+    detail = ws.parent[chart_table.sheet]
+    c_row, c_col = schema.table_origin(chart_table)
+    rows = len(months)
+    line = LineChart()
+    line.title = "History, forecast and consensus"
+    for name in ("History", "Statistical", "Consensus", "Lower80", "Upper80"):
+        j = c_col + chart_table.column_names.index(name)
+        line.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + rows), titles_from_data=True)
+    line.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + rows))
+    for series, colour, dash in zip(line.series, ("595959", "2F75B5", "C00000", "9DC3E6", "9DC3E6"),
+                                    ("solid", "dash", "solid", "sysDot", "sysDot"), strict=True):
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.prstDash = dash
+        series.smooth = False
+    line.x_axis.number_format = "mmm yy"
+    line.y_axis.number_format = "#,##0"
+    line.y_axis.title = "Units"
+    line.height, line.width = 6.2, 26
+    ws.add_chart(line, f"{get_column_letter(first_month)}3")
+    _demand_chart_rows(detail, chart_table, months, history)
+    defined = DefinedName(schema.DEMAND_CHOICE_NAME, attr_text=f"'{ws.title}'!${get_column_letter(2)}$4")
+    ws.parent.defined_names[schema.DEMAND_CHOICE_NAME] = defined
+
+
+def _demand_chart_rows(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex, history: int) -> None:
+    """The template's rows of tblDemandChart: one per month of the grid, the chart's figures as formulas."""
     row, col = schema.table_origin(table)
-    ws.cell(row=row - 1, column=col + table.column_names.index("Consensus"),
-            value="Consensus: statistical + adjustments").font = NOTE
+    for i, month in enumerate(months, start=1):
+        values = {"Month": month.to_pydatetime(), "Column": f"{month:%b %Y}", "Part": "history" if i <= history else "plan"}
+        for j, column in enumerate(table.columns):
+            cell = ws.cell(row=row + i, column=col + j)
+            cell.value = values.get(column.name) if column.formula is None else formula_for(table, column, row + i)
+    ws.tables[table.name].ref = (f"{get_column_letter(col)}{row}:{get_column_letter(col + len(table.columns) - 1)}"
+                                 f"{row + len(months)}")
+
+
+def _lists(wb: Workbook) -> None:
+    """Defined names over table columns that formulas, validation lists and conditional formats use (they follow
+    their table when a step rewrites it)."""
+    for name, table_name, column, rows in ((schema.DEMAND_CHOICES_NAME, schema.TableName.DEMAND_CHOICES, "Show", None),
+                                           (CONTRIBUTORS_NAME, schema.TableName.CONTRIBUTORS, "Contributor", None)):
+        table = schema.table(table_name)
+        row, col = schema.table_origin(table)
+        count = rows or max(len(table.examples), 1)
+        letter = get_column_letter(col + table.column_names.index(column))
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'{table.sheet}'!${letter}${row + 1}:${letter}${row + count}")
 
 
 def _supply(ws: Worksheet) -> None:

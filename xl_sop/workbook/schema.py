@@ -62,6 +62,8 @@ class Table:
     key: tuple[str, ...] = ()
     """Columns that identify a row: input columns are kept across runs by this key."""
     examples: tuple[tuple[object, ...], ...] = ()
+    grid: bool = False
+    """A time-phased grid: the schema's columns, then one column per month, set by each write (headers 'Jan 2027')."""
 
     @property
     def column_names(self) -> list[str]:
@@ -92,6 +94,8 @@ class Sheet:
     instruction: str
     tab_color: str = "1F4E78"
     hidden: bool = False
+    table_row: int = TABLE_ROW
+    """The row of its tables' headers: lower on a sheet with a chart above its table."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,17 @@ the master's id (xl_sop.workbook.identity)."""
 XLWINGS_CONF_SHEET = "xlwings.conf"
 """The sheet xlwings reads its settings from (keys in column A from A1 down to the first blank, values in B)."""
 
+DEMAND_VIEW_ROW = 18
+"""Header row of the demand grid on 1 Demand: the chart and its chooser stand above it."""
+DEMAND_VIEW_HISTORY_MONTHS = 24
+"""Months of history the demand grid shows left of the cycle month (the older half is grouped, to fold away)."""
+FAMILY_ROW_ITEM = "Total"
+"""The Item column of a family's rows in the demand grid."""
+DEMAND_CHOICE_NAME = "SopDemandChoice"
+"""The defined name of the cell on 1 Demand that says which family or item the chart shows."""
+DEMAND_CHOICES_NAME = "SopDemandChoices"
+"""The defined name of the list that cell chooses from (tblDemandChoices[Show])."""
+
 SHEETS = (
     Sheet("Home", "shHome", "S&OP cycle workbook",
           "Start here: set the cycle month on Settings, paste the data, then run the steps left to right "
@@ -134,8 +149,12 @@ SHEETS = (
     Sheet("Plan Archive", "shArchive", "Plan archive",
           "Freeze Plan adds the approved consensus of each cycle here; Follow-up measures accuracy by lag against it.", "595959"),
     Sheet("1 Demand", "shDemand", "1 Demand planning",
-          "Press Run Forecast. Review the statistical forecast, type sales and marketing adjustments in the yellow columns; "
-          "Consensus recalculates by itself."),
+          "Press Run Forecast. Type adjustments in the yellow rows (on a family's rows to spread them over its items), "
+          "x in Lock to keep an item out of family spreads, and run it again: Consensus follows.",
+          table_row=DEMAND_VIEW_ROW),
+    Sheet("Demand Detail", "shDemandDetail", "Demand detail",
+          "What Run Forecast made of 1 Demand, one row per item and month, as the other steps read it; accuracy and "
+          "forecast value added of past cycles. Type on 1 Demand, not here.", "595959"),
     Sheet("2 Supply", "shSupply", "2 Supply planning",
           "Press Balance Supply. Check overloaded resources (red) and the projected stock against safety stock."),
     Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
@@ -172,9 +191,15 @@ SETTINGS = (
     ("Production strategy", "optimal", TEXT, None, None,
      "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
     ("Regular hour cost", 40, PRICE, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
+    ("Spread family figures by", "forecast", TEXT, None, None,
+     "How a figure typed on a family's row of 1 Demand is shared by its items: forecast (each item's statistical "
+     "forecast for that month), history (last 12 months) or equal."),
 )
+SPREAD_CHOICES = ("forecast", "history", "equal")
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
+TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Spread family figures by": SPREAD_CHOICES}
+"""The words each text setting takes."""
 
 class TableName:
     """Every table's name, for code that refers to a table (the tables themselves are TABLES below)."""
@@ -188,6 +213,10 @@ class TableName:
     PRODUCTION = "tblProduction"
     BUDGET = "tblBudget"
     DEMAND_PLAN = "tblDemandPlan"
+    DEMAND_VIEW = "tblDemandView"
+    DEMAND_CHART = "tblDemandChart"
+    DEMAND_CHOICES = "tblDemandChoices"
+    CONTRIBUTORS = "tblContributors"
     ACCURACY = "tblAccuracy"
     FVA = "tblFVA"
     CAPACITY_LOAD = "tblCapacityLoad"
@@ -210,9 +239,32 @@ class TableName:
     DATA_CONTRACT = "tblDataContract"
 
 
+def _in_grid(measure: str) -> str:
+    """The chosen family's or item's row of ``measure`` in tblDemandView, in the month column headed {Column}."""
+    column = "INDEX(tblDemandView[#Data],0,MATCH({Column},tblDemandView[#Headers],0))"
+    return (f'SUMIFS({column},tblDemandView[Family],{DEMAND_CHOICE_NAME},tblDemandView[Item],"{FAMILY_ROW_ITEM}",'
+            f'tblDemandView[Measure],"{measure}")+SUMIFS({column},tblDemandView[Item],{DEMAND_CHOICE_NAME},'
+            f'tblDemandView[Measure],"{measure}")')
+
+
+def _in_plan(column: str) -> str:
+    """``column`` of tblDemandPlan for the chosen family (its items added up) or item, in the month {Month}."""
+    return (f"SUMIFS(tblDemandPlan[{column}],tblDemandPlan[Family],{DEMAND_CHOICE_NAME},tblDemandPlan[Month],{{Month}})"
+            f"+SUMIFS(tblDemandPlan[{column}],tblDemandPlan[Item],{DEMAND_CHOICE_NAME},tblDemandPlan[Month],{{Month}})")
+
+
+def _chart_formula(blank_in: str, figure: str) -> str:
+    """A chart figure, #N/A (no point drawn) in the part of the months where it has none (history or plan)."""
+    return f'=IF({{Part}}="{blank_in}",NA(),{figure})'
+
+
 TABLES = (
     Table("tblSettings", "Settings", (col("Setting", width=26), col("Value", width=14, input=True), col("Meaning", width=70)),
           "Cycle settings read by every step.", output=False, key=("Setting",)),
+    Table("tblContributors", "Settings", (col("Contributor", width=18, input=True), col("Stage", width=10, input=True)),
+          "Who adjusts the forecast on 1 Demand: one typed row per contributor for every item and family (their figures "
+          "add up); Stage Sales or Marketing says which adjustment they count as.", output=False, key=("Contributor",),
+          examples=(("Sales adj.", "Sales"), ("Marketing adj.", "Marketing"))),
     Table("tblItems", "Items", (
         col("Item", width=12), col("Description", width=30), col("Family", width=14), col("UnitPrice", PRICE),
         col("UnitCost", PRICE), col("LeadTimeMonths", "0.0", 15), col("Resource", width=12), col("HoursPerUnit", "0.000", 13)),
@@ -240,20 +292,37 @@ TABLES = (
     Table("tblBudget", "Budget", (col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14)),
           "Budget by family and month.", output=False, key=("Family", "Month"),
           examples=(("Beverages", "2026-11-01", 1897, 39653.07),)),
-    Table("tblDemandPlan", "1 Demand", (
+    Table("tblDemandView", "1 Demand", (
+        col("Family", width=14), col("Item", width=12), col("Measure", width=16), col("Lock", width=6, input=True,
+        doc="x keeps the item out of its family's spreads")),
+        "The demand plan as planners read and type it: per family, then per item, a row per measure and a column per "
+        "month (history left of the cycle month, the plan right of it). Contributor rows are typed; Run Forecast "
+        "computes the others.", grid=True),
+    Table("tblDemandPlan", "Demand Detail", (
         col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS), col("Lower80", UNITS),
         col("Upper80", UNITS),
-        col("Method", width=44, shrink=True), col("SalesAdj", UNITS, input=True, doc="Sales adjustment in units (+/-)"),
-        col("MarketingAdj", UNITS, 13, input=True, doc="Marketing adjustment in units (+/-)"),
-        col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))"),
-        col("Comment", width=30, input=True)),
-        "Statistical forecast, adjustments and consensus per item and month.", key=("Item", "Month")),
-    Table("tblAccuracy", "1 Demand", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS), col("Accuracy", SHARE),
-                                      col("Bias", SHARE), col("WMAPE", SHARE)),
+        col("Method", width=44, shrink=True), col("SalesAdj", UNITS, doc="Sales adjustments in units (+/-), from 1 Demand"),
+        col("MarketingAdj", UNITS, 13, doc="Marketing adjustments in units (+/-), from 1 Demand"),
+        col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))")),
+        "Statistical forecast, adjustments (typed on 1 Demand, family figures spread) and consensus per item and month.",
+        key=("Item", "Month")),
+    Table("tblDemandChart", "Demand Detail", (
+        col("Month", MONTH), col("Column", width=10), col("Part", width=8),
+        col("History", UNITS, formula=_chart_formula("plan", _in_grid("History"))),
+        col("Statistical", UNITS, formula=_chart_formula("history", _in_grid("Statistical"))),
+        col("Consensus", UNITS, formula=_chart_formula("history", _in_grid("Consensus"))),
+        col("Lower80", UNITS, formula=_chart_formula("history", _in_plan("Lower80"))),
+        col("Upper80", UNITS, formula=_chart_formula("history", _in_plan("Upper80")))),
+        "What the chart on 1 Demand draws for the family or item chosen above it (formulas over tblDemandView; a "
+        "family's 80% range adds up its items' ranges)."),
+    Table("tblDemandChoices", "Demand Detail", (col("Show", width=16),),
+          "What the chart on 1 Demand can show: every family, then every item."),
+    Table("tblAccuracy", "Demand Detail", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS),
+                                           col("Accuracy", SHARE), col("Bias", SHARE), col("WMAPE", SHARE)),
           "Accuracy of the consensus frozen in each month's own cycle (lag 0), by family and month."),
-    Table("tblFVA", "1 Demand", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE),
-                                 col("ValueAdded", SHARE, 11),
-                                 col("Months", "0", 8)),
+    Table("tblFVA", "Demand Detail", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE),
+                                      col("ValueAdded", SHARE, 11),
+                                      col("Months", "0", 8)),
           "Forecast value added: did each override stage improve on the statistical forecast (lag 0, archived plans)?"),
     Table("tblCapacityLoad", "2 Supply", (
         col("Resource"), col("Month", MONTH), col("RequiredHours", HOURS, 14), col("PlannedHours", HOURS, 13),
@@ -400,11 +469,11 @@ def tables_on(sheet_name: str) -> list[Table]:
 
 
 def table_origin(t: Table) -> tuple[int, int]:
-    """(row, column) of the table's header cell, 1-based: tables stand side by side from TABLE_ROW."""
+    """(row, column) of the table's header cell, 1-based: tables stand side by side from the sheet's table row."""
     column = 1
     for other in tables_on(t.sheet):
         if other.name == t.name:
-            return TABLE_ROW, column
+            return sheet(t.sheet).table_row, column
         column += len(other.columns) + GAP_COLUMNS
     raise UnknownNameError(f"table {t.name} is not on sheet '{t.sheet}' in the workbook schema")
 
