@@ -7,20 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xl_sop.cycle.demand_view import (
-    DEFAULT_CONTRIBUTORS,
-    KEPT,
-    TOTAL,
-    PlanBasis,
-    Typed,
-    contributors_from,
-    header_month,
-    month_header,
-    outline_levels,
-    plan,
-    typed_in,
-    with_typed,
-)
+from xl_sop.cycle.demand_view import DEFAULT_CONTRIBUTORS, PlanBasis, Typed, contributors_from, plan, typed_in, with_typed
+from xl_sop.cycle.grids import KEPT, TOTAL, header_month, month_header, outline_levels
 from xl_sop.errors import InputError
 
 NOV, DEC, JAN = pd.Timestamp("2026-11-01"), pd.Timestamp("2026-12-01"), pd.Timestamp("2027-01-01")

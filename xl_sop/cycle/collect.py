@@ -34,6 +34,8 @@ from xl_sop.workbook.identity import workbook_id
 
 KEYED_INPUTS = {"tblApproval": ("Name", "Approved", "Date", "Comment")}
 GRID = schema.TableName.DEMAND_VIEW
+CellKey = tuple[str, str, str, pd.Timestamp | None]
+"""A typed cell of the demand grid: Family, Item, Measure, Month (None for the row's Lock)."""
 CONTRIBUTORS = schema.TableName.CONTRIBUTORS
 ROW_INPUTS = ("tblDecisions", "tblOpenIssues")
 SETTINGS = schema.TableName.SETTINGS
@@ -126,21 +128,21 @@ def collect(master: Book, copies: Sequence[Returned], *, master_id: str | None) 
     return result
 
 
-def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]], result: Collected) -> list[tuple]:
+def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]], result: Collected) -> list[tuple[str, str, str, str, str]]:
     """Merge the typed cells of the copies' demand grids (contributor rows and Lock, by row labels and month) into
     the master's grid; returns the conflict rows. The figures they feed are recomputed by the next Run Forecast."""
     contributors, _problems = contributors_from(master.read_table(CONTRIBUTORS))
     grid = master.read_table(GRID).reset_index(drop=True)
     mine, _bad = typed_in(grid, contributors)
     cells_of = _typed_cells(mine)
-    proposals: dict[tuple, dict[str, object]] = {}
+    proposals: dict[CellKey, dict[str, object]] = {}
     for copy_name, tables in read:
         theirs, _their_bad = typed_in(tables[GRID], contributors)
         their_cells = _typed_cells(theirs)
         for key in set(cells_of) | set(their_cells):
             if norm(their_cells.get(key)) != norm(cells_of.get(key)):
                 proposals.setdefault(key, {})[copy_name] = their_cells.get(key)
-    conflicts: list[tuple] = []
+    conflicts: list[tuple[str, str, str, str, str]] = []
     taken = 0
     for key, by_copy in proposals.items():
         if len({norm(v) for v in by_copy.values()}) == 1:
@@ -163,9 +165,9 @@ def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]],
     return conflicts
 
 
-def _typed_cells(typed: Typed) -> dict[tuple, object]:
+def _typed_cells(typed: Typed) -> dict[CellKey, object]:
     """{(Family, Item, Measure, Month): value} of typed numbers and {(Family, Item, Measure, None): lock}."""
-    out: dict[tuple, object] = {(f, i, m, month): v for f, i, m, month, v in typed.values.itertuples(index=False)}
+    out: dict[CellKey, object] = {(f, i, m, month): v for f, i, m, month, v in typed.values.itertuples(index=False)}
     out.update({(f, i, m, None): lock for f, i, m, lock in typed.locks.itertuples(index=False)})
     return out
 

@@ -23,41 +23,20 @@ import numpy as np
 import pandas as pd
 
 from xl_sop import cells
+from xl_sop.cycle.grids import KEPT, TOTAL, header_month, month_header
 from xl_sop.errors import InputError, Problem
 from xl_sop.hierarchy import spread
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
 HISTORY_MONTHS = schema.DEMAND_VIEW_HISTORY_MONTHS
-TOTAL = schema.FAMILY_ROW_ITEM
-"""The Item column of a family's rows: the family's total."""
 HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET = (
     "History", "Statistical", "From family", "Consensus", "Last cycle", "Budget")
 COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET)
-KEPT = " (kept: not in this plan)"
-"""Added to the Measure of a typed row whose item, family or contributor is gone; it stays at the bottom."""
 STAGES = ("Sales", "Marketing")
 """What each contributor's adjustments count as in the plan (and in forecast value added)."""
 LOCK_WORDS_OFF = {"", "no", "n", "0", "false", "-"}
 LABELS = ("Family", "Item", "Measure", "Lock")
-
-
-def month_header(month: pd.Timestamp) -> str:
-    """A month column's header: 'Jan 2027' (Excel table headers are text)."""
-    return f"{month:%b %Y}"
-
-
-def header_month(header: object) -> pd.Timestamp | None:
-    """The month a column header names, None for a header that names no month."""
-    if not isinstance(header, str) or header in LABELS:
-        return None
-    try:
-        return pd.Timestamp(pd.to_datetime(header, format="%b %Y"))
-    except (ValueError, TypeError):
-        try:
-            return cells.month(header)
-        except cells.CellError:
-            return None
 
 
 @dataclass(frozen=True)
@@ -125,7 +104,7 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor], first_row:
         return Typed(), problems
     names = {c.name.lower(): c.name for c in contributors}
     months = {col: header_month(col) for col in grid.columns}
-    month_cols = [c for c, m in months.items() if m is not None]
+    month_cols = [c for c, m in months.items() if m is not None and c not in LABELS]
     values, locks = [], []
     for row, record in grid.iterrows():
         measure = cells.text(record.get("Measure")) or ""
@@ -184,7 +163,8 @@ def _matrix(long: pd.DataFrame, key: str, value: str, rows: Sequence[str], month
     if long.empty:
         return np.zeros((len(rows), len(months)))
     table = long.pivot_table(index=key, columns="Month", values=value, aggfunc="sum")
-    return table.reindex(index=list(rows), columns=months).fillna(0.0).to_numpy(dtype=float)
+    matrix: np.ndarray = table.reindex(index=list(rows), columns=months).fillna(0.0).to_numpy(dtype=float)
+    return matrix
 
 
 def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) -> Plan:
@@ -365,16 +345,6 @@ def family_of(items: pd.DataFrame, plan_items: Sequence[str]) -> pd.Series:
 
 
 
-def outline_levels(grid: pd.DataFrame) -> list[int]:
-    """The outline level of each grid row: 1 for an item's rows (grouped under their family's, to fold away),
-    0 for a family's rows and for kept rows."""
-    if grid.empty:
-        return []
-    item = grid["Item"].map(cells.text)
-    measure = grid["Measure"].map(lambda v: cells.text(v) or "")
-    return [0 if i == TOTAL or i is None or m.endswith(KEPT) else 1 for i, m in zip(item, measure, strict=True)]
-
-
 def chart_rows(basis: PlanBasis) -> pd.DataFrame:
     """tblDemandChart's rows: one per month of the grid; the chart's figures are the table's own formulas."""
     months = [*basis.history_months, *basis.plan_months]
@@ -405,15 +375,15 @@ def with_typed(grid: pd.DataFrame, typed: Typed, contributors: Sequence[Contribu
                 out.iat[k, out.columns.get_loc(col)] = None
     out["Lock"] = None
     for f, i, m, lock in typed.locks.itertuples(index=False):
-        k = position.get((f, i, m))
-        if k is not None:
-            out.iat[k, out.columns.get_loc("Lock")] = lock
+        at = position.get((f, i, m))
+        if at is not None:
+            out.iat[at, out.columns.get_loc("Lock")] = lock
     header_of = {m: c for c, m in month_of.items() if m is not None}
     leftover: dict[tuple[str, str, str], dict[pd.Timestamp, float]] = {}
     for f, i, m, month, value in typed.values.itertuples(index=False):
-        k = position.get((f, i, m))
-        if k is not None and month in header_of:
-            out.iat[k, out.columns.get_loc(header_of[month])] = value
+        at = position.get((f, i, m))
+        if at is not None and month in header_of:
+            out.iat[at, out.columns.get_loc(header_of[month])] = value
         else:
             leftover.setdefault((f, i, m), {})[month] = value
     extra = [[f, i, m + KEPT, None, *[by_month.get(month_of[c]) for c in month_cols]]

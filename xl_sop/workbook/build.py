@@ -47,6 +47,9 @@ DEFAULT_HORIZON = 12
 CONTRIBUTORS_NAME = "SopContributors"
 """The defined name over tblContributors[Contributor]: the grid's typed rows (conditional format, validation)."""
 FAMILY_EXAMPLE = "Beverages"
+RESOURCE_EXAMPLE = "Bottling"
+SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items below (fold with the [-] on the left).",
+                 "Red: utilisation above 100% of regular hours, or hours short beyond overtime.")
 DEMAND_LEGEND = ("Grey columns: history (the older year folds away: the [-] above the months).",
                  "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
                  "Yellow rows: typed. On a family row, spread to its items",
@@ -85,7 +88,10 @@ def build_workbook() -> Workbook:
     _home(wb["Home"])
     _demand(wb["1 Demand"])
     _lists(wb)
-    _supply(wb["2 Supply"])
+    _supply(wb["Supply Detail"])
+    _supply_view(wb["2 Supply"])
+    _gap_view(wb["3 Pre-S&OP"])
+    _follow_up_charts(wb["6 Follow-up"])
     _executive(wb["5 Executive"])
     _follow_up(wb["6 Follow-up"])
     _functions(wb["Functions"])
@@ -222,29 +228,13 @@ def _demand(ws: Worksheet) -> None:
     """The planning grid: its month columns for the template's cycle month, the chart and its chooser above it.
 
     Rows are styled by what they are (conditional formats over the grid, so they follow it when a step rewrites
-    it): a family's rows bold on grey, contributor rows yellow (typed); history columns grey, a line at the cycle
+    it): a family's rows bold on blue, contributor rows yellow (typed); history columns grey, a line at the cycle
     month. Typing is refused outside the contributor rows (data validation), where a step would overwrite it."""
     grid = schema.table(schema.TableName.DEMAND_VIEW)
     row, col = schema.table_origin(grid)
-    labels = len(grid.columns)
-    cycle = pd.Timestamp(schema.SETTINGS[0][1])
     history = schema.DEMAND_VIEW_HISTORY_MONTHS
-    months = pd.date_range(cycle - pd.DateOffset(months=history), periods=history + DEFAULT_HORIZON, freq="MS")
-    first_month = col + labels
-    last_col = first_month + len(months) - 1
-    for j, month in enumerate(months):
-        c = first_month + j
-        head = ws.cell(row=row, column=c, value=f"{month:%b %Y}")
-        head.fill, head.font = HEADER_FILL if j >= history else HISTORY_HEADER_FILL, HEADER_FONT
-        head.alignment = Alignment(horizontal="center")
-        cell = ws.cell(row=row + 1, column=c)
-        cell.number_format = schema.UNITS
-        if j < history:
-            cell.font = HISTORY_FONT
-        if j == history:
-            cell.border = Border(left=Side(style="medium", color="1F4E78"))
-        ws.column_dimensions[get_column_letter(c)].width = MONTH_WIDTH
-    ws.tables[grid.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(last_col)}{row + 1}"
+    months = _template_months(history)
+    first_month, last_col = _month_columns(ws, grid, months, history)
     # The older half of the history folds away (Data > Outline), leaving the last 12 months beside the plan.
     ws.column_dimensions.group(get_column_letter(first_month), get_column_letter(first_month + history // 2 - 1),
                                outline_level=1, hidden=False)
@@ -263,58 +253,39 @@ def _demand(ws: Worksheet) -> None:
                               "computed by Run Forecast and would overwrite what is typed there.")
     dv.add(months_body)
     ws.add_data_validation(dv)
-    ws.freeze_panes = ws.cell(row=row + 1, column=first_month)
-    # The chart's chooser and the chart (its figures: tblDemandChart on Demand Detail, formulas over the grid).
-    ws.cell(row=4, column=1, value="Chart shows:").font = Font(bold=True, color="1F4E78")
-    choice = ws.cell(row=4, column=2, value=FAMILY_EXAMPLE)
-    choice.fill, choice.border = INPUT_FILL, INPUT_BORDER
-    pick = DataValidation(type="list", formula1=f"={schema.DEMAND_CHOICES_NAME}", showErrorMessage=True,
-                          error="Choose a family or an item from the list.")
-    pick.add(choice.coordinate)
-    ws.add_data_validation(pick)
+    _chooser(ws, "Chart shows:", FAMILY_EXAMPLE, schema.DEMAND_CHOICES_NAME, schema.DEMAND_CHOICE_NAME)
     for r, text in enumerate(DEMAND_LEGEND, start=6):
         ws.cell(row=r, column=1, value=text).font = NOTE
     chart_table = schema.table(schema.TableName.DEMAND_CHART)
     detail = ws.parent[chart_table.sheet]
     c_row, c_col = schema.table_origin(chart_table)
+    _formula_rows(detail, chart_table, [{"Month": m.to_pydatetime(), "Column": f"{m:%b %Y}",
+                                         "Part": "history" if i < history else "plan"} for i, m in enumerate(months)])
     rows = len(months)
     line = LineChart()
     line.title = "History, forecast and consensus"
-    for name in ("History", "Statistical", "Consensus", "Lower80", "Upper80"):
+    for name, colour, dash in (("History", "595959", "solid"), ("Statistical", "2F75B5", "dash"),
+                               ("Consensus", "C00000", "solid"), ("Lower80", "9DC3E6", "sysDot"),
+                               ("Upper80", "9DC3E6", "sysDot")):
         j = c_col + chart_table.column_names.index(name)
         line.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + rows), titles_from_data=True)
+        line.series[-1].graphicalProperties.line.solidFill = colour
+        line.series[-1].graphicalProperties.line.prstDash = dash
+        line.series[-1].smooth = False
     line.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + rows))
-    for series, colour, dash in zip(line.series, ("595959", "2F75B5", "C00000", "9DC3E6", "9DC3E6"),
-                                    ("solid", "dash", "solid", "sysDot", "sysDot"), strict=True):
-        series.graphicalProperties.line.solidFill = colour
-        series.graphicalProperties.line.prstDash = dash
-        series.smooth = False
     line.x_axis.number_format = "mmm yy"
     line.y_axis.number_format = "#,##0"
     line.y_axis.title = "Units"
     line.height, line.width = 6.2, 26
     ws.add_chart(line, f"{get_column_letter(first_month)}3")
-    _demand_chart_rows(detail, chart_table, months, history)
-    defined = DefinedName(schema.DEMAND_CHOICE_NAME, attr_text=f"'{ws.title}'!${get_column_letter(2)}$4")
-    ws.parent.defined_names[schema.DEMAND_CHOICE_NAME] = defined
-
-
-def _demand_chart_rows(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex, history: int) -> None:
-    """The template's rows of tblDemandChart: one per month of the grid, the chart's figures as formulas."""
-    row, col = schema.table_origin(table)
-    for i, month in enumerate(months, start=1):
-        values = {"Month": month.to_pydatetime(), "Column": f"{month:%b %Y}", "Part": "history" if i <= history else "plan"}
-        for j, column in enumerate(table.columns):
-            cell = ws.cell(row=row + i, column=col + j)
-            cell.value = values.get(column.name) if column.formula is None else formula_for(table, column, row + i)
-    ws.tables[table.name].ref = (f"{get_column_letter(col)}{row}:{get_column_letter(col + len(table.columns) - 1)}"
-                                 f"{row + len(months)}")
 
 
 def _lists(wb: Workbook) -> None:
     """Defined names over table columns that formulas, validation lists and conditional formats use (they follow
     their table when a step rewrites it)."""
     for name, table_name, column, rows in ((schema.DEMAND_CHOICES_NAME, schema.TableName.DEMAND_CHOICES, "Show", None),
+                                           (schema.RESOURCE_CHOICES_NAME, schema.TableName.RESOURCE_CHOICES, "Resource",
+                                            None),
                                            (CONTRIBUTORS_NAME, schema.TableName.CONTRIBUTORS, "Contributor", None)):
         table = schema.table(table_name)
         row, col = schema.table_origin(table)
@@ -333,6 +304,163 @@ def _supply(ws: Worksheet) -> None:
     on_hand = _column_range(plan, "OnHand")
     cell, safety = on_hand.split(":")[0], _column_range(plan, "SafetyStock").split(":")[0]
     ws.conditional_formatting.add(on_hand, FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<{safety})"], fill=AMBER))
+
+
+def _month_columns(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex, history: int = 0) -> tuple[int, int]:
+    """Write a grid table's month headers (the template's cycle month) and the style of its first data row; make
+    the table cover them; freeze its labels and header. Returns (first month column, last month column)."""
+    row, col = schema.table_origin(table)
+    first_month = col + len(table.columns)
+    last_col = first_month + len(months) - 1
+    for j, month in enumerate(months):
+        c = first_month + j
+        head = ws.cell(row=row, column=c, value=f"{month:%b %Y}")
+        head.fill, head.font = HEADER_FILL if j >= history else HISTORY_HEADER_FILL, HEADER_FONT
+        head.alignment = Alignment(horizontal="center")
+        cell = ws.cell(row=row + 1, column=c)
+        cell.number_format = schema.UNITS
+        if j < history:
+            cell.font = HISTORY_FONT
+        if history and j == history:
+            cell.border = Border(left=Side(style="medium", color="1F4E78"))
+        ws.column_dimensions[get_column_letter(c)].width = MONTH_WIDTH
+    ws.tables[table.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(last_col)}{row + 1}"
+    ws.freeze_panes = ws.cell(row=row + 1, column=first_month)
+    return first_month, last_col
+
+
+def _template_months(history: int = 0) -> pd.DatetimeIndex:
+    """The months of a grid in the template: the history shown and the default horizon around its cycle month."""
+    cycle = pd.Timestamp(schema.SETTINGS[0][1])
+    return pd.date_range(cycle - pd.DateOffset(months=history), periods=history + DEFAULT_HORIZON, freq="MS")
+
+
+def _chooser(ws: Worksheet, label: str, value: str, choices: str, choice_name: str) -> None:
+    """A cell above a chart saying what it shows, chosen from a list (a defined name over a table column)."""
+    ws.cell(row=4, column=1, value=label).font = Font(bold=True, color="1F4E78")
+    choice = ws.cell(row=4, column=2, value=value)
+    choice.fill, choice.border = INPUT_FILL, INPUT_BORDER
+    pick = DataValidation(type="list", formula1=f"={choices}", showErrorMessage=True, error="Choose one from the list.")
+    pick.add(choice.coordinate)
+    ws.add_data_validation(pick)
+    ws.parent.defined_names[choice_name] = DefinedName(choice_name, attr_text=f"'{ws.title}'!$B$4")
+
+
+def _supply_view(ws: Worksheet) -> None:
+    """The resource grid (utilisation above 100% in red, a resource's rows bold) and the load chart above it."""
+    grid = schema.table(schema.TableName.SUPPLY_VIEW)
+    row, col = schema.table_origin(grid)
+    first_month, last_col = _month_columns(ws, grid, _template_months())
+    body = f"{get_column_letter(col)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
+    item, measure = (f"${get_column_letter(col + grid.column_names.index(n))}{row + 1}" for n in ("Item", "Measure"))
+    ws.conditional_formatting.add(body, FormulaRule(formula=[f'{item}="{schema.FAMILY_ROW_ITEM}"'], fill=FAMILY_FILL,
+                                                    font=Font(bold=True)))
+    first = f"{get_column_letter(first_month)}{row + 1}"
+    months_body = f"{first}:{get_column_letter(last_col)}{row + 1}"
+    ws.conditional_formatting.add(months_body, FormulaRule(
+        formula=[f'AND({measure}="Utilisation %",ISNUMBER({first}),{first}>100)'], fill=RED, stopIfTrue=True))
+    ws.conditional_formatting.add(months_body, FormulaRule(
+        formula=[f'AND({measure}="Short hours",ISNUMBER({first}),{first}>0)'], fill=RED))
+    _chooser(ws, "Chart shows:", RESOURCE_EXAMPLE, schema.RESOURCE_CHOICES_NAME, schema.RESOURCE_CHOICE_NAME)
+    for r, text in enumerate(SUPPLY_LEGEND, start=6):
+        ws.cell(row=r, column=1, value=text).font = NOTE
+    chart_table = schema.table(schema.TableName.LOAD_CHART)
+    detail = ws.parent[chart_table.sheet]
+    c_row, c_col = schema.table_origin(chart_table)
+    months = _template_months()
+    _formula_rows(detail, chart_table, [{"Month": m.to_pydatetime()} for m in months])
+    bars = BarChart()
+    bars.title = "Hours needed against capacity"
+    for name in ("Required", "Planned"):
+        j = c_col + chart_table.column_names.index(name)
+        bars.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + len(months)), titles_from_data=True)
+    bars.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + len(months)))
+    lines = LineChart()
+    for name, colour in (("Capacity", "375623"), ("WithOvertime", "C00000")):
+        j = c_col + chart_table.column_names.index(name)
+        lines.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + len(months)), titles_from_data=True)
+        lines.series[-1].graphicalProperties.line.solidFill = colour
+        lines.series[-1].smooth = False
+    bars += lines
+    bars.x_axis.number_format = "mmm yy"
+    bars.y_axis.number_format = "#,##0"
+    bars.y_axis.title = "Hours"
+    bars.height, bars.width = 6.2, 20
+    ws.add_chart(bars, f"{get_column_letter(first_month)}3")
+
+
+def _gap_view(ws: Worksheet) -> None:
+    """The family grid (a shortage in red) with the scenarios and the gap-by-family chart above it."""
+    grid = schema.table(schema.TableName.GAP_VIEW)
+    row, col = schema.table_origin(grid)
+    first_month, last_col = _month_columns(ws, grid, _template_months())
+    measure = f"${get_column_letter(col + grid.column_names.index('Measure'))}{row + 1}"
+    first = f"{get_column_letter(first_month)}{row + 1}"
+    months_body = f"{first}:{get_column_letter(last_col)}{row + 1}"
+    ws.conditional_formatting.add(months_body, FormulaRule(
+        formula=[f'AND(OR({measure}="Gap (short +)",{measure}="Shortage revenue"),ISNUMBER({first}),{first}>0.5)'],
+        fill=RED))
+    chart_table = schema.table(schema.TableName.GAP_BY_FAMILY)
+    detail = ws.parent[chart_table.sheet]
+    c_row, c_col = schema.table_origin(chart_table)
+    bars = BarChart()
+    bars.type = "bar"
+    bars.title = "Gap by family over the plan (units, short +)"
+    j = c_col + chart_table.column_names.index("Gap")
+    bars.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + 1), titles_from_data=True)
+    bars.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + 1))
+    bars.y_axis.number_format = "#,##0"
+    bars.legend = None
+    bars.height, bars.width = 6.2, 14
+    scenarios = schema.table(schema.TableName.SCENARIOS)
+    s_col = schema.table_origin(scenarios)[1] + len(scenarios.columns) + 1
+    ws.add_chart(bars, f"{get_column_letter(s_col)}3")
+
+
+def _follow_up_charts(ws: Worksheet) -> None:
+    """The headline KPIs against their targets, and accuracy by lag, above the tables."""
+    trend_table = schema.table(schema.TableName.KPI_TREND)
+    t_row, t_col = schema.table_origin(trend_table)
+    months = pd.date_range(end=pd.Timestamp(schema.SETTINGS[0][1]) - pd.DateOffset(months=1), periods=schema.KPI_MONTHS,
+                           freq="MS")
+    _formula_rows(ws, trend_table, [{"Month": m.to_pydatetime()} for m in months])
+    trend = LineChart()
+    trend.title = "Accuracy, service and on-time delivery against target"
+    for name, colour, dash in (("ForecastAccuracy", "2F75B5", "solid"), ("AccuracyTarget", "2F75B5", "dash"),
+                               ("ServiceLevel", "375623", "solid"), ("ServiceTarget", "375623", "dash"),
+                               ("OnTimeDelivery", "C55A11", "solid"), ("OnTimeTarget", "C55A11", "dash")):
+        j = t_col + trend_table.column_names.index(name)
+        trend.add_data(Reference(ws, min_col=j, min_row=t_row, max_row=t_row + len(months)), titles_from_data=True)
+        trend.series[-1].graphicalProperties.line.solidFill = colour
+        trend.series[-1].graphicalProperties.line.prstDash = dash
+        trend.series[-1].smooth = False
+    trend.set_categories(Reference(ws, min_col=t_col, min_row=t_row + 1, max_row=t_row + len(months)))
+    trend.x_axis.number_format = "mmm yy"
+    trend.y_axis.number_format = "0%"
+    trend.height, trend.width = 7, 18
+    ws.add_chart(trend, "A3")
+    lag_table = schema.table(schema.TableName.LAG_ACCURACY)
+    l_row, l_col = schema.table_origin(lag_table)
+    bars = BarChart()
+    bars.title = "Accuracy by lag (months ahead the plan was frozen)"
+    j = l_col + lag_table.column_names.index("Accuracy")
+    bars.add_data(Reference(ws, min_col=j, min_row=l_row, max_row=l_row + 1), titles_from_data=True)
+    bars.set_categories(Reference(ws, min_col=l_col, min_row=l_row + 1, max_row=l_row + 1))
+    bars.y_axis.number_format = "0%"
+    bars.legend = None
+    bars.height, bars.width = 7, 14
+    ws.add_chart(bars, "K3")
+
+
+def _formula_rows(ws: Worksheet, table: schema.Table, rows: list[dict[str, object]]) -> None:
+    """The template's rows of a chart table: the values given, its formula columns' formulas."""
+    row, col = schema.table_origin(table)
+    for i, values in enumerate(rows, start=1):
+        for j, column in enumerate(table.columns):
+            cell = ws.cell(row=row + i, column=col + j)
+            cell.value = values.get(column.name) if column.formula is None else formula_for(table, column, row + i)
+    ws.tables[table.name].ref = (f"{get_column_letter(col)}{row}:{get_column_letter(col + len(table.columns) - 1)}"
+                                 f"{row + max(len(rows), 1)}")
 
 
 def _executive(ws: Worksheet) -> None:

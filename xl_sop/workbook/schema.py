@@ -62,6 +62,8 @@ class Table:
     key: tuple[str, ...] = ()
     """Columns that identify a row: input columns are kept across runs by this key."""
     examples: tuple[tuple[object, ...], ...] = ()
+    at: tuple[int, int] | None = None
+    """(row, column) of its header cell where it does not stand in line with the sheet's other tables."""
     grid: bool = False
     """A time-phased grid: the schema's columns, then one column per month, set by each write (headers 'Jan 2027')."""
 
@@ -126,6 +128,14 @@ DEMAND_VIEW_ROW = 18
 """Header row of the demand grid on 1 Demand: the chart and its chooser stand above it."""
 DEMAND_VIEW_HISTORY_MONTHS = 24
 """Months of history the demand grid shows left of the cycle month (the older half is grouped, to fold away)."""
+SUPPLY_VIEW_ROW = 18
+"""Header row of the resource grid on 2 Supply (the load chart above it)."""
+GAP_VIEW_ROW = 18
+"""Header row of the family grid on 3 Pre-S&OP (the scenarios and the gap chart above it)."""
+FOLLOW_UP_ROW = 20
+"""Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
+RESOURCE_CHOICE_NAME = "SopResourceChoice"
+RESOURCE_CHOICES_NAME = "SopResourceChoices"
 FAMILY_ROW_ITEM = "Total"
 """The Item column of a family's rows in the demand grid."""
 DEMAND_CHOICE_NAME = "SopDemandChoice"
@@ -156,15 +166,21 @@ SHEETS = (
           "What Run Forecast made of 1 Demand, one row per item and month, as the other steps read it; accuracy and "
           "forecast value added of past cycles. Type on 1 Demand, not here.", "595959"),
     Sheet("2 Supply", "shSupply", "2 Supply planning",
-          "Press Balance Supply. Check overloaded resources (red) and the projected stock against safety stock."),
+          "Press Balance Supply. Per resource: hours the consensus needs against capacity (utilisation red above 100%); "
+          "its items' demand, production and stock below it.", table_row=SUPPLY_VIEW_ROW),
+    Sheet("Supply Detail", "shSupplyDetail", "Supply detail",
+          "What Balance Supply and Reconcile computed, one row per resource, item or family and month, as the other "
+          "steps read it.", "595959"),
     Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
-          "Press Reconcile. Compare the scenarios, list the open issues for the meeting in the yellow table."),
+          "Press Reconcile. Demand against supply by family (a shortage in red), and the scenarios side by side."),
     Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
-          "Review the consensus by family; record every decision, owner and due date in the yellow table."),
+          "Review the consensus by family and the open issues; record every decision, owner and due date in the "
+          "yellow tables."),
     Sheet("5 Executive", "shExecutive", "5 Executive S&OP",
           "Press Refresh Executive. Revenue, margin and inventory against budget; record the approval in the yellow table."),
     Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
-          "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed."),
+          "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed.",
+          table_row=FOLLOW_UP_ROW),
     Sheet("Checks", "shChecks", "Checks",
           "Press Validate: every problem in the workbook (input tables, missing sheets, tables or columns), "
           "with its sheet, table, row and column. Empty = all good.", "7F6000"),
@@ -220,6 +236,13 @@ class TableName:
     ACCURACY = "tblAccuracy"
     FVA = "tblFVA"
     CAPACITY_LOAD = "tblCapacityLoad"
+    SUPPLY_VIEW = "tblSupplyView"
+    LOAD_CHART = "tblLoadChart"
+    RESOURCE_CHOICES = "tblResourceChoices"
+    GAP_VIEW = "tblGapView"
+    GAP_BY_FAMILY = "tblGapByFamily"
+    LAG_ACCURACY = "tblLagAccuracy"
+    KPI_TREND = "tblKPITrend"
     SUPPLY_PLAN = "tblSupplyPlan"
     GAP = "tblGap"
     SCENARIOS = "tblScenarios"
@@ -251,6 +274,17 @@ def _in_plan(column: str) -> str:
     """``column`` of tblDemandPlan for the chosen family (its items added up) or item, in the month {Month}."""
     return (f"SUMIFS(tblDemandPlan[{column}],tblDemandPlan[Family],{DEMAND_CHOICE_NAME},tblDemandPlan[Month],{{Month}})"
             f"+SUMIFS(tblDemandPlan[{column}],tblDemandPlan[Item],{DEMAND_CHOICE_NAME},tblDemandPlan[Month],{{Month}})")
+
+
+def _load_formula(*columns: str) -> str:
+    """Hours of the chosen resource in the month {Month}: the sum of ``columns`` of tblCapacityLoad."""
+    return "=" + "+".join(f"SUMIFS(tblCapacityLoad[{c}],tblCapacityLoad[Resource],{RESOURCE_CHOICE_NAME},"
+                          "tblCapacityLoad[Month],{Month})" for c in columns)
+
+
+def _target(metric: str) -> str:
+    """The metric's target as typed in tblTargets."""
+    return f'=INDEX(tblTargets[Target],MATCH("{metric}",tblTargets[Metric],0))'
 
 
 def _chart_formula(blank_in: str, figure: str) -> str:
@@ -324,28 +358,47 @@ TABLES = (
                                       col("ValueAdded", SHARE, 11),
                                       col("Months", "0", 8)),
           "Forecast value added: did each override stage improve on the statistical forecast (lag 0, archived plans)?"),
-    Table("tblCapacityLoad", "2 Supply", (
+    Table("tblSupplyView", "2 Supply", (col("Resource", width=14), col("Item", width=12), col("Measure", width=18)),
+          "The supply plan as planners read it: per resource its hours against capacity, then its items' demand, "
+          "production and projected stock, a column per plan month.", grid=True),
+    Table("tblCapacityLoad", "Supply Detail", (
         col("Resource"), col("Month", MONTH), col("RequiredHours", HOURS, 14), col("PlannedHours", HOURS, 13),
         col("CapacityHours", HOURS, 14), col("OvertimeHours", HOURS, 14), col("Utilisation", SHARE),
         col("OverloadHours", HOURS, 14), col("ShortHours", HOURS, 11)),
         "Rough-cut load of the consensus (RequiredHours) and of the plan against capacity."),
-    Table("tblSupplyPlan", "2 Supply", (
+    Table("tblSupplyPlan", "Supply Detail", (
         col("Item"), col("Month", MONTH), col("Demand", UNITS), col("Production", UNITS), col("OnHand", UNITS),
         col("Backlog", UNITS),
         col("DaysOfSupply", DAYS, 13), col("SafetyStock", UNITS)),
         "Production plan and projected inventory per item and month."),
-    Table("tblGap", "3 Pre-S&OP", (
+    Table("tblGap", "Supply Detail", (
         col("Family", width=14), col("Month", MONTH), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
         col("CumulativeGap", UNITS, 14), col("ShortageRevenue", MONEY, 16), col("ExcessValue", MONEY, 14)),
         "Demand-supply gap by family and month (positive = shortage)."),
     Table("tblScenarios", "3 Pre-S&OP", (
         col("Scenario"), col("DemandFactor", FACTOR, 13), col("CapacityFactor", FACTOR, 14), col("Revenue", MONEY, 14),
         col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
-        "Base, upside and downside side by side."),
-    Table("tblOpenIssues", "3 Pre-S&OP", (
+        "Base, upside and downside side by side.", at=(5, 1)),
+    Table("tblOpenIssues", "4 S&OP Meeting", (
         col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
         col("Status", width=12, input=True)),
         "Open issues for the S&OP meeting: Reconcile seeds one per shortage and overload; typed rows are kept."),
+    Table("tblLoadChart", "Supply Detail", (
+        col("Month", MONTH),
+        col("Required", HOURS, formula=_load_formula("RequiredHours")),
+        col("Planned", HOURS, formula=_load_formula("PlannedHours")),
+        col("Capacity", HOURS, formula=_load_formula("CapacityHours")),
+        col("WithOvertime", HOURS, 13, formula=_load_formula("CapacityHours", "OvertimeHours"))),
+        "What the chart on 2 Supply draws for the resource chosen above it (formulas over tblCapacityLoad)."),
+    Table("tblResourceChoices", "Supply Detail", (col("Resource", width=14),),
+          "What the chart on 2 Supply can show: every resource."),
+    Table("tblGapByFamily", "Supply Detail", (
+        col("Family", width=14), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
+        col("ShortageRevenue", MONEY, 16)),
+        "The gap of the whole plan by family (the chart on 3 Pre-S&OP): positive = short."),
+    Table("tblGapView", "3 Pre-S&OP", (col("Family", width=14), col("Measure", width=18)),
+          "Demand against supply by family, a column per plan month: the gap in units and in money.", grid=True,
+          at=(GAP_VIEW_ROW, 1)),
     Table("tblConsensusByFamily", "4 S&OP Meeting", (
         col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
         col("BudgetRevenue", MONEY, 15),
@@ -381,6 +434,14 @@ TABLES = (
     Table("tblAccuracyByLag", "6 Follow-up", (
         col("Lag", "0", 6), col("Month", MONTH), col("Actual", UNITS), col("Consensus", UNITS), col("Accuracy", SHARE)),
         "Accuracy of the archived consensus by lag (months between freezing and the month); blank Month = all months."),
+    Table("tblLagAccuracy", "6 Follow-up", (col("Lag", "0", 6), col("Accuracy", SHARE), col("Months", "0", 8)),
+          "Accuracy of the archived consensus by lag over all months (the chart above): how far ahead the plan holds."),
+    Table("tblKPITrend", "6 Follow-up", (
+        col("Month", MONTH), col("ForecastAccuracy", SHARE, 16),
+        col("AccuracyTarget", SHARE, 15, formula=_target("ForecastAccuracy")),
+        col("ServiceLevel", SHARE, 13), col("ServiceTarget", SHARE, 14, formula=_target("ServiceLevel")),
+        col("OnTimeDelivery", SHARE, 15), col("OnTimeTarget", SHARE, 14, formula=_target("OnTimeDelivery"))),
+        "The three headline KPIs of all families month by month with their targets (the chart above)."),
     Table("tblPlanArchive", "Plan Archive", (
         col("PlanMonth", MONTH), col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS),
         col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS), col("FrozenOn", DATE)),
@@ -471,7 +532,11 @@ def tables_on(sheet_name: str) -> list[Table]:
 def table_origin(t: Table) -> tuple[int, int]:
     """(row, column) of the table's header cell, 1-based: tables stand side by side from the sheet's table row."""
     column = 1
+    if t.at is not None:
+        return t.at
     for other in tables_on(t.sheet):
+        if other.at is not None:
+            continue
         if other.name == t.name:
             return sheet(t.sheet).table_row, column
         column += len(other.columns) + GAP_COLUMNS
