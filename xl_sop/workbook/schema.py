@@ -62,6 +62,8 @@ class Table:
     key: tuple[str, ...] = ()
     """Columns that identify a row: input columns are kept across runs by this key."""
     examples: tuple[tuple[object, ...], ...] = ()
+    grid: bool = False
+    """A planning grid: the schema's columns, then month columns set at each write (write_table headers=)."""
 
     @property
     def column_names(self) -> list[str]:
