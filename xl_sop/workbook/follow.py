@@ -4,7 +4,8 @@ Conditional formats and data validation (their sqref), chart series (<c:f> in th
 point at cell ranges, not at the table; Excel moves them when it resizes a table itself, a file edited headless
 must do it. One rule for all of them (``Move``): a range on the table's sheet whose rows are exactly the table's old
 data rows and whose columns lie within its columns covers the new data rows; if it reached the table's last
-column and that column moved, it reaches the new last column. A validation or a format range on columns the table
+column and that column moved, it reaches the new last column (a formula's single-column range, a chart series,
+keeps its column). A validation or a format range on columns the table
 gave up is dropped (it would watch emptied cells); a formula's range keeps its columns (a chart series cannot lose
 its range). Anything else (the header, a single cell, a range reaching beyond the table) is left as it is.
 """
@@ -43,11 +44,13 @@ class Move:
     def idle(self) -> bool:
         return (self.old_last, self.old_last_column) == (self.new_last, self.new_last_column)
 
-    def range(self, r1: int, c1: int, r2: int, c2: int) -> tuple[int, int, int, int] | None:
-        """Where the range (r1, c1, r2, c2) goes: itself when it is not the data body's, None when it is gone."""
+    def range(self, r1: int, c1: int, r2: int, c2: int, widen: bool = True) -> tuple[int, int, int, int] | None:
+        """Where the range (r1, c1, r2, c2) goes: itself when it is not the data body's, None when it is gone.
+
+        ``widen``: a range reaching the last column reaches the new last column (False: it keeps its columns)."""
         if (r1, r2) != (self.first, self.old_last) or not self.first_column <= c1 <= c2 <= self.old_last_column:
             return (r1, c1, r2, c2)
-        if c2 == self.old_last_column:
+        if c2 == self.old_last_column and widen:
             c2 = self.new_last_column
         c2 = min(c2, self.new_last_column)
         if c1 > c2:
@@ -82,7 +85,7 @@ def formula(text: str, sheet: str, move: Move) -> str:
         if name.lower() != sheet.lower():
             return m.group(0)
         r1, c1, r2, c2 = int(m.group(5)), column_index(m.group(3)), int(m.group(9)), column_index(m.group(7))
-        moved = move.range(r1, c1, r2, c2)
+        moved = move.range(r1, c1, r2, c2, widen=c1 < c2)  # one column is one chart series: it stays one column
         if moved is None:  # a formula keeps a range: its rows follow, its columns stay
             moved = (move.first, c1, move.new_last, c2)
         a, b, c, d = moved
