@@ -76,7 +76,10 @@ def header_problem(table: str, headers: Sequence[str]) -> WorkbookError | None:
         return WorkbookError(f"{table} needs at least one column: nothing was written")
     seen: dict[str, str] = {}
     for k, header in enumerate(headers, start=1):
-        text = header if isinstance(header, str) else ""
+        if not isinstance(header, str):
+            return WorkbookError(f"column {k} of {table} is named {header!r}, not text: a table column's name is text "
+                                 "(nothing was written)")
+        text = header
         if not text.strip():
             return WorkbookError(f"column {k} of {table} has no name ({header!r}): a table column needs a header "
                                  "(nothing was written)")

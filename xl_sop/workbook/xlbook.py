@@ -119,11 +119,12 @@ class XlwingsBook:
 
     def write_table(self, name: str, frame: pd.DataFrame, headers: Sequence[str] | None = None) -> None:
         # Table.update resizes the ListObject (rows and columns: Table.resize, Excel's ListObject.Resize), clears the
-        # cells it gives up and writes the header and the data. Excel itself carries the data validation and
-        # conditional formats of the table's columns onto the rows a resize adds, as it does when a table grows under
-        # typing; a chart's series on a table column follows too; a range that only matches the old rows (a defined
-        # name over $C$6:$C$20) is not rewritten here, as FileBook rewrites it. Unverified in Excel from this
-        # machine: the acceptance checklist (docs/install.md) has a step for it.
+        # cells it gives up and writes the header and the data. What is attached to the table is left to Excel: it is
+        # expected to carry a column's data validation and conditional formats onto the rows a table gains, as it
+        # does when a table grows under typing, and a chart over a whole table column grows with it. Not verified
+        # for ListObject.Resize from here (no Excel on this machine), so the stand-in models neither; known not to
+        # happen: a defined name over $C$6:$C$20 does not follow, and formats or validation on rows the table gives
+        # up stay on those (emptied) rows. FileBook does both (follow.py).
         self.check_room(name, len(frame), headers)
         table = self._table(name)
         current = self.table_headers(name)
