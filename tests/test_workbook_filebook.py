@@ -60,9 +60,14 @@ def test_writing_a_table_round_trips_and_changes_nothing_else(copy):
     assert changed == {sheet_part, table_part}  # no request for a full calculation: Excel makes one anyway
     assert after_parts["xl/vbaProject.bin"] == before_parts["xl/vbaProject.bin"]
     assert after_parts["customUI/customUI14.xml"] == before_parts["customUI/customUI14.xml"]
-    # Everything a reader sees is as it was, except the demand plan's rows and range.
+    # Everything a reader sees is as it was, except the demand plan's rows and range, and the validation of its
+    # adjustment columns, which follows its rows.
     diff = set(snapshot(copy).splitlines()) ^ set(before.splitlines())
-    assert all("tblDemandPlan" in line or "formula J" in line for line in diff), sorted(diff)
+    assert all("tblDemandPlan" in line or "formula J" in line or line.startswith("  validation ") for line in diff), \
+        sorted(diff)
+    assert {line for line in diff if "validation" in line and line in snapshot(copy)} == {
+        "  validation H6:H8 decimal between -1000000000 1000000000",
+        "  validation I6:I8 decimal between -1000000000 1000000000"}
     assert "  formula J8: =MAX(0,D8+N(H8)+N(I8))" in snapshot(copy)
     assert set(vba_modules(copy)) == set(vba_modules(TEMPLATE))
 

@@ -56,8 +56,9 @@ DEMAND_LEGEND = ("Grey columns: history (the older year folds away: the [-] abov
                  "  (Settings: Spread family figures by); x in Lock keeps an item out.",
                  "Consensus = Statistical + typed rows + From family.")
 ROWS_FORMATTED = 400
-"""Rows below a table's header that get its number formats, input styling and validation, so rows
-a step writes later look the same."""
+"""Rows below a table's header that get its number formats and input styling, so rows a step writes later look the
+same. Validation and conditional formats cover the table's data rows exactly instead, so they follow the table when
+a step grows or shrinks it (xl_sop/workbook/follow.py)."""
 
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
@@ -171,7 +172,7 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
         dv = DataValidation(type="decimal", operator="between", formula1="-1000000000", formula2="1000000000",
                             allow_blank=True, showErrorMessage=True, errorTitle="Number expected",
                             error=f"{column.name}: type a number ({column.doc or 'units'}).")
-        dv.add(f"{letter}{row + 1}:{letter}{row + ROWS_FORMATTED}")
+        dv.add(f"{letter}{row + 1}:{letter}{row + len(rows)}")
         ws.add_data_validation(dv)
 
 
@@ -297,11 +298,11 @@ def _lists(wb: Workbook) -> None:
 def _supply(ws: Worksheet) -> None:
     """Red where the consensus needs more hours than the regular capacity; amber where stock falls below safety stock."""
     load = schema.table("tblCapacityLoad")
-    util = _column_range(load, "Utilisation")
+    util = _column_range(load, "Utilisation", _data_rows(load))
     first = util.split(":")[0]
     ws.conditional_formatting.add(util, FormulaRule(formula=[f"AND(ISNUMBER({first}),{first}>1)"], fill=RED))
     plan = schema.table("tblSupplyPlan")
-    on_hand = _column_range(plan, "OnHand")
+    on_hand = _column_range(plan, "OnHand", _data_rows(plan))
     cell, safety = on_hand.split(":")[0], _column_range(plan, "SafetyStock").split(":")[0]
     ws.conditional_formatting.add(on_hand, FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<{safety})"], fill=AMBER))
 
@@ -504,6 +505,11 @@ def _executive(ws: Worksheet) -> None:
         dimension.width = max(dimension.width or 0, TILE_WIDTH)
 
 
+def _data_rows(table: schema.Table) -> int:
+    """The table's data rows in the template: its examples, or the one blank row of an empty table."""
+    return len(table.examples) or 1
+
+
 def _column_range(table: schema.Table, name: str, rows: int = ROWS_FORMATTED) -> str:
     row, col = schema.table_origin(table)
     letter = get_column_letter(col + table.column_names.index(name))
@@ -520,7 +526,7 @@ def _follow_up(ws: Worksheet) -> None:
         j = k_col + kpis.column_names.index(str(metric))
         letter = get_column_letter(j)
         first = f"{letter}{k_row + 1}"
-        area = f"{first}:{letter}{k_row + ROWS_FORMATTED}"
+        area = f"{first}:{letter}{k_row + _data_rows(kpis)}"
         target, better = f"${target_letter}${t_row + i}", f"${better_letter}${t_row + i}"
         met = f'AND(ISNUMBER({first}),IF({better}="lower",{first}<={target},{first}>={target}))'
         near = f'AND(ISNUMBER({first}),IF({better}="lower",{first}<={target}*1.05,{first}>={target}*0.95))'
