@@ -223,21 +223,26 @@ def test_libreoffice_reads_the_outline_and_the_grown_table(tmp_path, soffice):
 
 
 def test_the_template_safeguards_reach_the_last_of_1000_rows_and_leave_with_the_rows_given_up(tmp_path):
-    """Issue 18: the validation of the adjustments and the traffic lights cover every row a step writes, not 400."""
+    """Issue 18: the validation of the typed rows, the row styles and the traffic lights cover every row a step
+    writes, not 400; a table that shrinks leaves none below it."""
     path = copy_of(TEMPLATE, tmp_path)
-    plan, supply = schema.table("tblDemandPlan"), schema.table("tblSupplyPlan")
+    grid, supply = schema.table("tblDemandView"), schema.table("tblSupplyPlan")
     book = FileBook(path)
-    book.write_table(plan.name, pd.DataFrame({"Item": [f"I{i}" for i in range(1000)], "SalesAdj": 1.0}))
+    headers = book.table_headers(grid.name)
+    assert len(headers) == 4 + 36  # Family, Item, Measure, Lock and the template's 36 months
+    book.write_table(grid.name, pd.DataFrame({"Item": [f"I{i}" for i in range(1000)], "Measure": "Sales adj."}),
+                     headers)
     book.write_table(supply.name, pd.DataFrame({"Item": [f"I{i}" for i in range(1000)], "OnHand": 5.0}))
     book.save()
     found = parts(path)
-    demand_part, supply_part = (book._tables[t.name.lower()][1] for t in (plan, supply))
+    demand_part, supply_part = (book._tables[t.name.lower()][1] for t in (grid, supply))
     demand = etree.fromstring(found[demand_part])
     supply_sheet = etree.fromstring(found[supply_part])
-    assert [dv.get("sqref") for dv in demand.iter(f"{Q}dataValidation")] == ["H6:H1005", "I6:I1005"]
+    assert [dv.get("sqref") for dv in demand.iter(f"{Q}dataValidation")] == ["E19:AN1018", "B4"]
+    assert sorted(cf.get("sqref") for cf in demand.iter(f"{Q}conditionalFormatting")) == ["A19:AN1018", "E19:AN1018"]
     assert sorted(cf.get("sqref") for cf in supply_sheet.iter(f"{Q}conditionalFormatting")) == ["G6", "O6:O1005"]
     book = FileBook(path)
-    book.write_table(plan.name, pd.DataFrame({"Item": ["I0", "I1"], "SalesAdj": 1.0}))
+    book.write_table(grid.name, pd.DataFrame({"Item": ["I0", "I1"], "Measure": "Sales adj."}), headers)
     book.save()
     demand = etree.fromstring(parts(path)[demand_part])
-    assert [dv.get("sqref") for dv in demand.iter(f"{Q}dataValidation")] == ["H6:H7", "I6:I7"]
+    assert [dv.get("sqref") for dv in demand.iter(f"{Q}dataValidation")] == ["E19:AN20", "B4"]

@@ -34,6 +34,8 @@ from xl_sop.workbook.identity import workbook_id
 
 KEYED_INPUTS = {"tblApproval": ("Name", "Approved", "Date", "Comment")}
 GRID = schema.TableName.DEMAND_VIEW
+Conflict = tuple[str, str, str, str, str]
+"""A row of tblConflicts: Table, Key, Column, Source, Value."""
 CellKey = tuple[str, str, str, pd.Timestamp | None]
 """A typed cell of the demand grid: Family, Item, Measure, Month (None for the row's Lock)."""
 CONTRIBUTORS = schema.TableName.CONTRIBUTORS
@@ -128,7 +130,7 @@ def collect(master: Book, copies: Sequence[Returned], *, master_id: str | None) 
     return result
 
 
-def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]], result: Collected) -> list[tuple[str, str, str, str, str]]:
+def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]], result: Collected) -> list[Conflict]:
     """Merge the typed cells of the copies' demand grids (contributor rows and Lock, by row labels and month) into
     the master's grid; returns the conflict rows. The figures they feed are recomputed by the next Run Forecast."""
     contributors, _problems = contributors_from(master.read_table(CONTRIBUTORS))
@@ -142,7 +144,7 @@ def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]],
         for key in set(cells_of) | set(their_cells):
             if norm(their_cells.get(key)) != norm(cells_of.get(key)):
                 proposals.setdefault(key, {})[copy_name] = their_cells.get(key)
-    conflicts: list[tuple[str, str, str, str, str]] = []
+    conflicts: list[Conflict] = []
     taken = 0
     for key, by_copy in proposals.items():
         if len({norm(v) for v in by_copy.values()}) == 1:

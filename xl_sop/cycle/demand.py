@@ -61,7 +61,9 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
                                on=["Item", "Month"], how="left")
     detail = detail[spec.column_names]
     accuracy, fva = _accuracy_tables(inputs, current)
-    return {T.DEMAND_VIEW: planned.grid, T.DEMAND_PLAN: detail, T.DEMAND_CHART: chart_rows(basis),
+    history_chart, plan_chart = chart_rows(basis)
+    return {T.DEMAND_VIEW: planned.grid, T.DEMAND_PLAN: detail, T.DEMAND_HISTORY_CHART: history_chart,
+            T.DEMAND_CHART: plan_chart,
             T.DEMAND_CHOICES: pd.DataFrame({"Show": [*dict.fromkeys(families), *families.index]}),
             T.ACCURACY: accuracy, T.FVA: fva}
 

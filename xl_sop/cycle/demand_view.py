@@ -345,11 +345,13 @@ def family_of(items: pd.DataFrame, plan_items: Sequence[str]) -> pd.Series:
 
 
 
-def chart_rows(basis: PlanBasis) -> pd.DataFrame:
-    """tblDemandChart's rows: one per month of the grid; the chart's figures are the table's own formulas."""
-    months = [*basis.history_months, *basis.plan_months]
-    parts = ["history"] * len(basis.history_months) + ["plan"] * len(basis.plan_months)
-    return pd.DataFrame({"Month": months, "Column": [month_header(m) for m in months], "Part": parts})
+def chart_rows(basis: PlanBasis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of tblDemandHistoryChart and tblDemandChart: one per history and per plan month of the grid, with
+    the column of the grid each reads; the figures are the tables' own formulas (the chart follows the chooser)."""
+    history, planned = len(basis.history_months), len(basis.plan_months)
+    first = len(LABELS)
+    return (pd.DataFrame({"Month": basis.history_months, "Offset": range(first, first + history)}),
+            pd.DataFrame({"Month": basis.plan_months, "Offset": range(first + history, first + history + planned)}))
 
 
 def carry_typed(old_grid: pd.DataFrame, current_grid: pd.DataFrame, contributors: Sequence[Contributor]) -> pd.DataFrame:

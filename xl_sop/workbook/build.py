@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -25,6 +25,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_sop import cells
 from xl_sop.workbook import schema
 from xl_sop.workbook.examples import FUNCTION_EXAMPLES
 from xl_sop.workbook.schema import formula_for
@@ -50,7 +51,9 @@ FAMILY_EXAMPLE = "Beverages"
 RESOURCE_EXAMPLE = "Bottling"
 SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items below (fold with the [-] on the left).",
                  "Red: utilisation above 100% of regular hours, or hours short beyond overtime.")
-DEMAND_LEGEND = ("Grey columns: history (the older year folds away: the [-] above the months).",
+GRID_PRINT_SCALE = 70
+GAP_MONTH_WIDTH = 14
+DEMAND_LEGEND = ("Grey columns: history (the older year unfolds with the [+] above the months).",
                  "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
                  "Yellow rows: typed. On a family row, spread to its items",
                  "  (Settings: Spread family figures by); x in Lock keeps an item out.",
@@ -238,15 +241,16 @@ def _demand(ws: Worksheet) -> None:
     first_month, last_col = _month_columns(ws, grid, months, history)
     # The older half of the history folds away (Data > Outline), leaving the last 12 months beside the plan.
     ws.column_dimensions.group(get_column_letter(first_month), get_column_letter(first_month + history // 2 - 1),
-                               outline_level=1, hidden=False)
+                               outline_level=1, hidden=True)
     ws.sheet_properties.outlinePr.summaryBelow = False  # a family's rows stand above its items'
     body = f"{get_column_letter(col)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
     item, measure = (f"${get_column_letter(col + grid.column_names.index(n))}{row + 1}" for n in ("Item", "Measure"))
     typed = f"COUNTIF({CONTRIBUTORS_NAME},{measure})>0"
+    months_body = f"{get_column_letter(first_month)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
+    # Typed rows first: a family's typed rows are yellow too (and bold, from the second rule, where both apply).
+    ws.conditional_formatting.add(months_body, FormulaRule(formula=[typed], fill=INPUT_FILL))
     ws.conditional_formatting.add(body, FormulaRule(formula=[f'{item}="{schema.FAMILY_ROW_ITEM}"'], fill=FAMILY_FILL,
                                                     font=Font(bold=True)))
-    months_body = f"{get_column_letter(first_month)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
-    ws.conditional_formatting.add(months_body, FormulaRule(formula=[typed], fill=INPUT_FILL))
     first = f"{get_column_letter(first_month)}{row + 1}"
     dv = DataValidation(type="custom", formula1=f"AND({typed},ISNUMBER({first}))", allow_blank=True,
                         showErrorMessage=True, errorTitle="Type in the yellow rows",
@@ -257,27 +261,39 @@ def _demand(ws: Worksheet) -> None:
     _chooser(ws, "Chart shows:", FAMILY_EXAMPLE, schema.DEMAND_CHOICES_NAME, schema.DEMAND_CHOICE_NAME)
     for r, text in enumerate(DEMAND_LEGEND, start=6):
         ws.cell(row=r, column=1, value=text).font = NOTE
-    chart_table = schema.table(schema.TableName.DEMAND_CHART)
-    detail = ws.parent[chart_table.sheet]
-    c_row, c_col = schema.table_origin(chart_table)
-    _formula_rows(detail, chart_table, [{"Month": m.to_pydatetime(), "Column": f"{m:%b %Y}",
-                                         "Part": "history" if i < history else "plan"} for i, m in enumerate(months)])
-    rows = len(months)
-    line = LineChart()
+    past, plan = (schema.table(n) for n in (schema.TableName.DEMAND_HISTORY_CHART, schema.TableName.DEMAND_CHART))
+    detail = ws.parent[plan.sheet]
+    labels = len(grid.columns)
+    _formula_rows(detail, past, [{"Month": m.to_pydatetime(), "Offset": labels + i} for i, m in enumerate(months[:history])])
+    _formula_rows(detail, plan, [{"Month": m.to_pydatetime(), "Offset": labels + history + i}
+                                 for i, m in enumerate(months[history:])])
+    # A scatter chart with lines: each series has its own months (history before the cycle month, the plan from it),
+    # so nothing is drawn where a series has no figure, in Excel as in LibreOffice.
+    line = ScatterChart()
     line.title = "History, forecast and consensus"
-    for name, colour, dash in (("History", "595959", "solid"), ("Statistical", "2F75B5", "dash"),
-                               ("Consensus", "C00000", "solid"), ("Lower80", "9DC3E6", "sysDot"),
-                               ("Upper80", "9DC3E6", "sysDot")):
-        j = c_col + chart_table.column_names.index(name)
-        line.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + rows), titles_from_data=True)
-        line.series[-1].graphicalProperties.line.solidFill = colour
-        line.series[-1].graphicalProperties.line.prstDash = dash
-        line.series[-1].smooth = False
-    line.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + rows))
+    line.style = 13
+    for table, name, colour, dash in ((past, "History", "595959", "solid"), (plan, "Statistical", "2F75B5", "dash"),
+                                      (plan, "Consensus", "C00000", "solid"), (plan, "Lower80", "9DC3E6", "sysDot"),
+                                      (plan, "Upper80", "9DC3E6", "sysDot")):
+        t_row, t_col = schema.table_origin(table)
+        count = history if table is past else len(months) - history
+        j = t_col + table.column_names.index(name)
+        values = Reference(detail, min_col=j, min_row=t_row, max_row=t_row + count)
+        x_values = Reference(detail, min_col=t_col, min_row=t_row + 1, max_row=t_row + count)
+        series = Series(values, x_values, title_from_data=True)
+        series.marker.symbol = "none"
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.prstDash = dash
+        series.smooth = False
+        line.series.append(series)
     line.x_axis.number_format = "mmm yy"
+    line.x_axis.majorUnit = 91
+    line.x_axis.scaling.min = (months[0] - cells.EXCEL_EPOCH).days
+    line.x_axis.scaling.max = (months[-1] - cells.EXCEL_EPOCH).days
     line.y_axis.number_format = "#,##0"
     line.y_axis.title = "Units"
-    line.height, line.width = 6.2, 26
+    line.x_axis.delete = line.y_axis.delete = False
+    line.height, line.width = 6.2, 19
     ws.add_chart(line, f"{get_column_letter(first_month)}3")
 
 
@@ -307,7 +323,8 @@ def _supply(ws: Worksheet) -> None:
     ws.conditional_formatting.add(on_hand, FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<{safety})"], fill=AMBER))
 
 
-def _month_columns(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex, history: int = 0) -> tuple[int, int]:
+def _month_columns(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex, history: int = 0,
+                   width: float = 0) -> tuple[int, int]:
     """Write a grid table's month headers (the template's cycle month) and the style of its first data row; make
     the table cover them; freeze its labels and header. Returns (first month column, last month column)."""
     row, col = schema.table_origin(table)
@@ -324,9 +341,15 @@ def _month_columns(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex,
             cell.font = HISTORY_FONT
         if history and j == history:
             cell.border = Border(left=Side(style="medium", color="1F4E78"))
-        ws.column_dimensions[get_column_letter(c)].width = MONTH_WIDTH
+        ws.column_dimensions[get_column_letter(c)].width = width or MONTH_WIDTH
     ws.tables[table.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(last_col)}{row + 1}"
     ws.freeze_panes = ws.cell(row=row + 1, column=first_month)
+    # Printed as planners print a grid: at a readable scale, across as many pages as the months need, the labels and
+    # the header repeated on each page (not shrunk to one page wide, which a year of months makes unreadable).
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = GRID_PRINT_SCALE
+    ws.print_title_cols = f"{get_column_letter(col)}:{get_column_letter(first_month - 1)}"
+    ws.print_area = f"A1:{get_column_letter(last_col)}{row + PRINT_ROWS}"
     return first_month, last_col
 
 
@@ -354,14 +377,15 @@ def _supply_view(ws: Worksheet) -> None:
     first_month, last_col = _month_columns(ws, grid, _template_months())
     body = f"{get_column_letter(col)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
     item, measure = (f"${get_column_letter(col + grid.column_names.index(n))}{row + 1}" for n in ("Item", "Measure"))
-    ws.conditional_formatting.add(body, FormulaRule(formula=[f'{item}="{schema.FAMILY_ROW_ITEM}"'], fill=FAMILY_FILL,
-                                                    font=Font(bold=True)))
     first = f"{get_column_letter(first_month)}{row + 1}"
     months_body = f"{first}:{get_column_letter(last_col)}{row + 1}"
+    # The red rules first: where two rules fill a cell, the first one added wins (a resource's rows are blue too).
     ws.conditional_formatting.add(months_body, FormulaRule(
-        formula=[f'AND({measure}="Utilisation %",ISNUMBER({first}),{first}>100)'], fill=RED, stopIfTrue=True))
+        formula=[f'AND({measure}="Utilisation %",ISNUMBER({first}),{first}>100)'], fill=RED, font=Font(bold=True)))
     ws.conditional_formatting.add(months_body, FormulaRule(
-        formula=[f'AND({measure}="Short hours",ISNUMBER({first}),{first}>0)'], fill=RED))
+        formula=[f'AND({measure}="Short hours",ISNUMBER({first}),{first}>0.5)'], fill=RED, font=Font(bold=True)))
+    ws.conditional_formatting.add(body, FormulaRule(formula=[f'{item}="{schema.FAMILY_ROW_ITEM}"'], fill=FAMILY_FILL,
+                                                    font=Font(bold=True)))
     _chooser(ws, "Chart shows:", RESOURCE_EXAMPLE, schema.RESOURCE_CHOICES_NAME, schema.RESOURCE_CHOICE_NAME)
     for r, text in enumerate(SUPPLY_LEGEND, start=6):
         ws.cell(row=r, column=1, value=text).font = NOTE
@@ -394,7 +418,9 @@ def _gap_view(ws: Worksheet) -> None:
     """The family grid (a shortage in red) with the scenarios and the gap-by-family chart above it."""
     grid = schema.table(schema.TableName.GAP_VIEW)
     row, col = schema.table_origin(grid)
-    first_month, last_col = _month_columns(ws, grid, _template_months())
+    # The scenarios above share the month columns: one width for all, wide enough for their figures.
+    first_month, last_col = _month_columns(ws, grid, _template_months(), width=GAP_MONTH_WIDTH)
+    ws.row_dimensions[schema.SCENARIOS_ROW].height = 30  # their long headers wrap
     measure = f"${get_column_letter(col + grid.column_names.index('Measure'))}{row + 1}"
     first = f"{get_column_letter(first_month)}{row + 1}"
     months_body = f"{first}:{get_column_letter(last_col)}{row + 1}"
@@ -406,16 +432,14 @@ def _gap_view(ws: Worksheet) -> None:
     c_row, c_col = schema.table_origin(chart_table)
     bars = BarChart()
     bars.type = "bar"
-    bars.title = "Gap by family over the plan (units, short +)"
+    bars.title = "Gap by family (units, short +)"
     j = c_col + chart_table.column_names.index("Gap")
     bars.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + 1), titles_from_data=True)
     bars.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + 1))
     bars.y_axis.number_format = "#,##0"
     bars.legend = None
-    bars.height, bars.width = 6.2, 14
-    scenarios = schema.table(schema.TableName.SCENARIOS)
-    s_col = schema.table_origin(scenarios)[1] + len(scenarios.columns) + 1
-    ws.add_chart(bars, f"{get_column_letter(s_col)}3")
+    bars.height, bars.width = 4.6, 16
+    ws.add_chart(bars, "A3")
 
 
 def _follow_up_charts(ws: Worksheet) -> None:
@@ -450,7 +474,9 @@ def _follow_up_charts(ws: Worksheet) -> None:
     bars.y_axis.number_format = "0%"
     bars.legend = None
     bars.height, bars.width = 7, 14
-    ws.add_chart(bars, "K3")
+    ws.add_chart(bars, "G3")
+    ws.sheet_properties.pageSetUpPr.fitToPage = False  # five tables side by side: a readable scale, not one page
+    ws.page_setup.scale = GRID_PRINT_SCALE
 
 
 def _formula_rows(ws: Worksheet, table: schema.Table, rows: list[dict[str, object]]) -> None:

@@ -3,7 +3,7 @@
 Conditional formats and data validation (their sqref), chart series (<c:f> in the chart parts) and defined names
 point at cell ranges, not at the table; Excel moves them when it resizes a table itself, a file edited headless
 must do it. One rule for all of them (``Move``): a range on the table's sheet whose rows are exactly the table's old
-data rows and whose columns lie within its columns covers the new data rows; if it reached the table's last
+data rows (or the header and the data rows) and whose columns lie within its columns covers the new data rows; if it reached the table's last
 column and that column moved, it reaches the new last column (a formula's single-column range, a chart series,
 keeps its column). A validation or a format range on columns the table
 gave up is dropped (it would watch emptied cells); a formula's range keeps its columns (a chart series cannot lose
@@ -24,9 +24,10 @@ X14_SQREF = "{http://schemas.microsoft.com/office/excel/2006/main}sqref"
 """The ranges of a format or validation Excel 2010+ keeps in the sheet's extension list (x14)."""
 CHART_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 _SQREF = re.compile(r"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?")
-_SHEET_RANGE = re.compile(r"('(?:[^']|'')+'|[^\s'!(),:=+\-*/&^<>;{}\"]+)!(\$?)([A-Z]{1,3})(\$?)(\d+):(\$?)([A-Z]{1,3})(\$?)(\d+)")
-"""A sheet-qualified range in a formula ('2 Supply'!$C$6:$C$9, Items!B6:B20): the only kind a chart or a defined
-name holds."""
+_SHEET_RANGE = re.compile(
+    r"('(?:[^']|'')+'|[^\s'!(),:=+\-*/&^<>;{}\"]+)!(\$?)([A-Z]{1,3})(\$?)(\d+)(?::(\$?)([A-Z]{1,3})(\$?)(\d+))?")
+"""A sheet-qualified range or cell in a formula ('2 Supply'!$C$6:$C$9, Items!B6:B20, 'Supply Detail'!$AK$6): the only
+kind a chart or a defined name holds (a chart writes the one cell of a one-row table's column as a cell)."""
 
 
 @dataclass(frozen=True)
@@ -47,15 +48,18 @@ class Move:
     def range(self, r1: int, c1: int, r2: int, c2: int, widen: bool = True) -> tuple[int, int, int, int] | None:
         """Where the range (r1, c1, r2, c2) goes: itself when it is not the data body's, None when it is gone.
 
-        ``widen``: a range reaching the last column reaches the new last column (False: it keeps its columns)."""
-        if (r1, r2) != (self.first, self.old_last) or not self.first_column <= c1 <= c2 <= self.old_last_column:
+        ``widen``: a range reaching the last column reaches the new last column (False: it keeps its columns).
+        A range from the header row down to the last data row follows too: a chart series that takes its name from
+        the header cell above its figures."""
+        if (r1 not in (self.first, self.first - 1) or r2 != self.old_last
+                or not self.first_column <= c1 <= c2 <= self.old_last_column):
             return (r1, c1, r2, c2)
         if c2 == self.old_last_column and widen:
             c2 = self.new_last_column
         c2 = min(c2, self.new_last_column)
         if c1 > c2:
             return None
-        return (self.first, c1, self.new_last, c2)
+        return (r1, c1, self.new_last, c2)
 
 
 def sqref(text: str, move: Move) -> str:
@@ -84,13 +88,19 @@ def formula(text: str, sheet: str, move: Move) -> str:
             name = name[1:-1].replace("''", "'")
         if name.lower() != sheet.lower():
             return m.group(0)
-        r1, c1, r2, c2 = int(m.group(5)), column_index(m.group(3)), int(m.group(9)), column_index(m.group(7))
+        single = m.group(9) is None
+        r1, c1 = int(m.group(5)), column_index(m.group(3))
+        r2, c2 = (r1, c1) if single else (int(m.group(9)), column_index(m.group(7)))
         moved = move.range(r1, c1, r2, c2, widen=c1 < c2)  # one column is one chart series: it stays one column
         if moved is None:  # a formula keeps a range: its rows follow, its columns stay
             moved = (move.first, c1, move.new_last, c2)
         a, b, c, d = moved
+        if (a, b, c, d) == (r1, c1, r2, c2):
+            return m.group(0)
+        dollar_row = m.group(4) if single else m.group(8)
+        dollar_col = m.group(2) if single else m.group(6)
         return (f"{m.group(1)}!{m.group(2)}{column_letters(b)}{m.group(4)}{a}:"
-                f"{m.group(6)}{column_letters(d)}{m.group(8)}{c}")
+                f"{dollar_col}{column_letters(d)}{dollar_row}{c}")
 
     return _SHEET_RANGE.sub(follow, text)
 

@@ -130,8 +130,10 @@ DEMAND_VIEW_HISTORY_MONTHS = 24
 """Months of history the demand grid shows left of the cycle month (the older half is grouped, to fold away)."""
 SUPPLY_VIEW_ROW = 18
 """Header row of the resource grid on 2 Supply (the load chart above it)."""
-GAP_VIEW_ROW = 18
-"""Header row of the family grid on 3 Pre-S&OP (the scenarios and the gap chart above it)."""
+GAP_VIEW_ROW = 19
+"""Header row of the family grid on 3 Pre-S&OP (the gap chart and the scenarios above it)."""
+SCENARIOS_ROW = 13
+"""Header row of the scenarios on 3 Pre-S&OP, under the gap chart."""
 FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
@@ -231,6 +233,7 @@ class TableName:
     DEMAND_PLAN = "tblDemandPlan"
     DEMAND_VIEW = "tblDemandView"
     DEMAND_CHART = "tblDemandChart"
+    DEMAND_HISTORY_CHART = "tblDemandHistoryChart"
     DEMAND_CHOICES = "tblDemandChoices"
     CONTRIBUTORS = "tblContributors"
     ACCURACY = "tblAccuracy"
@@ -263,8 +266,9 @@ class TableName:
 
 
 def _in_grid(measure: str) -> str:
-    """The chosen family's or item's row of ``measure`` in tblDemandView, in the month column headed {Column}."""
-    column = "INDEX(tblDemandView[#Data],0,MATCH({Column},tblDemandView[#Headers],0))"
+    """The chosen family's or item's row of ``measure`` in tblDemandView, in the month column {Offset} columns right
+    of Family. OFFSET, not INDEX(table, 0, n): LibreOffice reads only the first in a SUMIFS over a table."""
+    column = "OFFSET(tblDemandView[[#Data],[Family]],0,{Offset})"
     return (f'SUMIFS({column},tblDemandView[Family],{DEMAND_CHOICE_NAME},tblDemandView[Item],"{FAMILY_ROW_ITEM}",'
             f'tblDemandView[Measure],"{measure}")+SUMIFS({column},tblDemandView[Item],{DEMAND_CHOICE_NAME},'
             f'tblDemandView[Measure],"{measure}")')
@@ -285,11 +289,6 @@ def _load_formula(*columns: str) -> str:
 def _target(metric: str) -> str:
     """The metric's target as typed in tblTargets."""
     return f'=INDEX(tblTargets[Target],MATCH("{metric}",tblTargets[Metric],0))'
-
-
-def _chart_formula(blank_in: str, figure: str) -> str:
-    """A chart figure, #N/A (no point drawn) in the part of the months where it has none (history or plan)."""
-    return f'=IF({{Part}}="{blank_in}",NA(),{figure})'
 
 
 TABLES = (
@@ -340,15 +339,18 @@ TABLES = (
         col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))")),
         "Statistical forecast, adjustments (typed on 1 Demand, family figures spread) and consensus per item and month.",
         key=("Item", "Month")),
+    Table("tblDemandHistoryChart", "Demand Detail", (
+        col("Month", MONTH), col("Offset", "0", 8, doc="columns from Family to the month's column in tblDemandView"),
+        col("History", UNITS, formula="=" + _in_grid("History"))),
+        "The history the chart on 1 Demand draws for the family or item chosen above it (formulas over tblDemandView)."),
     Table("tblDemandChart", "Demand Detail", (
-        col("Month", MONTH), col("Column", width=10), col("Part", width=8),
-        col("History", UNITS, formula=_chart_formula("plan", _in_grid("History"))),
-        col("Statistical", UNITS, formula=_chart_formula("history", _in_grid("Statistical"))),
-        col("Consensus", UNITS, formula=_chart_formula("history", _in_grid("Consensus"))),
-        col("Lower80", UNITS, formula=_chart_formula("history", _in_plan("Lower80"))),
-        col("Upper80", UNITS, formula=_chart_formula("history", _in_plan("Upper80")))),
-        "What the chart on 1 Demand draws for the family or item chosen above it (formulas over tblDemandView; a "
-        "family's 80% range adds up its items' ranges)."),
+        col("Month", MONTH), col("Offset", "0", 8, doc="columns from Family to the month's column in tblDemandView"),
+        col("Statistical", UNITS, formula="=" + _in_grid("Statistical")),
+        col("Consensus", UNITS, formula="=" + _in_grid("Consensus")),
+        col("Lower80", UNITS, formula="=" + _in_plan("Lower80")),
+        col("Upper80", UNITS, formula="=" + _in_plan("Upper80"))),
+        "The plan the chart on 1 Demand draws for the family or item chosen above it (formulas over tblDemandView and "
+        "tblDemandPlan; a family's 80% range adds up its items' ranges)."),
     Table("tblDemandChoices", "Demand Detail", (col("Show", width=16),),
           "What the chart on 1 Demand can show: every family, then every item."),
     Table("tblAccuracy", "Demand Detail", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS),
@@ -378,7 +380,7 @@ TABLES = (
     Table("tblScenarios", "3 Pre-S&OP", (
         col("Scenario"), col("DemandFactor", FACTOR, 13), col("CapacityFactor", FACTOR, 14), col("Revenue", MONEY, 14),
         col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
-        "Base, upside and downside side by side.", at=(5, 1)),
+        "Base, upside and downside side by side.", at=(SCENARIOS_ROW, 1)),
     Table("tblOpenIssues", "4 S&OP Meeting", (
         col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
         col("Status", width=12, input=True)),
