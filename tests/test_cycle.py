@@ -15,7 +15,7 @@ from conftest import calculation, copy_of, cycled_demo
 
 from xl_sop.cli import main
 from xl_sop.cycle import ValidationError, run_all, run_step, undo_last_run
-from xl_sop.cycle.demand import NOT_IN_FORECAST
+NOT_IN_FORECAST = "kept for your inputs: not in this forecast"
 from xl_sop.cycle.steps import STEPS
 from xl_sop.errors import StepOrderError
 from xl_sop.workbook import schema

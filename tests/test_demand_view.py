@@ -10,6 +10,7 @@ import pytest
 from xl_sop.cycle.demand_view import DEFAULT_CONTRIBUTORS, PlanBasis, Typed, contributors_from, plan, typed_in, with_typed
 from xl_sop.cycle.grids import KEPT, TOTAL, header_month, month_header, outline_levels
 from xl_sop.errors import InputError
+from xl_sop.workbook import schema
 
 NOV, DEC, JAN = pd.Timestamp("2026-11-01"), pd.Timestamp("2026-12-01"), pd.Timestamp("2027-01-01")
 SALES, MARKETING = (c.name for c in DEFAULT_CONTRIBUTORS)
@@ -152,7 +153,7 @@ def test_a_word_in_a_typed_row_is_a_problem_naming_row_and_month():
     grid.loc[row, month_header(DEC)] = "lots"
     _read, problems = typed_in(grid.set_axis(range(1, len(grid) + 1)), DEFAULT_CONTRIBUTORS)
     assert len(problems) == 1
-    assert (problems[0].row, problems[0].column) == (row + 1, "Dec 2026")
+    assert (problems[0].row, problems[0].column) == (schema.DEMAND_VIEW_ROW + row + 1, "Dec 2026")
     assert "B Sales adj." in problems[0].problem and "lots" in problems[0].problem
 
 

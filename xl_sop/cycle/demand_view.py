@@ -95,10 +95,12 @@ class Typed:
                 if item != TOTAL and str(lock).strip().lower() not in LOCK_WORDS_OFF}
 
 
-def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor], first_row: int = 1) -> tuple[Typed, list[Problem]]:
+def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[Typed, list[Problem]]:
     """The typed values of a grid as read from the book (index = data row numbers), and a problem for every
-    typed cell that is not a number. Rows kept at the bottom (KEPT) count as typed rows of their measure."""
+    typed cell that is not a number, naming its worksheet row (the grid where the template puts it) and month.
+    Rows kept at the bottom (KEPT) count as typed rows of their measure."""
     spec = schema.table(T.DEMAND_VIEW)
+    header_row = schema.table_origin(spec)[0]
     problems: list[Problem] = []
     if grid.empty or "Measure" not in grid:
         return Typed(), problems
@@ -121,7 +123,7 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor], first_row:
             try:
                 number = cells.number(value)
             except cells.CellError as exc:
-                problems.append(Problem(spec.sheet, spec.name, int(str(row)), str(col),
+                problems.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
                                         f"{item or family} {base}: {exc.table_text('1250 or -300')}"))
                 continue
             if number is not None and number != 0:
