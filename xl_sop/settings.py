@@ -116,6 +116,12 @@ class Settings:
         return str(self.get("Spread family figures by"))
 
     @property
+    def family_forecast(self) -> str:
+        """How a family's statistical forecast relates to its items': bottom-up, top-down or min-trace
+        (Settings row "Family forecast"; xl_sop.forecast.hierarchical)."""
+        return str(self.get("Family forecast"))
+
+    @property
     def scenarios(self) -> tuple[Scenario, ...]:
         """Base, Upside and Downside with their demand and capacity factors."""
         return DEFAULT_SCENARIOS[:1] + tuple(
@@ -154,7 +160,7 @@ def read_settings(table: pd.DataFrame | None) -> Settings:
             continue
         row, _typed_name, value = raw[key]
         try:
-            values[key] = _typed(value, fmt, low, high, schema.TEXT_CHOICES.get(name, ()))
+            values[key] = _typed(value, fmt, low, high, name)
         except CellError as exc:
             problems.append(SettingProblem(row, "Value", f"{name}: {exc.table_text(_example(fmt))}"))
         except InputError as exc:
@@ -162,13 +168,14 @@ def read_settings(table: pd.DataFrame | None) -> Settings:
     return Settings(values, tuple(problems))
 
 
-def _typed(value: object, fmt: str, low: float | None, high: float | None, choices: tuple[str, ...] = ()) -> object:
+def _typed(value: object, fmt: str, low: float | None, high: float | None, name: str) -> object:
     if fmt == schema.MONTH:
         return cells.month(value)
     if fmt == schema.TEXT:
         choice = str(value).strip().lower()
-        if choice not in choices:
-            raise InputError(f"'{value}' is not one of {', '.join(choices)}")
+        allowed = schema.choices(name)
+        if choice not in allowed:
+            raise InputError(f"'{value}' is not one of {', '.join(allowed)}")
         return choice
     number = cells.number(value, percent=True)
     assert number is not None  # blanks were skipped by the caller

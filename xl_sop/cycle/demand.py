@@ -19,6 +19,7 @@ from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
 from xl_sop.errors import InputError, ValidationError
 from xl_sop.forecast import forecast_many
+from xl_sop.forecast.hierarchical import BOTTOM_UP, forecast_families
 from xl_sop.metrics import forecast_value_added_by_stage
 from xl_sop.metrics.tables import accuracy_by
 from xl_sop.workbook import schema
@@ -37,12 +38,18 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     start = cycle_month(inputs)
     horizon = inputs.settings.horizon
     season = inputs.settings.season_length
+    items = inputs[T.ITEMS].dropna(subset=["Item"])
     history = history_before_cycle(inputs)
     if history.empty:
         raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
-    fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress)
+    if inputs.settings.family_forecast == BOTTOM_UP:
+        fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress,
+                          families=items)
+    else:  # Settings / Family forecast: the family forecast reconciled down to its items
+        fc = forecast_families(history, items.drop_duplicates("Item").set_index("Item")["Family"], horizon + gap,
+                               inputs.settings.family_forecast, season_length=season, level=(80,), progress=progress)
     fc = fc[fc["Month"] >= start]
     statistical = pd.DataFrame({
         "Item": fc["Item"], "Month": fc["Month"], "Statistical": fc["Forecast"].round(2),

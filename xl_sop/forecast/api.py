@@ -16,7 +16,7 @@ from xl_sop.forecast.base import FloatArray, ForecastMethod
 from xl_sop.forecast.intermittent import demand_class
 from xl_sop.forecast.prepare import prepare
 from xl_sop.forecast.registry import ADJUSTABLE, METHODS, build, method_key
-from xl_sop.forecast.seasonality import decompose, detect_season_length, is_seasonal
+from xl_sop.forecast.seasonality import Seasonal, decompose, detect_season_length, is_seasonal
 
 MAX_HORIZON = 600
 
@@ -95,7 +95,7 @@ def _check_season(season_length: object) -> int | None:
 
 def forecast(
     y: object, h: int, season_length: int | None = None, method: str | None = "auto",
-    level: float | Iterable[float] | None = None,
+    level: float | Iterable[float] | None = None, season_profile: Iterable[float] | None = None,
 ) -> Forecast:
     """Forecast the next h periods of one demand history.
 
@@ -109,6 +109,10 @@ def forecast(
         moving_average, ses, holt, holt_damped, holt_winters_additive,
         holt_winters_multiplicative, theta, arima, croston, sba, tsb.
     level : None, or interval levels in percent, e.g. 95 or (80, 95).
+    season_profile : None, or m positive seasonal indices to borrow (method
+        "auto" only): season_profile[k % m] applies to y[k]. Used when the
+        history, from its first number, is shorter than two seasons (a new
+        item); forecast_many passes the pooled profile of the item's family.
 
     Raises InputError with a readable sentence for unusable input.
     """
@@ -117,7 +121,7 @@ def forecast(
     levels = normalize_levels(level)
     key = method_key(method)
     prep = prepare(y)
-    steps = h + prep.trailing_missing
+    steps = h
     values = prep.values
 
     if prep.is_zero:
@@ -130,9 +134,15 @@ def forecast(
     scale = float(np.mean(np.abs(values))) or 1.0
     scaled = values / scale
     m = m_given if m_given is not None else detect_season_length(scaled)
+    profile = None
+    if season_profile is not None:
+        try:
+            profile = Seasonal.from_profile(np.roll(np.asarray(list(season_profile), float), -prep.leading_dropped))
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"season_profile: {exc}") from None
 
     if key == "auto":
-        choice = choose(scaled, steps, m)
+        choice = choose(scaled, steps, m, profile, short_rule_m=12 if m_given is None else m_given)
         model, explanation, scores, demand = choice.model, choice.explanation, choice.scores, choice.demand_class
         sd_factor = choice.sd_factor
     else:
@@ -140,9 +150,9 @@ def forecast(
         explanation, scores, sd_factor = f"{model.name}: chosen by the user", {}, 1.0
         demand = demand_class(scaled)[0]
 
-    mean = model.predict(steps)[prep.trailing_missing :] * scale
+    mean = model.predict(steps) * scale
     with np.errstate(over="ignore", invalid="ignore"):  # overflow -> no interval, handled below
-        sd = model.forecast_sd(steps)[prep.trailing_missing :] * scale * sd_factor
+        sd = model.forecast_sd(steps) * scale * sd_factor
     if not np.all(np.isfinite(mean)):
         raise InputError(f"{model.name} produced no finite forecast for this history; try method 'auto'")
     sd = np.where(np.isfinite(sd), sd, 0.0)

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from xl_sop.forecast.base import FloatArray, ForecastMethod
+from xl_sop.forecast.base import FloatArray, ForecastMethod, IntArray
 from xl_sop.forecast.intermittent import demand_class
 from xl_sop.forecast.registry import Combination, SeasonallyAdjusted, build
-from xl_sop.forecast.seasonality import decompose, is_seasonal
+from xl_sop.forecast.seasonality import Seasonal, decompose, is_seasonal
 from xl_sop.forecast.simple import MovingAverage, Naive
 from xl_sop.forecast.smoothing import (
     DAMPING,
@@ -39,19 +39,27 @@ from xl_sop.forecast.smoothing import (
     initial_trend,
     trend_pass,
 )
-from xl_sop.forecast.theta import Theta, ols_slope
+from xl_sop.forecast.theta import OptimizedTheta, OtmPass, Theta
 
 INTERMITTENT_POOL = ("croston", "sba", "tsb")
 COMBINATION = "combination"
 SINGLE_MODEL_MARGIN = 0.25
 MAX_SD_FACTOR = 3.0
-COMBINED = ("ses", "holt", "holt_damped", "theta")
+POOL = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
+COMBINED = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
+SHORT_POOL = ("ses", "holt_damped", "theta", "optimized_theta")
+SHORT_COMBINED = ("ses", "holt_damped", "theta", "optimized_theta")
+NO_SEASON_SHORT_POOL = ("ses",)
+SHORT_MAX_PHI = 0.9
+COMBINE = "mean"
+CALIBRATE = True
 
 
 class Choice:
     """The fitted model auto chose, with its reasons."""
 
-    def __init__(self, model: ForecastMethod, explanation: str, scores: dict[str, float], demand: str, sd_factor: float = 1.0):
+    def __init__(self, model: ForecastMethod, explanation: str, scores: dict[str, float], demand: str,
+                 sd_factor: float | FloatArray = 1.0):
         self.model, self.explanation, self.scores = model, explanation, scores
         self.demand_class = demand
         self.sd_factor = sd_factor
@@ -77,51 +85,130 @@ def _intermittent(y: FloatArray, h: int, demand: str, adi: float, cv2: float) ->
     return Choice(model, f"{model.name}: {why}", scores, demand)
 
 
-def _smooth(y: FloatArray, h: int) -> tuple[dict[str, ForecastMethod], dict[str, float], dict[str, FloatArray], int]:
-    """Fit SES, damped trend and Theta in one pass; score them on a hold-out."""
-    n = y.size
-    hold = hold_out_length(n, h) if n >= 6 else 0
-    origin = n - hold
-    level0, trend0 = initial_trend(y)
-    ses, linear, damped = Grid.ses(), Grid.trend((1.0,), trend0), Grid.trend(DAMPING, trend0)
-    grid = ses + linear + damped
-    starts = np.r_[np.full(ses.size, y[0]), np.full(linear.size + damped.size, level0)]
-    res = trend_pass(y, grid, starts, origin=origin if hold else None)
-    ses_idx = np.arange(ses.size)
-    linear_idx = np.arange(ses.size, ses.size + linear.size)
-    damped_idx = np.arange(ses.size + linear.size, grid.size)
+class _Candidates:
+    """SES, Holt, damped trend, Theta and optimised Theta fitted in two vectorised passes.
 
-    scores = {}
-    if hold:
-        # trend_pass saved the states at the origin, which lies inside the series.
-        assert res.sse_origin is not None and res.level_origin is not None and res.trend_origin is not None
-        actual = y[origin:]
-        i = ses_idx[np.argmin(res.sse_origin[ses_idx])]
-        j = damped_idx[np.argmin(res.sse_origin[damped_idx])]
-        k = linear_idx[np.argmin(res.sse_origin[linear_idx])]
-        alpha = max(grid.alpha[i], 1e-10)
-        ses_fc = np.full(hold, res.level_origin[i])
-        theta_fc = ses_fc + ols_slope(y[:origin]) / 2 * (np.arange(hold) + (1 - (1 - alpha) ** origin) / alpha)
-        damped_fc = res.level_origin[j] + res.trend_origin[j] * damped_steps(grid.phi[j], hold)
-        preds = {"ses": ses_fc, "holt_damped": damped_fc, "theta": theta_fc}
-        preds["holt"] = res.level_origin[k] + res.trend_origin[k] * np.arange(1, hold + 1)
-        preds[COMBINATION] = np.mean([preds[k] for k in COMBINED], axis=0)
-        scores = {k: float(np.mean(np.abs(actual - p))) for k, p in preds.items()}
-        errors = {k: actual - p for k, p in preds.items()}
+    ``forecasts(key, origin, h)`` gives any candidate's forecasts from an
+    earlier origin with the parameters fitted on the whole series (for the
+    interval calibration); ``hold_out`` the forecasts of the last periods with
+    parameters fitted without them (for the choice).
+    """
 
-    i = ses_idx[np.argmin(res.sse[ses_idx])]
-    j = damped_idx[np.argmin(res.sse[damped_idx])]
-    k = linear_idx[np.argmin(res.sse[linear_idx])]
-    fitted: dict[str, ForecastMethod] = {
-        "holt": Holt().set_state(y, grid, res.sse, res.level, res.trend, k),
-        "ses": SimpleExponentialSmoothing().set_state(y, grid, res.sse, res.level, res.trend, i),
-        "theta": Theta().set_state(y, grid, res.sse, res.level, res.trend, i),
-        "holt_damped": DampedHolt().set_state(y, grid, res.sse, res.level, res.trend, j),
-    }
-    return fitted, scores, (errors if hold else {}), hold
+    def __init__(self, y: FloatArray, origin: int | None, max_phi: float = 1.0):
+        self.y, self.n = y, y.size
+        level0, trend0 = initial_trend(y)
+        ses, linear, damped = Grid.ses(), Grid.trend((1.0,), trend0), Grid.trend(DAMPING, trend0)
+        self.grid = grid = ses + linear + damped
+        starts = np.r_[np.full(ses.size, y[0]), np.full(linear.size + damped.size, level0)]
+        self.res = trend_pass(y, grid, starts, origin=origin, keep_states=True)
+        self.otm = OtmPass(y, origin=origin)
+        self.ranges = {
+            "ses": np.arange(ses.size),
+            "holt": np.arange(ses.size, ses.size + linear.size),
+            "holt_damped": np.arange(ses.size + linear.size, grid.size),
+        }
+        if max_phi < 1.0:  # a strongly damped trend only
+            keep = self.ranges["holt_damped"]
+            self.ranges["holt_damped"] = keep[grid.phi[keep] <= max_phi]
+        sse = self.res.sse
+        self.best = {k: int(r[np.argmin(sse[r])]) for k, r in self.ranges.items()}
+        self.best["theta"] = self.best["ses"]
+        self.best_otm = int(np.argmin(self.otm.sse))
+
+    def _path(self, key: str, i: int, origin: int | IntArray, h: int, levels: FloatArray, trends: FloatArray,
+              phi: FloatArray) -> FloatArray:
+        """Forecasts for steps 1..h; with an array of origins, one row per origin (levels[..., i] per origin)."""
+        steps = np.arange(1, h + 1, dtype=float)
+        lv, tr = np.asarray(levels[..., i])[..., None], np.asarray(trends[..., i])[..., None]
+        o = np.asarray(origin)[..., None]
+        if key == "ses":
+            flat: FloatArray = lv + 0 * steps
+            return flat
+        if key == "theta":
+            alpha = max(float(self.grid.alpha[i]), 1e-10)
+            theta: FloatArray = lv + self.otm.slope[o - 1] / 2 * (steps - 1 + (1 - (1 - alpha) ** o) / alpha)
+            return theta
+        if key == "holt":
+            return lv + tr * steps
+        return lv + tr * damped_steps(phi[i], h)
+
+    def forecasts(self, key: str, origins: IntArray, h: int) -> FloatArray:
+        """Forecasts (one row per origin) from the first ``origin`` periods, parameters fitted on the whole series."""
+        if key == "optimized_theta":
+            return self.otm.paths(self.best_otm, origins, h)
+        assert self.res.levels is not None and self.res.trends is not None
+        return self._path(key, self.best[key], origins, h, self.res.levels[origins], self.res.trends[origins], self.grid.phi)
+
+    def hold_out(self, key: str, origin: int, h: int) -> FloatArray:
+        """Forecasts of y[origin:origin + h] with parameters fitted on y[:origin] only."""
+        if key == "optimized_theta":
+            assert self.otm.sse_origin is not None
+            return self.otm.paths(int(np.argmin(self.otm.sse_origin)), origin, h)
+        assert self.res.sse_origin is not None and self.res.level_origin is not None
+        assert self.res.trend_origin is not None
+        pool = self.ranges["ses" if key == "theta" else key]
+        i = int(pool[np.argmin(self.res.sse_origin[pool])])
+        return self._path(key, i, origin, h, self.res.level_origin, self.res.trend_origin, self.grid.phi)
+
+    def model(self, key: str) -> ForecastMethod:
+        y, grid, res = self.y, self.grid, self.res
+        if key == "optimized_theta":
+            return OptimizedTheta().set_state(self.otm, self.best_otm)
+        cls = {"ses": SimpleExponentialSmoothing, "holt": Holt, "holt_damped": DampedHolt, "theta": Theta}[key]
+        return cls().set_state(y, grid, res.sse, res.level, res.trend, self.best[key])
 
 
-def choose(y: FloatArray, h: int, m: int) -> Choice:
+def combine(paths: list[FloatArray]) -> FloatArray:
+    combined: FloatArray = np.median(paths, axis=0) if COMBINE == "median" else np.mean(paths, axis=0)
+    return combined
+
+
+def calibration(cands: _Candidates, members: list[str], models: list[ForecastMethod], h: int) -> FloatArray:
+    """Widening of the model's error sd for steps 1..h (>= 1, never falling with the step).
+
+    The chosen forecast is made from every earlier origin (from a third of the
+    series on, parameters as fitted on the whole series) and its errors at
+    each step j are compared with the model's own h-step sd:
+    factor_j = sqrt(mean(e_j^2) / sd_j^2), at least 1. Steps with fewer than
+    three errors take the factor of the last step that had them.
+    """
+    y, n = cands.y, cands.n
+    sd = np.mean([m.forecast_sd(h) for m in models], axis=0)
+    origins = np.arange(max(3, n // 3), n)
+    if origins.size == 0:
+        return np.ones(h)
+    paths = combine([cands.forecasts(key, origins, h) for key in members])
+    target = origins[:, None] + np.arange(h)
+    inside = target < n
+    err = np.where(inside, y[np.minimum(target, n - 1)] - paths, 0.0)
+    sums, counts = (err * err).sum(axis=0), inside.sum(axis=0)
+    ratio = np.ones(h)
+    ok = (counts >= 3) & (sd > 0)
+    ratio[ok] = sums[ok] / counts[ok] / sd[ok] ** 2
+    if not ok.any():
+        return np.ones(h)
+    last = int(np.flatnonzero(ok)[-1])
+    ratio[last + 1 :] = ratio[last]
+    factor: FloatArray = np.sqrt(np.maximum.accumulate(np.maximum(ratio, 1.0)))
+    return np.minimum(factor, MAX_SD_FACTOR)
+
+
+def clear_trend(y: FloatArray, m: int) -> bool:
+    """A trend a season cannot explain: every change over one season (y[t] - y[t-m]) has the same sign
+    and their mean is more than two standard errors from zero (at least two such changes)."""
+    d = y[m:] - y[:-m]
+    if d.size < 2 or not (np.all(d > 0) or np.all(d < 0)):
+        return False
+    return bool(abs(d.mean()) > 2 * d.std(ddof=1) / np.sqrt(d.size))
+
+
+def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short_rule_m: int = 12) -> Choice:
+    """Choose and fit a model for the scaled series y (see the module docstring).
+
+    profile: a borrowed seasonal profile, used when y has fewer than two seasons of its own.
+    short_rule_m: the season length that makes a series "short" for the trend rule when m is 1
+    (12: the season was not given and none was detected, so the data are taken as monthly).
+    """
     n = y.size
     if n < 3:
         model: ForecastMethod = (Naive() if n == 1 else MovingAverage(window=n)).fit(y, 1)
@@ -132,24 +219,55 @@ def choose(y: FloatArray, h: int, m: int) -> Choice:
     if demand in ("intermittent", "lumpy"):
         return _intermittent(y, h, demand, adi, cv2)
 
-    seasonal = decompose(y, m) if m > 1 and is_seasonal(y, m) else None
+    seasonal, season_why = None, ""
+    if m > 1 and is_seasonal(y, m):
+        seasonal, season_why = decompose(y, m), f"seasonal with period {m}"
+    elif profile is not None and n < 2 * profile.m and np.all(y > 0):
+        seasonal = profile
+        season_why = f"seasonal profile borrowed (own history under two seasons, m={profile.m})"
     adjusted = seasonal.remove(y) if seasonal is not None else y
-    fitted, scores, errors, hold = _smooth(adjusted, h)
-    if scores:
+
+    rule_m = m if m > 1 else short_rule_m
+    short = n < 2 * rule_m
+    pool: tuple[str, ...] = SHORT_POOL if short else POOL
+    members_all: tuple[str, ...] = SHORT_COMBINED if short else COMBINED
+    if short and seasonal is None and not clear_trend(y, rule_m):  # a rise may be the season's: no trend
+        pool, members_all = NO_SEASON_SHORT_POOL, NO_SEASON_SHORT_POOL
+
+    hold = hold_out_length(n, h) if n >= 6 else 0
+    origin = n - hold
+    cands = _Candidates(adjusted, origin if hold else None, SHORT_MAX_PHI if short else 1.0)
+    scores: dict[str, float] = {}
+    if hold:
+        actual = adjusted[origin:]
+        preds = {k: cands.hold_out(k, origin, hold) for k in pool}
+        if len(members_all) > 1:
+            preds[COMBINATION] = combine([preds[k] for k in members_all])
+        scores = {k: float(np.mean(np.abs(actual - p))) for k, p in preds.items()}
         lowest = min(scores.values())
-        best = COMBINATION if scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN) else min(scores, key=scores.__getitem__)
+        combined_ok = COMBINATION in scores and scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN)
+        best = COMBINATION if combined_ok else min(scores, key=scores.__getitem__)
         why = f"lowest mean absolute error on the last {hold} periods held out"
     else:
         best, why = COMBINATION, "short history: the safe combination"
-    members = [fitted[k] for k in COMBINED] if best == COMBINATION else [fitted[best]]
+    if len(members_all) == 1:
+        best = members_all[0]
+        why = "no season known: simple exponential smoothing"
+    if short:
+        why += f"; under two seasons of history ({n} < {2 * rule_m}): no straight-line trend"
+        if seasonal is None and len(members_all) == 1:
+            why += " (a rise may be the season's)"
+    keys = list(members_all) if best == COMBINATION else [best]
+    fitted = [cands.model(k) for k in keys]
+    sd_factor = calibration(cands, keys, fitted, h) if CALIBRATE else np.ones(h)
+    if hold:  # the hold-out errors, with parameters fitted without them, widen too
+        sd = np.mean([m.forecast_sd(hold) for m in fitted], axis=0)
+        if np.all(sd > 0):
+            out_of_sample = float(np.sqrt(max(1.0, np.mean(((actual - preds[best]) / sd) ** 2))))
+            sd_factor = np.minimum(np.maximum(sd_factor, out_of_sample), MAX_SD_FACTOR)
+    members = fitted
     if seasonal is not None:
         members = [SeasonallyAdjusted(mb, seasonal).fitted(n) for mb in members]
-        why += f"; seasonal with period {m}"
-    sd_factor = 1.0
-    if errors:
-        chosen = [fitted[k] for k in COMBINED] if best == COMBINATION else [fitted[best]]
-        sd = np.mean([c.forecast_sd(hold) for c in chosen], axis=0)
-        if np.all(sd > 0):
-            sd_factor = float(np.sqrt(max(1.0, np.mean((errors[best] / sd) ** 2))))
-    model = Combination(members) if best == COMBINATION else members[0]
-    return Choice(model, f"{model.name}: {why}", scores, demand, min(sd_factor, MAX_SD_FACTOR))
+        why += f"; {season_why}"
+    model = Combination(members, COMBINE) if best == COMBINATION else members[0]
+    return Choice(model, f"{model.name}: {why}", scores, demand, sd_factor)

@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 FloatArray: TypeAlias = NDArray[np.float64]
 """A series or a forecast path: float64, one value per period."""
+IntArray: TypeAlias = NDArray[np.int64]
 
 
 class ForecastMethod:

@@ -2,11 +2,16 @@
 
 The long table (item, month, quantity) is converted once into one numpy array
 per item; the per-item loop never touches pandas.
+
+With ``families`` (item -> family), each family's seasonal profile is pooled
+from the total of its items and lent to the items with less than two seasons
+of their own history (new items): see ``family_profiles``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -14,6 +19,7 @@ import pandas as pd
 from xl_sop.errors import InputError, SopError
 from xl_sop.forecast.api import forecast, normalize_levels
 from xl_sop.forecast.base import FloatArray
+from xl_sop.forecast.seasonality import decompose, is_seasonal
 from xl_sop.frames import month_values, number_values
 
 
@@ -37,7 +43,9 @@ def to_month_series(
 
     A month with no row for an item counts as zero demand (an ERP extract lists
     only months with shipments); a row whose quantity is blank is a missing
-    period. Several rows for the same item and month are added up.
+    period. Several rows for the same item and month are added up. The history
+    ends at the latest month with a number: rows after it whose quantities are
+    all blank are months that have not happened (a table laid out ahead).
     """
     item_c, date_c, qty_c = (_column(table, n, w) for n, w in ((id_col, "item"), (date_col, "month"), (value_col, "quantity")))
     months = month_values(table, "history", date_c)
@@ -46,7 +54,10 @@ def to_month_series(
     frame = frame[frame["item"].notna() & frame["period"].notna()]
     if frame.empty:
         raise InputError("history table has no rows with an item and a month")
-    last = frame["period"].max()
+    if not frame["qty"].notna().any():
+        raise InputError("history table has no quantities")
+    last = frame.loc[frame["qty"].notna(), "period"].max()
+    frame = frame[frame["period"] <= last]
     series: dict[Hashable, tuple[pd.Period, FloatArray]] = {}
     # min_count=1: a month whose only rows are blank stays missing, not zero.
     grouped = frame.groupby(["item", "period"], sort=False)["qty"].sum(min_count=1)
@@ -60,6 +71,62 @@ def to_month_series(
     return series, last
 
 
+Families: TypeAlias = Mapping[Hashable, Hashable] | pd.Series | pd.DataFrame | str
+
+
+def family_of(table: pd.DataFrame, families: Families | None, id_col: str) -> dict[Hashable, Hashable]:
+    """{item: family} from a mapping, a Series (index item), a table with the item column and Family, or a column name."""
+    if families is None:
+        return {}
+    if isinstance(families, str):
+        col, item_c = _column(table, families, "family"), _column(table, id_col, "item")
+        pairs = table[[item_c, col]].dropna().drop_duplicates(item_c)
+        return dict(zip(pairs[item_c], pairs[col], strict=True))
+    if isinstance(families, pd.DataFrame):
+        item_c, col = _column(families, id_col, "item"), _column(families, "Family", "family")
+        pairs = families[[item_c, col]].dropna().drop_duplicates(item_c)
+        return dict(zip(pairs[item_c], pairs[col], strict=True))
+    if isinstance(families, pd.Series):
+        return {k: v for k, v in families.dropna().items()}
+    return {k: v for k, v in families.items() if v is not None and v == v}
+
+
+def family_profiles(
+    series: dict[Hashable, tuple[pd.Period, FloatArray]], family: dict[Hashable, Hashable], m: int,
+) -> dict[Hashable, tuple[FloatArray, int]]:
+    """{family: (calendar profile, items pooled)}: profile[p.ordinal % m] applies to month p.
+
+    The family's total (its items added month by month, a blank counting as
+    nothing) is tested for seasonality like any series (seasonality.py) and,
+    when seasonal and positive, its multiplicative indices become the profile.
+    """
+    members: dict[Hashable, list[Hashable]] = {}
+    for item, fam in family.items():
+        if item in series:
+            members.setdefault(fam, []).append(item)
+    out: dict[Hashable, tuple[FloatArray, int]] = {}
+    if m < 2:
+        return out
+    for fam, items in members.items():
+        start = min(series[i][0] for i in items)
+        length = max((series[i][0] - start).n + series[i][1].size for i in items)
+        total = np.zeros(length)
+        for i in items:
+            first, values = series[i]
+            offset = (first - start).n
+            total[offset : offset + values.size] += np.nan_to_num(values)
+        nonzero = np.flatnonzero(total)
+        if nonzero.size == 0:
+            continue
+        total = total[nonzero[0] :]
+        begin = start + int(nonzero[0])
+        if total.size < 2 * m or np.any(total <= 0) or not is_seasonal(total, m):
+            continue
+        seasonal = decompose(total, m)
+        out[fam] = (np.roll(seasonal.index, begin.ordinal % m), len(items))
+    return out
+
+
 def forecast_many(
     table: pd.DataFrame,
     h: int,
@@ -70,6 +137,7 @@ def forecast_many(
     date_col: str = "Month",
     value_col: str = "Quantity",
     progress: Callable[[int, int], None] | None = None,
+    families: Families | None = None,
 ) -> pd.DataFrame:
     """Forecast every item of a long history table.
 
@@ -79,21 +147,43 @@ def forecast_many(
     whose history cannot be forecast keeps its rows with blank numbers and the
     reason in Method, so one bad item never stops the batch.
     ``progress(done, total)`` is called after each item.
+
+    ``families``: the family of each item, as a column name of ``table``, a
+    mapping or Series item -> family, or a table with ``id_col`` and Family
+    (the Items table). Items with less than two seasons of history then borrow
+    their family's pooled seasonal profile, and their Method and Explanation
+    say so. An item whose last months are blank while other items have
+    numbers there is forecast across those months, so that every item's
+    forecast starts in the same month.
     """
     levels = normalize_levels(level)
     series, last = to_month_series(table, id_col, date_col, value_col)
+    family = family_of(table, families, id_col)
+    m_pool = 12 if season_length is None else int(season_length)
+    profiles = family_profiles(series, family, m_pool) if family else {}
     future = pd.period_range(last + 1, periods=int(h), freq="M").to_timestamp()
     total = len(series)
     blocks: list[pd.DataFrame] = []
-    for done, (item, (_, values)) in enumerate(series.items(), start=1):
+    for done, (item, (first, values)) in enumerate(series.items(), start=1):
         block: dict[str, np.ndarray | str] = {"Step": np.arange(1, int(h) + 1)}
         try:
-            fc = forecast(values, h, season_length=season_length, method=method, level=levels or None)
-            block["Forecast"] = fc.mean
+            numbers = np.flatnonzero(~np.isnan(values))
+            gap = values.size - 1 - int(numbers[-1]) if numbers.size else 0
+            fam = family.get(item)
+            profile = None
+            if fam in profiles:
+                profile = np.roll(profiles[fam][0], -(first.ordinal % m_pool))
+            fc = forecast(values[: values.size - gap], int(h) + gap, season_length=season_length, method=method,
+                          level=levels or None, season_profile=profile if method in (None, "auto") else None)
+            block["Forecast"] = fc.mean[gap:]
             for lv in levels:
                 lo, up = level_columns(lv)
-                block[lo], block[up] = fc.lower[lv], fc.upper[lv]
+                block[lo], block[up] = fc.lower[lv][gap:], fc.upper[lv][gap:]
             block["Method"], block["Explanation"] = fc.method, fc.explanation
+            if "borrowed profile" in fc.method:
+                block["Explanation"] += f" (family {fam}, pooled from {profiles[fam][1]} items)"
+            if gap:
+                block["Explanation"] += f"; last {gap} month(s) blank: forecast across them"
         except SopError as exc:
             block["Forecast"] = np.full(int(h), np.nan)
             for lv in levels:

@@ -8,9 +8,9 @@ Rules (documented in docs/forecasting.md):
 - Missing periods before the first number are dropped. Zeros before the first
   non-zero value are dropped too: the item had not been launched yet.
 - Missing periods inside the series are filled by linear interpolation.
-- Missing periods at the end are not invented: the model is fitted on the
-  numbers and forecasts across the gap, so the forecast still starts right
-  after the last period of the input.
+- Missing periods at the end (blanks after the last number) end the history:
+  they are months that have not happened yet, as in a range selected longer
+  than the data. The forecast starts right after the last number.
 - Negative values (net returns) are kept: they are real net demand.
 """
 
@@ -31,7 +31,7 @@ class PreparedSeries:
     values: FloatArray
     """The cleaned history used for fitting (float64, no NaN)."""
     trailing_missing: int
-    """Periods after the last number: the forecast skips this many steps."""
+    """Blank periods after the last number: not history (the forecast starts after the last number)."""
     leading_dropped: int
     notes: list[str] = field(default_factory=list)
 
@@ -102,5 +102,5 @@ def prepare(y: object) -> PreparedSeries:
         notes.append(f"{int(nonzero[0])} leading zero period(s) before launch ignored")
         values = values[nonzero[0] :]
     if trailing:
-        notes.append(f"last {trailing} period(s) missing: forecast spans them")
+        notes.append(f"{trailing} blank period(s) after the last number: the history ends at the last number")
     return PreparedSeries(values=values, trailing_missing=trailing, leading_dropped=leading, notes=notes)

@@ -19,7 +19,7 @@ from xl_sop.forecast.smoothing import (
     HoltWintersMultiplicative,
     SimpleExponentialSmoothing,
 )
-from xl_sop.forecast.theta import Theta
+from xl_sop.forecast.theta import OptimizedTheta, Theta
 
 METHOD_CLASSES: tuple[type[ForecastMethod], ...] = (
     Naive,
@@ -31,6 +31,7 @@ METHOD_CLASSES: tuple[type[ForecastMethod], ...] = (
     HoltWintersAdditive,
     HoltWintersMultiplicative,
     Theta,
+    OptimizedTheta,
     Arima,
     Croston,
     SBA,
@@ -41,7 +42,7 @@ METHODS: dict[str, type[ForecastMethod]] = {cls.key: cls for cls in METHOD_CLASS
 
 # Methods without a seasonal part of their own: with a significant season they
 # run on the seasonally adjusted series (the M-competition convention).
-ADJUSTABLE = {"naive", "moving_average", "ses", "holt", "holt_damped", "theta"}
+ADJUSTABLE = {"naive", "moving_average", "ses", "holt", "holt_damped", "theta", "optimized_theta"}
 
 _LOOKUP = {}
 for _cls in METHOD_CLASSES:
@@ -89,9 +90,14 @@ class SeasonallyAdjusted(ForecastMethod):
         return sd * self.seasonal.future(self.n, h) if self.seasonal.multiplicative else sd
 
     @property
-    def name(self) -> str:
+    def season_text(self) -> str:
         kind = "multiplicative" if self.seasonal.multiplicative else "additive"
-        return f"{self.inner.name}, seasonally adjusted ({kind}, m={self.seasonal.m})"
+        source = f", {self.seasonal.source}" if self.seasonal.source else ""
+        return f", seasonally adjusted ({kind}, m={self.seasonal.m}{source})"
+
+    @property
+    def name(self) -> str:
+        return self.inner.name + self.season_text
 
 
 class Combination(ForecastMethod):
@@ -103,8 +109,8 @@ class Combination(ForecastMethod):
 
     key = "combination"
 
-    def __init__(self, members: list[ForecastMethod]):
-        self.members = members
+    def __init__(self, members: list[ForecastMethod], how: str = "mean"):
+        self.members, self.how = members, how
         self.sigma = float(np.mean([getattr(m, "sigma", 0.0) for m in members]))
 
     def fit(self, y: FloatArray, season_length: int = 1) -> Self:
@@ -114,7 +120,8 @@ class Combination(ForecastMethod):
         return self
 
     def predict(self, h: int) -> FloatArray:
-        mean: FloatArray = np.mean([m.predict(h) for m in self.members], axis=0)
+        paths = [m.predict(h) for m in self.members]
+        mean: FloatArray = np.median(paths, axis=0) if self.how == "median" else np.mean(paths, axis=0)
         return mean
 
     def forecast_sd(self, h: int) -> FloatArray:
@@ -123,13 +130,12 @@ class Combination(ForecastMethod):
 
     @property
     def name(self) -> str:
-        short = {"ses": "SES", "holt": "Holt", "holt_damped": "Damped", "theta": "Theta"}
+        short = {"ses": "SES", "holt": "Holt", "holt_damped": "Damped", "theta": "Theta", "optimized_theta": "Optimised Theta"}
         inner = [short.get(m.key, m.name) for m in self.members]
-        text = "Combination (" + ", ".join(inner) + ")"
+        text = ("Median" if self.how == "median" else "Combination") + " (" + ", ".join(inner) + ")"
         first = self.members[0]
         if isinstance(first, SeasonallyAdjusted):
-            kind = "multiplicative" if first.seasonal.multiplicative else "additive"
-            text += f", seasonally adjusted ({kind}, m={first.seasonal.m})"
+            text += first.season_text
         return text
 
 

@@ -67,16 +67,22 @@ class PassResult:
 
     def __init__(self, sse: FloatArray, level: FloatArray, trend: FloatArray, origin: int | None = None,
                  sse_origin: FloatArray | None = None, level_origin: FloatArray | None = None,
-                 trend_origin: FloatArray | None = None):
+                 trend_origin: FloatArray | None = None, levels: FloatArray | None = None,
+                 trends: FloatArray | None = None):
         self.sse, self.level, self.trend = sse, level, trend
+        self.levels, self.trends = levels, trends
+        """States after t periods (row t, t = 0..n) when the pass kept them."""
         self.origin, self.sse_origin = origin, sse_origin
         self.level_origin, self.trend_origin = level_origin, trend_origin
 
 
-def trend_pass(y: FloatArray, grid: Grid, level0: float | FloatArray, origin: int | None = None) -> PassResult:
+def trend_pass(y: FloatArray, grid: Grid, level0: float | FloatArray, origin: int | None = None,
+               keep_states: bool = False) -> PassResult:
     """Run ETS(A,Ad,N) for every combination of the grid in one loop over time.
 
     level0 is one initial level for all combinations or one per combination.
+    keep_states: also return the level and trend of every combination after
+    every period (for forecasts from earlier origins, as interval calibration needs).
     """
     alpha, beta, phi = grid.alpha, grid.beta, grid.phi
     level = np.full(grid.size, level0)
@@ -85,6 +91,10 @@ def trend_pass(y: FloatArray, grid: Grid, level0: float | FloatArray, origin: in
     fitted = np.empty(grid.size)
     error = np.empty(grid.size)
     saved = None
+    levels = trends = None
+    if keep_states:
+        levels, trends = np.empty((y.size + 1, grid.size)), np.empty((y.size + 1, grid.size))
+        levels[0], trends[0] = level, trend
     for t, value in enumerate(y):
         if t == origin:
             saved = (sse.copy(), level.copy(), trend.copy())
@@ -96,9 +106,11 @@ def trend_pass(y: FloatArray, grid: Grid, level0: float | FloatArray, origin: in
         level += fitted
         trend *= phi
         trend += beta * error
+        if levels is not None and trends is not None:
+            levels[t + 1], trends[t + 1] = level, trend
     if saved is None:
-        return PassResult(sse, level, trend)
-    return PassResult(sse, level, trend, origin, *saved)
+        return PassResult(sse, level, trend, levels=levels, trends=trends)
+    return PassResult(sse, level, trend, origin, *saved, levels=levels, trends=trends)
 
 
 def damped_steps(phi: float, h: int) -> FloatArray:

@@ -15,7 +15,7 @@ from typing import Self
 
 import numpy as np
 
-from xl_sop.forecast.base import FloatArray
+from xl_sop.forecast.base import FloatArray, ForecastMethod, IntArray
 from xl_sop.forecast.smoothing import Grid, SimpleExponentialSmoothing
 
 
@@ -39,3 +39,104 @@ class Theta(SimpleExponentialSmoothing):
         alpha = max(self.alpha, 1e-10)
         drift = self.slope / 2 * (np.arange(h, dtype=float) + (1 - (1 - alpha) ** self.n) / alpha)
         return self.level + drift
+
+
+def slope_path(y: FloatArray) -> FloatArray:
+    """B[k-1] = least-squares slope of y[:k] on time, for k = 1..n (0 for k = 1): one cumulative pass."""
+    k = np.arange(1, y.size + 1, dtype=float)
+    s1, s2 = np.cumsum(y), np.cumsum(k * y)
+    denom = k * (k * k - 1) / 12
+    slope: FloatArray = np.where(k >= 2, (s2 - (k + 1) / 2 * s1) / np.where(denom > 0, denom, 1.0), 0.0)
+    return slope
+
+
+OTM_ALPHAS = np.r_[0.01, 0.03, 0.05, 0.1, 0.15, np.arange(0.2, 1.0, 0.1), 0.99]
+OTM_WEIGHTS = np.array([0.0, 0.25, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+"""w = 1 - 1/theta: 0 is SES (theta = 1), 0.5 the standard Theta (theta = 2), 0.9 theta = 10."""
+
+
+class OtmPass:
+    """The dynamic optimised Theta model for every (alpha, w) of the grid at once.
+
+    One-step forecasts (Fiorucci et al. 2016, with the slope updated as data
+    arrive, and Hyndman and Billah's SES form of the Theta line):
+
+        yhat_{t+1} = l_t + w * B_t * (1 - (1 - alpha)^t) / alpha
+        l_t = alpha * y_t + (1 - alpha) * l_{t-1},  l_0 = y_1
+
+    where B_t is the least-squares slope of y_1..y_t (``slope_path``). The sum
+    of squared one-step errors is taken from the third period on (the slope of
+    one or two points says nothing). ``levels[t]`` keeps the levels after t
+    periods for every grid point, for forecasts from earlier origins.
+    """
+
+    def __init__(self, y: FloatArray, origin: int | None = None):
+        a, w = np.meshgrid(OTM_ALPHAS, OTM_WEIGHTS, indexing="ij")
+        self.alpha, self.w = a.ravel(), w.ravel()
+        self.slope = slope_path(y)
+        n, k = y.size, self.alpha.size
+        self.levels = np.empty((n + 1, k))
+        level = np.full(k, float(y[0]))
+        decay = np.ones(k)
+        sse = np.zeros(k)
+        inv = 1.0 / self.alpha
+        self.levels[0] = level
+        self.sse_origin = None
+        for t in range(n):
+            if t == origin:
+                self.sse_origin = sse.copy()
+            if t >= 2:
+                fitted = level + self.w * self.slope[t - 1] * (1.0 - decay) * inv
+                error = y[t] - fitted
+                sse += error * error
+            level = level + self.alpha * (y[t] - level)
+            decay = decay * (1.0 - self.alpha)
+            self.levels[t + 1] = level
+        self.sse = sse
+        self.n = n
+
+    def paths(self, i: int, origin: int | IntArray, h: int) -> FloatArray:
+        """Forecasts of grid point i for the h periods after the first ``origin`` periods (a row per origin)."""
+        alpha = self.alpha[i]
+        o = np.asarray(origin)[..., None]
+        path: FloatArray = self.levels[o, i] + self.w[i] * self.slope[o - 1] * (np.arange(h) + (1 - (1 - alpha) ** o) / alpha)
+        return path
+
+
+class OptimizedTheta(ForecastMethod):
+    """Dynamic optimised Theta: SES plus a drift of w times the running slope, alpha and w fitted.
+
+    w = 1 - 1/theta; the standard Theta method is w = 0.5 (theta = 2). Both are
+    chosen from a grid by the in-sample sum of squared one-step errors (see
+    OtmPass). The forecast
+
+        yhat_{n+h} = l_n + w * B_n * ((h - 1) + (1 - (1 - alpha)^n) / alpha)
+
+    Intervals are those of SES: Var(h) = sigma^2 (1 + (h - 1) alpha^2).
+    """
+
+    key, label = "optimized_theta", "Optimised Theta"
+    aliases = ("dynamic_optimized_theta", "dotm", "optimised_theta", "otm")
+    min_length = 3
+
+    def fit(self, y: FloatArray, season_length: int = 1) -> Self:
+        return self.set_state(OtmPass(y), None)
+
+    def set_state(self, grid: OtmPass, i: int | None) -> Self:
+        if i is None:
+            i = int(np.argmin(grid.sse))
+        self.alpha, self.w, self.n = float(grid.alpha[i]), float(grid.w[i]), grid.n
+        self.level, self.slope = float(grid.levels[grid.n, i]), float(grid.slope[-1])
+        self.sigma = float(np.sqrt(grid.sse[i] / max(grid.n - 2 - 3, 1)))
+        return self
+
+    def predict(self, h: int) -> FloatArray:
+        a = self.alpha
+        return self.level + self.w * self.slope * (np.arange(h, dtype=float) + (1 - (1 - a) ** self.n) / a)
+
+    def variance_multipliers(self, h: int) -> FloatArray:
+        return 1.0 + np.arange(h, dtype=float) * self.alpha**2
+
+    @property
+    def name(self) -> str:
+        return f"Optimised Theta (theta {1 / (1 - self.w):.2g})"

@@ -191,7 +191,7 @@ def _settings(ws: Worksheet) -> None:
             dv = DataValidation(type="date", operator="greaterThan", formula1="36526", showErrorMessage=True,
                                 error=f"{name}: type a date (the first day of the month).")
         elif fmt == schema.TEXT:
-            choices = ",".join(schema.TEXT_CHOICES[name])
+            choices = ",".join(schema.choices(name))
             dv = DataValidation(type="list", formula1=f'"{choices}"', showErrorMessage=True,
                                 error=f"{name}: choose one of {choices}.")
         else:

@@ -37,13 +37,17 @@ class Example:
 
 
 HISTORY = (120.0, 135, 128, 150, 160, 155, 170, 165, 180, 175, 190, 200)
+TWO_SEASONS = (100.0, 95, 110, 125, 140, 160, 175, 170, 150, 130, 115, 105,
+               110, 104, 121, 138, 154, 176, 193, 187, 165, 143, 126, 116)
+"""Two years of monthly demand with a summer peak, growing: enough for the forecast to see the season."""
 ACTUAL, FORECAST = (100.0, 120, 90, 110), (95.0, 125, 100, 100)
 
 FUNCTION_EXAMPLES = (
-    Example("SOP_FORECAST", (HISTORY,), ", 6", "Statistical forecast; spills one value per period.",
-            "201.6, 208, 214.4, 220.7, 227.1, 233.5", spill=(1, 6)),
-    Example("SOP_FORECAST_METHOD", (HISTORY,), "", "The model SOP_FORECAST picks, and why.",
-            "Holt linear trend: lowest mean absolute error on the last 3 periods held out"),
+    Example("SOP_FORECAST", (TWO_SEASONS,), ", 6", "Statistical forecast; spills one value per period.",
+            "121, 114.6, 133, 151.4, 169.2, 193.3", spill=(1, 6)),
+    Example("SOP_FORECAST_METHOD", (TWO_SEASONS,), "", "The model SOP_FORECAST picks, and why.",
+            "Holt linear trend, seasonally adjusted (multiplicative, m=12): lowest mean absolute error on the last 6 "
+            "periods held out; seasonal with period 12"),
     Example("SOP_ACCURACY", (ACTUAL, FORECAST), "", "Forecast accuracy = 1 - sum|A-F| / sum|A|.", "0.9286"),
     Example("SOP_MASE", (ACTUAL, FORECAST, HISTORY), "",
             "Mean absolute error scaled by the naive forecast's in-sample error.", "0.6653"),

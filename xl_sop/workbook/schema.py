@@ -209,6 +209,9 @@ SETTINGS = (
     ("Production strategy", "optimal", TEXT, None, None,
      "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
     ("Regular hour cost", 40, PRICE, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
+    ("Family forecast", "bottom-up", TEXT, None, None,
+     "bottom-up (family = sum of its items' forecasts), top-down (family forecast split by its items' forecasts) "
+     "or min-trace (both, reconciled by MinT)."),
     ("Spread family figures by", "forecast", TEXT, None, None,
      "How a figure typed on a family's row of 1 Demand is shared by its items: forecast (each item's statistical "
      "forecast for that month), history (last 12 months) or equal."),
@@ -216,8 +219,16 @@ SETTINGS = (
 SPREAD_CHOICES = ("forecast", "history", "equal")
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
-TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Spread family figures by": SPREAD_CHOICES}
-"""The words each text setting takes."""
+FAMILY_FORECAST_CHOICES = ("bottom-up", "top-down", "min-trace")  # xl_sop.forecast.hierarchical.FAMILY_METHODS
+TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Family forecast": FAMILY_FORECAST_CHOICES,
+                "Spread family figures by": SPREAD_CHOICES}
+"""The choices of each text setting of SETTINGS (format TEXT), first the default; the template's drop-down lists them."""
+
+
+def choices(setting: str) -> tuple[str, ...]:
+    """The choices of a text setting of SETTINGS, by its name as SETTINGS spells it."""
+    return TEXT_CHOICES[setting]
+
 
 class TableName:
     """Every table's name, for code that refers to a table (the tables themselves are TABLES below)."""
