@@ -32,6 +32,7 @@ from excel_standin import Formula, xlwings_book
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from xl_sop.cycle.grids import header_month
 from xl_sop.cycle.runner import undo_last_run
 from xl_sop.cycle.undo import undo_rows
 from xl_sop.errors import WorkbookError
@@ -148,7 +149,16 @@ def test_table_names_are_the_schema_tables(opened):
 
 def test_headers_are_the_schema_columns_whatever_the_case_of_the_name(opened):
     for table in schema.TABLES:
-        assert opened.book.table_headers(table.name.upper()) == table.column_names, table.name
+        headers = opened.book.table_headers(table.name.upper())
+        if not table.grid:
+            assert headers == table.column_names, table.name
+            continue
+        # a planning grid: the schema's label columns, then one column per month, in order ('Nov 2026')
+        labels = len(table.column_names)
+        assert headers[:labels] == table.column_names, table.name
+        months = [header_month(h) for h in headers[labels:]]
+        assert months and None not in months, (table.name, headers)
+        assert months == list(pd.date_range(months[0], periods=len(months), freq="MS")), table.name
 
 
 def test_a_missing_table_is_a_workbook_error_naming_it(opened):

@@ -65,7 +65,9 @@ class XlwingsBook:
         header = self._table(name).header_row_range
         if header is None:  # Table Design > Header Row turned off
             raise WorkbookError(f"the table {name} has no header row: turn it back on (Table Design > Header Row)")
-        return [str(h) for h in header.value]
+        # ndim=1: a one-column table's header is a single cell, whose value xlwings hands over as a scalar (the
+        # text "Show"), which would otherwise be read as the list of its letters.
+        return [str(h) for h in header.options(ndim=1).value]
 
     def read_table(self, name: str) -> pd.DataFrame:
         table = self._table(name)
