@@ -243,7 +243,8 @@ def test_a_bad_family_forecast_choice_is_named_in_settings():
 
 def test_every_text_setting_has_its_own_choices_and_its_default_among_them():
     text = [(name, default) for name, default, fmt, *_ in schema.SETTINGS if fmt == schema.TEXT]
-    assert {name for name, _ in text} == set(schema.TEXT_CHOICES) == {"Production strategy", "Family forecast"}
+    assert {name for name, _ in text} == set(schema.TEXT_CHOICES) == {"Production strategy", "Family forecast",
+                                                                         "Spread family figures by"}
     for name, default in text:
         assert schema.choices(name)[0] == default
 
