@@ -123,8 +123,10 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
             try:
                 number = cells.number(value)
             except cells.CellError as exc:
+                # a family's own rows have Item "Total": name the family ("Snacks Sales adj.", not "Total Sales adj.")
+                who = family if item in (None, TOTAL) else item
                 problems.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
-                                        f"{item or family} {base}: {exc.table_text('1250 or -300')}"))
+                                        f"{who} {base}: {exc.table_text('1250 or -300')}"))
                 continue
             if number is not None and number != 0:
                 values.append((family, item, names.get(base.lower(), base), months[col], float(number)))
