@@ -16,6 +16,7 @@ from xl_sop.cycle.demand_view import (
     typed_in,
 )
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
+from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
 from xl_sop.errors import InputError, ValidationError
 from xl_sop.forecast import forecast_many
@@ -24,6 +25,9 @@ from xl_sop.metrics import forecast_value_added_by_stage
 from xl_sop.metrics.tables import accuracy_by
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
+
+NOT_IN_FORECAST = "kept for your note: not in this forecast"
+"""The Method of a tblDemandPlan row kept only for what a planner typed in a column they added to it."""
 
 
 def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
@@ -67,6 +71,10 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     detail = statistical.merge(planned.long[["Item", "Month", "Family", "SalesAdj", "MarketingAdj", "Consensus"]],
                                on=["Item", "Month"], how="left")
     detail = detail[spec.column_names]
+    # A column a planner added to tblDemandPlan (a note beside the figures) is kept row by row by Item and Month, as
+    # every rewritten table keeps one (keep.py); a row it holds something in that left the forecast stays, marked.
+    detail = carry_inputs(current.get(T.DEMAND_PLAN, pd.DataFrame()), detail, spec,
+                          orphan_note=("Method", NOT_IN_FORECAST))
     accuracy, fva = _accuracy_tables(inputs, current)
     history_chart, plan_chart = chart_rows(basis)
     return {T.DEMAND_VIEW: planned.grid, T.DEMAND_PLAN: detail, T.DEMAND_HISTORY_CHART: history_chart,

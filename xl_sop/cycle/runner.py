@@ -16,7 +16,7 @@ import pandas as pd
 from xl_sop.cycle.demand_view import carry_typed, contributors_from
 from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
-from xl_sop.cycle.keep import carry_inputs, merge_rows
+from xl_sop.cycle.keep import carry_inputs, kept_columns, merge_rows
 from xl_sop.cycle.plan import Progress, consensus, consensus_cut_note
 from xl_sop.cycle.review import approved_by
 from xl_sop.cycle.steps import step_record
@@ -128,7 +128,8 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
         if name == T.DEMAND_VIEW:  # the grid: what was typed since goes back into its cells
             contributors, _problems = contributors_from(book.read_table(T.CONTRIBUTORS))
             restored = carry_typed(old, current, contributors)
-        elif spec.key and any(c.input for c in spec.columns):
+        elif spec.key and (any(c.input for c in spec.columns) or kept_columns(current, spec)):
+            # typed columns, and a column a user added (a note beside tblDemandPlan, which has no typed column)
             restored = carry_inputs(current, old, spec)
         elif any(c.input for c in spec.columns):
             restored = merge_rows(old, current)
