@@ -3,11 +3,11 @@
 Conditional formats and data validation (their sqref), chart series (<c:f> in the chart parts) and defined names
 point at cell ranges, not at the table; Excel moves them when it resizes a table itself, a file edited headless
 must do it. One rule for all of them (``Move``): a range on the table's sheet whose rows are exactly the table's old
-data rows (or the header and the data rows) and whose columns lie within its columns covers the new data rows; if it reached the table's last
-column and that column moved, it reaches the new last column (a formula's single-column range, a chart series,
-keeps its column). A validation or a format range on columns the table
-gave up is dropped (it would watch emptied cells); a formula's range keeps its columns (a chart series cannot lose
-its range). Anything else (the header, a single cell, a range reaching beyond the table) is left as it is.
+data rows (or the header and the data rows) and whose columns lie within its columns covers the new data rows; if
+it reached the table's last column and that column moved, it reaches the new last column (a formula's single-column
+range, a chart series, keeps its column). A validation or a format range on columns the table gave up is dropped
+(it would watch emptied cells); a formula's range keeps its columns (a chart series cannot lose its range).
+Anything else (the header, a single cell, a range reaching beyond the table) is left as it is.
 """
 
 from __future__ import annotations
