@@ -128,8 +128,9 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
         if name == T.DEMAND_VIEW:  # the grid: what was typed since goes back into its cells
             contributors, _problems = contributors_from(book.read_table(T.CONTRIBUTORS))
             restored = carry_typed(old, current, contributors)
-        elif spec.key and (any(c.input for c in spec.columns) or kept_columns(current, spec)):
-            # typed columns, and a column a user added (a note beside tblDemandPlan, which has no typed column)
+        elif spec.key and (any(c.input for c in spec.columns) or (not spec.grid and kept_columns(current, spec))):
+            # typed columns, and a column a user added (a note beside tblDemandPlan, which has no typed column);
+            # a grid's month columns are its own, not a user's
             restored = carry_inputs(current, old, spec)
         elif any(c.input for c in spec.columns):
             restored = merge_rows(old, current)
