@@ -16,7 +16,10 @@ from grid_typing import grid_value, type_in_grid
 
 from xl_sop.cli import main
 from xl_sop.cycle import ValidationError, run_all, run_step, undo_last_run
+from xl_sop.cycle.demand import NOT_IN_FORECAST
 from xl_sop.cycle.grids import TOTAL, month_header
+from xl_sop.cycle.inputs import load_inputs
+from xl_sop.cycle.plan import consensus_demand
 from xl_sop.cycle.steps import STEPS
 from xl_sop.errors import StepOrderError
 from xl_sop.workbook import schema
@@ -187,6 +190,9 @@ def test_inputs_of_months_that_leave_the_plan_are_kept(book_path):
     assert first["Month"] == nov
     type_in_grid(book, {(first["Family"], first["Item"], SALES, nov): 40,
                         (first["Family"], None, MARKETING, nov): 90})
+    plan = book.read_table("tblDemandPlan")  # and a note in a column the planner added to the plan
+    noted = plan.assign(**{"My note": ["promo confirmed"] + [None] * (len(plan) - 1)})
+    book.write_table("tblDemandPlan", noted, headers=list(noted.columns))
     settings = book.read_table("tblSettings")
     settings.loc[settings["Setting"] == "Cycle month", "Value"] = "Dec 2026"
     book.write_table("tblSettings", settings)
@@ -199,8 +205,14 @@ def test_inputs_of_months_that_leave_the_plan_are_kept(book_path):
     assert grid_value(book, first["Family"], None, MARKETING, nov) == 90
     assert pd.isna(grid_value(book, first["Family"], TOTAL, "Consensus", nov))  # no plan for a past month
     after = book.read_table("tblDemandPlan")
-    assert after["Month"].min() == pd.Timestamp("2026-12-01")
-    assert (after[["SalesAdj", "MarketingAdj"]] == 0).all().all()
+    kept = after[after["Method"] == NOT_IN_FORECAST]  # the noted row left the plan: kept for the note, marked
+    assert kept[["Item", "Month", "My note"]].values.tolist() == [[first["Item"], nov, "promo confirmed"]]
+    planned = after.drop(index=kept.index)
+    assert planned["Month"].min() == pd.Timestamp("2026-12-01") and planned["My note"].isna().all()
+    assert (planned[["SalesAdj", "MarketingAdj"]] == 0).all().all()
+    # what Balance Supply reads of the plan: the plan months only, the kept row not among them
+    demand = consensus_demand({"tblDemandPlan": after}, load_inputs(book))
+    assert demand["Month"].min() == pd.Timestamp("2026-12-01") and len(demand) == len(planned)
 
 
 def test_undo_restores_the_replaced_tables_and_keeps_typing(book_path):
