@@ -305,7 +305,9 @@ def _target(metric: str) -> str:
 TABLES = (
     Table("tblSettings", "Settings", (col("Setting", width=26), col("Value", width=14, input=True), col("Meaning", width=70)),
           "Cycle settings read by every step.", output=False, key=("Setting",)),
-    Table("tblContributors", "Settings", (col("Contributor", width=18, input=True), col("Stage", width=10, input=True)),
+    Table("tblContributors", "Settings", (
+        col("Contributor", width=18, input=True, doc="Who adjusts the forecast: a typed row of 1 Demand each"),
+        col("Stage", width=10, input=True, doc="Sales or Marketing: which adjustment their figures count as")),
           "Who adjusts the forecast on 1 Demand: one typed row per contributor for every item and family (their figures "
           "add up); Stage Sales or Marketing says which adjustment they count as.", output=False, key=("Contributor",),
           examples=(("Sales adj.", "Sales"), ("Marketing adj.", "Marketing"))),
@@ -392,6 +394,10 @@ TABLES = (
         col("Scenario"), col("DemandFactor", FACTOR, 13), col("CapacityFactor", FACTOR, 14), col("Revenue", MONEY, 14),
         col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
         "Base, upside and downside side by side.", at=(SCENARIOS_ROW, 1)),
+    Table("tblConsensusByFamily", "4 S&OP Meeting", (
+        col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
+        col("BudgetRevenue", MONEY, 15),
+        col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
     Table("tblOpenIssues", "4 S&OP Meeting", (
         col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
         col("Status", width=12, input=True)),
@@ -412,10 +418,6 @@ TABLES = (
     Table("tblGapView", "3 Pre-S&OP", (col("Family", width=14), col("Measure", width=18)),
           "Demand against supply by family, a column per plan month: the gap in units and in money.", grid=True,
           at=(GAP_VIEW_ROW, 1)),
-    Table("tblConsensusByFamily", "4 S&OP Meeting", (
-        col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
-        col("BudgetRevenue", MONEY, 15),
-        col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
     Table("tblDecisions", "4 S&OP Meeting", (
         col("Date", DATE, input=True), col("Topic", width=18, input=True), col("Decision", width=44, input=True),
         col("Owner", width=14, input=True), col("Due", DATE, input=True), col("Status", width=12, input=True)),
