@@ -19,7 +19,11 @@ shrinking a table, clearing the rows it gives up). Only Excel is stood in for:
   written through xlwings arrives as 1);
 - a formula is kept as its text and shows the result saved in the file it came
   from; nothing is calculated, so a formula written here shows a blank;
-- a table (ListObject) is a name over a block: a header row and data rows below.
+- a table (ListObject) is a name over a block: a header row and data rows below;
+  Table.resize moves its bottom-right corner (rows and columns), as ListObject.Resize does;
+- the row outline: each row's OutlineLevel (1, Excel's "not grouped", up to 8) set through
+  Range.EntireRow, and the sheet's Outline.SummaryRow (xlSummaryBelow = 1 until set); nothing is
+  collapsed or hidden.
 
 The engine hooks (``prepare_xl_data_element``, ``clean_value_data``) do what
 _xlwindows.py does, without pywin32: what xlwings hands COM and what it makes of
@@ -168,6 +172,15 @@ class Sheet:
         self.book, self.name = book, name
         self.cells: dict[tuple[int, int], object] = {}
         self.tables = Named()
+        self.row_levels: dict[int, int] = {}
+        """{row: OutlineLevel} of the grouped rows (level 2 and deeper); a row not in it has Excel's level 1."""
+        self.Outline = Outline()
+        """Worksheet.Outline, reached as sheet.api.Outline."""
+
+    @property
+    def api(self) -> Sheet:
+        """The COM Worksheet: the stand-in models only Outline on it."""
+        return self
 
     def range(self, cell1, cell2=None) -> Range:
         """A block from (row, column), (row, column, rows, columns) or two corners (tuples or ranges)."""
@@ -245,6 +258,50 @@ class Range:
         for row in self._addresses():
             for at in row:
                 self.sheet.cells.pop(at, None)
+
+    @property
+    def EntireRow(self) -> EntireRows:  # noqa: N802 (COM's name)
+        return EntireRows(self.sheet, self.row, self.row + self.rows - 1)
+
+
+class Outline:
+    """Worksheet.Outline: where summary rows stand (XlSummaryRow: 0 above the detail, 1 below, Excel's default)."""
+
+    def __init__(self) -> None:
+        self._summary_row = 1
+
+    @property
+    def SummaryRow(self) -> int:  # noqa: N802
+        return self._summary_row
+
+    @SummaryRow.setter
+    def SummaryRow(self, value: int) -> None:  # noqa: N802
+        if value not in (0, 1):
+            raise ValueError(f"XlSummaryRow is 0 or 1, not {value!r}")
+        self._summary_row = value
+
+
+class EntireRows:
+    """Range.EntireRow of rows first..last: OutlineLevel reads one level (None when they differ) and sets them all;
+    Excel refuses a level outside 1-8."""
+
+    def __init__(self, sheet: Sheet, first: int, last: int):
+        self.sheet, self.first, self.last = sheet, first, last
+
+    @property
+    def OutlineLevel(self):  # noqa: N802
+        levels = {self.sheet.row_levels.get(r, 1) for r in range(self.first, self.last + 1)}
+        return levels.pop() if len(levels) == 1 else None
+
+    @OutlineLevel.setter
+    def OutlineLevel(self, value: int) -> None:  # noqa: N802
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 8:
+            raise ValueError(f"Unable to set the OutlineLevel property of the Range class ({value!r})")
+        for r in range(self.first, self.last + 1):
+            if value == 1:
+                self.sheet.row_levels.pop(r, None)
+            else:
+                self.sheet.row_levels[r] = value
 
 
 def _as_typed(held) -> str:

@@ -19,6 +19,7 @@ RunPython or the cell functions.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,9 @@ from excel_standin import Formula, xlwings_book
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from xl_sop.cycle.grids import header_month
+from xl_sop.cycle.runner import undo_last_run
+from xl_sop.cycle.undo import undo_rows
 from xl_sop.errors import WorkbookError
 from xl_sop.workbook import schema
 from xl_sop.workbook.book import Book
@@ -53,6 +57,8 @@ class Opened:
     """What cells of a sheet hold, by (row, column): values, or Formulas."""
     type_in: Callable[[str, dict[tuple[int, int], object]], None]
     """A person typing values into cells of a sheet, by (row, column)."""
+    outline: Callable[[str, list[int]], tuple[list[int], bool]]
+    """The outline level of rows of a sheet (0 = not grouped) and whether summary rows stand above their detail."""
 
 
 def _file(tmp_path) -> Opened:
@@ -72,7 +78,12 @@ def _file(tmp_path) -> Opened:
     def type_in(sheet: str, values: dict[tuple[int, int], object]) -> None:
         book.write_cells(sheet, {f"{get_column_letter(c)}{r}": v for (r, c), v in values.items()})
 
-    return Opened(book, reopened, cells, type_in)
+    def outline(sheet: str, rows: list[int]) -> tuple[list[int], bool]:
+        book.save()
+        ws = load_workbook(path)[sheet]
+        return [ws.row_dimensions[r].outline_level or 0 for r in rows], ws.sheet_properties.outlinePr.summaryBelow is False
+
+    return Opened(book, reopened, cells, type_in, outline)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +98,12 @@ def _excel(template_in_excel) -> Opened:
     def type_in(sheet: str, values: dict[tuple[int, int], object]) -> None:
         excel.sheets(sheet).cells.update(values)
 
-    return Opened(book, lambda: book, lambda sheet, addresses: [excel.cell(sheet, *at) for at in addresses], type_in)
+    def outline(sheet: str, rows: list[int]) -> tuple[list[int], bool]:
+        levels = excel.sheets(sheet).row_levels  # Excel's OutlineLevel: 1 is not grouped
+        return [levels.get(r, 1) - 1 for r in rows], excel.sheets(sheet).Outline.SummaryRow == 0
+
+    return Opened(book, lambda: book, lambda sheet, addresses: [excel.cell(sheet, *at) for at in addresses], type_in,
+                  outline)
 
 
 @pytest.fixture(params=["FileBook", "XlwingsBook"])
@@ -133,7 +149,16 @@ def test_table_names_are_the_schema_tables(opened):
 
 def test_headers_are_the_schema_columns_whatever_the_case_of_the_name(opened):
     for table in schema.TABLES:
-        assert opened.book.table_headers(table.name.upper()) == table.column_names, table.name
+        headers = opened.book.table_headers(table.name.upper())
+        if not table.grid:
+            assert headers == table.column_names, table.name
+            continue
+        # a planning grid: the schema's label columns, then one column per month, in order ('Nov 2026')
+        labels = len(table.column_names)
+        assert headers[:labels] == table.column_names, table.name
+        months = [header_month(h) for h in headers[labels:]]
+        assert months and None not in months, (table.name, headers)
+        assert months == list(pd.date_range(months[0], periods=len(months), freq="MS")), table.name
 
 
 def test_a_missing_table_is_a_workbook_error_naming_it(opened):
@@ -268,3 +293,92 @@ def test_both_read_every_table_of_a_cycled_workbook_alike(cycled):
             assert any(isinstance(v, dt.datetime) for v in frame[column])
             frame[column] = frame[column].map(_as_serial)
         assert_rows(frame, on_file.read_table(name))
+
+
+# --- tables whose columns change: planning grids -------------------------------------------------------------
+
+MONTHS = ["Nov 2026", "Dec 2026", "2027-01", "Feb 2027"]
+"""Month headers as a grid has them; "2027-01" is text that Excel would read as a date if typed."""
+
+
+def _grid(n: int, months: list[str], items: list[str] | None = None) -> pd.DataFrame:
+    return pd.DataFrame({"Item": items or [f"ITEM-{i}" for i in range(n)], "Measure": "Statistical",
+                         **{m: [10.0 * i + k for i in range(n)] for k, m in enumerate(months)}})
+
+
+def test_a_table_takes_the_columns_it_is_given(opened):
+    frame = _grid(4, MONTHS)
+    opened.book.write_table("tblHistory", frame, headers=["Item", "measure", *MONTHS])
+    book = opened.reopened()
+    assert book.table_headers("tblHistory") == ["Item", "measure", *MONTHS]
+    assert_rows(book.read_table("tblHistory"), frame.set_axis(pd.RangeIndex(1, 5)).rename(columns={"Measure": "measure"}))
+
+
+def test_a_narrower_write_empties_the_columns_and_rows_given_up(opened):
+    opened.book.write_table("tblHistory", _grid(6, MONTHS), headers=["Item", "Measure", *MONTHS])
+    frame = _grid(2, MONTHS[1:2])
+    opened.book.write_table("tblHistory", frame, headers=list(frame.columns))
+    book = opened.reopened()
+    assert book.table_headers("tblHistory") == ["Item", "Measure", "Dec 2026"]
+    assert_rows(book.read_table("tblHistory"), frame.set_axis(pd.RangeIndex(1, 3)))
+    sheet, first, column = _first_data_row("tblHistory")
+    given_up = [(r, c) for r in range(first - 1, first + 6) for c in range(column + 3, column + 6)]
+    given_up += [(r, c) for r in range(first + 2, first + 6) for c in range(column, column + 3)]
+    assert opened.cells(sheet, given_up) == [None] * len(given_up)
+
+
+def test_a_table_never_widens_over_a_note_beside_it(opened):
+    sheet, first, column = _first_data_row("tblHistory")
+    opened.type_in(sheet, {(first + 1, column + 5): "keep this"})
+    before = opened.book.read_table("tblHistory")
+    with pytest.raises(WorkbookError) as refused:
+        opened.book.write_table("tblHistory", _grid(2, MONTHS), headers=["Item", "Measure", *MONTHS])
+    message = str(refused.value)
+    assert message.startswith(f"{sheet}!{get_column_letter(column + 5)}{first + 1} is not empty and tblHistory needs")
+    assert "widen" in message and "\n" not in message
+    with pytest.raises(WorkbookError, match="tblHistory"):
+        opened.book.check_room("tblHistory", 2, ["Item", "Measure", *MONTHS])
+    opened.book.check_room("tblHistory", 2, ["Item", "Measure", *MONTHS[:3]])  # up to the column before the note
+    book = opened.reopened()
+    assert book.table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+    assert_rows(book.read_table("tblHistory"), before)
+    assert opened.cells(sheet, [(first + 1, column + 5)]) == ["keep this"]
+
+
+@pytest.mark.parametrize(("headers", "says"), [
+    (["Item", "Measure", "ITEM"], "two columns named 'Item'"),
+    (["Item", " ", "Nov 2026"], "column 2 of tblHistory has no name"),
+    (["Item", "x" * 256], "256 characters"),
+])
+def test_headers_excel_cannot_take_are_refused_before_anything_is_written(opened, headers, says):
+    with pytest.raises(WorkbookError, match=says):
+        opened.book.write_table("tblHistory", _grid(2, MONTHS), headers=headers)
+    assert opened.reopened().table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+
+
+def test_rows_are_grouped_under_their_family_and_rows_given_up_leave_the_outline(opened):
+    sheet, first, _ = _first_data_row("tblHistory")
+    frame = _grid(5, MONTHS[:2], ["Beverages", "BEV-1", "BEV-2", "Snacks", "SNA-1"])
+    opened.book.write_table("tblHistory", frame, headers=list(frame.columns))
+    opened.book.group_rows("tblHistory", [0, 1, 1, 0, 1])
+    assert opened.outline(sheet, list(range(first - 1, first + 6))) == ([0, 0, 1, 1, 0, 1, 0], True)
+    opened.book.write_table("tblHistory", frame.head(2), headers=list(frame.columns))
+    opened.book.group_rows("tblHistory", [0, 2])
+    assert opened.outline(sheet, list(range(first, first + 5))) == ([0, 2, 0, 0, 0], True)
+    with pytest.raises(ValueError, match="2 data rows and 3 outline levels"):
+        opened.book.group_rows("tblHistory", [0, 1, 1])
+    with pytest.raises(ValueError, match="0 to 7"):
+        opened.book.group_rows("tblHistory", [0, 8])
+
+
+def test_undo_puts_back_a_grid_table_with_the_months_it_had(opened, monkeypatch):
+    grid = dataclasses.replace(schema.table("tblHistory"), grid=True)
+    monkeypatch.setattr(schema, "TABLES", tuple(grid if t.name == grid.name else t for t in schema.TABLES))
+    old, new = _grid(3, MONTHS[:2]), _grid(5, MONTHS[1:])
+    opened.book.write_table("tblHistory", old, headers=list(old.columns))
+    opened.book.write_table("tblUndo", undo_rows("demand", {"tblHistory": opened.book.read_table("tblHistory")}))
+    opened.book.write_table("tblHistory", new, headers=list(new.columns))
+    undo_last_run(opened.book, now=pd.Timestamp("2026-11-20 09:00"))
+    book = opened.reopened()
+    assert book.table_headers("tblHistory") == list(old.columns)
+    assert_rows(book.read_table("tblHistory"), old.set_axis(pd.RangeIndex(1, 4)))

@@ -12,10 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import calculation, copy_of, cycled_demo
+from grid_typing import grid_value, type_in_grid
 
 from xl_sop.cli import main
 from xl_sop.cycle import ValidationError, run_all, run_step, undo_last_run
 from xl_sop.cycle.demand import NOT_IN_FORECAST
+from xl_sop.cycle.grids import TOTAL, month_header
+from xl_sop.cycle.inputs import load_inputs
+from xl_sop.cycle.plan import consensus_demand
 from xl_sop.cycle.steps import STEPS
 from xl_sop.errors import StepOrderError
 from xl_sop.workbook import schema
@@ -126,49 +130,89 @@ def test_reconcile_executive_and_kpis_add_up(cycled):
     assert set(lags["Lag"]) >= {0, 1, 2}
 
 
+SALES, MARKETING = "Sales adj.", "Marketing adj."
+TRICKY = "=HYPERLINK(\"http://x\") promo"
+"""Text that Excel would take for a formula if it were handed it as typing: it must stay text."""
+
+
+def plan_row(book: FileBook, n: int) -> pd.Series:
+    """Row n (0-based) of tblDemandPlan: an item and month of the plan, with its family."""
+    return book.read_table("tblDemandPlan").iloc[n]
+
+
 @pytest.mark.slow
 def test_rerun_keeps_overrides_comments_and_typed_rows(book_path):
+    """Figures typed in the demand grid (an item's row, a family's row), a lock, a decision whose text looks like a
+    formula and a typed issue all survive runs that are not saved and a full run that is."""
     book = FileBook(book_path)
-    plan = book.read_table("tblDemandPlan")
-    plan.loc[plan.index[0], ["SalesAdj", "Comment"]] = [25, "=HYPERLINK(\"http://x\") promo"]
-    plan.loc[plan.index[5], "MarketingAdj"] = -10
-    book.write_table("tblDemandPlan", plan)
-    decisions = pd.DataFrame({"Date": [pd.Timestamp("2026-11-18")], "Topic": ["Snacks"], "Decision": ["Add a shift"],
+    first, sixth = plan_row(book, 0), plan_row(book, 5)
+    other = book.read_table("tblDemandPlan").query("Family != @first.Family").iloc[0]
+    jan = pd.Timestamp("2027-01-01")
+    typed = {(first["Family"], first["Item"], SALES, first["Month"]): 25,
+             (sixth["Family"], sixth["Item"], MARKETING, sixth["Month"]): -10,
+             (other["Family"], None, SALES, jan): 300,
+             (first["Family"], first["Item"], "History", None): "x"}
+    type_in_grid(book, typed)
+    decisions = pd.DataFrame({"Date": [pd.Timestamp("2026-11-18")], "Topic": ["Snacks"], "Decision": [TRICKY],
                               "Owner": ["Ops"], "Due": [pd.Timestamp("2026-12-01")], "Status": ["Open"]})
     book.write_table("tblDecisions", decisions)
     issues = book.read_table("tblOpenIssues")
-    typed = pd.DataFrame({"Issue": ["Customer X delisting"], "Owner": ["Sales"], "Due": [pd.NaT], "Status": ["Open"]})
-    book.write_table("tblOpenIssues", pd.concat([issues, typed], ignore_index=True))
+    issue = pd.DataFrame({"Issue": ["Customer X delisting"], "Owner": ["Sales"], "Due": [pd.NaT], "Status": ["Open"]})
+    book.write_table("tblOpenIssues", pd.concat([issues, issue], ignore_index=True))
     book.save()
     for step in schema.RUN_ALL:
         run_step(FileBook(book_path), step)  # not saved: nothing changes on disk
     book = FileBook(book_path)
     run_all(book)
     book.save()
-    again = FileBook(book_path).read_table("tblDemandPlan").set_index(["Item", "Month"])
-    first, sixth = plan.iloc[0], plan.iloc[5]
+    back = FileBook(book_path)
+    for (family, item, measure, month), value in typed.items():
+        if month is not None:
+            assert grid_value(back, family, item, measure, month) == value
+    grid = back.read_table("tblDemandView").set_index(["Item", "Measure"])
+    assert grid.loc[(first["Item"], "History"), "Lock"] == "x"
+    again = back.read_table("tblDemandPlan").set_index(["Item", "Month"])
     assert again.loc[(first["Item"], first["Month"]), "SalesAdj"] == 25
-    assert again.loc[(first["Item"], first["Month"]), "Comment"] == "=HYPERLINK(\"http://x\") promo"
     assert again.loc[(first["Item"], first["Month"]), "Consensus"] == pytest.approx(max(0, first["Statistical"] + 25))
     assert again.loc[(sixth["Item"], sixth["Month"]), "MarketingAdj"] == -10
-    back = FileBook(book_path)
-    assert back.read_table("tblDecisions")["Decision"].tolist() == ["Add a shift"]
+    spread = again.xs(jan, level="Month")
+    assert spread.loc[spread["Family"] == other["Family"], "SalesAdj"].sum() == 300  # the family figure, spread
+    assert back.read_table("tblDecisions")["Decision"].tolist() == [TRICKY]
     assert "Customer X delisting" in back.read_table("tblOpenIssues")["Issue"].tolist()
 
 
 def test_inputs_of_months_that_leave_the_plan_are_kept(book_path):
+    """A figure typed for November stays in November's column when the cycle moves to December (now a history
+    month of the grid), and no longer counts in the plan."""
     book = FileBook(book_path)
-    plan = book.read_table("tblDemandPlan")
-    plan.loc[plan.index[0], "SalesAdj"] = 40  # November: leaves the plan when the cycle moves to December
-    book.write_table("tblDemandPlan", plan)
+    first = plan_row(book, 0)
+    nov = pd.Timestamp("2026-11-01")
+    assert first["Month"] == nov
+    type_in_grid(book, {(first["Family"], first["Item"], SALES, nov): 40,
+                        (first["Family"], None, MARKETING, nov): 90})
+    plan = book.read_table("tblDemandPlan")  # and a note in a column the planner added to the plan
+    noted = plan.assign(**{"My note": ["promo confirmed"] + [None] * (len(plan) - 1)})
+    book.write_table("tblDemandPlan", noted, headers=list(noted.columns))
     settings = book.read_table("tblSettings")
     settings.loc[settings["Setting"] == "Cycle month", "Value"] = "Dec 2026"
     book.write_table("tblSettings", settings)
     run_step(book, "demand")
+    book.save()
+    book = FileBook(book_path)
+    headers = book.table_headers("tblDemandView")
+    assert headers.index(month_header(nov)) < headers.index(month_header(pd.Timestamp("2026-12-01")))
+    assert grid_value(book, first["Family"], first["Item"], SALES, nov) == 40
+    assert grid_value(book, first["Family"], None, MARKETING, nov) == 90
+    assert pd.isna(grid_value(book, first["Family"], TOTAL, "Consensus", nov))  # no plan for a past month
     after = book.read_table("tblDemandPlan")
-    kept = after[after["Method"] == NOT_IN_FORECAST]
-    assert len(kept) == 1 and kept["SalesAdj"].iloc[0] == 40 and kept["Month"].iloc[0] == pd.Timestamp("2026-11-01")
-    assert after.loc[after["Method"] != NOT_IN_FORECAST, "Month"].min() == pd.Timestamp("2026-12-01")
+    kept = after[after["Method"] == NOT_IN_FORECAST]  # the noted row left the plan: kept for the note, marked
+    assert kept[["Item", "Month", "My note"]].values.tolist() == [[first["Item"], nov, "promo confirmed"]]
+    planned = after.drop(index=kept.index)
+    assert planned["Month"].min() == pd.Timestamp("2026-12-01") and planned["My note"].isna().all()
+    assert (planned[["SalesAdj", "MarketingAdj"]] == 0).all().all()
+    # what Balance Supply reads of the plan: the plan months only, the kept row not among them
+    demand = consensus_demand({"tblDemandPlan": after}, load_inputs(book))
+    assert demand["Month"].min() == pd.Timestamp("2026-12-01") and len(demand) == len(planned)
 
 
 def test_undo_restores_the_replaced_tables_and_keeps_typing(book_path):
@@ -179,14 +223,13 @@ def test_undo_restores_the_replaced_tables_and_keeps_typing(book_path):
     book.write_table("tblCapacity", capacity)
     run_step(book, "supply")
     assert not book.read_table("tblSupplyPlan").equals(before)
-    plan = book.read_table("tblDemandPlan")
-    plan.loc[plan.index[2], "Comment"] = "typed after the run"
-    book.write_table("tblDemandPlan", plan)
+    third = plan_row(book, 2)
+    type_in_grid(book, {(third["Family"], third["Item"], SALES, third["Month"]): 17})  # typed after the run
     undo_last_run(book)
     book.save()
     back = FileBook(book_path)
     pd.testing.assert_frame_equal(back.read_table("tblSupplyPlan"), before, check_dtype=False)
-    assert back.read_table("tblDemandPlan")["Comment"].iloc[2] == "typed after the run"
+    assert grid_value(back, third["Family"], third["Item"], SALES, third["Month"]) == 17
     assert back.read_table("tblStepStatus").set_index("Step").loc["Balance Supply", "Status"].startswith("undone")
     assert main(["undo", str(book_path)]) == 2  # nothing left to undo: a clear message, not a crash
 
@@ -252,12 +295,10 @@ def test_a_save_interrupted_mid_write_leaves_the_previous_file(book_path, monkey
 
 def test_an_adjustment_that_takes_the_consensus_below_zero_is_said(book_path):
     book = FileBook(book_path)
-    plan = book.read_table("tblDemandPlan")
-    first = plan.index[0]
-    plan.loc[first, "SalesAdj"] = -(plan.loc[first, "Statistical"] + 500)
-    book.write_table("tblDemandPlan", plan)
+    first = plan_row(book, 0)
+    item, month = first["Item"], first["Month"]
+    type_in_grid(book, {(first["Family"], item, SALES, month): -(first["Statistical"] + 500)})
     result = run_step(book, "demand")
-    item, month = plan.loc[first, "Item"], plan.loc[first, "Month"]
     assert result.note.startswith(f"1 item-month(s) have adjustments taking the consensus below 0, counted as 0 "
                                   f"(first: {item} {month:%b %Y}, -500)")
     assert book.read_table("tblDemandPlan").set_index(["Item", "Month"]).loc[(item, month), "Consensus"] == 0

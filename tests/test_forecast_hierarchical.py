@@ -244,7 +244,8 @@ def test_a_bad_family_forecast_choice_is_named_in_settings():
 def test_every_text_setting_has_its_own_choices_and_its_default_among_them():
     text = [(name, default) for name, default, fmt, *_ in schema.SETTINGS if fmt == schema.TEXT]
     chosen = [(name, default) for name, default in text if schema.choices(name)]
-    assert {name for name, _ in chosen} == set(schema.TEXT_CHOICES) == {"Production strategy", "Family forecast"}
+    assert {name for name, _ in chosen} == set(schema.TEXT_CHOICES) == {"Production strategy", "Family forecast",
+                                                                           "Spread family figures by"}
     for name, default in chosen:
         assert schema.choices(name)[0] == default
     assert {name for name, _ in text} - set(schema.TEXT_CHOICES) == {"Scheduler address"}  # free text: no list

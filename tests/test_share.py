@@ -8,16 +8,27 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import copy_of, cycled_demo
+from grid_typing import grid_value, type_in_grid
 from openpyxl import load_workbook
 
 from xl_sop.cli import EXIT_CANNOT_RUN, EXIT_OK, main
 from xl_sop.cycle import publish as publish_module
+from xl_sop.cycle import run_step
 from xl_sop.cycle.demo import fill_demo_book
 from xl_sop.cycle.publish import publish
+from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.identity import WORKBOOK_PART, workbook_id
 
 INJECTION = '=HYPERLINK("http://evil.example","click")'
+SALES, MARKETING = "Sales adj.", "Marketing adj."
+PLAN = schema.table("tblDemandPlan")
+PLAN_HEADER_ROW, PLAN_FIRST_COLUMN = schema.table_origin(PLAN)
+
+
+def plan_cell(column: str, row: int = 1) -> tuple[int, int]:
+    """(row, column) on Demand Detail of a column of tblDemandPlan in its data row ``row`` (1 = the first)."""
+    return PLAN_HEADER_ROW + row, PLAN_FIRST_COLUMN + PLAN.column_names.index(column)
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +44,13 @@ def master(cycled, tmp_path):
 def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffice):
     book = FileBook(master)
     plan = book.read_table("tblDemandPlan")
-    plan.loc[plan.index[0], ["SalesAdj", "Consensus", "Comment"]] = [50, 0, INJECTION]  # a stale cached Consensus
+    # A stale cached Consensus (as a file saved without calculating would have): publish must recalculate it.
+    # Written straight into the output table: no step writes a plan whose results disagree with its figures.
+    plan.loc[plan.index[0], ["SalesAdj", "Consensus"]] = [50, 0]
     book.write_table("tblDemandPlan", plan)
+    decisions = pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"], "Decision": [INJECTION],
+                              "Owner": ["Ops"]})
+    book.write_table("tblDecisions", decisions)  # typed text that looks like a formula
     book.save()
     published = publish(master, tmp_path / "out")
     assert published.workbook.name == "Master_2026-11.xlsx" and published.notes == []
@@ -47,11 +63,18 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
     assert not any("<f>" in s or "<f " in s for s in sheets)  # no formula left, =SOP_ or native
     wb = load_workbook(published.workbook)
     assert {"xlwings.conf", "Undo", "Functions"}.isdisjoint(wb.sheetnames)
-    ws = wb["1 Demand"]
+    ws = wb["Demand Detail"]
     first = plan.iloc[0]
-    row = [c.value for c in ws[6]]
-    assert row[9] == pytest.approx(first["Statistical"] + 50)  # LibreOffice recalculated the native formula
-    assert row[10] == INJECTION and ws.cell(row=6, column=11).data_type == "s"  # text stays text
+    assert ws.cell(*plan_cell("Item")).value == first["Item"]
+    assert ws.cell(*plan_cell("Consensus")).value == pytest.approx(first["Statistical"] + 50)  # LibreOffice recalculated
+    meeting = FileBook(published.workbook)
+    assert meeting.read_table("tblDecisions")["Decision"].tolist() == [INJECTION]
+    spec = schema.table("tblDecisions")
+    row, column = schema.table_origin(spec)
+    cell = wb[spec.sheet].cell(row + 1, column + spec.column_names.index("Decision"))
+    assert cell.value == INJECTION and cell.data_type == "s"  # text stays text
+    grid = meeting.read_table("tblDemandView")
+    assert len(grid) == len(FileBook(master).read_table("tblDemandView"))  # the grid goes out with its figures
     tiles = wb["5 Executive"]
     assert tiles["A4"].value == pytest.approx(FileBook(master).read_table("tblExecutive")["Revenue"].sum(), rel=1e-6)
     assert published.pdf is not None and published.pdf.stat().st_size > 10_000
@@ -62,15 +85,16 @@ def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(mast
     from xl_sop.workbook.render import page_texts
 
     monkeypatch.setattr(publish_module, "PACK_TABLE_ROWS", 20)
-    plan = FileBook(master).read_table("tblDemandPlan")
+    grid = FileBook(master).read_table("tblDemandView")
     published = publish(master, tmp_path / "out")
-    rows = len(plan)
-    assert (f"the PDF pack prints the first 20 of the {rows} rows of tblDemandPlan (1 Demand); "
+    rows = len(grid)
+    assert rows > 20
+    assert (f"the PDF pack prints the first 20 of the {rows} rows of tblDemandView (1 Demand); "
             "the published workbook has them all") in published.notes
     text = "\n".join(page_texts(published.pdf))
     assert f"... and {rows - 20} more rows: the pack prints the first 20 of {rows}; every row is in the workbook." in text
-    assert plan["Item"].iloc[19] in text
-    assert FileBook(published.workbook).read_table("tblDemandPlan").shape[0] == rows  # the workbook keeps every row
+    assert grid["Item"].iloc[19] in text
+    assert FileBook(published.workbook).read_table("tblDemandView").shape[0] == rows  # the workbook keeps every row
 
 
 @pytest.mark.slow
@@ -79,9 +103,9 @@ def test_publish_without_libreoffice_uses_saved_values_and_says_so(master, tmp_p
     published = publish(master, tmp_path / "out")
     assert published.pdf is None
     assert any("LibreOffice is not installed" in n for n in published.notes)
-    ws = load_workbook(published.workbook)["1 Demand"]
+    ws = load_workbook(published.workbook)["Demand Detail"]
     plan = FileBook(master).read_table("tblDemandPlan")
-    assert ws.cell(row=6, column=10).value == pytest.approx(plan["Consensus"].iloc[0])  # the value the step cached
+    assert ws.cell(*plan_cell("Consensus")).value == pytest.approx(plan["Consensus"].iloc[0])  # the value the step cached
 
 
 def _returned(master: Path, folder, name, edit):
@@ -94,21 +118,25 @@ def _returned(master: Path, folder, name, edit):
     return copy
 
 
+def plan_rows(path: Path) -> pd.DataFrame:
+    """The first rows of the demand plan: items and months to type for in the grid."""
+    return FileBook(path).read_table("tblDemandPlan").head(3)
+
+
 @pytest.mark.slow
 def test_collect_takes_single_changes_and_lists_conflicts(master, tmp_path):
+    first, second, third = (row for _, row in plan_rows(master).iterrows())
+
+    def at(row, measure, month=True):
+        return row["Family"], row["Item"], measure, row["Month"] if month else None
+
     def edit_a(book):
-        plan = book.read_table("tblDemandPlan")
-        plan.loc[plan.index[0], "SalesAdj"] = 10
-        plan.loc[plan.index[1], "Comment"] = "A: promo moved"
-        book.write_table("tblDemandPlan", plan)
+        type_in_grid(book, {at(first, SALES): 10, at(second, SALES, month=False): "x"})  # a figure and a lock
         book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
                                                        "Decision": ["Second shift"], "Owner": ["Ops"]}))
 
     def edit_b(book):
-        plan = book.read_table("tblDemandPlan")
-        plan.loc[plan.index[0], "SalesAdj"] = 20
-        plan.loc[plan.index[2], "MarketingAdj"] = 5
-        book.write_table("tblDemandPlan", plan)
+        type_in_grid(book, {at(first, SALES): 20, at(third, MARKETING): 5})
         approval = book.read_table("tblApproval")
         approval.loc[approval["Role"] == "CFO", ["Name", "Approved"]] = ["F. Nance", "Yes"]
         book.write_table("tblApproval", approval)
@@ -119,22 +147,28 @@ def test_collect_takes_single_changes_and_lists_conflicts(master, tmp_path):
     b = _returned(master, tmp_path / "b", "Marketing.xlsx", edit_b)
     assert main(["collect", str(master), str(a), str(b)]) == 0
     book = FileBook(master)
-    plan = book.read_table("tblDemandPlan")
-    assert pd.isna(plan["SalesAdj"].iloc[0])  # two different values: the master keeps its own
-    assert plan["Comment"].iloc[1] == "A: promo moved"
-    assert plan["MarketingAdj"].iloc[2] == 5
-    assert plan["Consensus"].iloc[2] == pytest.approx(plan["Statistical"].iloc[2] + 5)
+    assert pd.isna(grid_value(book, *at(first, SALES)))  # two different values: the master keeps its own
+    grid = book.read_table("tblDemandView").set_index(["Item", "Measure"])
+    assert grid.loc[(second["Item"], SALES), "Lock"] == "x"
+    assert grid_value(book, *at(third, MARKETING)) == 5
     conflicts = book.read_table("tblConflicts")
+    assert set(conflicts["Table"]) == {"tblDemandView"}
+    assert set(conflicts["Key"]) == {f"{first['Family']} / {first['Item']} / {SALES} / {first['Month']:%b %Y}"}
     assert set(conflicts["Source"]) == {"master (kept)", "Sales.xlsx", "Marketing.xlsx"}
     assert sorted(conflicts["Value"]) == ["(blank)", "10", "20"]
     assert book.read_table("tblDecisions")["Decision"].tolist() == ["Second shift"]
     assert book.read_table("tblApproval").set_index("Role").loc["CFO", "Name"] == "F. Nance"
+    run_step(book, "demand", now=pd.Timestamp("2026-11-21 09:00"))  # the collected figures reach the plan
+    plan = book.read_table("tblDemandPlan").set_index(["Item", "Month"])
+    key = (third["Item"], third["Month"])
+    assert plan.loc[key, "MarketingAdj"] == 5
+    assert plan.loc[key, "Consensus"] == pytest.approx(plan.loc[key, "Statistical"] + 5)
+    assert plan.loc[(first["Item"], first["Month"]), "SalesAdj"] == 0
 
 
 def _adjusted(book):
-    plan = book.read_table("tblDemandPlan")
-    plan.loc[plan.index[0], "SalesAdj"] = 10
-    book.write_table("tblDemandPlan", plan)
+    first = book.read_table("tblDemandPlan").iloc[0]
+    type_in_grid(book, {(first["Family"], first["Item"], SALES, first["Month"]): 10})
 
 
 def _decided(book):
@@ -235,7 +269,8 @@ def test_a_master_from_before_workbook_ids_collects_its_copies_by_cycle_month(ma
     err = _refused(master, [stamped], capsys)
     assert "Ops.xlsx is a copy of another workbook (it carries a workbook id, this workbook has none)" in err
     assert main(["collect", str(master), str(copy)]) == EXIT_OK
-    assert FileBook(master).read_table("tblDemandPlan")["SalesAdj"].iloc[0] == 10
+    first = FileBook(master).read_table("tblDemandPlan").iloc[0]
+    assert grid_value(FileBook(master), first["Family"], first["Item"], SALES, first["Month"]) == 10
     _set_cycle_month(master, "2026-12-01")
     assert "Sales.xlsx was published for cycle month Nov 2026" in _refused(master, [copy], capsys)
 

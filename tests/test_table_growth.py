@@ -13,9 +13,11 @@ from conftest import TEMPLATE, copy_of, cycled_demo
 from excel_standin import Formula, xlwings_book
 from lxml import etree
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from xl_sop.cli import EXIT_CANNOT_RUN, main
 from xl_sop.errors import WorkbookError
+from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import NS, FileBook
 from xl_sop.workbook.render import page_texts, to_pdf
 from xl_sop.workbook.xlbook import XlwingsBook
@@ -90,20 +92,38 @@ def cycled(tmp_path_factory):
     return cycled_demo(tmp_path_factory.mktemp("growth"), "Master.xlsm", 3)
 
 
+def _note_under_the_plan(book: FileBook) -> str:
+    """A note typed two rows under tblDemandPlan (Demand Detail), in its columns: the plan grows down."""
+    last = book.first_row("tblDemandPlan") + len(book.read_table("tblDemandPlan")) - 1
+    book.write_cells("Demand Detail", {f"C{last + 3}": "ask sales about the promo", f"D{last + 4}": 1200})
+    return f"Demand Detail!C{last + 3}:D{last + 4} is not empty and tblDemandPlan needs those rows to grow"
+
+
+def _note_beside_the_grid(book: FileBook) -> str:
+    """A note typed right of the demand grid (1 Demand), where its new months would go: the grid grows across."""
+    first = book.first_row("tblDemandView")
+    start = schema.table_origin(schema.table("tblDemandView"))[1]
+    column = get_column_letter(start + len(book.table_headers("tblDemandView")) + 2)  # the third column past its last
+    book.write_cells("1 Demand", {f"{column}{first + 1}": "ask sales about the promo"})
+    return f"1 Demand!{column}{first + 1} is not empty and tblDemandView needs those cells to widen"
+
+
 @pytest.mark.slow  # a step on a workbook file
-def test_a_longer_horizon_stops_at_a_note_under_the_demand_plan_and_the_file_stays_as_it_was(cycled, tmp_path, capsys):
+@pytest.mark.parametrize("note", [_note_under_the_plan, _note_beside_the_grid], ids=["under the plan", "beside the grid"])
+def test_a_longer_horizon_stops_at_a_note_under_the_demand_plan_and_the_file_stays_as_it_was(cycled, tmp_path, capsys,
+                                                                                             note):
     path = copy_of(cycled, tmp_path)
     book = FileBook(path)
+    assert len(book.table_headers("tblDemandView")) == 4 + 24 + 12  # labels, 24 months of history, 12 planned
     settings = book.read_table("tblSettings")
     settings.loc[settings["Setting"] == "Horizon", "Value"] = 18
     book.write_table("tblSettings", settings)
-    last = book.first_row("tblDemandPlan") + len(book.read_table("tblDemandPlan")) - 1
-    book.write_cells("1 Demand", {f"C{last + 3}": "ask sales about the promo", f"D{last + 4}": 1200})
+    expected = note(book)
     book.save()
     before = path.read_bytes()
     assert main(["run", str(path), "--step", "demand"]) == EXIT_CANNOT_RUN
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and f"1 Demand!C{last + 3}:D{last + 4} is not empty and tblDemandPlan" in err
+    assert err.count("\n") == 1 and expected in err
     assert path.read_bytes() == before  # nothing saved: not the undo store, not the status
 
 

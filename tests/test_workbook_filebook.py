@@ -9,10 +9,12 @@ import pytest
 from conftest import TEMPLATE, calculation
 
 from xl_sop.errors import WorkbookError
+from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.render import page_texts, to_pdf
 from xl_sop.workbook.snapshot import snapshot, vba_modules
 
+PLAN_COLUMNS = schema.table("tblDemandPlan").column_names
 PLAN = pd.DataFrame({
     "item": ["BEV-1000", "BEV-1000", "SNA-1001"], "Family": ["Beverages", "Beverages", "Snacks"],
     "Month": pd.to_datetime(["2026-11-01", "2026-12-01", "2026-11-01"]),
@@ -60,9 +62,11 @@ def test_writing_a_table_round_trips_and_changes_nothing_else(copy):
     assert changed == {sheet_part, table_part}  # no request for a full calculation: Excel makes one anyway
     assert after_parts["xl/vbaProject.bin"] == before_parts["xl/vbaProject.bin"]
     assert after_parts["customUI/customUI14.xml"] == before_parts["customUI/customUI14.xml"]
-    # Everything a reader sees is as it was, except the demand plan's rows and range.
+    # Everything a reader sees is as it was, except the demand plan's rows, range and Consensus formulas (an output
+    # table now: no validation of typed columns to follow its rows; the grid's does, test_grid_tables).
     diff = set(snapshot(copy).splitlines()) ^ set(before.splitlines())
     assert all("tblDemandPlan" in line or "formula J" in line for line in diff), sorted(diff)
+    assert "  table tblDemandPlan A5:J8: " + ", ".join(PLAN_COLUMNS) in snapshot(copy)
     assert "  formula J8: =MAX(0,D8+N(H8)+N(I8))" in snapshot(copy)
     assert set(vba_modules(copy)) == set(vba_modules(TEMPLATE))
 
@@ -75,7 +79,7 @@ def test_shrinking_a_table_clears_its_old_rows_only(copy):
     back = FileBook(copy)
     assert len(back.read_table("tblDemandPlan")) == 1
     assert back.read_table("tblAccuracy").empty  # the table beside it is untouched
-    assert "table tblDemandPlan A5:K6" in snapshot(copy)
+    assert "table tblDemandPlan A5:J6" in snapshot(copy)
 
 
 @pytest.mark.libreoffice
@@ -85,9 +89,10 @@ def test_libreoffice_recalculates_the_consensus_of_written_rows(copy, soffice, t
     book.save()
     pdf = to_pdf(copy, tmp_path)
     text = "".join(page_texts(pdf))
-    page = text[text.index("1 Demand planning"):]
+    page = text[text.index("Demand detail"):]
     first = next(line for line in page.splitlines() if line.startswith("BEV-1000"))
-    assert first.split()[-1] == "106"  # MAX(0, 100.5 + 5): the native formula, not Python
+    # Method, SalesAdj, then Consensus (the chart tables follow on the same line)
+    assert re.search(r"\bHolt +5 +(\S+)", first).group(1) == "106"  # MAX(0, 100.5 + 5): the native formula, not Python
 
 
 # --- after Excel has saved the workbook: a full calculation on load only where a result would be stale -----------
@@ -109,49 +114,71 @@ def _edit(path, edit_part) -> None:
 def _saved_by_excel(path, formula: str | None = None, name: str | None = None):
     """The calculation properties Excel writes on save (its engine id, no request); optionally the first example
     formula of the Functions sheet replaced by ``formula`` and a defined name added (``name`` is its definition)."""
+    functions = FileBook(path)._sheet_part("Functions")
+    replaced = []
+
     def edit(part: str, data: bytes) -> bytes:
         if part == "xl/workbook.xml":
             data = re.sub(rb"<calcPr[^>]*/>", f'<calcPr calcId="{EXCEL_ENGINE}"/>'.encode(), data)
             if name:
                 data = data.replace(b"<definedNames>", f"<definedNames><definedName name=\"PlanFigures\">{name}"
                                     "</definedName>".encode())
-        example = re.compile(rb">SOP_FORECAST\([A-Z]+6:[A-Z]+6, 6\)</f>")  # the example, whatever its inputs' width
-        if formula and example.search(data):
-            data = example.sub(f">{formula}</f>".encode().replace(b"\\", b"\\\\"), data, count=1)
+        if formula and part == functions:
+            data, n = re.subn(rb"<f>[^<]*</f>", f"<f>{formula}</f>".encode(), data, count=1)
+            replaced.append(n)
         return data
 
     _edit(path, edit)
+    assert not formula or replaced == [1], "the Functions sheet has an example formula to replace"
     return path
 
 
-def _written(path, table: str, frame: pd.DataFrame) -> dict[str, str]:
+MONTHS = pd.to_datetime(["2026-11-01", "2026-12-01"])
+DETAIL = {
+    "tblDemandPlan": PLAN_WITH_RESULTS,
+    "tblDemandHistoryChart": pd.DataFrame({"Month": MONTHS, "Offset": [28, 29], "History": [150.0, 160.0]}),
+    "tblDemandChart": pd.DataFrame({"Month": MONTHS, "Offset": [28, 29], "Statistical": [150.5, 110.0],
+                                    "Consensus": [152.5, 110.0], "Lower80": [120.0, 90.0], "Upper80": [180.0, 130.0]}),
+}
+"""The formula tables of Demand Detail with their results, as Run Forecast writes them: the chart tables' formulas
+read tblDemandPlan (the 80% range), so a write of the plan alone leaves their results stale."""
+
+
+def _written(path, tables: dict[str, pd.DataFrame]) -> dict[str, str]:
     book = FileBook(path)
-    book.write_table(table, frame)
+    for table, frame in tables.items():
+        book.write_table(table, frame)
     book.save()
     return calculation(path)
 
 
 def test_writing_tables_whose_results_nothing_else_reads_asks_excel_for_no_full_calculation(copy):
-    assert _written(_saved_by_excel(copy), "tblDemandPlan", PLAN_WITH_RESULTS) == {"calcId": EXCEL_ENGINE}
+    assert _written(_saved_by_excel(copy), DETAIL) == {"calcId": EXCEL_ENGINE}
+
+
+def test_writing_the_plan_under_the_formulas_that_read_it_has_excel_calculate_on_load(copy):
+    # the chart tables beside it (tblDemandChart's 80% range) read tblDemandPlan: their results may be stale
+    assert _written(_saved_by_excel(copy), {"tblDemandPlan": PLAN_WITH_RESULTS})["fullCalcOnLoad"] == "1"
 
 
 def test_a_formula_written_without_its_result_has_excel_calculate_on_load(copy):
-    assert _written(_saved_by_excel(copy), "tblDemandPlan", PLAN)["fullCalcOnLoad"] == "1"  # PLAN has no Consensus
+    # PLAN has no Consensus
+    assert _written(_saved_by_excel(copy), {**DETAIL, "tblDemandPlan": PLAN})["fullCalcOnLoad"] == "1"
 
 
 def test_the_executive_tiles_reading_a_written_table_have_excel_calculate_on_load(copy):
     executive = pd.DataFrame({"Month": pd.to_datetime(["2026-11-01"]), "Revenue": [10.0], "BudgetRevenue": [12.0]})
-    assert _written(_saved_by_excel(copy), "tblExecutive", executive)["fullCalcOnLoad"] == "1"
+    assert _written(_saved_by_excel(copy), {"tblExecutive": executive})["fullCalcOnLoad"] == "1"
 
 
 @pytest.mark.parametrize(("formula", "name", "calculates"), [
-    ("SUM(&apos;1 Demand&apos;!D6:D9)", None, True),
-    ("SUM('1 demand'!D6:D9)", None, True),
+    ("SUM(&apos;Demand Detail&apos;!D6:D9)", None, True),
+    ("SUM('demand detail'!D6:D9)", None, True),
     ("SUM(tblDemandPlan[Statistical])", None, True),
-    ("SUM(PlanFigures)", "'1 Demand'!$D$6:$D$9", True),
+    ("SUM(PlanFigures)", "'Demand Detail'!$D$6:$D$9", True),
     ("SUM(Items!D6:D9)+COUNT(tblDemandPlanOld)", None, False),
     ("SUM(PlanFigures)", "Items!$D$6:$D$9", False),
 ], ids=["sheet", "sheet-in-other-case", "table", "defined-name", "other-sheet-and-name", "name-elsewhere"])
 def test_a_formula_elsewhere_that_may_read_a_written_table_has_excel_calculate_on_load(copy, formula, name, calculates):
-    calc = _written(_saved_by_excel(copy, formula, name), "tblDemandPlan", PLAN_WITH_RESULTS)
+    calc = _written(_saved_by_excel(copy, formula, name), DETAIL)
     assert ("fullCalcOnLoad" in calc) == calculates

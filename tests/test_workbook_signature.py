@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from conftest import TEMPLATE
+from grid_typing import grid_value, type_in_grid
 
 from xl_sop.cycle import run_all, undo_last_run
 from xl_sop.cycle.collect import collect, open_copies
@@ -99,11 +100,12 @@ def test_a_signed_workbook_keeps_its_signature_through_run_publish_undo_and_coll
     returned.parent.mkdir()
     returned.write_bytes(master.read_bytes())
     copy = FileBook(returned)
-    plan = copy.read_table("tblDemandPlan")
-    plan.loc[plan.index[0], "SalesAdj"] = 25
-    copy.write_table("tblDemandPlan", plan)
+    first = copy.read_table("tblDemandPlan").iloc[0]
+    typed = (first["Family"], first["Item"], "Sales adj.", first["Month"])
+    type_in_grid(copy, {typed: 25})
     copy.save()
     book = FileBook(master)
     assert collect(book, open_copies([returned]), master_id=workbook_id(master)).applied == 1
     book.save()
+    assert grid_value(FileBook(master), *typed) == 25
     assert _signature(master) == signature, "collecting a returned copy"

@@ -4,11 +4,14 @@ import inspect
 import re
 import zipfile
 
+import pandas as pd
 import pytest
 from conftest import ROOT, SNAPSHOT, TEMPLATE, calculation
 from lxml import etree
+from openpyxl.utils.cell import range_boundaries
 
 import sop_udfs
+from xl_sop.cycle.grids import header_month
 from xl_sop.workbook import schema
 from xl_sop.workbook.render import page_texts, to_pdf
 from xl_sop.workbook.snapshot import snapshot, vba_modules
@@ -156,10 +159,18 @@ def test_tables_inputs_and_formulas_in_the_built_workbook(built_template):
         assert t.name in ws.tables, t.name
         row, col = schema.table_origin(t)
         assert [ws.cell(row=row, column=col + j).value for j in range(len(t.columns))] == t.column_names
+        if t.grid:  # then a column per month of the template's cycle, and the table covers them
+            _, _, last, _ = range_boundaries(ws.tables[t.name].ref)
+            months = [header_month(ws.cell(row=row, column=c).value) for c in range(col + len(t.columns), last + 1)]
+            assert months and None not in months, t.name
+            assert pd.Timestamp(schema.SETTINGS[0][1]) in months, t.name  # the cycle month
     demand = schema.table("tblDemandPlan")
     row, col = schema.table_origin(demand)
-    consensus = wb["1 Demand"].cell(row=row + 1, column=col + demand.column_names.index("Consensus")).value
+    assert demand.sheet == "Demand Detail" and not any(c.input for c in demand.columns)  # output only: typed on 1 Demand
+    consensus = wb[demand.sheet].cell(row=row + 1, column=col + demand.column_names.index("Consensus")).value
     assert consensus == "=MAX(0,D6+N(H6)+N(I6))"
+    grid = schema.table("tblDemandView")
+    assert [c.name for c in grid.columns if c.input] == ["Lock"]  # the typed month cells: test_grid_tables
     conf = wb["xlwings.conf"]
     rows = [(conf.cell(row=i, column=1).value, conf.cell(row=i, column=2).value) for i in range(1, 5)]
     assert rows == list(schema.XLWINGS_CONF)

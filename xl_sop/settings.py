@@ -111,6 +111,11 @@ class Settings:
         return str(self.get("Production strategy"))
 
     @property
+    def spread_by(self) -> str:
+        """How a family figure on 1 Demand is shared by its items: forecast, history or equal."""
+        return str(self.get("Spread family figures by"))
+
+    @property
     def family_forecast(self) -> str:
         """How a family's statistical forecast relates to its items': bottom-up, top-down or min-trace
         (Settings row "Family forecast"; xl_sop.forecast.hierarchical)."""

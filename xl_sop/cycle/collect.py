@@ -1,6 +1,6 @@
 """Collect Inputs: merge what people typed in returned copies of the workbook into the master.
 
-Adjustments, comments, approvals, decisions and issues come back in copies of the
+Adjustments (the demand grid's typed rows and locks), approvals, decisions and issues come back in copies of the
 published or the master workbook. A value changed in one copy is taken; the same
 cell changed differently in two copies is not guessed: every value is listed in
 tblConflicts for the meeting and the master keeps its own.
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from xl_sop.cycle.demand_view import Typed, contributors_from, typed_in, with_typed
 from xl_sop.cycle.keep import key_frame, merge_rows, norm
-from xl_sop.cycle.plan import consensus
 from xl_sop.errors import FileAccessError, ForeignCopyError, about
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
@@ -32,8 +32,13 @@ from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.identity import workbook_id
 
-KEYED_INPUTS = {"tblDemandPlan": ("SalesAdj", "MarketingAdj", "Comment"),
-                "tblApproval": ("Name", "Approved", "Date", "Comment")}
+KEYED_INPUTS = {"tblApproval": ("Name", "Approved", "Date", "Comment")}
+GRID = schema.TableName.DEMAND_VIEW
+Conflict = tuple[str, str, str, str, str]
+"""A row of tblConflicts: Table, Key, Column, Source, Value."""
+CellKey = tuple[str, str, str, pd.Timestamp | None]
+"""A typed cell of the demand grid: Family, Item, Measure, Month (None for the row's Lock)."""
+CONTRIBUTORS = schema.TableName.CONTRIBUTORS
 ROW_INPUTS = ("tblDecisions", "tblOpenIssues")
 SETTINGS = schema.TableName.SETTINGS
 
@@ -110,9 +115,8 @@ def collect(master: Book, copies: Sequence[Returned], *, master_id: str | None) 
                 conflict_rows.append((name, label, column, "master (kept)", _show(mine[column].iloc[i])))
                 conflict_rows += [(name, label, column, copy_name, _show(v)) for copy_name, v in by_copy.items()]
         if changed:
-            if name == "tblDemandPlan":
-                mine["Consensus"] = consensus(mine)
             master.write_table(name, mine)
+    conflict_rows += _collect_grid(master, read, result)
     for name in ROW_INPUTS:
         mine = master.read_table(name).reset_index(drop=True)
         merged = mine
@@ -124,6 +128,50 @@ def collect(master: Book, copies: Sequence[Returned], *, master_id: str | None) 
     result.conflicts = pd.DataFrame(conflict_rows, columns=schema.table("tblConflicts").column_names)
     master.write_table("tblConflicts", result.conflicts)
     return result
+
+
+def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]], result: Collected) -> list[Conflict]:
+    """Merge the typed cells of the copies' demand grids (contributor rows and Lock, by row labels and month) into
+    the master's grid; returns the conflict rows. The figures they feed are recomputed by the next Run Forecast."""
+    contributors, _problems = contributors_from(master.read_table(CONTRIBUTORS))
+    grid = master.read_table(GRID).reset_index(drop=True)
+    mine, _bad = typed_in(grid, contributors)
+    cells_of = _typed_cells(mine)
+    proposals: dict[CellKey, dict[str, object]] = {}
+    for copy_name, tables in read:
+        theirs, _their_bad = typed_in(tables[GRID], contributors)
+        their_cells = _typed_cells(theirs)
+        for key in set(cells_of) | set(their_cells):
+            if norm(their_cells.get(key)) != norm(cells_of.get(key)):
+                proposals.setdefault(key, {})[copy_name] = their_cells.get(key)
+    conflicts: list[Conflict] = []
+    taken = 0
+    for key, by_copy in proposals.items():
+        if len({norm(v) for v in by_copy.values()}) == 1:
+            cells_of[key] = next(iter(by_copy.values()))
+            taken += 1
+        else:
+            family, item, measure, month = key
+            label = " / ".join(str(p) for p in (family, item, measure, f"{month:%b %Y}" if month is not None else None)
+                               if p is not None)
+            column = "Lock" if month is None else "Value"
+            conflicts.append((GRID, label, column, "master (kept)", _show(cells_of.get(key))))
+            conflicts += [(GRID, label, column, copy_name, _show(v)) for copy_name, v in by_copy.items()]
+    result.applied += taken
+    if taken:
+        values = [(f, i, m, month, v) for (f, i, m, month), v in cells_of.items() if month is not None and v is not None]
+        locks = [(f, i, m, v) for (f, i, m, month), v in cells_of.items() if month is None and v is not None]
+        merged = Typed(pd.DataFrame(values, columns=["Family", "Item", "Measure", "Month", "Value"]),
+                       pd.DataFrame(locks, columns=["Family", "Item", "Measure", "Lock"]))
+        master.write_table(GRID, with_typed(grid, merged, contributors), headers=list(grid.columns))
+    return conflicts
+
+
+def _typed_cells(typed: Typed) -> dict[CellKey, object]:
+    """{(Family, Item, Measure, Month): value} of typed numbers and {(Family, Item, Measure, None): lock}."""
+    out: dict[CellKey, object] = {(f, i, m, month): v for f, i, m, month, v in typed.values.itertuples(index=False)}
+    out.update({(f, i, m, None): lock for f, i, m, lock in typed.locks.itertuples(index=False)})
+    return out
 
 
 def _checked(master: Book, copies: Sequence[Returned], master_id: str | None,
@@ -138,7 +186,7 @@ def _checked(master: Book, copies: Sequence[Returned], master_id: str | None,
     for copy in copies:
         with _reading(copy.name):
             tables = {name: copy.book.read_table(name).reset_index(drop=True)
-                      for name in (SETTINGS, *KEYED_INPUTS, *ROW_INPUTS)}
+                      for name in (SETTINGS, *KEYED_INPUTS, *ROW_INPUTS, GRID)}
         why = _foreign(read_settings(tables[SETTINGS]).cycle_month, month, copy.workbook_id, master_id)
         if why:
             foreign.append(f"{copy.name} {why}")

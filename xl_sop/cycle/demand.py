@@ -1,14 +1,24 @@
-"""Step 1 Demand (Run Forecast): the statistical forecast per item and month, typed adjustments kept,
-and the accuracy and forecast value added of past cycles from the plan archive."""
+"""Step 1 Demand (Run Forecast): the statistical forecast per item and month, the planning grid with what people
+typed kept and family figures spread (demand_view.py), and the accuracy and forecast value added of past cycles
+from the plan archive."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle
+from xl_sop.cycle.demand_view import (
+    HISTORY_MONTHS,
+    PlanBasis,
+    chart_rows,
+    contributors_from,
+    family_of,
+    plan,
+    typed_in,
+)
+from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
 from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
-from xl_sop.errors import InputError
+from xl_sop.errors import InputError, ValidationError
 from xl_sop.forecast import forecast_many
 from xl_sop.forecast.hierarchical import BOTTOM_UP, forecast_families
 from xl_sop.metrics import forecast_value_added_by_stage
@@ -16,13 +26,19 @@ from xl_sop.metrics.tables import accuracy_by
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
-NOT_IN_FORECAST = "kept for your inputs: not in this forecast"
+NOT_IN_FORECAST = "kept for your note: not in this forecast"
+"""The Method of a tblDemandPlan row kept only for what a planner typed in a column they added to it."""
 
 
 def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
                  now: pd.Timestamp | None = None) -> Tables:
-    """Statistical forecast per item and month (with method and 80% interval); overrides and comments kept by
-    Item and Month; accuracy and forecast value added of past cycles from the plan archive."""
+    """Statistical forecast per item and month (with method and 80% interval); the planning grid of 1 Demand
+    with what people typed there kept, family figures spread to items and the consensus per item; accuracy and
+    forecast value added of past cycles from the plan archive."""
+    contributors, problems = contributors_from(current.get(T.CONTRIBUTORS))
+    typed, typed_problems = typed_in(current.get(T.DEMAND_VIEW, pd.DataFrame()), contributors)
+    if problems or typed_problems:
+        raise ValidationError(problems + typed_problems, "Run Forecast")
     start = cycle_month(inputs)
     horizon = inputs.settings.horizon
     season = inputs.settings.season_length
@@ -39,18 +55,42 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         fc = forecast_families(history, items.drop_duplicates("Item").set_index("Item")["Family"], horizon + gap,
                                inputs.settings.family_forecast, season_length=season, level=(80,), progress=progress)
     fc = fc[fc["Month"] >= start]
-    family = items.drop_duplicates("Item").set_index("Item")["Family"]
-    plan = pd.DataFrame({
-        "Item": fc["Item"], "Family": fc["Item"].map(family), "Month": fc["Month"],
-        "Statistical": fc["Forecast"].round(2), "Lower80": fc["Lower80"].clip(lower=0).round(2),
-        "Upper80": fc["Upper80"].round(2), "Method": fc["Method"],
+    statistical = pd.DataFrame({
+        "Item": fc["Item"], "Month": fc["Month"], "Statistical": fc["Forecast"].round(2),
+        "Lower80": fc["Lower80"].clip(lower=0).round(2), "Upper80": fc["Upper80"].round(2), "Method": fc["Method"],
     }).reset_index(drop=True)
+    families = family_of(inputs[T.ITEMS], list(dict.fromkeys(statistical["Item"])))
+    basis = PlanBasis(
+        families=families, statistical=statistical, history=history, last_cycle=_last_cycle(current, start),
+        budget=inputs[T.BUDGET].dropna(subset=["Family", "Month", "Units"]) if T.BUDGET in inputs.tables else
+        pd.DataFrame(columns=["Family", "Month", "Units"]),
+        history_months=pd.date_range(start - pd.DateOffset(months=HISTORY_MONTHS), periods=HISTORY_MONTHS, freq="MS"),
+        plan_months=plan_months(inputs), spread_by=inputs.settings.spread_by)
+    planned = plan(basis, typed, contributors)
     spec = schema.table(T.DEMAND_PLAN)
-    plan = carry_inputs(current[T.DEMAND_PLAN], plan, spec, orphan_note=("Method", NOT_IN_FORECAST))
-    plan["Consensus"] = consensus(plan)
-    plan = plan[spec.column_names + [c for c in plan.columns if c not in spec.column_names]]
+    detail = statistical.merge(planned.long[["Item", "Month", "Family", "SalesAdj", "MarketingAdj", "Consensus"]],
+                               on=["Item", "Month"], how="left")
+    detail = detail[spec.column_names]
+    # A column a planner added to tblDemandPlan (a note beside the figures) is kept row by row by Item and Month, as
+    # every rewritten table keeps one (keep.py); a row it holds something in that left the forecast stays, marked.
+    detail = carry_inputs(current.get(T.DEMAND_PLAN, pd.DataFrame()), detail, spec,
+                          orphan_note=("Method", NOT_IN_FORECAST))
     accuracy, fva = _accuracy_tables(inputs, current)
-    return {T.DEMAND_PLAN: plan, T.ACCURACY: accuracy, T.FVA: fva}
+    history_chart, plan_chart = chart_rows(basis)
+    return {T.DEMAND_VIEW: planned.grid, T.DEMAND_PLAN: detail, T.DEMAND_HISTORY_CHART: history_chart,
+            T.DEMAND_CHART: plan_chart,
+            T.DEMAND_CHOICES: pd.DataFrame({"Show": [*dict.fromkeys(families), *families.index]}),
+            T.ACCURACY: accuracy, T.FVA: fva}
+
+
+def _last_cycle(current: Tables, start: pd.Timestamp) -> pd.DataFrame:
+    """Item, Month, Consensus of the latest plan frozen before this cycle (empty when there is none)."""
+    archive = plan_archive(current)
+    earlier = archive[archive["PlanMonth"] < start]
+    if earlier.empty:
+        return pd.DataFrame(columns=["Item", "Month", "Consensus"])
+    latest = earlier[earlier["PlanMonth"] == earlier["PlanMonth"].max()]
+    return latest[["Item", "Month", "Consensus"]].dropna()
 
 
 def _lag0(inputs: Inputs, current: Tables) -> pd.DataFrame:

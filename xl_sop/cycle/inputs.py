@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xl_sop import cells
+from xl_sop.cycle.demand_view import contributors_from, typed_in
 from xl_sop.errors import Problem
 from xl_sop.settings import Settings, read_settings
 from xl_sop.workbook import schema
@@ -253,7 +254,8 @@ def load_inputs(book: Book) -> Inputs:
 
 
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
-TYPED_NUMBERS = {T.DEMAND_PLAN: ("SalesAdj", "MarketingAdj")}
+TYPED_NUMBERS: dict[str, tuple[str, ...]] = {}
+"""(None today: the adjustments are typed in the demand grid, whose cells Run Forecast checks, demand_view.typed_in.)"""
 TEMPLATE_HINT = "copy it back from a new workbook made by xl-sop new"
 
 
@@ -308,13 +310,25 @@ def output_tables() -> tuple[str, ...]:
 def validate(book: Book) -> list[Problem]:
     """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns,
     and a workbook that lost its macros."""
-    problems = load_inputs(book).problems + book_problems(book, output_tables())
+    problems = load_inputs(book).problems + book_problems(book, output_tables()) + _demand_grid_problems(book)
     if not book.has_macros():  # saved as .xlsx by some program and renamed: the headless steps still run
         problems.append(Problem("Home", "(VBA project)", None, "",
                                 "the workbook has lost its macros (was it saved as .xlsx?): the ribbon buttons and the "
                                 "=SOP_ cell functions are gone; make a working copy with xl-sop new and paste the data "
                                 "into it"))
     return problems
+
+
+def _demand_grid_problems(book: Book) -> list[Problem]:
+    """A word typed in the demand grid, or a contributor row Run Forecast cannot use: Run Forecast stops on them
+    (demand_step), so Validate names them too. (The adjustments used to be columns of tblDemandPlan, checked by
+    book_problems through TYPED_NUMBERS; they are now typed in the grid.)"""
+    have = {n.lower() for n in book.table_names()}
+    if T.DEMAND_VIEW.lower() not in have or T.CONTRIBUTORS.lower() not in have:
+        return []  # a missing table is said by book_problems
+    contributors, problems = contributors_from(book.read_table(T.CONTRIBUTORS))
+    _typed, typed_problems = typed_in(book.read_table(T.DEMAND_VIEW), contributors)
+    return problems + typed_problems
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from xl_sop.cycle.grids import turned
 from xl_sop.cycle.inputs import Inputs, plan_months
 from xl_sop.cycle.keep import merge_rows
 from xl_sop.cycle.plan import Progress, Tables, consensus_demand, planned_supply, rounded
@@ -42,8 +43,17 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
     issues = _seed_issues(gap, current.get(T.CAPACITY_LOAD, pd.DataFrame()), current[T.OPEN_ISSUES])
     if progress:
         progress(3, 3)
-    return {T.GAP: gap_table.reset_index(drop=True), T.SCENARIOS: scen, T.OPEN_ISSUES: issues,
-            T.CONSENSUS_BY_FAMILY: by_family.reset_index(drop=True)}
+    gap_table = gap_table.reset_index(drop=True)
+    return {T.GAP: gap_table, T.SCENARIOS: scen, T.OPEN_ISSUES: issues,
+            T.CONSENSUS_BY_FAMILY: by_family.reset_index(drop=True),
+            T.GAP_VIEW: turned(gap_table, ("Family",), GAP_MEASURES, plan_months(inputs)),
+            T.GAP_BY_FAMILY: gap_table.groupby("Family", as_index=False, sort=False)[
+                ["Demand", "Supply", "Gap", "ShortageRevenue"]].sum().pipe(rounded, 2)}
+
+
+GAP_MEASURES = (("Demand", "Demand"), ("Supply", "Supply"), ("Gap (short +)", "Gap"),
+                ("Cumulative gap", "CumulativeGap"), ("Shortage revenue", "ShortageRevenue"),
+                ("Excess value", "ExcessValue"))
 
 
 def _seed_issues(gap: pd.DataFrame, load: pd.DataFrame, typed: pd.DataFrame) -> pd.DataFrame:

@@ -102,7 +102,15 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
         lags = lags[lags["Month"].isna() | lags["Month"].isin(months)].rename(columns={"Forecast": "Consensus"})
     else:
         lags = pd.DataFrame(columns=schema.table(T.ACCURACY_BY_LAG).column_names)
-    return {T.KPIS: kpis, T.ACCURACY_BY_LAG: lags.reset_index(drop=True)}
+    lags = lags.reset_index(drop=True)
+    overall = lags[lags["Month"].isna()] if len(lags) else lags
+    by_lag = pd.DataFrame({"Lag": overall.get("Lag", pd.Series(dtype=float)),
+                           "Accuracy": overall.get("Accuracy", pd.Series(dtype=float))})
+    if len(lags):
+        by_lag["Months"] = by_lag["Lag"].map(lags[lags["Month"].notna()].groupby("Lag")["Month"].nunique()).fillna(0)
+    headline = kpis[kpis["Family"] == schema.ALL_FAMILIES][["Month", "ForecastAccuracy", "ServiceLevel", "OnTimeDelivery"]]
+    return {T.KPIS: kpis, T.ACCURACY_BY_LAG: lags, T.LAG_ACCURACY: by_lag.reset_index(drop=True),
+            T.KPI_TREND: headline.reset_index(drop=True)}
 
 
 def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = None,

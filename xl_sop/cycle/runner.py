@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from xl_sop.cycle.demand_view import carry_typed, contributors_from
+from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
-from xl_sop.cycle.keep import carry_inputs, merge_rows
+from xl_sop.cycle.keep import carry_inputs, kept_columns, merge_rows
 from xl_sop.cycle.plan import Progress, consensus, consensus_cut_note
 from xl_sop.cycle.review import approved_by
 from xl_sop.cycle.steps import step_record
-from xl_sop.cycle.undo import UNDO_TABLE, stored_tables, undo_rows
+from xl_sop.cycle.undo import UNDO_TABLE, grid_headers, stored_tables, undo_rows
 from xl_sop.errors import ValidationError
 from xl_sop.workbook import schema
 from xl_sop.workbook.book import Book
@@ -74,11 +76,19 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
 
 def _write_all(book: Book, tables: dict[str, pd.DataFrame]) -> None:
     """Write the tables in order, once every one of them is known to fit: a table that would grow over someone's
-    cells stops the step before its first write, in Excel as on a file."""
+    cells stops the step before its first write, in Excel as on a file. A grid table takes the frame's columns."""
+    headers = {name: grid_headers(name, frame) for name, frame in tables.items()}
     for name, frame in tables.items():
-        book.check_room(name, len(frame))
+        if headers[name] is None:
+            book.check_room(name, len(frame))
+        else:
+            book.check_room(name, len(frame), headers[name])
     for name, frame in tables.items():
-        book.write_table(name, frame)
+        if headers[name] is None:
+            book.write_table(name, frame)
+        else:
+            book.write_table(name, frame, headers[name])
+            book.group_rows(name, outline_levels(frame))
 
 
 def check_steps(book: Book, step_ids: Iterable[str], inputs: Inputs) -> None:
@@ -115,7 +125,12 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
     for name, old in tables.items():
         current = book.read_table(name)
         spec = schema.table(name)
-        if spec.key and any(c.input for c in spec.columns):
+        if name == T.DEMAND_VIEW:  # the grid: what was typed since goes back into its cells
+            contributors, _problems = contributors_from(book.read_table(T.CONTRIBUTORS))
+            restored = carry_typed(old, current, contributors)
+        elif spec.key and (any(c.input for c in spec.columns) or (not spec.grid and kept_columns(current, spec))):
+            # typed columns, and a column a user added (a note beside tblDemandPlan, which has no typed column);
+            # a grid's month columns are its own, not a user's
             restored = carry_inputs(current, old, spec)
         elif any(c.input for c in spec.columns):
             restored = merge_rows(old, current)
@@ -123,6 +138,8 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
             restored = old
         if name == T.DEMAND_PLAN and len(restored):
             restored["Consensus"] = consensus(restored)
+        if spec.grid:  # the months it had: its columns go back with its rows
+            restored = restored.reindex(columns=old.columns)
         restored_tables[name] = restored
     _write_all(book, {**restored_tables, UNDO_TABLE: pd.DataFrame(columns=schema.table(UNDO_TABLE).column_names)})
     rows = {name: len(frame) for name, frame in restored_tables.items()}

@@ -45,17 +45,18 @@ class StepRecord:
 
 
 STEPS = {s.id: s for s in (
-    StepRecord("demand", demand_step, (T.ITEMS, T.HISTORY), (T.DEMAND_PLAN, T.PLAN_ARCHIVE),
-               (T.DEMAND_PLAN, T.ACCURACY, T.FVA)),
+    StepRecord("demand", demand_step, (T.ITEMS, T.HISTORY), (T.DEMAND_VIEW, T.CONTRIBUTORS, T.PLAN_ARCHIVE),
+               (T.DEMAND_VIEW, T.DEMAND_PLAN, T.DEMAND_HISTORY_CHART, T.DEMAND_CHART, T.DEMAND_CHOICES, T.ACCURACY,
+                T.FVA)),
     StepRecord("supply", supply_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.CAPACITY), (T.DEMAND_PLAN,),
-               (T.CAPACITY_LOAD, T.SUPPLY_PLAN)),
+               (T.CAPACITY_LOAD, T.SUPPLY_PLAN, T.SUPPLY_VIEW, T.LOAD_CHART, T.RESOURCE_CHOICES)),
     StepRecord("reconcile", reconcile_step, (T.ITEMS, T.INVENTORY, T.CAPACITY, T.BUDGET),
                (T.DEMAND_PLAN, T.SUPPLY_PLAN, T.CAPACITY_LOAD, T.OPEN_ISSUES),
-               (T.GAP, T.SCENARIOS, T.OPEN_ISSUES, T.CONSENSUS_BY_FAMILY)),
+               (T.GAP, T.SCENARIOS, T.OPEN_ISSUES, T.CONSENSUS_BY_FAMILY, T.GAP_VIEW, T.GAP_BY_FAMILY)),
     StepRecord("freeze", freeze_step, (), (T.DEMAND_PLAN, T.PLAN_ARCHIVE, T.APPROVAL), (T.PLAN_ARCHIVE,)),
     StepRecord("executive", executive_step, (T.ITEMS, T.BUDGET), (T.DEMAND_PLAN, T.SUPPLY_PLAN), (T.EXECUTIVE,)),
     StepRecord("kpis", kpi_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION), (T.PLAN_ARCHIVE,),
-               (T.KPIS, T.ACCURACY_BY_LAG)),
+               (T.KPIS, T.ACCURACY_BY_LAG, T.LAG_ACCURACY, T.KPI_TREND)),
 )}
 
 

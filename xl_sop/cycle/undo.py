@@ -19,6 +19,15 @@ UNDO_TABLE = T.UNDO
 PART_SIZE = 32_000
 
 
+def grid_headers(name: str, frame: pd.DataFrame) -> list[str] | None:
+    """The columns a grid table is written with (its own: the months move with the cycle); None for any other."""
+    try:
+        spec = schema.table(name)
+    except KeyError:
+        return None
+    return [str(c) for c in frame.columns] if spec.grid else None
+
+
 def undo_rows(step_id: str, tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = []
     for name, frame in tables.items():

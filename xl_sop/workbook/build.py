@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, LineChart, Reference
+from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -24,6 +25,7 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xl_sop import cells
 from xl_sop.workbook import schema
 from xl_sop.workbook.examples import FUNCTION_EXAMPLES
 from xl_sop.workbook.schema import formula_for
@@ -38,9 +40,28 @@ INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 FORMULA_FONT = Font(color="375623")
 GREEN, AMBER, RED = (PatternFill("solid", fgColor=c) for c in ("C6EFCE", "FFEB9C", "FFC7CE"))
 SHRINK = Alignment(horizontal="left", indent=1, shrink_to_fit=True)
+HISTORY_HEADER_FILL = PatternFill("solid", fgColor="7F7F7F")
+HISTORY_FONT = Font(color="595959")
+FAMILY_FILL = PatternFill("solid", fgColor="DDEBF7")
+MONTH_WIDTH = 9
+DEFAULT_HORIZON = 12
+CONTRIBUTORS_NAME = "SopContributors"
+"""The defined name over tblContributors[Contributor]: the grid's typed rows (conditional format, validation)."""
+FAMILY_EXAMPLE = "Beverages"
+RESOURCE_EXAMPLE = "Bottling"
+SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items below (fold with the [-] on the left).",
+                 "Red: utilisation above 100% of regular hours, or hours short beyond overtime.")
+GRID_PRINT_SCALE = 70
+GAP_MONTH_WIDTH = 14
+DEMAND_LEGEND = ("Grey columns: history (the older year unfolds with the [+] above the months).",
+                 "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
+                 "Yellow rows: typed. On a family row, spread to its items",
+                 "  (Settings: Spread family figures by); x in Lock keeps an item out.",
+                 "Consensus = Statistical + typed rows + From family.")
 ROWS_FORMATTED = 400
-"""Rows below a table's header that get its number formats, input styling and validation, so rows
-a step writes later look the same."""
+"""Rows below a table's header that get its number formats and input styling, so rows a step writes later look the
+same. Validation and conditional formats cover the table's data rows exactly instead, so they follow the table when
+a step grows or shrinks it (xl_sop/workbook/follow.py)."""
 
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
@@ -70,7 +91,11 @@ def build_workbook() -> Workbook:
     _settings(wb["Settings"])
     _home(wb["Home"])
     _demand(wb["1 Demand"])
-    _supply(wb["2 Supply"])
+    _lists(wb)
+    _supply(wb["Supply Detail"])
+    _supply_view(wb["2 Supply"])
+    _gap_view(wb["3 Pre-S&OP"])
+    _follow_up_charts(wb["6 Follow-up"])
     _executive(wb["5 Executive"])
     _follow_up(wb["6 Follow-up"])
     _functions(wb["Functions"])
@@ -86,7 +111,7 @@ def _freeze(ws: Worksheet) -> None:
     """Freeze below the table header and right of the first table's label columns (Item, Family, Month...)."""
     tables = schema.tables_on(ws.title)
     labels = schema.table_origin(tables[0])[1] - 1 + tables[0].label_columns if tables else 0
-    ws.freeze_panes = ws.cell(row=schema.TABLE_ROW + 1, column=1 + labels)
+    ws.freeze_panes = ws.cell(row=schema.sheet(ws.title).table_row + 1, column=1 + labels)
 
 
 def _page_setup(ws: Worksheet) -> None:
@@ -95,8 +120,9 @@ def _page_setup(ws: Worksheet) -> None:
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     last_col = max((schema.table_origin(t)[1] + len(t.columns) - 1 for t in schema.tables_on(ws.title)), default=8)
-    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{schema.TABLE_ROW + PRINT_ROWS}"
-    ws.print_title_rows = f"{schema.TABLE_ROW}:{schema.TABLE_ROW}"
+    header = schema.sheet(ws.title).table_row
+    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{header + PRINT_ROWS}"
+    ws.print_title_rows = f"{header}:{header}"
 
 
 def _heading(ws: Worksheet, sheet: schema.Sheet) -> None:
@@ -149,7 +175,7 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
         dv = DataValidation(type="decimal", operator="between", formula1="-1000000000", formula2="1000000000",
                             allow_blank=True, showErrorMessage=True, errorTitle="Number expected",
                             error=f"{column.name}: type a number ({column.doc or 'units'}).")
-        dv.add(f"{letter}{row + 1}:{letter}{row + ROWS_FORMATTED}")
+        dv.add(f"{letter}{row + 1}:{letter}{row + len(rows)}")
         ws.add_data_validation(dv)
 
 
@@ -205,23 +231,265 @@ def _home(ws: Worksheet) -> None:
 
 
 def _demand(ws: Worksheet) -> None:
-    # Consensus is a native formula per row (the schema's); rows a step writes get it too.
-    table = schema.table("tblDemandPlan")
-    row, col = schema.table_origin(table)
-    ws.cell(row=row - 1, column=col + table.column_names.index("Consensus"),
-            value="Consensus: statistical + adjustments").font = NOTE
+    """The planning grid: its month columns for the template's cycle month, the chart and its chooser above it.
+
+    Rows are styled by what they are (conditional formats over the grid, so they follow it when a step rewrites
+    it): a family's rows bold on blue, contributor rows yellow (typed); history columns grey, a line at the cycle
+    month. Typing is refused outside the contributor rows (data validation), where a step would overwrite it."""
+    grid = schema.table(schema.TableName.DEMAND_VIEW)
+    row, col = schema.table_origin(grid)
+    history = schema.DEMAND_VIEW_HISTORY_MONTHS
+    months = _template_months(history)
+    first_month, last_col = _month_columns(ws, grid, months, history)
+    # The older half of the history folds away (Data > Outline), leaving the last 12 months beside the plan.
+    ws.column_dimensions.group(get_column_letter(first_month), get_column_letter(first_month + history // 2 - 1),
+                               outline_level=1, hidden=True)
+    ws.sheet_properties.outlinePr.summaryBelow = False  # a family's rows stand above its items'
+    body = f"{get_column_letter(col)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
+    item, measure = (f"${get_column_letter(col + grid.column_names.index(n))}{row + 1}" for n in ("Item", "Measure"))
+    typed = f"COUNTIF({CONTRIBUTORS_NAME},{measure})>0"
+    months_body = f"{get_column_letter(first_month)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
+    # Typed rows first: a family's typed rows are yellow too (and bold, from the second rule, where both apply).
+    ws.conditional_formatting.add(months_body, FormulaRule(formula=[typed], fill=INPUT_FILL))
+    ws.conditional_formatting.add(body, FormulaRule(formula=[f'{item}="{schema.FAMILY_ROW_ITEM}"'], fill=FAMILY_FILL,
+                                                    font=Font(bold=True)))
+    first = f"{get_column_letter(first_month)}{row + 1}"
+    dv = DataValidation(type="custom", formula1=f"AND({typed},ISNUMBER({first}))", allow_blank=True,
+                        showErrorMessage=True, errorTitle="Type in the yellow rows",
+                        error="Type numbers (units, + or -) in the yellow contributor rows only: the other rows are "
+                              "computed by Run Forecast and would overwrite what is typed there.")
+    dv.add(months_body)
+    ws.add_data_validation(dv)
+    _chooser(ws, "Chart shows:", FAMILY_EXAMPLE, schema.DEMAND_CHOICES_NAME, schema.DEMAND_CHOICE_NAME)
+    for r, text in enumerate(DEMAND_LEGEND, start=6):
+        ws.cell(row=r, column=1, value=text).font = NOTE
+    past, plan = (schema.table(n) for n in (schema.TableName.DEMAND_HISTORY_CHART, schema.TableName.DEMAND_CHART))
+    detail = ws.parent[plan.sheet]
+    labels = len(grid.columns)
+    _formula_rows(detail, past, [{"Month": m.to_pydatetime(), "Offset": labels + i} for i, m in enumerate(months[:history])])
+    _formula_rows(detail, plan, [{"Month": m.to_pydatetime(), "Offset": labels + history + i}
+                                 for i, m in enumerate(months[history:])])
+    # A scatter chart with lines: each series has its own months (history before the cycle month, the plan from it),
+    # so nothing is drawn where a series has no figure, in Excel as in LibreOffice.
+    line = ScatterChart()
+    line.title = "History, forecast and consensus"
+    line.style = 13
+    for table, name, colour, dash in ((past, "History", "595959", "solid"), (plan, "Statistical", "2F75B5", "dash"),
+                                      (plan, "Consensus", "C00000", "solid"), (plan, "Lower80", "9DC3E6", "sysDot"),
+                                      (plan, "Upper80", "9DC3E6", "sysDot")):
+        t_row, t_col = schema.table_origin(table)
+        count = history if table is past else len(months) - history
+        j = t_col + table.column_names.index(name)
+        values = Reference(detail, min_col=j, min_row=t_row, max_row=t_row + count)
+        x_values = Reference(detail, min_col=t_col, min_row=t_row + 1, max_row=t_row + count)
+        series = Series(values, x_values, title_from_data=True)
+        series.marker.symbol = "none"
+        series.graphicalProperties.line.solidFill = colour
+        series.graphicalProperties.line.prstDash = dash
+        series.smooth = False
+        line.series.append(series)
+    line.x_axis.number_format = "mmm yy"
+    line.x_axis.majorUnit = 91
+    line.x_axis.scaling.min = (months[0] - cells.EXCEL_EPOCH).days
+    line.x_axis.scaling.max = (months[-1] - cells.EXCEL_EPOCH).days
+    line.y_axis.number_format = "#,##0"
+    line.y_axis.title = "Units"
+    line.x_axis.delete = line.y_axis.delete = False
+    line.height, line.width = 6.2, 19
+    ws.add_chart(line, f"{get_column_letter(first_month)}3")
+
+
+def _lists(wb: Workbook) -> None:
+    """Defined names over table columns that formulas, validation lists and conditional formats use (they follow
+    their table when a step rewrites it)."""
+    for name, table_name, column, rows in ((schema.DEMAND_CHOICES_NAME, schema.TableName.DEMAND_CHOICES, "Show", None),
+                                           (schema.RESOURCE_CHOICES_NAME, schema.TableName.RESOURCE_CHOICES, "Resource",
+                                            None),
+                                           (CONTRIBUTORS_NAME, schema.TableName.CONTRIBUTORS, "Contributor", None)):
+        table = schema.table(table_name)
+        row, col = schema.table_origin(table)
+        count = rows or max(len(table.examples), 1)
+        letter = get_column_letter(col + table.column_names.index(column))
+        wb.defined_names[name] = DefinedName(name, attr_text=f"'{table.sheet}'!${letter}${row + 1}:${letter}${row + count}")
 
 
 def _supply(ws: Worksheet) -> None:
     """Red where the consensus needs more hours than the regular capacity; amber where stock falls below safety stock."""
     load = schema.table("tblCapacityLoad")
-    util = _column_range(load, "Utilisation")
+    util = _column_range(load, "Utilisation", _data_rows(load))
     first = util.split(":")[0]
     ws.conditional_formatting.add(util, FormulaRule(formula=[f"AND(ISNUMBER({first}),{first}>1)"], fill=RED))
     plan = schema.table("tblSupplyPlan")
-    on_hand = _column_range(plan, "OnHand")
+    on_hand = _column_range(plan, "OnHand", _data_rows(plan))
     cell, safety = on_hand.split(":")[0], _column_range(plan, "SafetyStock").split(":")[0]
     ws.conditional_formatting.add(on_hand, FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<{safety})"], fill=AMBER))
+
+
+def _month_columns(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex, history: int = 0,
+                   width: float = 0) -> tuple[int, int]:
+    """Write a grid table's month headers (the template's cycle month) and the style of its first data row; make
+    the table cover them; freeze its labels and header. Returns (first month column, last month column)."""
+    row, col = schema.table_origin(table)
+    first_month = col + len(table.columns)
+    last_col = first_month + len(months) - 1
+    for j, month in enumerate(months):
+        c = first_month + j
+        head = ws.cell(row=row, column=c, value=f"{month:%b %Y}")
+        head.fill, head.font = HEADER_FILL if j >= history else HISTORY_HEADER_FILL, HEADER_FONT
+        head.alignment = Alignment(horizontal="center")
+        cell = ws.cell(row=row + 1, column=c)
+        cell.number_format = schema.UNITS
+        if j < history:
+            cell.font = HISTORY_FONT
+        if history and j == history:
+            cell.border = Border(left=Side(style="medium", color="1F4E78"))
+        ws.column_dimensions[get_column_letter(c)].width = width or MONTH_WIDTH
+    ws.tables[table.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(last_col)}{row + 1}"
+    ws.freeze_panes = ws.cell(row=row + 1, column=first_month)
+    # Printed as planners print a grid: at a readable scale, across as many pages as the months need, the labels and
+    # the header repeated on each page (not shrunk to one page wide, which a year of months makes unreadable).
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = GRID_PRINT_SCALE
+    ws.print_title_cols = f"{get_column_letter(col)}:{get_column_letter(first_month - 1)}"
+    ws.print_area = f"A1:{get_column_letter(last_col)}{row + PRINT_ROWS}"
+    return first_month, last_col
+
+
+def _template_months(history: int = 0) -> pd.DatetimeIndex:
+    """The months of a grid in the template: the history shown and the default horizon around its cycle month."""
+    cycle = pd.Timestamp(schema.SETTINGS[0][1])
+    return pd.date_range(cycle - pd.DateOffset(months=history), periods=history + DEFAULT_HORIZON, freq="MS")
+
+
+def _chooser(ws: Worksheet, label: str, value: str, choices: str, choice_name: str) -> None:
+    """A cell above a chart saying what it shows, chosen from a list (a defined name over a table column)."""
+    ws.cell(row=4, column=1, value=label).font = Font(bold=True, color="1F4E78")
+    choice = ws.cell(row=4, column=2, value=value)
+    choice.fill, choice.border = INPUT_FILL, INPUT_BORDER
+    pick = DataValidation(type="list", formula1=f"={choices}", showErrorMessage=True, error="Choose one from the list.")
+    pick.add(choice.coordinate)
+    ws.add_data_validation(pick)
+    ws.parent.defined_names[choice_name] = DefinedName(choice_name, attr_text=f"'{ws.title}'!$B$4")
+
+
+def _supply_view(ws: Worksheet) -> None:
+    """The resource grid (utilisation above 100% in red, a resource's rows bold) and the load chart above it."""
+    grid = schema.table(schema.TableName.SUPPLY_VIEW)
+    row, col = schema.table_origin(grid)
+    first_month, last_col = _month_columns(ws, grid, _template_months())
+    body = f"{get_column_letter(col)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
+    item, measure = (f"${get_column_letter(col + grid.column_names.index(n))}{row + 1}" for n in ("Item", "Measure"))
+    first = f"{get_column_letter(first_month)}{row + 1}"
+    months_body = f"{first}:{get_column_letter(last_col)}{row + 1}"
+    # The red rules first: where two rules fill a cell, the first one added wins (a resource's rows are blue too).
+    ws.conditional_formatting.add(months_body, FormulaRule(
+        formula=[f'AND({measure}="Utilisation %",ISNUMBER({first}),{first}>100)'], fill=RED, font=Font(bold=True)))
+    ws.conditional_formatting.add(months_body, FormulaRule(
+        formula=[f'AND({measure}="Short hours",ISNUMBER({first}),{first}>0.5)'], fill=RED, font=Font(bold=True)))
+    ws.conditional_formatting.add(body, FormulaRule(formula=[f'{item}="{schema.FAMILY_ROW_ITEM}"'], fill=FAMILY_FILL,
+                                                    font=Font(bold=True)))
+    _chooser(ws, "Chart shows:", RESOURCE_EXAMPLE, schema.RESOURCE_CHOICES_NAME, schema.RESOURCE_CHOICE_NAME)
+    for r, text in enumerate(SUPPLY_LEGEND, start=6):
+        ws.cell(row=r, column=1, value=text).font = NOTE
+    chart_table = schema.table(schema.TableName.LOAD_CHART)
+    detail = ws.parent[chart_table.sheet]
+    c_row, c_col = schema.table_origin(chart_table)
+    months = _template_months()
+    _formula_rows(detail, chart_table, [{"Month": m.to_pydatetime()} for m in months])
+    bars = BarChart()
+    bars.title = "Hours needed against capacity"
+    for name in ("Required", "Planned"):
+        j = c_col + chart_table.column_names.index(name)
+        bars.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + len(months)), titles_from_data=True)
+    bars.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + len(months)))
+    lines = LineChart()
+    for name, colour in (("Capacity", "375623"), ("WithOvertime", "C00000")):
+        j = c_col + chart_table.column_names.index(name)
+        lines.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + len(months)), titles_from_data=True)
+        lines.series[-1].graphicalProperties.line.solidFill = colour
+        lines.series[-1].smooth = False
+    bars += lines
+    bars.x_axis.number_format = "mmm yy"
+    bars.y_axis.number_format = "#,##0"
+    bars.y_axis.title = "Hours"
+    bars.height, bars.width = 6.2, 20
+    ws.add_chart(bars, f"{get_column_letter(first_month)}3")
+
+
+def _gap_view(ws: Worksheet) -> None:
+    """The family grid (a shortage in red) with the scenarios and the gap-by-family chart above it."""
+    grid = schema.table(schema.TableName.GAP_VIEW)
+    row, col = schema.table_origin(grid)
+    # The scenarios above share the month columns: one width for all, wide enough for their figures.
+    first_month, last_col = _month_columns(ws, grid, _template_months(), width=GAP_MONTH_WIDTH)
+    ws.row_dimensions[schema.SCENARIOS_ROW].height = 30  # their long headers wrap
+    measure = f"${get_column_letter(col + grid.column_names.index('Measure'))}{row + 1}"
+    first = f"{get_column_letter(first_month)}{row + 1}"
+    months_body = f"{first}:{get_column_letter(last_col)}{row + 1}"
+    ws.conditional_formatting.add(months_body, FormulaRule(
+        formula=[f'AND(OR({measure}="Gap (short +)",{measure}="Shortage revenue"),ISNUMBER({first}),{first}>0.5)'],
+        fill=RED))
+    chart_table = schema.table(schema.TableName.GAP_BY_FAMILY)
+    detail = ws.parent[chart_table.sheet]
+    c_row, c_col = schema.table_origin(chart_table)
+    bars = BarChart()
+    bars.type = "bar"
+    bars.title = "Gap by family (units, short +)"
+    j = c_col + chart_table.column_names.index("Gap")
+    bars.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + 1), titles_from_data=True)
+    bars.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + 1))
+    bars.y_axis.number_format = "#,##0"
+    bars.legend = None
+    bars.height, bars.width = 4.6, 16
+    ws.add_chart(bars, "A3")
+
+
+def _follow_up_charts(ws: Worksheet) -> None:
+    """The headline KPIs against their targets, and accuracy by lag, above the tables."""
+    trend_table = schema.table(schema.TableName.KPI_TREND)
+    t_row, t_col = schema.table_origin(trend_table)
+    months = pd.date_range(end=pd.Timestamp(schema.SETTINGS[0][1]) - pd.DateOffset(months=1), periods=schema.KPI_MONTHS,
+                           freq="MS")
+    _formula_rows(ws, trend_table, [{"Month": m.to_pydatetime()} for m in months])
+    trend = LineChart()
+    trend.title = "Accuracy, service and on-time delivery against target"
+    for name, colour, dash in (("ForecastAccuracy", "2F75B5", "solid"), ("AccuracyTarget", "2F75B5", "dash"),
+                               ("ServiceLevel", "375623", "solid"), ("ServiceTarget", "375623", "dash"),
+                               ("OnTimeDelivery", "C55A11", "solid"), ("OnTimeTarget", "C55A11", "dash")):
+        j = t_col + trend_table.column_names.index(name)
+        trend.add_data(Reference(ws, min_col=j, min_row=t_row, max_row=t_row + len(months)), titles_from_data=True)
+        trend.series[-1].graphicalProperties.line.solidFill = colour
+        trend.series[-1].graphicalProperties.line.prstDash = dash
+        trend.series[-1].smooth = False
+    trend.set_categories(Reference(ws, min_col=t_col, min_row=t_row + 1, max_row=t_row + len(months)))
+    trend.x_axis.number_format = "mmm yy"
+    trend.y_axis.number_format = "0%"
+    trend.height, trend.width = 7, 18
+    ws.add_chart(trend, "A3")
+    lag_table = schema.table(schema.TableName.LAG_ACCURACY)
+    l_row, l_col = schema.table_origin(lag_table)
+    bars = BarChart()
+    bars.title = "Accuracy by lag (months ahead the plan was frozen)"
+    j = l_col + lag_table.column_names.index("Accuracy")
+    bars.add_data(Reference(ws, min_col=j, min_row=l_row, max_row=l_row + 1), titles_from_data=True)
+    bars.set_categories(Reference(ws, min_col=l_col, min_row=l_row + 1, max_row=l_row + 1))
+    bars.y_axis.number_format = "0%"
+    bars.legend = None
+    bars.height, bars.width = 7, 14
+    ws.add_chart(bars, "G3")
+    ws.sheet_properties.pageSetUpPr.fitToPage = False  # five tables side by side: a readable scale, not one page
+    ws.page_setup.scale = GRID_PRINT_SCALE
+
+
+def _formula_rows(ws: Worksheet, table: schema.Table, rows: list[dict[str, object]]) -> None:
+    """The template's rows of a chart table: the values given, its formula columns' formulas."""
+    row, col = schema.table_origin(table)
+    for i, values in enumerate(rows, start=1):
+        for j, column in enumerate(table.columns):
+            cell = ws.cell(row=row + i, column=col + j)
+            cell.value = values.get(column.name) if column.formula is None else formula_for(table, column, row + i)
+    ws.tables[table.name].ref = (f"{get_column_letter(col)}{row}:{get_column_letter(col + len(table.columns) - 1)}"
+                                 f"{row + max(len(rows), 1)}")
 
 
 def _executive(ws: Worksheet) -> None:
@@ -265,6 +533,11 @@ def _executive(ws: Worksheet) -> None:
         dimension.width = max(dimension.width or 0, TILE_WIDTH)
 
 
+def _data_rows(table: schema.Table) -> int:
+    """The table's data rows in the template: its examples, or the one blank row of an empty table."""
+    return len(table.examples) or 1
+
+
 def _column_range(table: schema.Table, name: str, rows: int = ROWS_FORMATTED) -> str:
     row, col = schema.table_origin(table)
     letter = get_column_letter(col + table.column_names.index(name))
@@ -281,7 +554,7 @@ def _follow_up(ws: Worksheet) -> None:
         j = k_col + kpis.column_names.index(str(metric))
         letter = get_column_letter(j)
         first = f"{letter}{k_row + 1}"
-        area = f"{first}:{letter}{k_row + ROWS_FORMATTED}"
+        area = f"{first}:{letter}{k_row + _data_rows(kpis)}"
         target, better = f"${target_letter}${t_row + i}", f"${better_letter}${t_row + i}"
         met = f'AND(ISNUMBER({first}),IF({better}="lower",{first}<={target},{first}>={target}))'
         near = f'AND(ISNUMBER({first}),IF({better}="lower",{first}<={target}*1.05,{first}>={target}*0.95))'

@@ -18,7 +18,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +30,8 @@ from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
-from xl_sop.workbook import schema
-from xl_sop.workbook.book import date_columns, no_room
+from xl_sop.workbook import follow, schema
+from xl_sop.workbook.book import date_columns, header_problem, no_room, outline_levels
 from xl_sop.workbook.saving import replacing
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -40,6 +40,13 @@ PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 Q = f"{{{NS}}}"
 MAX_ROWS = 1_048_576
 """Excel's rows per sheet: a table that would end below is refused rather than written into a file Excel cannot open."""
+MAX_COLUMNS = 16_384
+"""Excel's columns per sheet (XFD)."""
+_ROW_MARKER = 1_048_577
+"""A row number no sheet has: a formula made once for it becomes each row's formula by replacing it."""
+_CHART_PART = re.compile(r"xl/charts/chart\d+\.xml")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+"""Characters an XML part cannot hold (control characters other than tab and line breaks)."""
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 """The text of every formula in a sheet part, read without parsing the sheet."""
@@ -76,9 +83,16 @@ def _row_and_column(ref: str) -> tuple[int, int]:
     return int(match.group(2)), column
 
 
+_COLUMN_NUMBERS: dict[str, int] = {}
+
+
 def _column(ref: str) -> int:
-    """The column number of a cell reference such as K9."""
-    return _row_and_column(ref)[1]
+    """The column number of a cell reference such as K9 (remembered per column letters: called for every cell)."""
+    letters = ref.rstrip("0123456789")
+    number = _COLUMN_NUMBERS.get(letters)
+    if number is None:
+        number = _COLUMN_NUMBERS[letters] = _row_and_column(ref)[1]
+    return number
 
 
 def _naming(sheets: set[str], names: set[str]) -> re.Pattern[str]:
@@ -191,6 +205,104 @@ def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
             else:  # text typed in a date column stays as typed, for the checks to read or report
                 frame[name] = [d if ok else v for d, ok, v in zip(dates, plausible, frame[name], strict=True)]
     return frame
+
+
+class _Raw(str):
+    """A cell's type and value already as XML (a date column converted at once)."""
+
+
+def _column_values(column: pd.Series) -> list[object]:
+    """A frame column as a list, once; a date column as its Excel day numbers, ready to write."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        if getattr(column.dt, "tz", None) is not None:
+            column = column.dt.tz_localize(None)
+        days = ((column - cells.EXCEL_EPOCH) / pd.Timedelta(days=1)).round(10)
+        return [None if math.isnan(d) else _Raw(f"><v>{d!r}</v>") for d in days.tolist()]
+    return list(column.tolist())
+
+
+def _cell_xml(value: object, ref: str) -> str:
+    """The cell's type attribute and content as XML, after its reference and style ("" for an empty cell): what
+    _make_cell makes as elements, for a whole table at a time."""
+    if value is None:
+        return ""
+    if type(value) is float:
+        if not math.isfinite(value):
+            return ""
+        return f"><v>{value!r}</v>" if not value.is_integer() else f"><v>{int(value)}</v>"
+    if type(value) is _Raw:
+        return value
+    if isinstance(value, (np.bool_, bool)):
+        return f' t="b"><v>{1 if value else 0}</v>'
+    if value is pd.NaT:
+        return ""
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+        stamp = pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo else pd.Timestamp(value)
+        return f"><v>{round((stamp - cells.EXCEL_EPOCH).total_seconds() / 86400, 10)!r}</v>"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return _cell_xml(float(value), ref)
+    text = str(value)
+    if len(text) > EXCEL_CELL_TEXT:
+        raise WorkbookError(f"cell {ref} would hold {len(text):,} characters of text, more than the "
+                            f"{EXCEL_CELL_TEXT:,} an Excel cell can: shorten it (nothing was written)")
+    if _NOT_XML.search(text):
+        raise WorkbookError(f"cell {ref} would hold a control character ({_NOT_XML.search(text)!r}), which a workbook "
+                            "cannot store: remove it from the data (nothing was written)")
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f' t="inlineStr"><is><t{space}>{html.escape(text, quote=False)}</t></is>'
+
+
+def _result_xml(value: object) -> str:
+    """The cached result of a formula cell: the number the step computed for it, or nothing."""
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_)):
+        number = float(value)
+        if math.isfinite(number):
+            return f"<v>{number!r}</v>"
+    return ""
+
+
+def _text_cell(ref: str, text: str, style: str | None) -> etree._Element:
+    cell = etree.Element(f"{Q}c", r=ref, t="inlineStr")
+    if style is not None:
+        cell.set("s", style)
+    etree.SubElement(etree.SubElement(cell, f"{Q}is"), f"{Q}t").text = text
+    return cell
+
+
+def _drop_outline(row: etree._Element) -> None:
+    """A row leaves its group: no outline level, and not hidden by a collapsed group any more."""
+    if row.attrib.pop("outlineLevel", None) is not None:
+        row.attrib.pop("collapsed", None)
+        if row.get("hidden") in ("1", "true"):
+            row.attrib.pop("hidden")
+
+
+_BEFORE_FORMAT = ("sheetPr", "dimension", "sheetViews")
+"""The worksheet's elements that come before <sheetFormatPr> (the schema's order)."""
+
+
+def _outline_properties(sheet: etree._Element, deepest: int) -> None:
+    """<sheetFormatPr outlineLevelRow> the deepest row level, <sheetPr><outlinePr summaryBelow="0"> (summary rows
+    above their detail, as families stand above their items)."""
+    sheet_format = sheet.find(f"{Q}sheetFormatPr")
+    if sheet_format is None:
+        sheet_format = etree.Element(f"{Q}sheetFormatPr", defaultRowHeight="15")
+        at = max((k + 1 for k, child in enumerate(sheet) if etree.QName(child).localname in _BEFORE_FORMAT), default=0)
+        sheet.insert(at, sheet_format)
+    if deepest:
+        sheet_format.set("outlineLevelRow", str(deepest))
+    else:
+        sheet_format.attrib.pop("outlineLevelRow", None)
+    properties = sheet.find(f"{Q}sheetPr")
+    if properties is None:
+        properties = etree.Element(f"{Q}sheetPr")
+        sheet.insert(0, properties)
+    outline = properties.find(f"{Q}outlinePr")
+    if outline is None:
+        outline = etree.Element(f"{Q}outlinePr")
+        tab = properties.find(f"{Q}tabColor")
+        properties.insert(0 if tab is None else properties.index(tab) + 1, outline)
+    outline.set("summaryBelow", "0")
 
 
 class FileBook:
@@ -361,76 +473,248 @@ class FileBook:
 
     # --- writing ------------------------------------------------------------------------------------
 
-    def write_table(self, name: str, frame: pd.DataFrame) -> None:
+    def write_table(self, name: str, frame: pd.DataFrame, headers: Sequence[str] | None = None) -> None:
         """Replace the table's data rows with ``frame`` (columns matched by name, case-insensitive).
 
         Columns the frame lacks are left blank, except formula columns of the schema,
         which get their formula in every row. Cells outside the table's columns are
         never touched; the table grows or shrinks downwards (at least one row).
+
+        ``headers``: the table's columns become these, left to right, from its top-left corner: a column whose
+        name stays keeps its attributes (a calculated column formula) and its cells' style; a new one takes the
+        style and width of the last column; columns given up on the right are emptied. Validation, conditional
+        formats, chart series and defined names on the data rows follow the table (follow.py).
         """
-        self.check_room(name, len(frame))
+        self.check_room(name, len(frame), headers)
         real_name, sheet_part, table_part = self._table(name)
         table = self._xml(table_part)
         r1, c1, r2, c2 = _split(table.get("ref"))
         totals = _totals_rows(table)
-        headers = [tc.get("name") for tc in table.iter(f"{Q}tableColumn")]
+        old_headers = self.table_headers(name)
+        new_headers = old_headers if headers is None else list(headers)
+        c2_new = c1 + len(new_headers) - 1
+        wide = max(c2, c2_new)
         lookup = {str(c).strip().lower(): c for c in frame.columns}
         formulas = self._formulas(real_name)
         n = max(len(frame), 1)
-        data = self._xml(sheet_part).find(f"{Q}sheetData")
+        sheet = self._xml(sheet_part)
+        data = sheet.find(f"{Q}sheetData")
         rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
-        styles = {c: self._style(rows.get(r1 + 1), c) for c in range(c1, c2 + 1)}
+        where = {h.lower(): c1 + j for j, h in enumerate(old_headers)}
+        sources = [where.get(h.lower(), c2) for h in new_headers]
+        """The old column each new one takes its style (and Total Row cell) from: its own, or the last one."""
+        styles = [self._style(rows.get(r1 + 1), col) for col in sources]
         total_cells = [self._cells_of(rows.get(r), c1, c2) for r in range(r2 - totals + 1, r2 + 1)]
+        body = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n)
         last = max(r2, r1 + n + totals)
         for r in range(r1 + 1, last + 1):
             row = rows.get(r)
             if row is None:
-                row = etree.SubElement(data, f"{Q}row", r=str(r))
-                rows[r] = row
-            row.attrib.pop("spans", None)
-            for cell in list(row):
-                col = _column(cell.get("r"))
-                if c1 <= col <= c2:
-                    row.remove(cell)
-            if r > r1 + n:
+                row = rows[r] = etree.SubElement(data, f"{Q}row", r=str(r))
+                if r <= r1 + n:
+                    row.extend(body[r - r1 - 1])
                 continue
-            i = r - r1 - 1
-            for j, header in enumerate(headers):
-                col = c1 + j
-                formula = formulas.get(header.lower())
-                source = lookup.get(header.lower())
-                value = frame[source].iloc[i] if source is not None and i < len(frame) else None
-                cell = self._make_cell(f"{column_letters(col)}{r}", value, styles[col], formula, r)
-                if cell is not None:
-                    self._insert(row, cell, col)
-                    self._results_missing |= formula is not None and cell.find(f"{Q}v") is None
+            row.attrib.pop("spans", None)
+            index = self._clear(row, c1, wide)
+            if r > r1 + n:
+                _drop_outline(row)
+                continue
+            for k, cell in enumerate(list(body[r - r1 - 1])):
+                row.insert(index + k, cell)
+        if headers is not None and new_headers != old_headers:
+            self._rename_columns(table, rows.get(r1) if r1 in rows else None, new_headers, sources, r1, c1, wide)
+            if r1 not in rows:
+                rows[r1] = self._header_row(data, new_headers, sources, r1, c1)
+        now_at = {h.lower(): c1 + k for k, h in enumerate(new_headers)}
+        renamed = {c1 + j: now_at[h.lower()] for j, h in enumerate(old_headers) if h.lower() in now_at}
+        """Where each old column's Total Row cell goes (none for a column given up)."""
         for k, cells_of_row in enumerate(total_cells):
-            self._move_totals(cells_of_row, rows[r1 + n + 1 + k], r1 + 1, r2 - totals, r1 + n)
+            self._move_totals(cells_of_row, rows[r1 + n + 1 + k], r1 + 1, r2 - totals, r1 + n, renamed)
         _put_in_order(data, rows)
-        table.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n + totals}")
+        table.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2_new)}{r1 + n + totals}")
         auto = table.find(f"{Q}autoFilter")
         if auto is not None:  # the filter covers the header and the data, never the Total Row
-            auto.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2)}{r1 + n}")
+            auto.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2_new)}{r1 + n}")
         self._changed |= {sheet_part, table_part}
-        self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2))
+        follow.widen_columns(sheet, NS, c2, c2_new)
+        self._follow(sheet_part, follow.Move(r1 + 1, r2 - totals, c1, c2, r1 + n, c2_new))
+        self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2_new))
         self._written_tables.add(real_name)
 
-    def check_room(self, name: str, rows: int) -> None:
+    def _body_rows(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
+                   formulas: dict[str, Callable[[int], str]], styles: list[str | None], r1: int, c1: int,
+                   n: int) -> list[etree._Element]:
+        """The table's data rows as <row> elements holding their cells: each column taken from the frame once, as a
+        list, its cells made as text and parsed in one go (no per-cell DataFrame access, no per-cell element)."""
+        columns: list[list[str]] = []
+        rows = range(r1 + 1, r1 + n + 1)
+        for header, style in zip(headers, styles, strict=True):
+            letter = column_letters(c1 + len(columns))
+            source = lookup.get(header.lower())
+            values: list[object] = _column_values(frame[source]) if source is not None and len(frame) else []
+            values += [None] * (n - len(values))
+            shown = f' s="{style}"' if style is not None else ""
+            formula = formulas.get(header.lower())
+            if formula is not None:
+                marker = formula(_ROW_MARKER)
+                cells = []
+                for r, value in zip(rows, values, strict=True):
+                    result = _result_xml(value)
+                    self._results_missing |= not result
+                    text = html.escape(marker.replace(str(_ROW_MARKER), str(r)), quote=False)
+                    cells.append(f'<c r="{letter}{r}"{shown}><f>{text}</f>{result}</c>')
+                columns.append(cells)
+                continue
+            empty = f'<c r="{letter}{{}}"{shown}/>' if style is not None else ""
+            cells = []
+            for r, value in zip(rows, values, strict=True):
+                inner = _cell_xml(value, f"{letter}{r}")
+                cells.append(f'<c r="{letter}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
+            columns.append(cells)
+        text = "".join(f'<row r="{r}">' + "".join(cells) + "</row>"
+                       for r, cells in zip(rows, zip(*columns, strict=True), strict=True))
+        block = parse_part(f'<sheetData xmlns="{NS}">{text}</sheetData>'.encode(), "the table written")
+        return list(block)
+
+    @staticmethod
+    def _clear(row: etree._Element, first_col: int, last_col: int) -> int:
+        """Remove the row's cells in the columns first_col..last_col; the position where cells there go."""
+        index = len(row)
+        if not index:
+            return 0
+        if first_col <= _column(row[0].get("r")) and _column(row[-1].get("r")) <= last_col:  # only the table's cells
+            del row[:]
+            return 0
+        for k in range(len(row) - 1, -1, -1):
+            col = _column(row[k].get("r"))
+            if col > last_col:
+                index = k
+            elif col >= first_col:
+                row.remove(row[k])
+                index = k
+            else:
+                break
+        return index
+
+    def _rename_columns(self, table: etree._Element, header_row: etree._Element | None, headers: list[str],
+                        sources: list[int], r1: int, c1: int, wide: int) -> None:
+        """The table's columns become ``headers``: <tableColumns> (kept columns keep their attributes and id, new ones
+        get new ids), the filters on columns that moved dropped, and the header cells written as text."""
+        columns = table.find(f"{Q}tableColumns")
+        old = {tc.get("name").lower(): tc for tc in columns}
+        old_order = [tc.get("name").lower() for tc in columns]
+        next_id = max((int(tc.get("id") or 0) for tc in columns), default=0) + 1
+        kept = []
+        for header in headers:
+            tc = old.get(header.lower())
+            if tc is None:
+                tc = etree.Element(f"{Q}tableColumn", id=str(next_id), name=header)
+                next_id += 1
+            tc.set("name", header)
+            kept.append(tc)
+        for tc in list(columns):
+            columns.remove(tc)
+        columns.extend(kept)
+        columns.set("count", str(len(kept)))
+        for auto in table.iter(f"{Q}autoFilter"):
+            for filtered in list(auto.iterfind(f"{Q}filterColumn")):
+                k = int(filtered.get("colId") or 0)
+                if k >= len(headers) or k >= len(old_order) or old_order[k] != headers[k].lower():
+                    auto.remove(filtered)
+        if header_row is None:
+            return
+        styles = [self._style(header_row, col) for col in sources]
+        header_row.attrib.pop("spans", None)
+        index = self._clear(header_row, c1, wide)
+        for k, (header, style) in enumerate(zip(headers, styles, strict=True)):
+            header_row.insert(index + k, _text_cell(f"{column_letters(c1 + k)}{r1}", header, style))
+
+    @staticmethod
+    def _header_row(data: etree._Element, headers: list[str], sources: list[int], r1: int, c1: int) -> etree._Element:
+        row = etree.SubElement(data, f"{Q}row", r=str(r1))
+        for k, header in enumerate(headers):
+            row.append(_text_cell(f"{column_letters(c1 + k)}{r1}", header, None))
+        return row
+
+    def _follow(self, sheet_part: str, move: follow.Move) -> None:
+        """Validation, conditional formats, chart series and defined names on the table's data rows follow it."""
+        if move.idle:
+            return
+        follow.sheet_ranges(self._xml(sheet_part), NS, move)
+        sheet = self._sheets[sheet_part]
+
+        def follows(text: str) -> str:
+            return follow.formula(text, sheet, move)
+
+        for part in self._parts:
+            if _CHART_PART.fullmatch(part) and follow.chart_series(self._xml(part), follows):
+                self._changed.add(part)
+        for name in self._xml("xl/workbook.xml").iter(f"{Q}definedName"):
+            moved = follows(name.text or "")
+            if moved != (name.text or ""):
+                name.text = moved
+                self._changed.add("xl/workbook.xml")
+
+    def group_rows(self, name: str, levels: Sequence[int]) -> None:
+        """Row outline levels of the data rows (<row outlineLevel>), the summary row above its detail (<outlinePr
+        summaryBelow="0">) and the sheet's deepest level (<sheetFormatPr outlineLevelRow>)."""
+        real_name, sheet_part, table_part = self._table(name)
+        table = self._xml(table_part)
+        r1, _, r2, _ = _split(table.get("ref"))
+        last = r2 - _totals_rows(table)
+        if len(levels) == 0 and last == r1 + 1:  # a table written empty keeps one blank row
+            levels = [0]
+        wanted = outline_levels(real_name, levels, last - r1)
+        sheet = self._xml(sheet_part)
+        data = sheet.find(f"{Q}sheetData")
+        rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
+        for r, level in zip(range(r1 + 1, last + 1), wanted, strict=True):
+            row = rows.get(r)
+            if row is None:
+                row = rows[r] = etree.SubElement(data, f"{Q}row", r=str(r))
+            if level:
+                row.set("outlineLevel", str(level))
+            else:
+                _drop_outline(row)
+        for r in range(last + 1, r2 + 1):  # the Total Row
+            if r in rows:
+                _drop_outline(rows[r])
+        _put_in_order(data, rows)
+        deepest = max((int(row.get("outlineLevel") or 0) for row in data.iter(f"{Q}row")), default=0)
+        _outline_properties(sheet, deepest)
+        self._changed.add(sheet_part)
+
+    def check_room(self, name: str, rows: int, headers: Sequence[str] | None = None) -> None:
         real_name, sheet_part, table_part = self._table(name)
         table = self._xml(table_part)
         r1, c1, r2, c2 = _split(table.get("ref"))
+        c2_new = c2
+        if headers is not None:
+            problem = header_problem(real_name, headers)
+            if problem is not None:
+                raise problem
+            c2_new = c1 + len(headers) - 1
+            if c2_new > MAX_COLUMNS:
+                raise WorkbookError(f"{real_name} would need {len(headers):,} columns from column "
+                                    f"{column_letters(c1)}, past Excel's {MAX_COLUMNS:,}: nothing was written")
         n = max(rows, 1)
         new_last = r1 + n + _totals_rows(table)
         if new_last > MAX_ROWS:
             raise WorkbookError(f"{real_name} would need {n:,} rows from row {r1 + 1}, past Excel's {MAX_ROWS:,} rows per sheet: "
                                 "nothing was written (for the plan archive, move old cycles to another workbook)")
-        if new_last <= r2:
+        if new_last <= r2 and c2_new <= c2:
             return
-        taken = [(int(row.get("r")), _column(cell.get("r")))
-                 for row in self._xml(sheet_part).find(f"{Q}sheetData").iter(f"{Q}row") if r2 < int(row.get("r")) <= new_last
-                 for cell in self._cells_of(row, c1, c2) if _holds_something(cell)]
+        taken = []
+        for row in self._xml(sheet_part).find(f"{Q}sheetData").iter(f"{Q}row"):
+            r = int(row.get("r"))
+            if not r1 <= r <= new_last:
+                continue
+            for cell in self._cells_of(row, c1, c2_new):
+                col = _column(cell.get("r"))
+                if (r > r2 or col > c2) and _holds_something(cell):
+                    taken.append((r, col))
         if taken:
-            raise no_room(self._sheets[sheet_part], real_name, taken)
+            raise no_room(self._sheets[sheet_part], real_name, taken, c2)
 
     @staticmethod
     def _cells_of(row: etree._Element | None, first_col: int, last_col: int) -> list[etree._Element]:
@@ -438,11 +722,14 @@ class FileBook:
         return [] if row is None else [c for c in row if first_col <= _column(c.get("r")) <= last_col]
 
     def _move_totals(self, cells: list[etree._Element], row: etree._Element, first_data: int, old_last: int,
-                     new_last: int) -> None:
-        """Put the Total Row's cells into ``row``, under the new last data row, their ranges over the data following it."""
+                     new_last: int, columns: dict[int, int]) -> None:
+        """Put the Total Row's cells into ``row``, under the new last data row, their ranges over the data following it
+        (``columns``: {old column: new column} of the columns the table keeps)."""
         r = int(row.get("r"))
         for cell in cells:
-            col = _column(cell.get("r"))
+            col = columns.get(_column(cell.get("r")))
+            if col is None:
+                continue
             cell.set("r", f"{column_letters(col)}{r}")
             formula = cell.find(f"{Q}f")
             if formula is not None:

@@ -62,6 +62,10 @@ class Table:
     key: tuple[str, ...] = ()
     """Columns that identify a row: input columns are kept across runs by this key."""
     examples: tuple[tuple[object, ...], ...] = ()
+    at: tuple[int, int] | None = None
+    """(row, column) of its header cell where it does not stand in line with the sheet's other tables."""
+    grid: bool = False
+    """A time-phased grid: the schema's columns, then one column per month, set by each write (headers 'Jan 2027')."""
 
     @property
     def column_names(self) -> list[str]:
@@ -92,6 +96,8 @@ class Sheet:
     instruction: str
     tab_color: str = "1F4E78"
     hidden: bool = False
+    table_row: int = TABLE_ROW
+    """The row of its tables' headers: lower on a sheet with a chart above its table."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +124,27 @@ the master's id (xl_sop.workbook.identity)."""
 XLWINGS_CONF_SHEET = "xlwings.conf"
 """The sheet xlwings reads its settings from (keys in column A from A1 down to the first blank, values in B)."""
 
+DEMAND_VIEW_ROW = 18
+"""Header row of the demand grid on 1 Demand: the chart and its chooser stand above it."""
+DEMAND_VIEW_HISTORY_MONTHS = 24
+"""Months of history the demand grid shows left of the cycle month (the older half is grouped, to fold away)."""
+SUPPLY_VIEW_ROW = 18
+"""Header row of the resource grid on 2 Supply (the load chart above it)."""
+GAP_VIEW_ROW = 19
+"""Header row of the family grid on 3 Pre-S&OP (the gap chart and the scenarios above it)."""
+SCENARIOS_ROW = 13
+"""Header row of the scenarios on 3 Pre-S&OP, under the gap chart."""
+FOLLOW_UP_ROW = 20
+"""Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
+RESOURCE_CHOICE_NAME = "SopResourceChoice"
+RESOURCE_CHOICES_NAME = "SopResourceChoices"
+FAMILY_ROW_ITEM = "Total"
+"""The Item column of a family's rows in the demand grid."""
+DEMAND_CHOICE_NAME = "SopDemandChoice"
+"""The defined name of the cell on 1 Demand that says which family or item the chart shows."""
+DEMAND_CHOICES_NAME = "SopDemandChoices"
+"""The defined name of the list that cell chooses from (tblDemandChoices[Show])."""
+
 SHEETS = (
     Sheet("Home", "shHome", "S&OP cycle workbook",
           "Start here: set the cycle month on Settings, paste the data, then run the steps left to right "
@@ -134,18 +161,28 @@ SHEETS = (
     Sheet("Plan Archive", "shArchive", "Plan archive",
           "Freeze Plan adds the approved consensus of each cycle here; Follow-up measures accuracy by lag against it.", "595959"),
     Sheet("1 Demand", "shDemand", "1 Demand planning",
-          "Press Run Forecast. Review the statistical forecast, type sales and marketing adjustments in the yellow columns; "
-          "Consensus recalculates by itself."),
+          "Press Run Forecast. Type adjustments in the yellow rows (on a family's rows to spread them over its items), "
+          "x in Lock to keep an item out of family spreads, and run it again: Consensus follows.",
+          table_row=DEMAND_VIEW_ROW),
+    Sheet("Demand Detail", "shDemandDetail", "Demand detail",
+          "What Run Forecast made of 1 Demand, one row per item and month, as the other steps read it; accuracy and "
+          "forecast value added of past cycles. Type on 1 Demand, not here.", "595959"),
     Sheet("2 Supply", "shSupply", "2 Supply planning",
-          "Press Balance Supply. Check overloaded resources (red) and the projected stock against safety stock."),
+          "Press Balance Supply. Per resource: hours the consensus needs against capacity (utilisation red above 100%); "
+          "its items' demand, production and stock below it.", table_row=SUPPLY_VIEW_ROW),
+    Sheet("Supply Detail", "shSupplyDetail", "Supply detail",
+          "What Balance Supply and Reconcile computed, one row per resource, item or family and month, as the other "
+          "steps read it.", "595959"),
     Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
-          "Press Reconcile. Compare the scenarios, list the open issues for the meeting in the yellow table."),
+          "Press Reconcile. Demand against supply by family (a shortage in red), and the scenarios side by side."),
     Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
-          "Review the consensus by family; record every decision, owner and due date in the yellow table."),
+          "Review the consensus by family and the open issues; record every decision, owner and due date in the "
+          "yellow tables."),
     Sheet("5 Executive", "shExecutive", "5 Executive S&OP",
           "Press Refresh Executive. Revenue, margin and inventory against budget; record the approval in the yellow table."),
     Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
-          "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed."),
+          "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed.",
+          table_row=FOLLOW_UP_ROW),
     Sheet("Checks", "shChecks", "Checks",
           "Press Validate: every problem in the workbook (input tables, missing sheets, tables or columns), "
           "with its sheet, table, row and column. Empty = all good.", "7F6000"),
@@ -175,13 +212,18 @@ SETTINGS = (
     ("Family forecast", "bottom-up", TEXT, None, None,
      "bottom-up (family = sum of its items' forecasts), top-down (family forecast split by its items' forecasts) "
      "or min-trace (both, reconciled by MinT)."),
+    ("Spread family figures by", "forecast", TEXT, None, None,
+     "How a figure typed on a family's row of 1 Demand is shared by its items: forecast (each item's statistical "
+     "forecast for that month), history (last 12 months) or equal."),
     ("Scheduler address", None, TEXT, None, None,
      "Dask scheduler that Run Forecast uses, e.g. tcp://10.0.0.5:8786 (needs xl-sop[dask]); blank = this computer."),
 )
+SPREAD_CHOICES = ("forecast", "history", "equal")
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
 FAMILY_FORECAST_CHOICES = ("bottom-up", "top-down", "min-trace")  # xl_sop.forecast.hierarchical.FAMILY_METHODS
-TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Family forecast": FAMILY_FORECAST_CHOICES}
+TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Family forecast": FAMILY_FORECAST_CHOICES,
+                "Spread family figures by": SPREAD_CHOICES}
 """The choices of each text setting of SETTINGS (format TEXT), first the default; the template's drop-down lists them."""
 
 
@@ -202,9 +244,21 @@ class TableName:
     PRODUCTION = "tblProduction"
     BUDGET = "tblBudget"
     DEMAND_PLAN = "tblDemandPlan"
+    DEMAND_VIEW = "tblDemandView"
+    DEMAND_CHART = "tblDemandChart"
+    DEMAND_HISTORY_CHART = "tblDemandHistoryChart"
+    DEMAND_CHOICES = "tblDemandChoices"
+    CONTRIBUTORS = "tblContributors"
     ACCURACY = "tblAccuracy"
     FVA = "tblFVA"
     CAPACITY_LOAD = "tblCapacityLoad"
+    SUPPLY_VIEW = "tblSupplyView"
+    LOAD_CHART = "tblLoadChart"
+    RESOURCE_CHOICES = "tblResourceChoices"
+    GAP_VIEW = "tblGapView"
+    GAP_BY_FAMILY = "tblGapByFamily"
+    LAG_ACCURACY = "tblLagAccuracy"
+    KPI_TREND = "tblKPITrend"
     SUPPLY_PLAN = "tblSupplyPlan"
     GAP = "tblGap"
     SCENARIOS = "tblScenarios"
@@ -224,9 +278,41 @@ class TableName:
     DATA_CONTRACT = "tblDataContract"
 
 
+def _in_grid(measure: str) -> str:
+    """The chosen family's or item's row of ``measure`` in tblDemandView, in the month column {Offset} columns right
+    of Family. OFFSET, not INDEX(table, 0, n): LibreOffice reads only the first in a SUMIFS over a table."""
+    column = "OFFSET(tblDemandView[[#Data],[Family]],0,{Offset})"
+    return (f'SUMIFS({column},tblDemandView[Family],{DEMAND_CHOICE_NAME},tblDemandView[Item],"{FAMILY_ROW_ITEM}",'
+            f'tblDemandView[Measure],"{measure}")+SUMIFS({column},tblDemandView[Item],{DEMAND_CHOICE_NAME},'
+            f'tblDemandView[Measure],"{measure}")')
+
+
+def _in_plan(column: str) -> str:
+    """``column`` of tblDemandPlan for the chosen family (its items added up) or item, in the month {Month}."""
+    return (f"SUMIFS(tblDemandPlan[{column}],tblDemandPlan[Family],{DEMAND_CHOICE_NAME},tblDemandPlan[Month],{{Month}})"
+            f"+SUMIFS(tblDemandPlan[{column}],tblDemandPlan[Item],{DEMAND_CHOICE_NAME},tblDemandPlan[Month],{{Month}})")
+
+
+def _load_formula(*columns: str) -> str:
+    """Hours of the chosen resource in the month {Month}: the sum of ``columns`` of tblCapacityLoad."""
+    return "=" + "+".join(f"SUMIFS(tblCapacityLoad[{c}],tblCapacityLoad[Resource],{RESOURCE_CHOICE_NAME},"
+                          "tblCapacityLoad[Month],{Month})" for c in columns)
+
+
+def _target(metric: str) -> str:
+    """The metric's target as typed in tblTargets."""
+    return f'=INDEX(tblTargets[Target],MATCH("{metric}",tblTargets[Metric],0))'
+
+
 TABLES = (
     Table("tblSettings", "Settings", (col("Setting", width=26), col("Value", width=14, input=True), col("Meaning", width=70)),
           "Cycle settings read by every step.", output=False, key=("Setting",)),
+    Table("tblContributors", "Settings", (
+        col("Contributor", width=18, input=True, doc="Who adjusts the forecast: a typed row of 1 Demand each"),
+        col("Stage", width=10, input=True, doc="Sales or Marketing: which adjustment their figures count as")),
+          "Who adjusts the forecast on 1 Demand: one typed row per contributor for every item and family (their figures "
+          "add up); Stage Sales or Marketing says which adjustment they count as.", output=False, key=("Contributor",),
+          examples=(("Sales adj.", "Sales"), ("Marketing adj.", "Marketing"))),
     Table("tblItems", "Items", (
         col("Item", width=12), col("Description", width=30), col("Family", width=14), col("UnitPrice", PRICE),
         col("UnitCost", PRICE), col("LeadTimeMonths", "0.0", 15), col("Resource", width=12), col("HoursPerUnit", "0.000", 13)),
@@ -254,47 +340,86 @@ TABLES = (
     Table("tblBudget", "Budget", (col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14)),
           "Budget by family and month.", output=False, key=("Family", "Month"),
           examples=(("Beverages", "2026-11-01", 1897, 39653.07),)),
-    Table("tblDemandPlan", "1 Demand", (
+    Table("tblDemandView", "1 Demand", (
+        col("Family", width=14), col("Item", width=12), col("Measure", width=16), col("Lock", width=6, input=True,
+        doc="x keeps the item out of its family's spreads")),
+        "The demand plan as planners read and type it: per family, then per item, a row per measure and a column per "
+        "month (history left of the cycle month, the plan right of it). Contributor rows are typed; Run Forecast "
+        "computes the others.", grid=True),
+    Table("tblDemandPlan", "Demand Detail", (
         col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS), col("Lower80", UNITS),
         col("Upper80", UNITS),
-        col("Method", width=44, shrink=True), col("SalesAdj", UNITS, input=True, doc="Sales adjustment in units (+/-)"),
-        col("MarketingAdj", UNITS, 13, input=True, doc="Marketing adjustment in units (+/-)"),
-        col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))"),
-        col("Comment", width=30, input=True)),
-        "Statistical forecast, adjustments and consensus per item and month.", key=("Item", "Month")),
-    Table("tblAccuracy", "1 Demand", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS), col("Accuracy", SHARE),
-                                      col("Bias", SHARE), col("WMAPE", SHARE)),
+        col("Method", width=44, shrink=True), col("SalesAdj", UNITS, doc="Sales adjustments in units (+/-), from 1 Demand"),
+        col("MarketingAdj", UNITS, 13, doc="Marketing adjustments in units (+/-), from 1 Demand"),
+        col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))")),
+        "Statistical forecast, adjustments (typed on 1 Demand, family figures spread) and consensus per item and month.",
+        key=("Item", "Month")),
+    Table("tblDemandHistoryChart", "Demand Detail", (
+        col("Month", MONTH), col("Offset", "0", 8, doc="columns from Family to the month's column in tblDemandView"),
+        col("History", UNITS, formula="=" + _in_grid("History"))),
+        "The history the chart on 1 Demand draws for the family or item chosen above it (formulas over tblDemandView)."),
+    Table("tblDemandChart", "Demand Detail", (
+        col("Month", MONTH), col("Offset", "0", 8, doc="columns from Family to the month's column in tblDemandView"),
+        col("Statistical", UNITS, formula="=" + _in_grid("Statistical")),
+        col("Consensus", UNITS, formula="=" + _in_grid("Consensus")),
+        col("Lower80", UNITS, formula="=" + _in_plan("Lower80")),
+        col("Upper80", UNITS, formula="=" + _in_plan("Upper80"))),
+        "The plan the chart on 1 Demand draws for the family or item chosen above it (formulas over tblDemandView and "
+        "tblDemandPlan; a family's 80% range adds up its items' ranges)."),
+    Table("tblDemandChoices", "Demand Detail", (col("Show", width=16),),
+          "What the chart on 1 Demand can show: every family, then every item."),
+    Table("tblAccuracy", "Demand Detail", (col("Family", width=14), col("Month", MONTH), col("Actual", UNITS),
+                                           col("Accuracy", SHARE), col("Bias", SHARE), col("WMAPE", SHARE)),
           "Accuracy of the consensus frozen in each month's own cycle (lag 0), by family and month."),
-    Table("tblFVA", "1 Demand", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE),
-                                 col("ValueAdded", SHARE, 11),
-                                 col("Months", "0", 8)),
+    Table("tblFVA", "Demand Detail", (col("Stage", width=22), col("Accuracy", SHARE), col("WMAPE", SHARE),
+                                      col("ValueAdded", SHARE, 11),
+                                      col("Months", "0", 8)),
           "Forecast value added: did each override stage improve on the statistical forecast (lag 0, archived plans)?"),
-    Table("tblCapacityLoad", "2 Supply", (
+    Table("tblSupplyView", "2 Supply", (col("Resource", width=14), col("Item", width=12), col("Measure", width=18)),
+          "The supply plan as planners read it: per resource its hours against capacity, then its items' demand, "
+          "production and projected stock, a column per plan month.", grid=True),
+    Table("tblCapacityLoad", "Supply Detail", (
         col("Resource"), col("Month", MONTH), col("RequiredHours", HOURS, 14), col("PlannedHours", HOURS, 13),
         col("CapacityHours", HOURS, 14), col("OvertimeHours", HOURS, 14), col("Utilisation", SHARE),
         col("OverloadHours", HOURS, 14), col("ShortHours", HOURS, 11)),
         "Rough-cut load of the consensus (RequiredHours) and of the plan against capacity."),
-    Table("tblSupplyPlan", "2 Supply", (
+    Table("tblSupplyPlan", "Supply Detail", (
         col("Item"), col("Month", MONTH), col("Demand", UNITS), col("Production", UNITS), col("OnHand", UNITS),
         col("Backlog", UNITS),
         col("DaysOfSupply", DAYS, 13), col("SafetyStock", UNITS)),
         "Production plan and projected inventory per item and month."),
-    Table("tblGap", "3 Pre-S&OP", (
+    Table("tblGap", "Supply Detail", (
         col("Family", width=14), col("Month", MONTH), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
         col("CumulativeGap", UNITS, 14), col("ShortageRevenue", MONEY, 16), col("ExcessValue", MONEY, 14)),
         "Demand-supply gap by family and month (positive = shortage)."),
     Table("tblScenarios", "3 Pre-S&OP", (
         col("Scenario"), col("DemandFactor", FACTOR, 13), col("CapacityFactor", FACTOR, 14), col("Revenue", MONEY, 14),
         col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
-        "Base, upside and downside side by side."),
-    Table("tblOpenIssues", "3 Pre-S&OP", (
-        col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
-        col("Status", width=12, input=True)),
-        "Open issues for the S&OP meeting: Reconcile seeds one per shortage and overload; typed rows are kept."),
+        "Base, upside and downside side by side.", at=(SCENARIOS_ROW, 1)),
     Table("tblConsensusByFamily", "4 S&OP Meeting", (
         col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
         col("BudgetRevenue", MONEY, 15),
         col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
+    Table("tblOpenIssues", "4 S&OP Meeting", (
+        col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
+        col("Status", width=12, input=True)),
+        "Open issues for the S&OP meeting: Reconcile seeds one per shortage and overload; typed rows are kept."),
+    Table("tblLoadChart", "Supply Detail", (
+        col("Month", MONTH),
+        col("Required", HOURS, formula=_load_formula("RequiredHours")),
+        col("Planned", HOURS, formula=_load_formula("PlannedHours")),
+        col("Capacity", HOURS, formula=_load_formula("CapacityHours")),
+        col("WithOvertime", HOURS, 13, formula=_load_formula("CapacityHours", "OvertimeHours"))),
+        "What the chart on 2 Supply draws for the resource chosen above it (formulas over tblCapacityLoad)."),
+    Table("tblResourceChoices", "Supply Detail", (col("Resource", width=14),),
+          "What the chart on 2 Supply can show: every resource."),
+    Table("tblGapByFamily", "Supply Detail", (
+        col("Family", width=14), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
+        col("ShortageRevenue", MONEY, 16)),
+        "The gap of the whole plan by family (the chart on 3 Pre-S&OP): positive = short."),
+    Table("tblGapView", "3 Pre-S&OP", (col("Family", width=14), col("Measure", width=18)),
+          "Demand against supply by family, a column per plan month: the gap in units and in money.", grid=True,
+          at=(GAP_VIEW_ROW, 1)),
     Table("tblDecisions", "4 S&OP Meeting", (
         col("Date", DATE, input=True), col("Topic", width=18, input=True), col("Decision", width=44, input=True),
         col("Owner", width=14, input=True), col("Due", DATE, input=True), col("Status", width=12, input=True)),
@@ -326,6 +451,14 @@ TABLES = (
     Table("tblAccuracyByLag", "6 Follow-up", (
         col("Lag", "0", 6), col("Month", MONTH), col("Actual", UNITS), col("Consensus", UNITS), col("Accuracy", SHARE)),
         "Accuracy of the archived consensus by lag (months between freezing and the month); blank Month = all months."),
+    Table("tblLagAccuracy", "6 Follow-up", (col("Lag", "0", 6), col("Accuracy", SHARE), col("Months", "0", 8)),
+          "Accuracy of the archived consensus by lag over all months (the chart above): how far ahead the plan holds."),
+    Table("tblKPITrend", "6 Follow-up", (
+        col("Month", MONTH), col("ForecastAccuracy", SHARE, 16),
+        col("AccuracyTarget", SHARE, 15, formula=_target("ForecastAccuracy")),
+        col("ServiceLevel", SHARE, 13), col("ServiceTarget", SHARE, 14, formula=_target("ServiceLevel")),
+        col("OnTimeDelivery", SHARE, 15), col("OnTimeTarget", SHARE, 14, formula=_target("OnTimeDelivery"))),
+        "The three headline KPIs of all families month by month with their targets (the chart above)."),
     Table("tblPlanArchive", "Plan Archive", (
         col("PlanMonth", MONTH), col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS),
         col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS), col("FrozenOn", DATE)),
@@ -414,11 +547,15 @@ def tables_on(sheet_name: str) -> list[Table]:
 
 
 def table_origin(t: Table) -> tuple[int, int]:
-    """(row, column) of the table's header cell, 1-based: tables stand side by side from TABLE_ROW."""
+    """(row, column) of the table's header cell, 1-based: tables stand side by side from the sheet's table row."""
     column = 1
+    if t.at is not None:
+        return t.at
     for other in tables_on(t.sheet):
+        if other.at is not None:
+            continue
         if other.name == t.name:
-            return TABLE_ROW, column
+            return sheet(t.sheet).table_row, column
         column += len(other.columns) + GAP_COLUMNS
     raise UnknownNameError(f"table {t.name} is not on sheet '{t.sheet}' in the workbook schema")
 

@@ -1,0 +1,399 @@
+"""The demand planning grid (sheet 1 Demand): the one place where the plan people read and type is converted
+to and from the long table the code works on (tblDemandPlan).
+
+The grid has, per family and then per item of the family, one row per measure and one column per month: the
+last HISTORY_MONTHS months before the cycle month, then the plan months. People type in the contributor rows
+(one per person or team that adjusts the forecast: Sales North, Marketing...; listed in tblContributors) and in
+the Lock column; every other row is computed. A figure typed on a family row is spread over the family's items
+that are not locked, in proportion to their statistical forecast for that month (or, as the Settings say, their
+last 12 months of history, or equally), whole units summing to the figure typed; the item rows show their share
+in "From family". Removing the family figure takes the shares back out.
+
+Typed values are kept by (Family, Item, Measure, Month): a rerun, a new forecast or a cycle month that moves puts
+each one back in its month's column. A typed row whose item, family or contributor is gone is kept at the bottom,
+marked, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from xl_sop import cells
+from xl_sop.cycle.grids import KEPT, TOTAL, header_month, month_header
+from xl_sop.errors import InputError, Problem
+from xl_sop.hierarchy import spread
+from xl_sop.workbook import schema
+from xl_sop.workbook.schema import TableName as T
+
+HISTORY_MONTHS = schema.DEMAND_VIEW_HISTORY_MONTHS
+HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET = (
+    "History", "Statistical", "From family", "Consensus", "Last cycle", "Budget")
+COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET)
+STAGES = ("Sales", "Marketing")
+"""What each contributor's adjustments count as in the plan (and in forecast value added)."""
+LOCK_WORDS_OFF = {"", "no", "n", "0", "false", "-"}
+LABELS = ("Family", "Item", "Measure", "Lock")
+
+
+@dataclass(frozen=True)
+class Contributor:
+    name: str
+    """The row's Measure in the grid: Sales North, Marketing..."""
+    stage: str
+    """Sales or Marketing: which adjustment of the plan its figures count as."""
+
+
+DEFAULT_CONTRIBUTORS = (Contributor("Sales adj.", "Sales"), Contributor("Marketing adj.", "Marketing"))
+
+
+def contributors_from(table: pd.DataFrame | None) -> tuple[tuple[Contributor, ...], list[Problem]]:
+    """The contributor rows of tblContributors (Contributor, Stage), in order; the defaults when it is empty."""
+    spec = schema.table(T.CONTRIBUTORS)
+    if table is None or table.empty:
+        return DEFAULT_CONTRIBUTORS, []
+    found: list[Contributor] = []
+    problems: list[Problem] = []
+    for row, record in table.iterrows():
+        name, stage = cells.text(record.get("Contributor")), cells.text(record.get("Stage"))
+        if name is None and stage is None:
+            continue
+        where = (spec.sheet, spec.name, int(str(row)))
+        if name is None:
+            problems.append(Problem(*where, "Contributor", "give the contributor a name (it becomes a row of 1 Demand)"))
+            continue
+        if name in COMPUTED or name.endswith(KEPT):
+            problems.append(Problem(*where, "Contributor", f"'{name}' is the name of a computed row: choose another"))
+            continue
+        if any(c.name.lower() == name.lower() for c in found):
+            problems.append(Problem(*where, "Contributor", f"'{name}' is listed twice"))
+            continue
+        match = next((s for s in STAGES if stage is not None and s.lower() == stage.lower()), None)
+        if match is None:
+            problems.append(Problem(*where, "Stage", f"'{stage or ''}' is not a stage: type Sales or Marketing"))
+            continue
+        found.append(Contributor(name, match))
+    return (tuple(found) or DEFAULT_CONTRIBUTORS), problems
+
+
+@dataclass
+class Typed:
+    """What people typed in the grid."""
+
+    values: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["Family", "Item", "Measure", "Month",
+                                                                            "Value"]))
+    """One row per typed number: Family, Item (TOTAL on a family row), Measure (a contributor), Month, Value."""
+    locks: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["Family", "Item", "Measure", "Lock"]))
+    """One row per typed Lock cell, by the row's labels."""
+
+    @property
+    def locked_items(self) -> set[str]:
+        return {str(item) for item, lock in zip(self.locks["Item"], self.locks["Lock"], strict=True)
+                if item != TOTAL and str(lock).strip().lower() not in LOCK_WORDS_OFF}
+
+
+def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[Typed, list[Problem]]:
+    """The typed values of a grid as read from the book (index = data row numbers), and a problem for every
+    typed cell that is not a number, naming its worksheet row (the grid where the template puts it) and month.
+    Rows kept at the bottom (KEPT) count as typed rows of their measure."""
+    spec = schema.table(T.DEMAND_VIEW)
+    header_row = schema.table_origin(spec)[0]
+    problems: list[Problem] = []
+    if grid.empty or "Measure" not in grid:
+        return Typed(), problems
+    names = {c.name.lower(): c.name for c in contributors}
+    months = {col: header_month(col) for col in grid.columns}
+    month_cols = [c for c, m in months.items() if m is not None and c not in LABELS]
+    values, locks = [], []
+    for row, record in grid.iterrows():
+        measure = cells.text(record.get("Measure")) or ""
+        family, item = cells.text(record.get("Family")), cells.text(record.get("Item"))
+        base = measure[: -len(KEPT)] if measure.endswith(KEPT) else measure
+        lock = record.get("Lock")
+        if not cells.is_blank(lock):
+            locks.append((family, item, base, str(lock).strip()))
+        typed_row = base.lower() in names or measure.endswith(KEPT)
+        if not typed_row:
+            continue
+        for col in month_cols:
+            value = record[col]
+            try:
+                number = cells.number(value)
+            except cells.CellError as exc:
+                # a family's own rows have Item "Total": name the family ("Snacks Sales adj.", not "Total Sales adj.")
+                who = family if item in (None, TOTAL) else item
+                problems.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
+                                        f"{who} {base}: {exc.table_text('1250 or -300')}"))
+                continue
+            if number is not None and number != 0:
+                values.append((family, item, names.get(base.lower(), base), months[col], float(number)))
+    return Typed(pd.DataFrame(values, columns=["Family", "Item", "Measure", "Month", "Value"]),
+                 pd.DataFrame(locks, columns=["Family", "Item", "Measure", "Lock"])), problems
+
+
+@dataclass(frozen=True)
+class PlanBasis:
+    """What the plan is made of, besides what people typed."""
+
+    families: pd.Series
+    """Item -> Family, items in the order the grid lists them."""
+    statistical: pd.DataFrame
+    """Item, Month, Statistical for the plan months."""
+    history: pd.DataFrame
+    """Item, Month, Quantity (months before the cycle month)."""
+    last_cycle: pd.DataFrame
+    """Item, Month, Consensus of the last frozen plan."""
+    budget: pd.DataFrame
+    """Family, Month, Units."""
+    history_months: pd.DatetimeIndex
+    plan_months: pd.DatetimeIndex
+    spread_by: str = "forecast"
+    """forecast (statistical forecast of the month), history (last 12 months) or equal."""
+
+
+@dataclass
+class Plan:
+    """The demand plan: per item and plan month, the adjustments by stage and the consensus; and the grid."""
+
+    long: pd.DataFrame
+    """Item, Family, Month, Statistical, SalesAdj, MarketingAdj, FromFamily, Consensus."""
+    grid: pd.DataFrame
+
+
+def _matrix(long: pd.DataFrame, key: str, value: str, rows: Sequence[str], months: pd.DatetimeIndex) -> np.ndarray:
+    if long.empty:
+        return np.zeros((len(rows), len(months)))
+    table = long.pivot_table(index=key, columns="Month", values=value, aggfunc="sum")
+    matrix: np.ndarray = table.reindex(index=list(rows), columns=months).fillna(0.0).to_numpy(dtype=float)
+    return matrix
+
+
+def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) -> Plan:
+    """The plan and the grid: family figures spread to items, item adjustments added, consensus per item."""
+    items = [str(i) for i in basis.families.index]
+    families = list(dict.fromkeys(str(f) for f in basis.families))
+    months = basis.plan_months
+    stat = _matrix(basis.statistical, "Item", "Statistical", items, months)
+    history = _matrix(basis.history, "Item", "Quantity", items, basis.history_months)
+    item_pos = {item: i for i, item in enumerate(items)}
+    month_pos = {m: j for j, m in enumerate(months)}
+    locked = typed.locked_items
+    values = typed.values
+    in_family = values["Item"].map(lambda i: basis.families.get(i)) == values["Family"]
+    on_items = values[in_family & values["Month"].isin(months)]
+    on_families = values[(values["Item"] == TOTAL) & values["Family"].isin(families) & values["Month"].isin(months)]
+    own = {c.name: np.zeros((len(items), len(months))) for c in contributors}
+    shares = {c.name: np.zeros((len(items), len(months))) for c in contributors}
+    for record in on_items.itertuples(index=False):
+        if record.Measure in own:
+            own[record.Measure][item_pos[record.Item], month_pos[record.Month]] += record.Value
+    recent = _recent_history(basis)
+    for record in on_families.itertuples(index=False):
+        if record.Measure not in shares:
+            continue
+        members = [item_pos[i] for i in items if basis.families[i] == record.Family]
+        j = month_pos[record.Month]
+        if basis.spread_by == "history":
+            weights = np.array([recent.get(items[i], 0.0) for i in members])
+        elif basis.spread_by == "equal":
+            weights = np.ones(len(members))
+        else:
+            weights = np.clip(stat[members, j], 0.0, None)
+        lock = np.array([0.0 if items[i] in locked else np.nan for i in members])
+        try:
+            split = spread(record.Value, weights, lock, decimals=0)
+        except InputError as exc:
+            raise InputError(f"1 Demand: {record.Family} {record.Measure} {record.Month:%b %Y} ({record.Value:,.0f}) "
+                             f"cannot be spread: {exc} ({_why_no_weight(basis.spread_by)}); nothing was written") from exc
+        shares[record.Measure][members, j] += split
+    by_stage = {s: np.zeros((len(items), len(months))) for s in STAGES}
+    for c in contributors:
+        by_stage[c.stage] += own[c.name] + shares[c.name]
+    from_family = sum((shares[c.name] for c in contributors), np.zeros((len(items), len(months))))
+    consensus = np.maximum(0.0, stat + by_stage["Sales"] + by_stage["Marketing"])
+    long = pd.DataFrame({
+        "Item": np.repeat(items, len(months)),
+        "Family": np.repeat([basis.families[i] for i in items], len(months)),
+        "Month": np.tile(months, len(items)),
+        "Statistical": stat.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
+        "MarketingAdj": by_stage["Marketing"].ravel(), "FromFamily": from_family.ravel(),
+        "Consensus": consensus.ravel(),
+    })
+    last = _matrix(basis.last_cycle, "Item", "Consensus", items, months)
+    has_last = not basis.last_cycle.empty
+    grid = _grid(basis, typed, contributors, items, families, {
+        HISTORY: history, STATISTICAL: stat, FROM_FAMILY: from_family, CONSENSUS: consensus,
+        LAST_CYCLE: last if has_last else None})
+    return Plan(long, grid)
+
+
+def _why_no_weight(spread_by: str) -> str:
+    return {"history": "no unlocked item of the family has history in the last 12 months",
+            "equal": "every item of the family is locked"}.get(
+        spread_by, "no unlocked item of the family has a statistical forecast for that month; "
+                   "set Settings / Spread family figures by to history or equal, or type it on the items")
+
+
+def _recent_history(basis: PlanBasis) -> dict[str, float]:
+    if basis.history.empty:
+        return {}
+    last = basis.plan_months[0] - pd.DateOffset(months=12)
+    recent = basis.history[basis.history["Month"] >= last]
+    return {str(k): float(v) for k, v in recent.groupby("Item")["Quantity"].sum().clip(lower=0).items()}
+
+
+def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], items: list[str], families: list[str],
+          figures: dict[str, np.ndarray | None]) -> pd.DataFrame:
+    """The grid frame: labels, then one column per month."""
+    hist_months, plan_months = basis.history_months, basis.plan_months
+    headers = [month_header(m) for m in (*hist_months, *plan_months)]
+    nh, npl = len(hist_months), len(plan_months)
+    rows: list[list[object]] = []
+    lock_of = {(f, i, m): v for f, i, m, v in typed.locks.itertuples(index=False)}
+    typed_by_row: dict[tuple[str, str, str], dict[pd.Timestamp, float]] = {}
+    for f, i, m, month, value in typed.values.itertuples(index=False):
+        cell = typed_by_row.setdefault((f, i, m), {})
+        cell[month] = cell.get(month, 0.0) + value
+    all_months = (*hist_months, *plan_months)
+    budget = basis.budget
+    used: set[tuple[str, str, str]] = set()
+
+    def row(family: str, item: str, measure: str, history: np.ndarray | None, planned: np.ndarray | None,
+            _level: int) -> None:
+        cells_ = [None] * nh if history is None else [_shown(v) for v in history]
+        cells_ += [None] * npl if planned is None else [_shown(v) for v in planned]
+        rows.append([family, item, measure, lock_of.get((family, item, measure)), *cells_])
+        used.add((family, item, measure))
+
+    def typed_row(family: str, item: str, measure: str, _level: int) -> None:
+        """A contributor's row: what was typed, in its month's column (past months included), blank elsewhere."""
+        by_month = typed_by_row.get((family, item, measure), {})
+        rows.append([family, item, measure, lock_of.get((family, item, measure)),
+                     *[_shown(by_month[m]) if m in by_month else None for m in all_months]])
+        used.add((family, item, measure))
+
+    for family in families:
+        members = [k for k, i in enumerate(items) if basis.families[i] == family]
+        total = {name: (None if m is None else m[members].sum(axis=0)) for name, m in figures.items()}
+        row(family, TOTAL, HISTORY, total[HISTORY], None, 0)
+        row(family, TOTAL, STATISTICAL, None, total[STATISTICAL], 0)
+        for c in contributors:
+            typed_row(family, TOTAL, c.name, 0)
+        row(family, TOTAL, CONSENSUS, None, total[CONSENSUS], 0)
+        if total[LAST_CYCLE] is not None:
+            row(family, TOTAL, LAST_CYCLE, None, total[LAST_CYCLE], 0)
+        units = budget[budget["Family"] == family] if not budget.empty else budget
+        if len(units):
+            series = units.groupby("Month")["Units"].sum().reindex(plan_months)
+            row(family, TOTAL, BUDGET, None, series.to_numpy(dtype=float), 0)
+        for k in members:
+            item = items[k]
+            row(family, item, HISTORY, _at(figures[HISTORY], k), None, 1)
+            row(family, item, STATISTICAL, None, _at(figures[STATISTICAL], k), 1)
+            for c in contributors:
+                typed_row(family, item, c.name, 1)
+            row(family, item, FROM_FAMILY, None, _zero_blank(_at(figures[FROM_FAMILY], k)), 1)
+            row(family, item, CONSENSUS, None, _at(figures[CONSENSUS], k), 1)
+            if figures[LAST_CYCLE] is not None:
+                row(family, item, LAST_CYCLE, None, _at(figures[LAST_CYCLE], k), 1)
+    kept = _kept_rows(typed, used, hist_months, plan_months)
+    for family, item, measure, by_month in kept:
+        rows.append([family, item, measure + KEPT, lock_of.get((family, item, measure)),
+                     *[by_month.get(m) for m in (*hist_months, *plan_months)]])
+    return pd.DataFrame(rows, columns=[*LABELS, *headers])
+
+
+def _at(matrix: np.ndarray | None, k: int) -> np.ndarray | None:
+    return None if matrix is None else matrix[k]
+
+
+def _zero_blank(values: np.ndarray | None) -> np.ndarray | None:
+    """Adjustment rows show blank cells where nothing is added (a 0 would look typed)."""
+    return None if values is None else np.where(values == 0, np.nan, values)
+
+
+def _shown(value: float) -> float | None:
+    """A figure as the grid shows it: blank for NaN, whole units rounded to 2 decimals otherwise."""
+    if value is None or not np.isfinite(value):
+        return None
+    return round(float(value), 2)
+
+
+def _kept_rows(typed: Typed, used: set[tuple[str, str, str]], hist_months: pd.DatetimeIndex,
+               plan_months: pd.DatetimeIndex) -> list[tuple[str, str, str, dict[pd.Timestamp, float]]]:
+    """Typed rows whose labels the new grid has no row for (an item, family or contributor gone)."""
+    shown = set(hist_months) | set(plan_months)
+    out: dict[tuple[str, str, str], dict[pd.Timestamp, float]] = {}
+    for family, item, measure, month, value in typed.values.itertuples(index=False):
+        key = (family, item, measure)
+        if key in used or month not in shown:
+            continue
+        out.setdefault(key, {})[month] = value
+    return [(f, i, m, by_month) for (f, i, m), by_month in out.items()]
+
+
+def family_of(items: pd.DataFrame, plan_items: Sequence[str]) -> pd.Series:
+    """Item -> Family for the plan's items, ordered family by family (families in the order Items lists them)."""
+    table = items.dropna(subset=["Item"]).drop_duplicates("Item")
+    family = table.set_index("Item")["Family"].map(lambda v: cells.text(v) or "(no family)")
+    order = {f: k for k, f in enumerate(dict.fromkeys(family))}
+    known = [i for i in table["Item"] if i in set(plan_items)]
+    extra = [i for i in plan_items if i not in family.index]
+    out = pd.concat([family[known], pd.Series("(no family)", index=extra, dtype=object)])
+    rank = out.map(lambda f: order.get(f, len(order)))
+    position = pd.Series(range(len(out)), index=out.index)
+    return out.iloc[np.lexsort((position.to_numpy(), rank.to_numpy()))]
+
+
+
+def chart_rows(basis: PlanBasis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of tblDemandHistoryChart and tblDemandChart: one per history and per plan month of the grid, with
+    the column of the grid each reads; the figures are the tables' own formulas (the chart follows the chooser)."""
+    history, planned = len(basis.history_months), len(basis.plan_months)
+    first = len(LABELS)
+    return (pd.DataFrame({"Month": basis.history_months, "Offset": range(first, first + history)}),
+            pd.DataFrame({"Month": basis.plan_months, "Offset": range(first + history, first + history + planned)}))
+
+
+def carry_typed(old_grid: pd.DataFrame, current_grid: pd.DataFrame, contributors: Sequence[Contributor]) -> pd.DataFrame:
+    """``old_grid`` (what Undo puts back) with what people typed in ``current_grid`` since."""
+    typed, _problems = typed_in(current_grid, contributors)
+    return with_typed(old_grid, typed, contributors)
+
+
+def with_typed(grid: pd.DataFrame, typed: Typed, contributors: Sequence[Contributor]) -> pd.DataFrame:
+    """``grid`` with its typed cells replaced by ``typed``, by row labels and month; typed rows the grid has no row
+    or month for are kept at the bottom. Computed rows stay as they are (Run Forecast recomputes them)."""
+    out = grid.copy()
+    if out.empty:
+        return out
+    names = {c.name.lower() for c in contributors}
+    month_of = {col: header_month(col) for col in out.columns}
+    month_cols = [c for c, m in month_of.items() if m is not None]
+    position = {(cells.text(f), cells.text(i), cells.text(m)): k for k, (f, i, m) in
+                enumerate(zip(out["Family"], out["Item"], out["Measure"], strict=True))}
+    for k, measure in enumerate(out["Measure"]):
+        if (cells.text(measure) or "").lower() in names:
+            for col in month_cols:
+                out.iat[k, out.columns.get_loc(col)] = None
+    out["Lock"] = None
+    for f, i, m, lock in typed.locks.itertuples(index=False):
+        at = position.get((f, i, m))
+        if at is not None:
+            out.iat[at, out.columns.get_loc("Lock")] = lock
+    header_of = {m: c for c, m in month_of.items() if m is not None}
+    leftover: dict[tuple[str, str, str], dict[pd.Timestamp, float]] = {}
+    for f, i, m, month, value in typed.values.itertuples(index=False):
+        at = position.get((f, i, m))
+        if at is not None and month in header_of:
+            out.iat[at, out.columns.get_loc(header_of[month])] = value
+        else:
+            leftover.setdefault((f, i, m), {})[month] = value
+    extra = [[f, i, m + KEPT, None, *[by_month.get(month_of[c]) for c in month_cols]]
+             for (f, i, m), by_month in leftover.items()]
+    if extra:
+        out = pd.concat([out, pd.DataFrame(extra, columns=[*LABELS, *month_cols])], ignore_index=True)
+    return out

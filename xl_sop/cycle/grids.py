@@ -1,0 +1,71 @@
+"""Time-phased grids: one row per thing and measure, one column per month, the way planners read a plan.
+
+The steps compute long tables (one row per item, resource or family and month), which the other steps read;
+the grids on the step sheets show the same figures turned, with months across. This module does the turning
+for every grid, and says how a grid's rows are grouped (an Excel row outline: the rows of a family's or a
+resource's items fold under its own rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from xl_sop import cells
+from xl_sop.workbook import schema
+
+TOTAL = schema.FAMILY_ROW_ITEM
+"""The Item column of the rows that stand for a whole family or resource."""
+KEPT = " (kept: not in this plan)"
+"""Added to the Measure of a typed row whose item, family or contributor is gone; it stays at the bottom."""
+
+
+def month_header(month: pd.Timestamp) -> str:
+    """A month column's header: 'Jan 2027' (Excel table headers are text)."""
+    return f"{month:%b %Y}"
+
+
+def header_month(header: object) -> pd.Timestamp | None:
+    """The month a column header names, None for a header that names no month."""
+    if not isinstance(header, str):
+        return None
+    try:
+        return pd.Timestamp(pd.to_datetime(header, format="%b %Y"))
+    except (ValueError, TypeError):
+        return None
+
+
+def outline_levels(grid: pd.DataFrame) -> list[int]:
+    """The outline level of each grid row: 1 for an item's rows (grouped under their family's or resource's, to
+    fold away), 0 for the rows of a whole family or resource, kept rows, and every row of a grid without items."""
+    if grid.empty or "Item" not in grid:
+        return [0] * len(grid)
+    item = grid["Item"].map(cells.text)
+    measure = grid["Measure"].map(lambda v: cells.text(v) or "") if "Measure" in grid else pd.Series("", index=grid.index)
+    return [0 if i == TOTAL or i is None or m.endswith(KEPT) else 1 for i, m in zip(item, measure, strict=True)]
+
+
+def turned(long: pd.DataFrame, labels: Sequence[str], measures: Sequence[tuple[str, str]], months: pd.DatetimeIndex,
+           scale: dict[str, float] | None = None) -> pd.DataFrame:
+    """``long`` (label columns, Month, measure columns) as a grid: per distinct label values (in their order of
+    first appearance), one row per measure (grid name, long column), one column per month.
+
+    ``scale`` multiplies a measure's figures (utilisation 1.03 shown as 103 on a row named '... %')."""
+    if long.empty:
+        return pd.DataFrame(columns=[*labels, "Measure", *(month_header(m) for m in months)])
+    keys = long[list(labels)].drop_duplicates()
+    month = pd.to_datetime(long["Month"])
+    rows = []
+    for key in keys.itertuples(index=False):
+        mask = np.ones(len(long), dtype=bool)
+        for name, value in zip(labels, key, strict=True):
+            mask &= (long[name] == value).to_numpy()
+        part = long[mask]
+        part_month = month[mask]
+        for shown, column in measures:
+            series = pd.Series(pd.to_numeric(part[column], errors="coerce").to_numpy(), index=part_month.to_numpy())
+            values = series.groupby(level=0).sum(min_count=1).reindex(months) * (scale or {}).get(shown, 1.0)
+            rows.append([*key, shown, *[None if pd.isna(v) else round(float(v), 2) for v in values]])
+    return pd.DataFrame(rows, columns=[*labels, "Measure", *(month_header(m) for m in months)])
