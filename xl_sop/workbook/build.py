@@ -40,6 +40,7 @@ INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 FORMULA_FONT = Font(color="375623")
 GREEN, AMBER, RED = (PatternFill("solid", fgColor=c) for c in ("C6EFCE", "FFEB9C", "FFC7CE"))
 SHRINK = Alignment(horizontal="left", indent=1, shrink_to_fit=True)
+LABEL_MONTH = Alignment(horizontal="left")
 HISTORY_HEADER_FILL = PatternFill("solid", fgColor="7F7F7F")
 HISTORY_FONT = Font(color="595959")
 FAMILY_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -156,6 +157,8 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
             cell.number_format = column.format
             if column.shrink:
                 cell.alignment = SHRINK
+            elif j < table.label_columns and column.format == schema.MONTH:
+                cell.alignment = LABEL_MONTH  # a month that names a row reads as a label: "Nov 2025  All", not "Nov 2025All"
             if column.input:
                 cell.fill, cell.border = INPUT_FILL, INPUT_BORDER
             if column.formula and i > len(rows):
