@@ -50,6 +50,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 """The text of every formula in a sheet part, read without parsing the sheet."""
+_FORMULA_NO_VALUE = re.compile(rb"<f\b[^>]*(?:/>|>([^<]*)</f>)(?!<v>)")
+"""A formula with no cached result after it (its text, empty for a shared formula's follower)."""
 _RANGE = re.compile(r"(\$?[A-Z]{1,3}\$?)(\d+):(\$?[A-Z]{1,3}\$?)(\d+)")
 """A range such as C5:C20 or $C$5:$C$20 in a formula."""
 CellValue = str | float | int | bool | None
@@ -494,6 +496,20 @@ class FileBook:
             return _iso_date_serial(raw, c.get("r"))
         number = float(raw)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+    def formulas_without_value(self) -> int:
+        """How many native formula cells (not =SOP_ cell functions) hold no cached result, as saved: what a reader
+        that does not calculate would show blank (publish recalculates only then, or when full_calculation_asked)."""
+        lacking = 0
+        for part in self._sheets:
+            data = self._parts.get(part, b"")
+            lacking += sum(b"SOP_" not in formula.upper() for formula in _FORMULA_NO_VALUE.findall(data))
+        return lacking
+
+    def full_calculation_asked(self) -> bool:
+        """Whether the file asks for every formula to be calculated when it opens (results may be stale)."""
+        calc = self._xml("xl/workbook.xml").find(f"{Q}calcPr")
+        return calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
 
     # --- writing ------------------------------------------------------------------------------------
 
