@@ -10,14 +10,22 @@ as a separate process and is not counted in it). Phases, in seconds:
 - validate: every check on the saved file (what `xl-sop validate` does); undo: Undo Last Run;
 - publish (--publish): LibreOffice recalculation + values-only copy + PDF pack;
 - render (--render): LibreOffice opens the whole cycled workbook and renders every sheet to PDF
-  (the test of "the template with N items opened by LibreOffice"); pages = PDF pages.
+  (the test of "the template with N items opened by LibreOffice"); pages = PDF pages;
+- run all: schema.RUN_ALL as the Run All command runs it (one read of the inputs), on another copy;
+- floors, in the same process (--floors): read inputs = FileBook reading every input table of the
+  filled file vs calamine = python-calamine reading the same sheets' values; write plans = FileBook
+  writing tblDemandPlan and tblSupplyPlan vs xlsxwriter = XlsxWriter (constant_memory) writing the
+  same rows to a new file; forecast = forecast_many alone on the history the Demand step forecasts;
+- load: the machine's 1-minute load average at the start and the end (other work slows a run).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,19 +33,65 @@ import time
 from pathlib import Path
 
 
-def measure(items: int, months: int, do_publish: bool, do_render: bool) -> dict[str, float]:
-    from xl_sop.cycle import run_step, undo_last_run, validate
+def floors(path: Path, book_after, times: dict[str, float], tmp: Path) -> None:
+    """The floors the issue compares with: python-calamine reading, XlsxWriter writing, forecast_many alone."""
+    import python_calamine
+    import xlsxwriter
+
+    from xl_sop.cycle.inputs import DATA_TABLES, history_before_cycle, load_inputs
+    from xl_sop.forecast.batch import forecast_many
+    from xl_sop.workbook.filebook import FileBook
+    from xl_sop.workbook.schema import TableName as T
+
+    names = (*DATA_TABLES, T.SETTINGS, T.TARGETS)
+    start = time.perf_counter()
+    book = FileBook(path)
+    for name in names:
+        book.read_table(name)
+    times["read inputs"] = time.perf_counter() - start
+    sheets = sorted({book._sheets[book._table(name)[1]] for name in names})
+    start = time.perf_counter()
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    for sheet in sheets:
+        workbook.get_sheet_by_name(sheet).to_python()
+    times["calamine"] = time.perf_counter() - start
+    plans = {name: book_after.read_table(name) for name in (T.DEMAND_PLAN, T.SUPPLY_PLAN)}
+    start = time.perf_counter()
+    for name, frame in plans.items():
+        book.write_table(name, frame)
+    times["write plans"] = time.perf_counter() - start
+    start = time.perf_counter()
+    out = xlsxwriter.Workbook(str(tmp / "floor.xlsx"), {"constant_memory": True})
+    for name, frame in plans.items():
+        ws = out.add_worksheet(name[:31])
+        ws.write_row(0, 0, list(frame.columns))
+        for r, row in enumerate(frame.itertuples(index=False), start=1):
+            ws.write_row(r, 0, [None if v is None or v != v else v for v in row])
+    out.close()
+    times["xlsxwriter"] = time.perf_counter() - start
+    inputs = load_inputs(FileBook(path))
+    history = history_before_cycle(inputs)
+    items = inputs[T.ITEMS].dropna(subset=["Item"])
+    start = time.perf_counter()
+    forecast_many(history, inputs.settings.horizon, season_length=inputs.settings.season_length, level=(80,),
+                  families=items)
+    times["forecast"] = time.perf_counter() - start
+
+
+def measure(items: int, months: int, do_publish: bool, do_render: bool, do_floors: bool = False) -> dict[str, float]:
+    from xl_sop.cycle import run_all, run_step, undo_last_run, validate
     from xl_sop.cycle.demo import fill_demo_book
     from xl_sop.cycle.publish import publish
     from xl_sop.workbook import schema
     from xl_sop.workbook.filebook import FileBook
 
-    times: dict[str, float] = {}
+    times: dict[str, float] = {"load start": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "Scale.xlsm"
         start = time.perf_counter()
         fill_demo_book(path, items=items, months=months).save()
         times["fill"] = time.perf_counter() - start
+        shutil.copyfile(path, Path(tmp) / "All.xlsm")
 
         def phase(name, func):
             t = time.perf_counter()
@@ -49,6 +103,10 @@ def measure(items: int, months: int, do_publish: bool, do_render: bool) -> dict[
         for step_id in schema.RUN_ALL:
             phase(step_id, lambda step_id=step_id: run_step(book, step_id))
         phase("save", book.save)
+        if do_floors:
+            floors(Path(tmp) / "All.xlsm", book, times, Path(tmp))
+        all_book = FileBook(Path(tmp) / "All.xlsm")
+        phase("run all", lambda: run_all(all_book))
         problems = phase("validate", lambda: validate(FileBook(path)))
         assert not problems, problems[:3]
         undo_book = FileBook(path)
@@ -63,6 +121,7 @@ def measure(items: int, months: int, do_publish: bool, do_render: bool) -> dict[
             pdf = phase("render", lambda: to_pdf(path, Path(tmp) / "render"))
             times["pages"] = _pages(pdf)
         times["total"] = time.perf_counter() - start
+    times["load end"] = os.getloadavg()[0]
     times["peak RSS MB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kB on Linux
     return times
 
@@ -78,15 +137,16 @@ def main() -> None:
     parser.add_argument("--months", type=int, default=36)
     parser.add_argument("--publish", action="store_true")
     parser.add_argument("--render", action="store_true")
+    parser.add_argument("--floors", action="store_true")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # the child process for one size
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(measure(args.items[0], args.months, args.publish, args.render)))
+        print(json.dumps(measure(args.items[0], args.months, args.publish, args.render, args.floors)))
         return
     rows = []
     for n in args.items:
         child = [sys.executable, __file__, "--one", "--items", str(n), "--months", str(args.months)]
-        child += ["--publish"] * args.publish + ["--render"] * args.render
+        child += ["--publish"] * args.publish + ["--render"] * args.render + ["--floors"] * args.floors
         rows.append((n, json.loads(subprocess.run(child, capture_output=True, text=True, check=True).stdout.splitlines()[-1])))
     keys = list(rows[0][1])
     print(f"| items x {args.months} months | " + " | ".join(keys) + " |")

@@ -53,7 +53,8 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
     book.write_table("tblDecisions", decisions)  # typed text that looks like a formula
     book.save()
     published = publish(master, tmp_path / "out")
-    assert published.workbook.name == "Master_2026-11.xlsx" and published.notes == []
+    assert published.workbook.name == "Master_2026-11.xlsx"
+    assert len(published.notes) == 1 and published.notes[0].startswith("recalculated by LibreOffice: ")
     with zipfile.ZipFile(published.workbook) as z:
         names = z.namelist()
         assert not any("vba" in n.lower() or "customui" in n.lower() for n in names)
@@ -95,6 +96,20 @@ def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(mast
     assert f"... and {rows - 20} more rows: the pack prints the first 20 of {rows}; every row is in the workbook." in text
     assert grid["Item"].iloc[19] in text
     assert FileBook(published.workbook).read_table("tblDemandView").shape[0] == rows  # the workbook keeps every row
+
+
+@pytest.mark.slow
+def test_publish_needs_no_libreoffice_when_every_formula_has_its_result(master, tmp_path, monkeypatch):
+    def no_second_application(path, tmp):
+        raise AssertionError("LibreOffice was asked to recalculate")
+
+    monkeypatch.setattr(publish_module, "_recalculated", no_second_application)
+    monkeypatch.setattr(FileBook, "formulas_without_value", lambda self: 0)
+    published = publish(master, tmp_path / "out", pdf=False)
+    assert not any("recalculated" in n or "not installed" in n for n in published.notes)
+    ws = load_workbook(published.workbook)["Demand Detail"]
+    plan = FileBook(master).read_table("tblDemandPlan")
+    assert ws.cell(*plan_cell("Consensus")).value == pytest.approx(plan["Consensus"].iloc[0])  # the value the step cached
 
 
 @pytest.mark.slow

@@ -4,8 +4,9 @@ Publish makes a copy anyone can read without Python, the add-in or macros: every
 formula is replaced by its value, =SOP_ cell functions included, and the VBA
 project, the ribbon, the xlwings settings and the undo store are left out. Text
 from the data stays text (a comment typed as "=HYPERLINK(...)" is never turned
-into a formula). Native formulas are recalculated by LibreOffice when it is
-installed (headless); otherwise the values Excel last saved are used.
+into a formula). Native formulas are recalculated by LibreOffice (headless) only
+when some have no saved result or the file asks for a full calculation, and the
+notes say so; otherwise, or without LibreOffice, the saved values are used.
 Copies that come back are merged by collect.py.
 """
 
@@ -108,9 +109,18 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
     with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name, contextlib.ExitStack() as finished:
         tmp = Path(tmp_name)
         wb = load_workbook(path, keep_vba=False)
-        recalculated = _recalculated(path, tmp)
-        if recalculated is None:
+        saved = FileBook(path)
+        lacking = saved.formulas_without_value()
+        # A second spreadsheet application only when saved results are missing or asked to be recalculated.
+        recalculate = bool(lacking) or saved.full_calculation_asked()
+        del saved
+        recalculated = _recalculated(path, tmp) if recalculate else None
+        if recalculate and recalculated is None:
             notes.append("LibreOffice is not installed: formulas show the values last saved by Excel")
+        elif recalculated is not None:
+            why = (f"{lacking} formula cells had no saved result" if lacking
+                   else "the workbook asks for a full calculation")
+            notes.append(f"recalculated by LibreOffice: {why}")
         # The saved and the recalculated values are streamed sheet by sheet (read-only): only the
         # workbook being written is held in memory whole.
         cached = load_workbook(path, data_only=True, read_only=True)

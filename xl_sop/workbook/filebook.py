@@ -30,7 +30,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
-from xl_sop.workbook import follow, schema
+from xl_sop.workbook import follow, schema, sheet_cells
 from xl_sop.workbook.book import date_columns, header_problem, no_room, outline_levels
 from xl_sop.workbook.saving import replacing
 
@@ -50,6 +50,8 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 """The text of every formula in a sheet part, read without parsing the sheet."""
+_FORMULA_NO_VALUE = re.compile(rb"<f\b[^>]*(?:/>|>([^<]*)</f>)(?!<v>)")
+"""A formula with no cached result after it (its text, empty for a shared formula's follower)."""
 _RANGE = re.compile(r"(\$?[A-Z]{1,3}\$?)(\d+):(\$?[A-Z]{1,3}\$?)(\d+)")
 """A range such as C5:C20 or $C$5:$C$20 in a formula."""
 CellValue = str | float | int | bool | None
@@ -330,6 +332,8 @@ class FileBook:
         self._written_tables: set[str] = set()
         self._results_missing = False
         """A formula was written without its result (the frame had no number for it)."""
+        self._read: dict[str, sheet_cells.SheetCells] = {}
+        """{sheet part: its cells as read}, dropped when the sheet is written."""
 
     # --- package structure ------------------------------------------------------------------------
 
@@ -404,9 +408,11 @@ class FileBook:
         r1, c1, r2, c2 = _split(table.get("ref"))
         r2 -= _totals_rows(table)
         headers = self.table_headers(name)
-        cells = self._cells(sheet_part, r1 + 1, r2, c1, c2)
-        rows = [[cells.get((r, c)) for c in range(c1, c2 + 1)] for r in range(r1 + 1, r2 + 1)]
-        frame = pd.DataFrame(rows, columns=headers, index=pd.RangeIndex(1, len(rows) + 1))
+        cells = self._sheet_cells(sheet_part)
+        cells.check(r1 + 1, r2, c1, c2)
+        frame = pd.DataFrame({k: cells.column(r1 + 1, r2, c) for k, c in enumerate(range(c1, c2 + 1))},
+                             index=pd.RangeIndex(1, max(r2 - r1, 0) + 1))
+        frame.columns = pd.Index(headers)
         frame = frame.dropna(how="all")
         return _typed(frame, name)
 
@@ -419,33 +425,53 @@ class FileBook:
 
     def _cells(self, sheet_part: str, first_row: int, last_row: int, first_col: int,
                last_col: int) -> dict[tuple[int, int], CellValue]:
-        """{(row, column): value} of the cells inside the bounds.
+        """{(row, column): value} of the cells inside the bounds."""
+        return self._sheet_cells(sheet_part).cells(first_row, last_row, first_col, last_col)
+
+    def _sheet_cells(self, sheet_part: str) -> sheet_cells.SheetCells:
+        """Every cell of the sheet, read once in one pass (sheet_cells.scan) and kept until the sheet is written:
+        the tables of one sheet, and a table read again in the same command, share it."""
+        cells = self._read.get(sheet_part)
+        if cells is None:
+            tree = self._trees.get(sheet_part)
+            data = self._parts[sheet_part] if tree is None else etree.tostring(tree, encoding="UTF-8")
+            cells = self._read[sheet_part] = sheet_cells.scan(data, self._shared, _iso_date_serial,
+                                                              lambda: self._cells_one_by_one(sheet_part))
+        return cells
+
+    def _cells_one_by_one(self, sheet_part: str) -> sheet_cells.SheetCells:
+        """The sheet's cells element by element: for a sheet part sheet_cells.scan does not take.
 
         A sheet that was written is read from its tree; any other is streamed row by row and not
         kept, so reading a 60,000-row archive does not hold its whole XML tree in memory."""
-        out: dict[tuple[int, int], CellValue] = {}
+        damaged: list[tuple[int, int, WorkbookError]] = []
 
-        def take(row: etree._Element) -> None:
+        def take(row: etree._Element) -> Iterator[tuple[int, int, CellValue]]:
             r = int(row.get("r"))
-            if not first_row <= r <= last_row:
-                return
             for c in row.iter(f"{Q}c"):
                 col = _column(c.get("r"))
-                if first_col <= col <= last_col:
-                    out[(r, col)] = self._value(c)
+                try:
+                    value = self._value(c)
+                except WorkbookError as exc:
+                    damaged.append((r, col, exc))
+                    continue
+                if value is not None:
+                    yield r, col, value
 
-        if sheet_part in self._trees:
-            for row in self._trees[sheet_part].iter(f"{Q}row"):
-                take(row)
-            return out
-        rows = etree.iterparse(io.BytesIO(self._parts[sheet_part]), events=("end",), tag=f"{Q}row",
-                               resolve_entities=False, no_network=True)
-        for _, row in _named_on_error(rows, sheet_part):
-            take(row)
-            row.clear()
-            while row.getprevious() is not None:
-                del row.getparent()[0]
-        return out
+        def every_row() -> Iterator[tuple[int, int, CellValue]]:
+            if sheet_part in self._trees:
+                for row in self._trees[sheet_part].iter(f"{Q}row"):
+                    yield from take(row)
+                return
+            rows = etree.iterparse(io.BytesIO(self._parts[sheet_part]), events=("end",), tag=f"{Q}row",
+                                   resolve_entities=False, no_network=True)
+            for _, row in _named_on_error(rows, sheet_part):
+                yield from take(row)
+                row.clear()
+                while row.getprevious() is not None:
+                    del row.getparent()[0]
+
+        return sheet_cells.from_cells(every_row(), damaged)
 
     def _value(self, c: etree._Element) -> CellValue:
         kind = c.get("t")
@@ -470,6 +496,20 @@ class FileBook:
             return _iso_date_serial(raw, c.get("r"))
         number = float(raw)
         return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+    def formulas_without_value(self) -> int:
+        """How many native formula cells (not =SOP_ cell functions) hold no cached result, as saved: what a reader
+        that does not calculate would show blank (publish recalculates only then, or when full_calculation_asked)."""
+        lacking = 0
+        for part in self._sheets:
+            data = self._parts.get(part, b"")
+            lacking += sum(b"SOP_" not in formula.upper() for formula in _FORMULA_NO_VALUE.findall(data))
+        return lacking
+
+    def full_calculation_asked(self) -> bool:
+        """Whether the file asks for every formula to be calculated when it opens (results may be stale)."""
+        calc = self._xml("xl/workbook.xml").find(f"{Q}calcPr")
+        return calc is not None and calc.get("fullCalcOnLoad") in ("1", "true")
 
     # --- writing ------------------------------------------------------------------------------------
 
@@ -536,6 +576,7 @@ class FileBook:
         if auto is not None:  # the filter covers the header and the data, never the Total Row
             auto.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2_new)}{r1 + n}")
         self._changed |= {sheet_part, table_part}
+        self._read.pop(sheet_part, None)
         follow.widen_columns(sheet, NS, c2, c2_new)
         self._follow(sheet_part, follow.Move(r1 + 1, r2 - totals, c1, c2, r1 + n, c2_new))
         self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2_new))
@@ -683,6 +724,7 @@ class FileBook:
         deepest = max((int(row.get("outlineLevel") or 0) for row in data.iter(f"{Q}row")), default=0)
         _outline_properties(sheet, deepest)
         self._changed.add(sheet_part)
+        self._read.pop(sheet_part, None)
 
     def check_room(self, name: str, rows: int, headers: Sequence[str] | None = None) -> None:
         real_name, sheet_part, table_part = self._table(name)
@@ -763,6 +805,7 @@ class FileBook:
                 self._insert(row, cell, col)
         _put_in_order(data, rows)
         self._changed.add(part)
+        self._read.pop(part, None)
 
     def _formulas(self, table_name: str) -> dict[str, Callable[[int], str]]:
         try:
