@@ -30,8 +30,7 @@ from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
 HISTORY_MONTHS = schema.DEMAND_VIEW_HISTORY_MONTHS
-HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET = (
-    "History", "Statistical", "From family", "Consensus", "Last cycle", "Budget")
+HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET = schema.COMPUTED_MEASURES
 COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET)
 STAGES = ("Sales", "Marketing")
 """What each contributor's adjustments count as in the plan (and in forecast value added)."""
@@ -115,7 +114,8 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
         lock = record.get("Lock")
         if not cells.is_blank(lock):
             locks.append((family, item, base, str(lock).strip()))
-        typed_row = base.lower() in names or measure.endswith(KEPT)
+        # A contributor's row, or one of a contributor renamed or removed since (its figures are kept, not counted)
+        typed_row = base.lower() in names or measure.endswith(KEPT) or (bool(base) and base not in COMPUTED)
         if not typed_row:
             continue
         for col in month_cols:
@@ -163,11 +163,13 @@ class Plan:
     grid: pd.DataFrame
 
 
-def _matrix(long: pd.DataFrame, key: str, value: str, rows: Sequence[str], months: pd.DatetimeIndex) -> np.ndarray:
+def _matrix(long: pd.DataFrame, key: str, value: str, rows: Sequence[str], months: pd.DatetimeIndex,
+            blank: float = 0.0) -> np.ndarray:
+    """rows x months of ``value`` (summed); ``blank`` where ``long`` has nothing (NaN: shown blank, not 0)."""
     if long.empty:
-        return np.zeros((len(rows), len(months)))
+        return np.full((len(rows), len(months)), blank)
     table = long.pivot_table(index=key, columns="Month", values=value, aggfunc="sum")
-    matrix: np.ndarray = table.reindex(index=list(rows), columns=months).fillna(0.0).to_numpy(dtype=float)
+    matrix: np.ndarray = table.reindex(index=list(rows), columns=months).fillna(blank).to_numpy(dtype=float)
     return matrix
 
 
@@ -206,8 +208,10 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
         try:
             split = spread(record.Value, weights, lock, decimals=0)
         except InputError as exc:
+            why = ("every item of the family is locked: unlock one (Lock column)" if np.all(~np.isnan(lock))
+                   else _why_no_weight(basis.spread_by))
             raise InputError(f"1 Demand: {record.Family} {record.Measure} {record.Month:%b %Y} ({record.Value:,.0f}) "
-                             f"cannot be spread: {exc} ({_why_no_weight(basis.spread_by)}); nothing was written") from exc
+                             f"cannot be spread: {exc} ({why}); nothing was written") from exc
         shares[record.Measure][members, j] += split
     by_stage = {s: np.zeros((len(items), len(months))) for s in STAGES}
     for c in contributors:
@@ -222,7 +226,7 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
         "MarketingAdj": by_stage["Marketing"].ravel(), "FromFamily": from_family.ravel(),
         "Consensus": consensus.ravel(),
     })
-    last = _matrix(basis.last_cycle, "Item", "Consensus", items, months)
+    last = _matrix(basis.last_cycle, "Item", "Consensus", items, months, blank=np.nan)
     has_last = not basis.last_cycle.empty
     grid = _grid(basis, typed, contributors, items, families, {
         HISTORY: history, STATISTICAL: stat, FROM_FAMILY: from_family, CONSENSUS: consensus,
@@ -249,22 +253,23 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
           figures: dict[str, np.ndarray | None]) -> pd.DataFrame:
     """The grid frame: labels, then one column per month."""
     hist_months, plan_months = basis.history_months, basis.plan_months
-    headers = [month_header(m) for m in (*hist_months, *plan_months)]
-    nh, npl = len(hist_months), len(plan_months)
+    later = _later_typed_months(typed, plan_months)
+    headers = [month_header(m) for m in (*hist_months, *plan_months, *later)]
+    nh, npl = len(hist_months), len(plan_months) + len(later)
     rows: list[list[object]] = []
     lock_of = {(f, i, m): v for f, i, m, v in typed.locks.itertuples(index=False)}
     typed_by_row: dict[tuple[str, str, str], dict[pd.Timestamp, float]] = {}
     for f, i, m, month, value in typed.values.itertuples(index=False):
         cell = typed_by_row.setdefault((f, i, m), {})
         cell[month] = cell.get(month, 0.0) + value
-    all_months = (*hist_months, *plan_months)
+    all_months = (*hist_months, *plan_months, *later)
     budget = basis.budget
     used: set[tuple[str, str, str]] = set()
 
     def row(family: str, item: str, measure: str, history: np.ndarray | None, planned: np.ndarray | None,
             _level: int) -> None:
         cells_ = [None] * nh if history is None else [_shown(v) for v in history]
-        cells_ += [None] * npl if planned is None else [_shown(v) for v in planned]
+        cells_ += [None] * npl if planned is None else [*(_shown(v) for v in planned), *[None] * len(later)]
         rows.append([family, item, measure, lock_of.get((family, item, measure)), *cells_])
         used.add((family, item, measure))
 
@@ -277,7 +282,7 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
 
     for family in families:
         members = [k for k, i in enumerate(items) if basis.families[i] == family]
-        total = {name: (None if m is None else m[members].sum(axis=0)) for name, m in figures.items()}
+        total = {name: (None if m is None else _column_sums(m[members])) for name, m in figures.items()}
         row(family, TOTAL, HISTORY, total[HISTORY], None, 0)
         row(family, TOTAL, STATISTICAL, None, total[STATISTICAL], 0)
         for c in contributors:
@@ -299,11 +304,18 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
             row(family, item, CONSENSUS, None, _at(figures[CONSENSUS], k), 1)
             if figures[LAST_CYCLE] is not None:
                 row(family, item, LAST_CYCLE, None, _at(figures[LAST_CYCLE], k), 1)
-    kept = _kept_rows(typed, used, hist_months, plan_months)
+    kept = _kept_rows(typed, used, hist_months, pd.DatetimeIndex([*plan_months, *later]))
     for family, item, measure, by_month in kept:
         rows.append([family, item, measure + KEPT, lock_of.get((family, item, measure)),
-                     *[by_month.get(m) for m in (*hist_months, *plan_months)]])
+                     *[by_month.get(m) for m in all_months]])
     return pd.DataFrame(rows, columns=[*LABELS, *headers])
+
+
+def _column_sums(block: np.ndarray) -> np.ndarray:
+    """Month by month sums of some items' rows: blank where all of them are blank (Last cycle before any freeze)."""
+    sums: np.ndarray = np.where(np.isnan(block).all(axis=0), np.nan, np.nansum(block, axis=0)) if block.size else \
+        np.zeros(block.shape[1])
+    return sums
 
 
 def _at(matrix: np.ndarray | None, k: int) -> np.ndarray | None:
@@ -320,6 +332,19 @@ def _shown(value: float) -> float | None:
     if value is None or not np.isfinite(value):
         return None
     return round(float(value), 2)
+
+
+def _later_typed_months(typed: Typed, plan_months: pd.DatetimeIndex) -> list[pd.Timestamp]:
+    """The months after the plan's last one up to the last month holding a typed figure (the horizon was shortened):
+    the grid shows them, so the figures stay where they were typed, and plans them again when the horizon grows.
+    Figures typed for months older than the history the grid shows are not kept (the plan archive holds the plans
+    frozen then)."""
+    if typed.values.empty:
+        return []
+    last = max(typed.values["Month"])
+    if last <= plan_months[-1]:
+        return []
+    return list(pd.date_range(plan_months[-1] + pd.DateOffset(months=1), last, freq="MS"))
 
 
 def _kept_rows(typed: Typed, used: set[tuple[str, str, str]], hist_months: pd.DatetimeIndex,

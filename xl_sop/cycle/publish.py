@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from xl_sop.errors import UnknownNameError
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
@@ -196,13 +197,41 @@ def _print_area(ws: Worksheet, below: int = 0) -> None:
     ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{max(last_row + below, 8)}"
 
 
-def _shorten_for_print(ws: Worksheet, notes: list[str]) -> int:
-    """Cut the sheet's tables longer than PACK_TABLE_ROWS to their first rows, with a line saying so.
-    Returns the rows added under the tables (for the print area)."""
+def _families_only(ws: Worksheet, notes: list[str]) -> set[str]:
+    """Hide the item rows of the sheet's grids (the rows grouped under a family's or a resource's): the pack prints
+    the summaries, the published workbook keeps every row (unfold with the [+]). Returns the grids summarised."""
+    from openpyxl.utils.cell import range_boundaries
+
+    done: set[str] = set()
+    for table in ws.tables.values():
+        try:
+            spec = schema.table(table.displayName)
+        except UnknownNameError:
+            continue
+        if not spec.grid or "Item" not in spec.column_names:
+            continue
+        _c1, r1, _c2, r2 = range_boundaries(table.ref)
+        hidden = 0
+        for r in range(r1 + 1, r2 + 1):
+            if ws.row_dimensions[r].outline_level:
+                ws.row_dimensions[r].hidden = True
+                hidden += 1
+        if hidden:
+            done.add(table.displayName)
+            notes.append(f"the PDF pack prints the {r2 - r1 - hidden:,} summary rows of {table.displayName} ({ws.title}); "
+                         f"its {hidden:,} item rows are in the published workbook")
+    return done
+
+
+def _shorten_for_print(ws: Worksheet, notes: list[str], skip: set[str] | None = None) -> int:
+    """Cut the sheet's tables longer than PACK_TABLE_ROWS to their first rows, with a line saying so (not the tables
+    in ``skip``). Returns the rows added under the tables (for the print area)."""
     from openpyxl.utils.cell import range_boundaries
 
     below = 0
     for table in ws.tables.values():
+        if skip and table.displayName in skip:
+            continue
         c1, r1, c2, r2 = range_boundaries(table.ref)
         rows = r2 - r1
         if rows <= PACK_TABLE_ROWS:
@@ -231,9 +260,15 @@ def _pdf_pack(wb: Workbook, stem: str, pdf: Path, tmp: Path, notes: list[str]) -
 
     for title in wb.sheetnames:
         if title not in PACK_SHEETS:
-            del wb[title]
+            # Kept, not deleted: the charts on the step sheets draw from the Detail sheets. LibreOffice prints hidden
+            # sheets too, but not empty pages: each prints one empty cell.
+            wb[title].sheet_state = "hidden"
+            wb[title].print_area = "XFD1:XFD1"
     for ws in wb.worksheets:
-        below = _shorten_for_print(ws, notes)
+        if ws.sheet_state == "hidden":
+            continue
+        summarised = _families_only(ws, notes)
+        below = _shorten_for_print(ws, notes, skip=summarised)
         if below:
             _print_area(ws, below)
     pack = tmp / "pack" / f"{stem}.xlsx"

@@ -25,7 +25,6 @@ from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xl_sop import cells
 from xl_sop.workbook import schema
 from xl_sop.workbook.examples import FUNCTION_EXAMPLES
 from xl_sop.workbook.schema import formula_for
@@ -46,8 +45,6 @@ HISTORY_FONT = Font(color="595959")
 FAMILY_FILL = PatternFill("solid", fgColor="DDEBF7")
 MONTH_WIDTH = 9
 DEFAULT_HORIZON = 12
-CONTRIBUTORS_NAME = "SopContributors"
-"""The defined name over tblContributors[Contributor]: the grid's typed rows (conditional format, validation)."""
 FAMILY_EXAMPLE = "Beverages"
 RESOURCE_EXAMPLE = "Bottling"
 SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items below (fold with the [-] on the left).",
@@ -250,7 +247,10 @@ def _demand(ws: Worksheet) -> None:
     ws.sheet_properties.outlinePr.summaryBelow = False  # a family's rows stand above its items'
     body = f"{get_column_letter(col)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
     item, measure = (f"${get_column_letter(col + grid.column_names.index(n))}{row + 1}" for n in ("Item", "Measure"))
-    typed = f"COUNTIF({CONTRIBUTORS_NAME},{measure})>0"
+    # A typed row is any row but the computed ones (a contributor's, or one kept after its contributor went): said
+    # with plain comparisons, which Excel and LibreOffice evaluate alike in formats and validation.
+    computed = ",".join(f'{measure}="{m}"' for m in (*schema.COMPUTED_MEASURES, ""))
+    typed = f"NOT(OR({computed}))"
     months_body = f"{get_column_letter(first_month)}{row + 1}:{get_column_letter(last_col)}{row + 1}"
     # Typed rows first: a family's typed rows are yellow too (and bold, from the second rule, where both apply).
     ws.conditional_formatting.add(months_body, FormulaRule(formula=[typed], fill=INPUT_FILL))
@@ -292,9 +292,7 @@ def _demand(ws: Worksheet) -> None:
         series.smooth = False
         line.series.append(series)
     line.x_axis.number_format = "mmm yy"
-    line.x_axis.majorUnit = 91
-    line.x_axis.scaling.min = (months[0] - cells.EXCEL_EPOCH).days
-    line.x_axis.scaling.max = (months[-1] - cells.EXCEL_EPOCH).days
+    line.x_axis.majorUnit = 91  # the axis' ends are left to Excel and LibreOffice: the months move every cycle
     line.y_axis.number_format = "#,##0"
     line.y_axis.title = "Units"
     line.x_axis.delete = line.y_axis.delete = False
@@ -305,15 +303,11 @@ def _demand(ws: Worksheet) -> None:
 def _lists(wb: Workbook) -> None:
     """Defined names over table columns that formulas, validation lists and conditional formats use (they follow
     their table when a step rewrites it)."""
-    for name, table_name, column, rows in ((schema.DEMAND_CHOICES_NAME, schema.TableName.DEMAND_CHOICES, "Show", None),
+    for name, table_name, column, _rows in ((schema.DEMAND_CHOICES_NAME, schema.TableName.DEMAND_CHOICES, "Show", None),
                                            (schema.RESOURCE_CHOICES_NAME, schema.TableName.RESOURCE_CHOICES, "Resource",
-                                            None),
-                                           (CONTRIBUTORS_NAME, schema.TableName.CONTRIBUTORS, "Contributor", None)):
-        table = schema.table(table_name)
-        row, col = schema.table_origin(table)
-        count = rows or max(len(table.examples), 1)
-        letter = get_column_letter(col + table.column_names.index(column))
-        wb.defined_names[name] = DefinedName(name, attr_text=f"'{table.sheet}'!${letter}${row + 1}:${letter}${row + count}")
+                                            None)):
+        # A structured reference: the name covers the column however many rows people or steps give the table.
+        wb.defined_names[name] = DefinedName(name, attr_text=f"{table_name}[{column}]")
 
 
 def _supply(ws: Worksheet) -> None:

@@ -58,6 +58,13 @@ CellValue = str | float | int | bool | None
 """A cell as read from the file: text, a number, TRUE/FALSE, or None when empty."""
 
 
+def _is_grid(table_name: str) -> bool:
+    try:
+        return schema.table(table_name).grid
+    except KeyError:
+        return False
+
+
 def _split(ref: str) -> tuple[int, int, int, int]:
     """First row, first column, last row, last column of a range such as A5:K9."""
     c1, r1, c2, r2 = range_boundaries(ref)
@@ -543,6 +550,8 @@ class FileBook:
         where = {h.lower(): c1 + j for j, h in enumerate(old_headers)}
         sources = [where.get(h.lower(), c2) for h in new_headers]
         """The old column each new one takes its style (and Total Row cell) from: its own, or the last one."""
+        if _is_grid(real_name):  # a grid's look goes by position (history left, the cycle month's line), not by month
+            sources = [min(c1 + k, c2) for k in range(len(new_headers))]
         styles = [self._style(rows.get(r1 + 1), col) for col in sources]
         total_cells = [self._cells_of(rows.get(r), c1, c2) for r in range(r2 - totals + 1, r2 + 1)]
         body = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n)

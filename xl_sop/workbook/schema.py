@@ -138,6 +138,8 @@ FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
 RESOURCE_CHOICES_NAME = "SopResourceChoices"
+COMPUTED_MEASURES = ("History", "Statistical", "From family", "Consensus", "Last cycle", "Budget")
+"""The rows of the demand grid that Run Forecast computes; every other row is typed (a contributor's)."""
 FAMILY_ROW_ITEM = "Total"
 """The Item column of a family's rows in the demand grid."""
 DEMAND_CHOICE_NAME = "SopDemandChoice"
