@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
-from xl_sop.cycle.plan import Progress, Tables, consensus, consensus_demand, plan_archive, planned_supply, rounded
+from xl_sop.cycle.plan import Progress, Tables, consensus, consensus_demand, plan_archive, rounded
+from xl_sop.cycle.supply_plan import plan_money
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.metrics.inventory import DEFAULT_AGING_EDGES, aging_labels
@@ -29,17 +30,26 @@ APPROVED = {"yes", "y", "x", "true", "1", "approved", "ok"}
 
 def executive_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
                  now: pd.Timestamp | None = None) -> Tables:
-    """Revenue and margin of the consensus, and projected inventory value, against budget month by month."""
-    demand = consensus_demand(current, inputs)
-    supply = planned_supply(current, inputs)
+    """The supply plan (tblSupplyPlan) in money against budget, month by month (plan_money, as the Base scenario):
+    Revenue and Margin of what the plan ships, MarginPct = Margin / Revenue, InventoryValue (projected stock at
+    unit cost), DemandUnits (the consensus), ShippedUnits and FillRate = ShippedUnits / DemandUnits."""
+    consensus_demand(current, inputs)  # Run Forecast first
+    supply = current[T.SUPPLY_PLAN]
+    if supply.empty or "OnHand" not in supply:
+        raise StepOrderError("the supply plan is empty: press Balance Supply (xl-sop run BOOK --step supply) first")
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
-    fin = financial_view(demand, items, inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
     months = plan_months(inputs)
-    by_month = fin[fin["Month"].isin(months)].groupby("Month", as_index=False)[["Revenue", "BudgetRevenue", "Margin"]].sum()
-    cost = items.set_index("Item")["UnitCost"]
-    value = supply.assign(Value=supply["OnHand"] * supply["Item"].map(cost).fillna(0.0)).groupby("Month")["Value"].sum()
+    plan = supply.dropna(subset=["Item", "Month"]).assign(Month=lambda f: month_start(f["Month"]))
+    money = plan_money(plan[plan["Month"].isin(months)], items)
+    money["Margin"] = money["Revenue"] - money["COGS"]
+    by_month = money.groupby("Month", as_index=False).agg(
+        Revenue=("Revenue", "sum"), Margin=("Margin", "sum"), InventoryValue=("InventoryValue", "sum"),
+        DemandUnits=("Demand", "sum"), ShippedUnits=("Shipped", "sum"))
+    budget = financial_view(plan.rename(columns={"Demand": "Quantity"})[["Item", "Month", "Quantity"]], items,
+                            inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
+    by_month["BudgetRevenue"] = by_month["Month"].map(budget.groupby("Month")["BudgetRevenue"].sum()).fillna(0.0)
     by_month["MarginPct"] = by_month["Margin"] / by_month["Revenue"].where(by_month["Revenue"] != 0)
-    by_month["InventoryValue"] = by_month["Month"].map(value)
+    by_month["FillRate"] = by_month["ShippedUnits"] / by_month["DemandUnits"].where(by_month["DemandUnits"] > 0)
     return {T.EXECUTIVE: by_month[schema.table(T.EXECUTIVE).column_names].pipe(rounded, 4)}
 
 

@@ -523,7 +523,11 @@ def _executive(ws: Worksheet) -> None:
              ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.MONEY),
              ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})",
               schema.MONEY),
-             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.MONEY))
+             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.MONEY),
+             ("Fill rate", f"=IFERROR(SUM({_column_range(table, 'ShippedUnits')})"
+                           f"/SUM({_column_range(table, 'DemandUnits')}),\"\")", schema.SHARE),
+             ("Closing inventory", f"=IFERROR(INDEX({_column_range(table, 'InventoryValue')},"
+                                   f"COUNT({_column_range(table, 'Month')})),\"\")", schema.MONEY))
     for i, (label, formula, fmt) in enumerate(tiles):
         c = 1 + 2 * i
         ws.cell(row=3, column=c, value=label).font = Font(bold=True, color="1F4E78")

@@ -429,7 +429,9 @@ TABLES = (
         "Inputs that returned copies changed differently (Collect Inputs): the master keeps its value until you decide."),
     Table("tblExecutive", "5 Executive", (
         col("Month", MONTH), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15), col("Margin", MONEY, 14),
-        col("MarginPct", SHARE), col("InventoryValue", MONEY, 15)), "Plan in money against budget, month by month."),
+        col("MarginPct", SHARE), col("InventoryValue", MONEY, 15), col("DemandUnits", UNITS, 13),
+        col("ShippedUnits", UNITS, 13), col("FillRate", SHARE)),
+        "The supply plan in money against budget, month by month (the Base scenario on 3 Pre-S&OP)."),
     Table("tblApproval", "5 Executive", (
         col("Role", width=16, input=True), col("Name", width=18, input=True), col("Approved", width=10, input=True),
         col("Date", DATE, input=True), col("Comment", width=30, input=True)), "Sign-off of the plan.", output=False,
