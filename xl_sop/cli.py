@@ -4,7 +4,7 @@
     xl-sop new BOOK [--force] [--onedrive DIR] [--onedrive-business DIR] [--sharepoint DIR]
                                              a working copy of the template, wired to this Python for Excel
     xl-sop run BOOK [--step STEP]            run one step (demand, supply, reconcile, freeze, executive, kpis) or all
-    xl-sop publish BOOK [--out DIR]          values-only .xlsx and PDF pack for circulation
+    xl-sop publish BOOK [--out DIR] [--draft] values-only .xlsx and PDF pack (refused while a step is stale)
     xl-sop collect MASTER COPY...            merge inputs from returned copies; conflicts listed
     xl-sop validate BOOK                     every problem in the workbook
     xl-sop freeze BOOK                       archive the approved consensus as this cycle's plan version
@@ -277,7 +277,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from xl_sop.cycle.publish import publish
 
-    published = publish(_book_path(args.book), Path(args.out), pdf=not args.no_pdf)
+    published = publish(_book_path(args.book), Path(args.out), pdf=not args.no_pdf, draft=args.draft)
     print(f"Wrote {published.workbook}")
     if published.pdf:
         print(f"Wrote {published.pdf}")
@@ -408,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("book")
     pub.add_argument("--out", default="published", help="output folder (default ./published)")
     pub.add_argument("--no-pdf", action="store_true", help="skip the PDF pack")
+    pub.add_argument("--draft", action="store_true",
+                     help="publish even with steps stale or not run, stamped DRAFT on every page")
     pub.set_defaults(run=cmd_publish)
     col = sub.add_parser("collect", help="merge inputs from returned copies into the master")
     col.add_argument("master")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from xl_sop.cycle.demand_view import carry_typed, contributors_from
+from xl_sop.cycle.freshness import mark_stale, record_inputs
 from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, kept_columns, merge_rows
@@ -71,6 +72,8 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
     _write_all(book, {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new})
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
     _status(book, step, now, "done" + (f": {note}" if note else ""))
+    record_inputs(book, step.id)
+    mark_stale(book)
     return result
 
 
@@ -144,6 +147,7 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
     _write_all(book, {**restored_tables, UNDO_TABLE: pd.DataFrame(columns=schema.table(UNDO_TABLE).column_names)})
     rows = {name: len(frame) for name, frame in restored_tables.items()}
     _status(book, step, now or pd.Timestamp.now().floor("min"), "undone: the tables are as before the last run")
+    mark_stale(book)
     return StepResult(step, rows, "undone")
 
 

@@ -218,6 +218,12 @@ SETTINGS = (
     ("Scheduler address", None, TEXT, None, None,
      "Dask scheduler that Run Forecast uses, e.g. tcp://10.0.0.5:8786 (needs xl-sop[dask]); blank = this computer."),
 )
+NOT_PLAN_SETTINGS = ("Scheduler address",)
+"""Settings that change no figure of the plan: changing one leaves the steps current (xl_sop.cycle.freshness)."""
+PUBLISH_STAMP_CELL = "A4"
+"""The cell on Home where a published copy says what it is: DRAFT, FOR REVIEW or APPROVED, and the cycle month."""
+STALE = "stale"
+"""How the Status of a step whose inputs changed since it ran begins in tblStepStatus ("stale: ... changed")."""
 SPREAD_CHOICES = ("forecast", "history", "equal")
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
@@ -274,6 +280,7 @@ class TableName:
     PLAN_ARCHIVE = "tblPlanArchive"
     PROBLEMS = "tblProblems"
     UNDO = "tblUndo"
+    STEP_INPUTS = "tblStepInputs"
     STEP_STATUS = "tblStepStatus"
     DATA_CONTRACT = "tblDataContract"
 
@@ -470,6 +477,8 @@ TABLES = (
         "Problems found by Validate (row = data row of the table, 1 = first row under the header)."),
     Table("tblUndo", "Undo", (col("Step", width=16), col("Table", width=18), col("Part", "0", 6), col("Payload", width=60)),
           "The tables the last step replaced (JSON, split in parts)."),
+    Table("tblStepInputs", "Undo", (col("Step", width=16), col("Table", width=18), col("Fingerprint", width=20)),
+          "What each step was computed from: a fingerprint of every table it read, as it ran (xl_sop.cycle.freshness)."),
     Table("tblStepStatus", "Home", (
         col("Step", width=22), col("Sheet", width=16), col("Button", width=18), col("LastRun", "yyyy-mm-dd hh:mm", 17),
         col("Status", width=40)), "Status of each step of the cycle."),
