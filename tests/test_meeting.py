@@ -14,7 +14,7 @@ from xl_sop.cli import main
 from xl_sop.cycle import run_all, run_step
 from xl_sop.cycle.freshness import not_current
 from xl_sop.cycle.publish import publish
-from xl_sop.errors import StepOrderError
+from xl_sop.errors import InputError, StepOrderError
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 
@@ -154,3 +154,51 @@ def test_the_draft_pack_says_draft_the_cycle_month_and_the_page_on_every_page(bo
     for number, text in enumerate(pages, start=1):
         assert "DRAFT - S&OP cycle Nov 2026" in text, number
         assert f"Page {number} of {len(pages)}" in text, number
+
+
+def require_approvals(book: FileBook, roles: str, approvals: dict[str, tuple[str | None, str | None]]) -> None:
+    settings = book.read_table("tblSettings")
+    settings.loc[settings["Setting"] == "Approvals required", "Value"] = roles
+    book.write_table("tblSettings", settings)
+    approval = book.read_table("tblApproval")
+    for role, (name, approved) in approvals.items():
+        approval.loc[approval["Role"] == role, ["Name", "Approved", "Date"]] = [name, approved, pd.Timestamp("2026-11-24")]
+    book.write_table("tblApproval", approval)
+    book.save()
+
+
+def test_freeze_refuses_without_the_required_approvals_and_says_whose(book_path, capsys):
+    book = FileBook(book_path)
+    # COO typed "Yes" with no name: not an approval anybody can stand behind.
+    require_approvals(book, "CFO; COO", {"CFO": ("A. Finance", "Yes"), "COO": (None, "Yes")})
+    before = book_path.read_bytes()
+    with pytest.raises(InputError, match=r"^Freeze Plan: the approval of COO is missing \(Settings: Approvals required\)"):
+        run_step(FileBook(book_path), "freeze")
+    assert main(["freeze", str(book_path)]) == 2
+    err = capsys.readouterr().err
+    assert "the approval of COO is missing" in err and "xl-sop freeze BOOK --force" in err
+    assert book_path.read_bytes() == before  # nothing frozen, nothing written
+    assert main(["freeze", str(book_path), "--force"]) == 0
+    assert "forced without the approval of COO" in capsys.readouterr().out
+    archive = FileBook(book_path).read_table("tblPlanArchive")
+    frozen = archive[archive["PlanMonth"] == pd.Timestamp("2026-11-01")]
+    assert set(frozen["ApprovedBy"]) == {"CFO A. Finance 2026-11-24; forced without COO"}
+    assert archive[archive["PlanMonth"] < pd.Timestamp("2026-11-01")]["ApprovedBy"].isna().all()  # earlier versions
+
+
+def test_freeze_with_every_required_approval_records_who_approved(book_path):
+    book = FileBook(book_path)
+    require_approvals(book, "cfo, COO", {"CFO": ("A. Finance", "Yes"), "COO": ("B. Ops", "x")})
+    book = FileBook(book_path)
+    result = run_step(book, "freeze", now=pd.Timestamp("2026-11-25 09:00"))
+    assert result.note == "approved by CFO, COO"
+    frozen = book.read_table("tblPlanArchive")
+    frozen = frozen[frozen["PlanMonth"] == pd.Timestamp("2026-11-01")]
+    assert set(frozen["ApprovedBy"]) == {"CFO A. Finance 2026-11-24; COO B. Ops 2026-11-24"}
+    assert not_current(book) == []  # the settings row changes no figure
+
+
+def test_home_lists_the_buttons_in_the_cycles_order(demo):
+    home = load_workbook(demo)["Home"]["A3"].value
+    order = ["Run Forecast", "Balance Supply", "Reconcile", "Refresh Executive", "Freeze Plan", "Refresh KPIs"]
+    assert home == "Ribbon tab S&OP: " + " -> ".join(order) + "."

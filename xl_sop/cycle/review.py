@@ -139,6 +139,7 @@ def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         "SalesAdj": as_numbers(plan["SalesAdj"]),
         "MarketingAdj": as_numbers(plan["MarketingAdj"]),
         "Consensus": consensus(plan), "FrozenOn": (now or pd.Timestamp.today()).normalize(),
+        "ApprovedBy": approved_text(current, missing_approvals(inputs.settings.approvals_required, current)) or None,
     })[keep]
     archive = plan_archive(current)
     archive = archive[archive["PlanMonth"] != start]
@@ -146,9 +147,37 @@ def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     return {T.PLAN_ARCHIVE: out.sort_values(["PlanMonth", "Item", "Month"], ignore_index=True)}
 
 
-def approved_by(current: Tables) -> list[str]:
+def approvals(current: Tables) -> pd.DataFrame:
+    """The rows of tblApproval that approve: Approved is Yes (or y, x, ok, approved, true, 1) and a Name is given.
+    Columns Role, Name, Date."""
     approval = current.get(T.APPROVAL, pd.DataFrame())
-    if approval.empty or "Approved" not in approval:
-        return []
-    ok = approval["Approved"].map(lambda v: str(v).strip().lower() in APPROVED if v is not None else False)
-    return [str(r) for r in approval.loc[ok, "Role"]]
+    if approval.empty or not {"Role", "Name", "Approved"} <= set(approval.columns):
+        return pd.DataFrame(columns=["Role", "Name", "Date"])
+
+    def text(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip()
+    ok = approval["Approved"].map(lambda v: text(v).lower() in APPROVED) & approval["Name"].map(lambda v: text(v) != "")
+    rows = approval.loc[ok & approval["Role"].map(lambda v: text(v) != "")]
+    return pd.DataFrame({"Role": rows["Role"].map(text), "Name": rows["Name"].map(text),
+                         "Date": pd.to_datetime(rows.get("Date"), errors="coerce")}).reset_index(drop=True)
+
+
+def approved_by(current: Tables) -> list[str]:
+    """The roles that approved (approvals)."""
+    return list(approvals(current)["Role"])
+
+
+def missing_approvals(required: tuple[str, ...], current: Tables) -> list[str]:
+    """The required roles (Settings "Approvals required") without an approval in tblApproval (case ignored)."""
+    have = {r.lower() for r in approved_by(current)}
+    return [role for role in required if role.lower() not in have]
+
+
+def approved_text(current: Tables, missing: list[str] | None = None) -> str:
+    """Who approved, as the plan archive keeps it: "CFO A. Finance 2026-11-24; COO B. Ops"; a forced freeze adds
+    "forced without CEO"."""
+    parts = [f"{r.Role} {r.Name}" + (f" {r.Date:%Y-%m-%d}" if pd.notna(r.Date) else "")
+             for r in approvals(current).itertuples()]
+    if missing:
+        parts.append(f"forced without {', '.join(missing)}")
+    return "; ".join(parts)

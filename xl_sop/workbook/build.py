@@ -226,7 +226,7 @@ def _home(ws: Worksheet) -> None:
         for j, value in enumerate(line):
             ws.cell(row=row + i, column=col + j, value=value)
     ws.tables[contract.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(col + 2)}{row + len(lines)}"
-    ws["A3"] = "Ribbon tab S&OP: Run Forecast -> Balance Supply -> Reconcile -> Freeze Plan -> Refresh Executive -> Refresh KPIs."
+    ws["A3"] = "Ribbon tab S&OP: " + " -> ".join(step.label for step in schema.STEPS) + "."
     ws["A3"].font = Font(bold=True)
 
 
