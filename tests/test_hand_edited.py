@@ -451,7 +451,7 @@ def _cells_outside(path: Path, tables: list[str]) -> dict:
 def test_a_step_changes_only_its_own_tables(step_id, base, tmp_path):
     path = copy_of(base, tmp_path)
     step = step_record(step_id)
-    own = [*step.writes, "tblUndo", "tblStepStatus"]
+    own = [*step.writes, "tblUndo", "tblStepStatus", "tblStepInputs"]
     others = [t.name for t in schema.TABLES if t.name not in own]
     before_tables = {name: FileBook(path).read_table(name) for name in others}
     before_parts = {n: p for n, p in sheet_parts(path).items() if n not in {schema.table(t).sheet for t in own}}

@@ -4,10 +4,10 @@
     xl-sop new BOOK [--force] [--onedrive DIR] [--onedrive-business DIR] [--sharepoint DIR]
                                              a working copy of the template, wired to this Python for Excel
     xl-sop run BOOK [--step STEP]            run one step (demand, supply, reconcile, freeze, executive, kpis) or all
-    xl-sop publish BOOK [--out DIR]          values-only .xlsx and PDF pack for circulation
+    xl-sop publish BOOK [--out DIR] [--draft] values-only .xlsx and PDF pack (refused while a step is stale)
     xl-sop collect MASTER COPY...            merge inputs from returned copies; conflicts listed
     xl-sop validate BOOK                     every problem in the workbook
-    xl-sop freeze BOOK                       archive the approved consensus as this cycle's plan version
+    xl-sop freeze BOOK [--force]             archive the approved consensus (refused without required approvals)
     xl-sop undo BOOK                         restore the tables the last step replaced
     xl-sop forecast HISTORY.csv|.parquet [--horizon 12] [--level 80 95] [--id Item ...] [--out FILE.csv|.parquet]
                    [--scheduler ADDRESS | --workers N]   on a Dask cluster (docs/distributed.md)
@@ -247,8 +247,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_freeze(args: argparse.Namespace) -> int:
-    args.step = "freeze"
-    return cmd_run(args)
+    from xl_sop.cycle.runner import run_step
+    from xl_sop.workbook import schema
+
+    with _changing(_book_path(args.book), args.command) as book:
+        result = run_step(book, "freeze", _progress_for(schema.step("freeze")), force=args.force)
+    print(result.summary())
+    print(f"Saved {args.book}")
+    return EXIT_OK
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
@@ -277,7 +283,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from xl_sop.cycle.publish import publish
 
-    published = publish(_book_path(args.book), Path(args.out), pdf=not args.no_pdf)
+    published = publish(_book_path(args.book), Path(args.out), pdf=not args.no_pdf, draft=args.draft)
     print(f"Wrote {published.workbook}")
     if published.pdf:
         print(f"Wrote {published.pdf}")
@@ -398,8 +404,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("book")
     run.add_argument("--step", choices=[s.id for s in _steps()], help="one step (default: all but freeze)")
     run.set_defaults(run=cmd_run)
-    for name, func, text in (("freeze", cmd_freeze, "archive the consensus as this cycle's plan version"),
-                             ("undo", cmd_undo, "restore the tables the last step replaced"),
+    freeze = sub.add_parser("freeze", help="archive the consensus as this cycle's plan version")
+    freeze.add_argument("book")
+    freeze.add_argument("--force", action="store_true",
+                        help="freeze without the approvals Settings require (the archive records whose were missing)")
+    freeze.set_defaults(run=cmd_freeze)
+    for name, func, text in (("undo", cmd_undo, "restore the tables the last step replaced"),
                              ("validate", cmd_validate, "list every problem in the workbook (exit 1 if any)")):
         p = sub.add_parser(name, help=text)
         p.add_argument("book")
@@ -408,6 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("book")
     pub.add_argument("--out", default="published", help="output folder (default ./published)")
     pub.add_argument("--no-pdf", action="store_true", help="skip the PDF pack")
+    pub.add_argument("--draft", action="store_true",
+                     help="publish even with steps stale or not run, stamped DRAFT on every page")
     pub.set_defaults(run=cmd_publish)
     col = sub.add_parser("collect", help="merge inputs from returned copies into the master")
     col.add_argument("master")

@@ -128,6 +128,14 @@ class Settings:
         return str(value) if value else None
 
     @property
+    def approvals_required(self) -> tuple[str, ...]:
+        """The roles whose approval Freeze Plan needs (Settings row "Approvals required": roles separated by commas or
+        semicolons, e.g. "CFO, COO"); () when blank."""
+        value = self.get("Approvals required")
+        roles = str(value).replace(";", ",").split(",") if value else []
+        return tuple(dict.fromkeys(r.strip() for r in roles if r.strip()))
+
+    @property
     def scenarios(self) -> tuple[Scenario, ...]:
         """Base, Upside and Downside with their demand and capacity factors."""
         return DEFAULT_SCENARIOS[:1] + tuple(

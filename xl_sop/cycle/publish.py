@@ -94,8 +94,11 @@ def cycle_label(path: Path) -> str:
     return f"{month or pd.Timestamp.today():%Y-%m}"
 
 
-def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
+def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False) -> Published:
     """Write <name>_<cycle>.xlsx (values only) and <name>_<cycle>.pdf (the step sheets) into out_dir.
+
+    A workbook with a step of "run all" stale, undone or never run is refused (StepOrderError naming them, nothing
+    written) unless ``draft``: the copy is then stamped DRAFT on Home and in every pack sheet's page header.
 
     Both are written under temporary names and take their own names only when both are complete: a failure
     (a full disk, LibreOffice failing) leaves the files of an earlier publish as they were and no partial file.
@@ -104,9 +107,10 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
     from openpyxl.worksheet.formula import ArrayFormula
 
     path, out_dir = Path(path), Path(out_dir)
+    stamp = _stamp(path, draft)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"{path.stem}_{cycle_label(path)}"
-    notes: list[str] = []
+    notes: list[str] = [f"published as a DRAFT: {stamp.reasons}"] if stamp.reasons else []
     with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name, contextlib.ExitStack() as finished:
         tmp = Path(tmp_name)
         wb = load_workbook(path, keep_vba=False)
@@ -152,6 +156,8 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
                 if at not in formulas:
                     _set_value(ws.cell(*at), value)
             _print_area(ws)
+            if ws.title in PACK_SHEETS:
+                _stamp_sheet(ws, stamp)
         cached.close()
         if again_book is not None:
             again_book.close()
@@ -171,6 +177,50 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True) -> Published:
                 pack = out_dir / f"{stem}.pdf"
                 _pdf_pack(wb, stem, finished.enter_context(replacing(pack)), tmp, notes)
     return Published(target, pack, notes)
+
+
+@dataclass
+class Stamp:
+    word: str
+    """DRAFT, APPROVED (the plan of this cycle frozen after the last Run Forecast) or FOR REVIEW."""
+    month: str
+    reasons: str = ""
+    """Why a draft is one (the steps not current), or empty."""
+
+
+def _stamp(path: Path, draft: bool) -> Stamp:
+    """What the published copy says it is; refuses (StepOrderError) a final publish of a workbook not current."""
+    from xl_sop.cycle.freshness import not_current
+    from xl_sop.errors import StepOrderError
+
+    book = FileBook(path)
+    month = read_settings(book.read_table("tblSettings")).cycle_month
+    label = f"{month:%b %Y}" if month is not None else ""
+    lines = not_current(book)
+    if lines and not draft:
+        raise StepOrderError(f"{path.name} is not ready to publish: " + "; ".join(lines) + ". Run all the steps "
+                             f"(xl-sop run {path.name}, or each button in turn), or publish a draft marked DRAFT "
+                             f"(xl-sop publish {path.name} --draft); nothing was published")
+    if draft:
+        return Stamp("DRAFT", label, "; ".join(lines) or "asked for a draft")
+    status = book.read_table(schema.TableName.STEP_STATUS)
+    status = status.set_index(status["Step"].astype(str)) if "Step" in status else status
+    freeze, demand = schema.step("freeze").label, schema.step("demand").label
+    frozen = (freeze in status.index and str(status.loc[freeze, "Status"]).lower().startswith("done")
+              and pd.to_datetime(status.loc[freeze, "LastRun"], errors="coerce")
+              >= pd.to_datetime(status.loc[demand, "LastRun"], errors="coerce"))
+    return Stamp("APPROVED" if frozen else "FOR REVIEW", label)
+
+
+def _stamp_sheet(ws: Worksheet, stamp: Stamp) -> None:
+    """The page header (the stamp and the cycle month) and footer (page x of y) of a pack sheet; a line on Home."""
+    ws.oddHeader.center.text = f"{stamp.word} - S&&OP cycle {stamp.month}"  # && prints one & (& starts a code)
+    ws.oddHeader.center.font = "Calibri,Bold"
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.oddFooter.right.text = stamp.word
+    if ws.title == "Home":
+        cell = ws[schema.PUBLISH_STAMP_CELL]
+        _set_value(cell, f"{stamp.word}: cycle {stamp.month}" + (f" ({stamp.reasons})" if stamp.reasons else ""))
 
 
 def _set_value(cell: Cell, value: object) -> None:

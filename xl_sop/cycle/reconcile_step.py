@@ -10,8 +10,9 @@ from xl_sop.cycle.grids import turned
 from xl_sop.cycle.inputs import Inputs, plan_months
 from xl_sop.cycle.keep import merge_rows
 from xl_sop.cycle.plan import Progress, Tables, consensus_demand, planned_supply, rounded
+from xl_sop.cycle.supply_plan import balance_supply, plan_summary
 from xl_sop.frames import as_numbers, month_start
-from xl_sop.reconcile import financial_view, gap_by, scenario_comparison
+from xl_sop.reconcile import financial_view, gap_by
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
@@ -33,8 +34,7 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
                      "ExcessValue"]].pipe(rounded, 2)
     if progress:
         progress(1, 3)
-    capacity = inputs[T.CAPACITY].dropna(subset=["Resource", "Month"])
-    scen = scenario_comparison(demand, items, capacity, inventory, inputs.settings.scenarios)
+    scen = scenarios(inputs, demand, items)
     if progress:
         progress(2, 3)
     fin = financial_view(demand, items, inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
@@ -49,6 +49,19 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
             T.GAP_VIEW: turned(gap_table, ("Family",), GAP_MEASURES, plan_months(inputs)),
             T.GAP_BY_FAMILY: gap_table.groupby("Family", as_index=False, sort=False)[
                 ["Demand", "Supply", "Gap", "ShortageRevenue"]].sum().pipe(rounded, 2)}
+
+
+def scenarios(inputs: Inputs, demand: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    """Base, upside and downside side by side (factors from Settings): each the Supply step's own plan
+    (balance_supply: strategy, safety stock, capacity) of the consensus x DemandFactor on capacity x
+    CapacityFactor, valued as Refresh Executive values the plan (plan_summary). Base (factors 1) is the
+    plan on 2 Supply and 5 Executive."""
+    rows = []
+    for sc in inputs.settings.scenarios:
+        outcome = balance_supply(inputs, demand, demand_factor=sc.demand_factor, capacity_factor=sc.capacity_factor)
+        rows.append({"Scenario": sc.name, "DemandFactor": sc.demand_factor, "CapacityFactor": sc.capacity_factor,
+                     **plan_summary(outcome.plan, outcome.load, items)})
+    return pd.DataFrame(rows, columns=schema.table(T.SCENARIOS).column_names)
 
 
 GAP_MEASURES = (("Demand", "Demand"), ("Supply", "Supply"), ("Gap (short +)", "Gap"),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
-from xl_sop.cycle.plan import Progress, Tables, consensus, consensus_demand, plan_archive, planned_supply, rounded
+from xl_sop.cycle.plan import Progress, Tables, consensus, consensus_demand, plan_archive, rounded
+from xl_sop.cycle.supply_plan import plan_money
 from xl_sop.errors import StepOrderError
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.metrics.inventory import DEFAULT_AGING_EDGES, aging_labels
@@ -29,17 +30,26 @@ APPROVED = {"yes", "y", "x", "true", "1", "approved", "ok"}
 
 def executive_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
                  now: pd.Timestamp | None = None) -> Tables:
-    """Revenue and margin of the consensus, and projected inventory value, against budget month by month."""
-    demand = consensus_demand(current, inputs)
-    supply = planned_supply(current, inputs)
+    """The supply plan (tblSupplyPlan) in money against budget, month by month (plan_money, as the Base scenario):
+    Revenue and Margin of what the plan ships, MarginPct = Margin / Revenue, InventoryValue (projected stock at
+    unit cost), DemandUnits (the consensus), ShippedUnits and FillRate = ShippedUnits / DemandUnits."""
+    consensus_demand(current, inputs)  # Run Forecast first
+    supply = current[T.SUPPLY_PLAN]
+    if supply.empty or "OnHand" not in supply:
+        raise StepOrderError("the supply plan is empty: press Balance Supply (xl-sop run BOOK --step supply) first")
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
-    fin = financial_view(demand, items, inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
     months = plan_months(inputs)
-    by_month = fin[fin["Month"].isin(months)].groupby("Month", as_index=False)[["Revenue", "BudgetRevenue", "Margin"]].sum()
-    cost = items.set_index("Item")["UnitCost"]
-    value = supply.assign(Value=supply["OnHand"] * supply["Item"].map(cost).fillna(0.0)).groupby("Month")["Value"].sum()
+    plan = supply.dropna(subset=["Item", "Month"]).assign(Month=lambda f: month_start(f["Month"]))
+    money = plan_money(plan[plan["Month"].isin(months)], items)
+    money["Margin"] = money["Revenue"] - money["COGS"]
+    by_month = money.groupby("Month", as_index=False).agg(
+        Revenue=("Revenue", "sum"), Margin=("Margin", "sum"), InventoryValue=("InventoryValue", "sum"),
+        DemandUnits=("Demand", "sum"), ShippedUnits=("Shipped", "sum"))
+    budget = financial_view(plan.rename(columns={"Demand": "Quantity"})[["Item", "Month", "Quantity"]], items,
+                            inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
+    by_month["BudgetRevenue"] = by_month["Month"].map(budget.groupby("Month")["BudgetRevenue"].sum()).fillna(0.0)
     by_month["MarginPct"] = by_month["Margin"] / by_month["Revenue"].where(by_month["Revenue"] != 0)
-    by_month["InventoryValue"] = by_month["Month"].map(value)
+    by_month["FillRate"] = by_month["ShippedUnits"] / by_month["DemandUnits"].where(by_month["DemandUnits"] > 0)
     return {T.EXECUTIVE: by_month[schema.table(T.EXECUTIVE).column_names].pipe(rounded, 4)}
 
 
@@ -129,6 +139,7 @@ def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         "SalesAdj": as_numbers(plan["SalesAdj"]),
         "MarketingAdj": as_numbers(plan["MarketingAdj"]),
         "Consensus": consensus(plan), "FrozenOn": (now or pd.Timestamp.today()).normalize(),
+        "ApprovedBy": approved_text(current, missing_approvals(inputs.settings.approvals_required, current)) or None,
     })[keep]
     archive = plan_archive(current)
     archive = archive[archive["PlanMonth"] != start]
@@ -136,9 +147,37 @@ def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     return {T.PLAN_ARCHIVE: out.sort_values(["PlanMonth", "Item", "Month"], ignore_index=True)}
 
 
-def approved_by(current: Tables) -> list[str]:
+def approvals(current: Tables) -> pd.DataFrame:
+    """The rows of tblApproval that approve: Approved is Yes (or y, x, ok, approved, true, 1) and a Name is given.
+    Columns Role, Name, Date."""
     approval = current.get(T.APPROVAL, pd.DataFrame())
-    if approval.empty or "Approved" not in approval:
-        return []
-    ok = approval["Approved"].map(lambda v: str(v).strip().lower() in APPROVED if v is not None else False)
-    return [str(r) for r in approval.loc[ok, "Role"]]
+    if approval.empty or not {"Role", "Name", "Approved"} <= set(approval.columns):
+        return pd.DataFrame(columns=["Role", "Name", "Date"])
+
+    def text(v: object) -> str:
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v).strip()
+    ok = approval["Approved"].map(lambda v: text(v).lower() in APPROVED) & approval["Name"].map(lambda v: text(v) != "")
+    rows = approval.loc[ok & approval["Role"].map(lambda v: text(v) != "")]
+    return pd.DataFrame({"Role": rows["Role"].map(text), "Name": rows["Name"].map(text),
+                         "Date": pd.to_datetime(rows.get("Date"), errors="coerce")}).reset_index(drop=True)
+
+
+def approved_by(current: Tables) -> list[str]:
+    """The roles that approved (approvals)."""
+    return list(approvals(current)["Role"])
+
+
+def missing_approvals(required: tuple[str, ...], current: Tables) -> list[str]:
+    """The required roles (Settings "Approvals required") without an approval in tblApproval (case ignored)."""
+    have = {r.lower() for r in approved_by(current)}
+    return [role for role in required if role.lower() not in have]
+
+
+def approved_text(current: Tables, missing: list[str] | None = None) -> str:
+    """Who approved, as the plan archive keeps it: "CFO A. Finance 2026-11-24; COO B. Ops"; a forced freeze adds
+    "forced without CEO"."""
+    parts = [f"{r.Role} {r.Name}" + (f" {r.Date:%Y-%m-%d}" if pd.notna(r.Date) else "")
+             for r in approvals(current).itertuples()]
+    if missing:
+        parts.append(f"forced without {', '.join(missing)}")
+    return "; ".join(parts)

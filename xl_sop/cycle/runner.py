@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from xl_sop.cycle.demand_view import carry_typed, contributors_from
+from xl_sop.cycle.freshness import mark_stale, record_inputs
 from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
 from xl_sop.cycle.keep import carry_inputs, kept_columns, merge_rows
 from xl_sop.cycle.plan import Progress, consensus, consensus_cut_note
-from xl_sop.cycle.review import approved_by
+from xl_sop.cycle.review import approved_by, missing_approvals
 from xl_sop.cycle.steps import step_record
 from xl_sop.cycle.undo import UNDO_TABLE, grid_headers, stored_tables, undo_rows
-from xl_sop.errors import ValidationError
+from xl_sop.errors import InputError, ValidationError
 from xl_sop.workbook import schema
 from xl_sop.workbook.book import Book
 from xl_sop.workbook.schema import TableName as T
@@ -44,33 +45,44 @@ class StepResult:
 
 
 def run_step(book: Book, step_id: str, progress: Progress | None = None, now: pd.Timestamp | None = None,
-             inputs: Inputs | None = None) -> StepResult:
+             inputs: Inputs | None = None, *, force: bool = False) -> StepResult:
     """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems.
 
     ``inputs``: the book's checked input tables, when the caller has them already (no step writes them).
+    ``force``: Freeze Plan without the approvals Settings require (the archive says whose were missing).
     """
     inputs = inputs if inputs is not None else load_inputs(book)
     check_steps(book, [step_id], inputs)
-    return _run_checked(book, step_id, progress, now, inputs)
+    return _run_checked(book, step_id, progress, now, inputs, force)
 
 
 def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Timestamp | None,
-                 inputs: Inputs) -> StepResult:
+                 inputs: Inputs, force: bool = False) -> StepResult:
     record = step_record(step_id)
     step = record.face
     now = now or pd.Timestamp.now().floor("min")
     current = {name: book.read_table(name) for name in dict.fromkeys((*record.reads, *record.writes))}
+    missing = missing_approvals(inputs.settings.approvals_required, current) if step.id == "freeze" else []
+    if missing and not force:
+        raise InputError(f"{step.label}: the approval of {', '.join(missing)} is missing (Settings: Approvals required). "
+                         f"Record it on {schema.table(T.APPROVAL).sheet}, table {T.APPROVAL}: Name, Approved = Yes, "
+                         "Date; or freeze without it from the command line: xl-sop freeze BOOK --force. "
+                         "Nothing was frozen")
     new = record.compute(inputs, current, progress, now)
     note = ""
     if step.id == "freeze":
         approvers = approved_by(current)
         note = (f"approved by {', '.join(approvers)}" if approvers
                 else "frozen without a recorded approval (5 Executive, tblApproval)")
+        if missing:
+            note += f"; forced without the approval of {', '.join(missing)}"
     if step.id == "demand":
         note = consensus_cut_note(new[T.DEMAND_PLAN])
     _write_all(book, {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new})
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
     _status(book, step, now, "done" + (f": {note}" if note else ""))
+    record_inputs(book, step.id)
+    mark_stale(book)
     return result
 
 
@@ -144,6 +156,7 @@ def undo_last_run(book: Book, now: pd.Timestamp | None = None) -> StepResult:
     _write_all(book, {**restored_tables, UNDO_TABLE: pd.DataFrame(columns=schema.table(UNDO_TABLE).column_names)})
     rows = {name: len(frame) for name, frame in restored_tables.items()}
     _status(book, step, now or pd.Timestamp.now().floor("min"), "undone: the tables are as before the last run")
+    mark_stale(book)
     return StepResult(step, rows, "undone")
 
 

@@ -37,6 +37,8 @@ class StepRecord:
     """Step tables it reads: earlier steps' results and what people typed."""
     writes: tuple[str, ...]
     """Tables it replaces (Undo Last Run restores them)."""
+    kept_only: tuple[str, ...] = ()
+    """Tables it reads only to keep what people typed in them: typing there leaves it current (freshness)."""
 
     @property
     def face(self) -> schema.Step:
@@ -52,7 +54,7 @@ STEPS = {s.id: s for s in (
                (T.CAPACITY_LOAD, T.SUPPLY_PLAN, T.SUPPLY_VIEW, T.LOAD_CHART, T.RESOURCE_CHOICES)),
     StepRecord("reconcile", reconcile_step, (T.ITEMS, T.INVENTORY, T.CAPACITY, T.BUDGET),
                (T.DEMAND_PLAN, T.SUPPLY_PLAN, T.CAPACITY_LOAD, T.OPEN_ISSUES),
-               (T.GAP, T.SCENARIOS, T.OPEN_ISSUES, T.CONSENSUS_BY_FAMILY, T.GAP_VIEW, T.GAP_BY_FAMILY)),
+               (T.GAP, T.SCENARIOS, T.OPEN_ISSUES, T.CONSENSUS_BY_FAMILY, T.GAP_VIEW, T.GAP_BY_FAMILY), (T.OPEN_ISSUES,)),
     StepRecord("freeze", freeze_step, (), (T.DEMAND_PLAN, T.PLAN_ARCHIVE, T.APPROVAL), (T.PLAN_ARCHIVE,)),
     StepRecord("executive", executive_step, (T.ITEMS, T.BUDGET), (T.DEMAND_PLAN, T.SUPPLY_PLAN), (T.EXECUTIVE,)),
     StepRecord("kpis", kpi_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION), (T.PLAN_ARCHIVE,),

@@ -226,7 +226,7 @@ def _home(ws: Worksheet) -> None:
         for j, value in enumerate(line):
             ws.cell(row=row + i, column=col + j, value=value)
     ws.tables[contract.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(col + 2)}{row + len(lines)}"
-    ws["A3"] = "Ribbon tab S&OP: Run Forecast -> Balance Supply -> Reconcile -> Freeze Plan -> Refresh Executive -> Refresh KPIs."
+    ws["A3"] = "Ribbon tab S&OP: " + " -> ".join(step.label for step in schema.STEPS) + "."
     ws["A3"].font = Font(bold=True)
 
 
@@ -520,7 +520,11 @@ def _executive(ws: Worksheet) -> None:
              ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.MONEY),
              ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})",
               schema.MONEY),
-             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.MONEY))
+             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.MONEY),
+             ("Fill rate", f"=IFERROR(SUM({_column_range(table, 'ShippedUnits')})"
+                           f"/SUM({_column_range(table, 'DemandUnits')}),\"\")", schema.SHARE),
+             ("Closing inventory", f"=IFERROR(INDEX({_column_range(table, 'InventoryValue')},"
+                                   f"COUNT({_column_range(table, 'Month')})),\"\")", schema.MONEY))
     for i, (label, formula, fmt) in enumerate(tiles):
         c = 1 + 2 * i
         ws.cell(row=3, column=c, value=label).font = Font(bold=True, color="1F4E78")

@@ -219,7 +219,16 @@ SETTINGS = (
      "forecast for that month), history (last 12 months) or equal."),
     ("Scheduler address", None, TEXT, None, None,
      "Dask scheduler that Run Forecast uses, e.g. tcp://10.0.0.5:8786 (needs xl-sop[dask]); blank = this computer."),
+    ("Approvals required", None, TEXT, None, None,
+     "Roles whose approval Freeze Plan needs (tblApproval on 5 Executive: Name given, Approved = Yes), e.g. CFO, COO; "
+     "blank = none."),
 )
+NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required")
+"""Settings that change no figure of the plan: changing one leaves the steps current (xl_sop.cycle.freshness)."""
+PUBLISH_STAMP_CELL = "A4"
+"""The cell on Home where a published copy says what it is: DRAFT, FOR REVIEW or APPROVED, and the cycle month."""
+STALE = "stale"
+"""How the Status of a step whose inputs changed since it ran begins in tblStepStatus ("stale: ... changed")."""
 SPREAD_CHOICES = ("forecast", "history", "equal")
 
 STRATEGY_CHOICES = ("optimal", "level", "chase")
@@ -276,6 +285,7 @@ class TableName:
     PLAN_ARCHIVE = "tblPlanArchive"
     PROBLEMS = "tblProblems"
     UNDO = "tblUndo"
+    STEP_INPUTS = "tblStepInputs"
     STEP_STATUS = "tblStepStatus"
     DATA_CONTRACT = "tblDataContract"
 
@@ -431,7 +441,9 @@ TABLES = (
         "Inputs that returned copies changed differently (Collect Inputs): the master keeps its value until you decide."),
     Table("tblExecutive", "5 Executive", (
         col("Month", MONTH), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15), col("Margin", MONEY, 14),
-        col("MarginPct", SHARE), col("InventoryValue", MONEY, 15)), "Plan in money against budget, month by month."),
+        col("MarginPct", SHARE), col("InventoryValue", MONEY, 15), col("DemandUnits", UNITS, 13),
+        col("ShippedUnits", UNITS, 13), col("FillRate", SHARE)),
+        "The supply plan in money against budget, month by month (the Base scenario on 3 Pre-S&OP)."),
     Table("tblApproval", "5 Executive", (
         col("Role", width=16, input=True), col("Name", width=18, input=True), col("Approved", width=10, input=True),
         col("Date", DATE, input=True), col("Comment", width=30, input=True)), "Sign-off of the plan.", output=False,
@@ -463,13 +475,17 @@ TABLES = (
         "The three headline KPIs of all families month by month with their targets (the chart above)."),
     Table("tblPlanArchive", "Plan Archive", (
         col("PlanMonth", MONTH), col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS),
-        col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS), col("FrozenOn", DATE)),
-        "Approved consensus of each cycle (PlanMonth), as frozen.", key=("PlanMonth", "Item", "Month")),
+        col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS), col("FrozenOn", DATE),
+        col("ApprovedBy", width=30)),
+        "Approved consensus of each cycle (PlanMonth), as frozen, and who approved it (tblApproval when frozen).",
+        key=("PlanMonth", "Item", "Month")),
     Table("tblProblems", "Checks", (
         col("Sheet", width=14), col("Table", width=14), col("Row", "0", 6), col("Column", width=16), col("Problem", width=80)),
         "Problems found by Validate (row = data row of the table, 1 = first row under the header)."),
     Table("tblUndo", "Undo", (col("Step", width=16), col("Table", width=18), col("Part", "0", 6), col("Payload", width=60)),
           "The tables the last step replaced (JSON, split in parts)."),
+    Table("tblStepInputs", "Undo", (col("Step", width=16), col("Table", width=18), col("Fingerprint", width=20)),
+          "What each step was computed from: a fingerprint of every table it read, as it ran (xl_sop.cycle.freshness)."),
     Table("tblStepStatus", "Home", (
         col("Step", width=22), col("Sheet", width=16), col("Button", width=18), col("LastRun", "yyyy-mm-dd hh:mm", 17),
         col("Status", width=40)), "Status of each step of the cycle."),
@@ -489,9 +505,10 @@ BUTTONS = (
            "Load, production plan and projected stock (2 Supply)"),
     Button("Reconcile", "Reconcile", "reconcile", "ScenarioManager", "Plan",
            "Gap, scenarios and consensus by family (3 and 4)"),
-    Button("FreezePlan", "Freeze Plan", "freeze_plan", "Lock", "Plan", "Archive the approved consensus for follow-up"),
     Button("RefreshExecutive", "Refresh Executive", "refresh_executive", "ChartInsert", "Review",
            "Revenue, margin and inventory against budget (5)"),
+    Button("FreezePlan", "Freeze Plan", "freeze_plan", "Lock", "Review",
+           "Archive the approved consensus for follow-up (needs the approvals Settings require)"),
     Button("RefreshKPIs", "Refresh KPIs", "refresh_kpis", "Refresh", "Review", "The S&OP metrics against targets (6)"),
     Button("Publish", "Publish", "publish", "FileSaveAsPdfOrXps", "Share", "Values-only copy and PDF pack for circulation"),
     Button("CollectInputs", "Collect Inputs", "collect_inputs", "MergeCells", "Share",
@@ -585,13 +602,14 @@ class Step:
     button: str
 
 
-# The cycle's steps in ribbon order. "Run all" runs every step but Freeze Plan, which waits for approval.
+# The cycle's steps in its order (Home lists them so). "Run all" runs every step but Freeze Plan, which waits for the
+# executive meeting's approval.
 STEPS = (
     Step("demand", "Run Forecast", "1 Demand", "RunForecast"),
     Step("supply", "Balance Supply", "2 Supply", "BalanceSupply"),
     Step("reconcile", "Reconcile", "3 Pre-S&OP", "Reconcile"),
-    Step("freeze", "Freeze Plan", "Plan Archive", "FreezePlan"),
     Step("executive", "Refresh Executive", "5 Executive", "RefreshExecutive"),
+    Step("freeze", "Freeze Plan", "Plan Archive", "FreezePlan"),
     Step("kpis", "Refresh KPIs", "6 Follow-up", "RefreshKPIs"),
 )
 RUN_ALL = ("demand", "supply", "reconcile", "executive", "kpis")
