@@ -54,7 +54,7 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
     book.save()
     published = publish(master, tmp_path / "out", draft=True)  # the plan written by hand: later steps are stale
     assert published.workbook.name == "Master_2026-11.xlsx"
-    notes = [n for n in published.notes if not n.startswith("published as a DRAFT")]
+    notes = [n for n in published.notes if not n.startswith(("published as a DRAFT", "the PDF pack prints the"))]
     assert len(notes) == 1 and notes[0].startswith("recalculated by LibreOffice: ")
     with zipfile.ZipFile(published.workbook) as z:
         names = z.namelist()
@@ -84,19 +84,27 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
 
 @pytest.mark.libreoffice
 def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(master, tmp_path, soffice, monkeypatch):
+    """A long table prints its first rows with a line saying where the rest is; a grid prints its family and
+    resource rows (the item rows stay in the workbook, folded under them)."""
     from xl_sop.workbook.render import page_texts
 
     monkeypatch.setattr(publish_module, "PACK_TABLE_ROWS", 20)
+    by_family = FileBook(master).read_table("tblConsensusByFamily")
     grid = FileBook(master).read_table("tblDemandView")
     published = publish(master, tmp_path / "out")
-    rows = len(grid)
+    rows = len(by_family)
     assert rows > 20
-    assert (f"the PDF pack prints the first 20 of the {rows} rows of tblDemandView (1 Demand); "
+    assert (f"the PDF pack prints the first 20 of the {rows} rows of tblConsensusByFamily (4 S&OP Meeting); "
             "the published workbook has them all") in published.notes
     text = "\n".join(page_texts(published.pdf))
     assert f"... and {rows - 20} more rows: the pack prints the first 20 of {rows}; every row is in the workbook." in text
-    assert grid["Item"].iloc[19] in text
-    assert FileBook(published.workbook).read_table("tblDemandView").shape[0] == rows  # the workbook keeps every row
+    families = grid[grid["Item"] == "Total"]
+    assert (f"the PDF pack prints the {len(families)} summary rows of tblDemandView (1 Demand); its "
+            f"{len(grid) - len(families)} item rows are in the published workbook") in published.notes
+    items = set(grid.loc[grid["Item"] != "Total", "Item"])
+    assert not any(item in text for item in items)  # no item detail in the pack ...
+    assert all(family in text for family in set(families["Family"]))  # ... the families' rows instead
+    assert FileBook(published.workbook).read_table("tblDemandView").shape[0] == len(grid)  # the workbook keeps every row
 
 
 @pytest.mark.slow
