@@ -148,6 +148,12 @@ def test_typed_figures_survive_a_rerun_undo_and_a_cycle_month_that_moves(book):
     assert plan_rows(book, "Snacks", FEB)["SalesAdj"].sum() == 100
     assert plan_rows(book, "Snacks", DEC).loc[item, "MarketingAdj"] == -20
     assert pd.to_datetime(book.read_table("tblDemandPlan")["Month"]).min() == DEC
+    # the look goes by position: the cycle month's line moved with the months to December's column
+    sheet = openpyxl.load_workbook(book.path)["1 Demand"]
+    first = book.first_row("tblDemandView")
+    column = {h: schema.table_origin(schema.table("tblDemandView"))[1] + j for j, h in enumerate(headers)}
+    assert sheet.cell(first, column[month_header(DEC)]).border.left.style == "medium"
+    assert sheet.cell(first, column[month_header(NOV)]).border.left.style is None
 
 
 def test_a_word_typed_in_the_grid_stops_run_forecast_naming_the_cell_and_changes_nothing(book):

@@ -176,3 +176,38 @@ def test_with_typed_puts_typed_cells_back_into_an_older_grid():
     assert grid_value(out, "Drinks", "A", "History", NOV) is None or np.isnan(grid_value(out, "Drinks", "A", "History", NOV))
     assert out.loc[(out["Item"] == "A") & (out["Measure"] == "History"), "Lock"].iloc[0] == "x"
     assert out.iloc[-1]["Measure"] == SALES + KEPT and out.iloc[-1][month_header(DEC)] == 1
+
+
+def test_a_removed_contributors_figures_are_read_and_kept_not_counted():
+    grid = plan(basis(), typed([("Drinks", "A", SALES, NOV, 30.0)]), DEFAULT_CONTRIBUTORS).grid
+    only_marketing = tuple(c for c in DEFAULT_CONTRIBUTORS if c.name == MARKETING)
+    read, problems = typed_in(grid.set_axis(range(1, len(grid) + 1)), only_marketing)  # "Sales adj." renamed away
+    assert problems == [] and read.values.values.tolist() == [["Drinks", "A", SALES, NOV, 30.0]]
+    again = plan(basis(), read, only_marketing)
+    assert cell(again, "A", "SalesAdj") == 0  # no longer a contributor: not counted ...
+    last = again.grid.iloc[-1]
+    assert (last["Item"], last["Measure"], last[month_header(NOV)]) == ("A", SALES + KEPT, 30)  # ... but kept
+
+
+def test_figures_beyond_a_shortened_horizon_stay_in_their_columns():
+    later = pd.Timestamp("2027-03-01")  # the basis plans Nov to Jan
+    result = plan(basis(), typed([("Drinks", TOTAL, SALES, later, 80.0)]), DEFAULT_CONTRIBUTORS)
+    assert list(result.grid.columns[-2:]) == [month_header(pd.Timestamp("2027-02-01")), month_header(later)]
+    assert grid_value(result.grid, "Drinks", TOTAL, SALES, later) == 80
+    assert pd.isna(grid_value(result.grid, "Drinks", TOTAL, "Consensus", later))  # shown, not planned
+    assert result.long["Month"].max() == JAN
+
+
+def test_last_cycle_is_blank_where_no_plan_was_frozen():
+    base = basis()
+    frozen = pd.DataFrame({"Item": ["A", "B"], "Month": [NOV, NOV], "Consensus": [90.0, 280.0]})
+    result = plan(PlanBasis(**{**base.__dict__, "last_cycle": frozen}), typed(), DEFAULT_CONTRIBUTORS)
+    assert grid_value(result.grid, "Drinks", TOTAL, "Last cycle", NOV) == 370
+    assert pd.isna(grid_value(result.grid, "Drinks", TOTAL, "Last cycle", DEC))
+    assert pd.isna(grid_value(result.grid, "Drinks", "C", "Last cycle", NOV))
+
+
+def test_a_family_whose_items_are_all_locked_says_so():
+    locks = [("Drinks", item, "History", "x") for item in "ABC"]
+    with pytest.raises(InputError, match="every item of the family is locked"):
+        plan(basis(), typed([("Drinks", TOTAL, SALES, NOV, 10.0)], locks), DEFAULT_CONTRIBUTORS)
