@@ -246,3 +246,30 @@ def test_the_template_safeguards_reach_the_last_of_1000_rows_and_leave_with_the_
     book.save()
     demand = etree.fromstring(parts(path)[demand_part])
     assert [dv.get("sqref") for dv in demand.iter(f"{Q}dataValidation")] == ["E19:AN20", "B4"]
+
+
+def test_a_filtered_or_folded_grid_shows_every_row_once_rewritten(tmp_path):
+    """A filter (or a folded outline) hides rows by position: after a rewrite those rows hold other things, so the
+    grid comes back unfiltered, every row shown, rather than showing the wrong ones."""
+    path = copy_of(TEMPLATE, tmp_path)
+    book = FileBook(path)
+    headers = book.table_headers("tblDemandView")
+    frame = pd.DataFrame({"Family": "F", "Item": [f"I{i}" for i in range(6)], "Measure": "Consensus"})
+    book.write_table("tblDemandView", frame, headers)
+    book.save()
+    wb = load_workbook(path, keep_vba=True)
+    ws = wb["1 Demand"]
+    first = FileBook(path).first_row("tblDemandView")
+    for r in range(first + 1, first + 4):
+        ws.row_dimensions[r].hidden = True
+    table = ws.tables["tblDemandView"]
+    from openpyxl.worksheet.filters import AutoFilter, FilterColumn, Filters
+    table.autoFilter = AutoFilter(ref=table.ref, filterColumn=[FilterColumn(colId=1, filters=Filters(filter=["I0"]))])
+    wb.save(path)
+    book = FileBook(path)
+    book.write_table("tblDemandView", frame.assign(Measure="History"), headers)
+    book.save()
+    wb = load_workbook(path)
+    ws = wb["1 Demand"]
+    assert not any(ws.row_dimensions[r].hidden for r in range(first, first + 7))
+    assert not ws.tables["tblDemandView"].autoFilter.filterColumn

@@ -584,6 +584,14 @@ class FileBook:
         auto = table.find(f"{Q}autoFilter")
         if auto is not None:  # the filter covers the header and the data, never the Total Row
             auto.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2_new)}{r1 + n}")
+            if _is_grid(real_name) and len(auto):
+                # A filter set on the old rows would hide the wrong ones of the new: a rewritten grid shows every row.
+                for criterion in list(auto):
+                    auto.remove(criterion)
+        if _is_grid(real_name):  # rows hidden by a filter or a folded outline are shown again (the rows have changed)
+            for r in range(r1 + 1, max(r2, r1 + n) + 1):
+                if r in rows and rows[r].get("hidden") is not None:
+                    del rows[r].attrib["hidden"]
         self._changed |= {sheet_part, table_part}
         self._read.pop(sheet_part, None)
         follow.widen_columns(sheet, NS, c2, c2_new)
