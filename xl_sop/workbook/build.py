@@ -426,19 +426,25 @@ def _gap_view(ws: Worksheet) -> None:
     ws.conditional_formatting.add(months_body, FormulaRule(
         formula=[f'AND(OR({measure}="Gap (short +)",{measure}="Shortage revenue"),ISNUMBER({first}),{first}>0.5)'],
         fill=RED))
-    chart_table = schema.table(schema.TableName.GAP_BY_FAMILY)
-    detail = ws.parent[chart_table.sheet]
-    c_row, c_col = schema.table_origin(chart_table)
-    bars = BarChart()
+    bars = _bars(ws, schema.TableName.GAP_BY_FAMILY, "Gap", "Gap by family (units, short +)", "#,##0")
     bars.type = "bar"
-    bars.title = "Gap by family (units, short +)"
-    j = c_col + chart_table.column_names.index("Gap")
-    bars.add_data(Reference(detail, min_col=j, min_row=c_row, max_row=c_row + 1), titles_from_data=True)
-    bars.set_categories(Reference(detail, min_col=c_col, min_row=c_row + 1, max_row=c_row + 1))
-    bars.y_axis.number_format = "#,##0"
-    bars.legend = None
     bars.height, bars.width = 4.6, 16
     ws.add_chart(bars, "A3")
+
+
+def _bars(ws: Worksheet, table_name: str, column: str, title: str, number_format: str) -> BarChart:
+    """A bar per row of a one-row template table (its first column names the bars): the range follows the table."""
+    table = schema.table(table_name)
+    source = ws.parent[table.sheet]
+    row, col = schema.table_origin(table)
+    bars = BarChart()
+    bars.title = title
+    j = col + table.column_names.index(column)
+    bars.add_data(Reference(source, min_col=j, min_row=row, max_row=row + 1), titles_from_data=True)
+    bars.set_categories(Reference(source, min_col=col, min_row=row + 1, max_row=row + 1))
+    bars.y_axis.number_format = number_format
+    bars.legend = None
+    return bars
 
 
 def _follow_up_charts(ws: Worksheet) -> None:
@@ -463,15 +469,8 @@ def _follow_up_charts(ws: Worksheet) -> None:
     trend.y_axis.number_format = "0%"
     trend.height, trend.width = 7, 18
     ws.add_chart(trend, "A3")
-    lag_table = schema.table(schema.TableName.LAG_ACCURACY)
-    l_row, l_col = schema.table_origin(lag_table)
-    bars = BarChart()
-    bars.title = "Accuracy by lag (months ahead the plan was frozen)"
-    j = l_col + lag_table.column_names.index("Accuracy")
-    bars.add_data(Reference(ws, min_col=j, min_row=l_row, max_row=l_row + 1), titles_from_data=True)
-    bars.set_categories(Reference(ws, min_col=l_col, min_row=l_row + 1, max_row=l_row + 1))
-    bars.y_axis.number_format = "0%"
-    bars.legend = None
+    bars = _bars(ws, schema.TableName.LAG_ACCURACY, "Accuracy", "Accuracy by lag (months ahead the plan was frozen)",
+                 "0%")
     bars.height, bars.width = 7, 14
     ws.add_chart(bars, "G3")
     ws.sheet_properties.pageSetUpPr.fitToPage = False  # five tables side by side: a readable scale, not one page
