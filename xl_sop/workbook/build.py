@@ -43,7 +43,8 @@ LABEL_MONTH = Alignment(horizontal="left")
 HISTORY_HEADER_FILL = PatternFill("solid", fgColor="7F7F7F")
 HISTORY_FONT = Font(color="595959")
 FAMILY_FILL = PatternFill("solid", fgColor="DDEBF7")
-MONTH_WIDTH = 9
+MONTH_WIDTH = 11
+"""A grid month column: a family total of a 1,000-item plan in bold (1,234,567) fits without ###."""
 DEFAULT_HORIZON = 12
 FAMILY_EXAMPLE = "Beverages"
 RESOURCE_EXAMPLE = "Bottling"
