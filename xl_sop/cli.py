@@ -195,6 +195,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def _demo_summary(book: Book, args: argparse.Namespace) -> None:
     import pandas as pd
 
+    from xl_sop.cycle.demo import meeting_summary
+
     plan = book.read_table("tblConsensusByFamily")
     kpis = book.read_table("tblKPIs")
     scen = book.read_table("tblScenarios")
@@ -209,6 +211,9 @@ def _demo_summary(book: Book, args: argparse.Namespace) -> None:
     print("\nScenarios over the horizon:        revenue    fill rate")
     for r in scen.itertuples():
         print(f"  {r.Scenario:<24}{r.Revenue:>15,.0f}{r.FillRate:>12.1%}")
+    print()
+    for line in meeting_summary(book):
+        print(line)
     latest = kpis[kpis["Family"] == "All"].sort_values("Month").iloc[-1]
     print(f"\nKPIs, {latest['Month']:%b %Y}, all families:")
     for name in ("ForecastAccuracy", "ServiceLevel", "OnTimeDelivery", "ScheduleAttainment", "BackorderRate", "AgedStockShare"):

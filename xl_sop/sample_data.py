@@ -68,9 +68,18 @@ def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01
     return pd.DataFrame(rows, columns=["Item", "Month", "Quantity"])
 
 
+TIGHT_RESOURCE = "Bottling"
+"""The resource the demo's plan cannot fit: its regular hours are a share (TIGHT_SHARE) of last year's
+load, and its summer overhaul (OVERHAUL_MONTHS) halves them in the peak, so Beverages runs short in its
+peak months and Bottling needs hours beyond overtime: something for the meeting to decide."""
+TIGHT_SHARE = 0.85
+OVERHAUL_MONTHS = (6, 7, 8)
+
+
 def sample_capacity(items: pd.DataFrame, history: pd.DataFrame, months: int = 12,
                     start: str = "2026-11-01", seed: int = 7) -> pd.DataFrame:
-    """Capacity (Resource, Month, Hours, OvertimeHours): about the recent load, a little tight in peak months."""
+    """Capacity (Resource, Month, Hours, OvertimeHours): about last year's average load per month, overtime 15%
+    of the regular hours; TIGHT_RESOURCE at TIGHT_SHARE of it and half of that in its OVERHAUL_MONTHS."""
     rng = np.random.default_rng(seed + 2)
     made = items.dropna(subset=["Resource"])
     recent = history[history["Month"] > history["Month"].max() - pd.DateOffset(months=12)]
@@ -80,7 +89,10 @@ def sample_capacity(items: pd.DataFrame, history: pd.DataFrame, months: int = 12
     rows = []
     for resource, load in monthly_load.items():
         for month in calendar:
-            regular = float(np.round(load * rng.uniform(0.98, 1.08), 0))
+            regular = load * rng.uniform(0.98, 1.08)
+            if resource == TIGHT_RESOURCE:
+                regular *= TIGHT_SHARE * (0.5 if month.month in OVERHAUL_MONTHS else 1.0)
+            regular = float(np.round(regular, 0))
             rows.append((resource, month, regular, float(np.round(0.15 * regular, 0))))
     return pd.DataFrame(rows, columns=["Resource", "Month", "Hours", "OvertimeHours"])
 
@@ -99,17 +111,27 @@ def sample_inventory(items: pd.DataFrame, history: pd.DataFrame, as_of: str = "2
     return pd.DataFrame(rows, columns=["Item", "ReceiptDate", "Quantity"])
 
 
-def sample_budget(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, start: str = "2026-11-01") -> pd.DataFrame:
-    """Budget (Family, Month, Units, Revenue): last year's same month per family, grown 4%."""
-    priced = history.merge(items[["Item", "Family", "UnitPrice"]], on="Item")
-    priced["Revenue"] = priced["Quantity"] * priced["UnitPrice"]
-    by_month = priced.groupby(["Family", "Month"])[["Quantity", "Revenue"]].sum().reset_index()
-    rows = []
-    for month in pd.date_range(start, periods=months, freq="MS"):
-        last_year = by_month[by_month["Month"] == month - pd.DateOffset(years=1)]
-        for r in last_year.itertuples():
-            rows.append((r.Family, month, float(np.round(r.Quantity * 1.04, 0)), float(np.round(r.Revenue * 1.04, 2))))
-    return pd.DataFrame(rows, columns=["Family", "Month", "Units", "Revenue"])
+GROWTH_TARGETS = {"Beverages": 0.04, "Snacks": -0.03, "Household": 0.06, "Spare Parts": 0.02}
+"""What finance asked of each family on top of the statistical forecast in the budget round."""
+
+
+def sample_budget(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, start: str = "2026-11-01",
+                  seed: int = 7) -> pd.DataFrame:
+    """Budget (Family, Month, Units, Revenue) as a budget round sets it: the statistical forecast of the history
+    per family (what Run Forecast will say of it) times the family's growth target (GROWTH_TARGETS) and a month's
+    phasing (within +-2%), so the consensus lands a few % from budget, as in a real meeting."""
+    from xl_sop.forecast import forecast_many
+
+    rng = np.random.default_rng(seed + 7)
+    calendar = pd.date_range(start, periods=months, freq="MS")
+    horizon = (calendar[-1].to_period("M") - history["Month"].max().to_period("M")).n
+    fc = forecast_many(history, horizon, families=items).dropna(subset=["Forecast"])
+    fc = fc[fc["Month"].isin(calendar)].merge(items[["Item", "Family", "UnitPrice"]], on="Item")
+    fc["Revenue"] = fc["Forecast"] * fc["UnitPrice"]
+    plan = fc.groupby(["Family", "Month"])[["Forecast", "Revenue"]].sum().reset_index()
+    ask = 1 + plan["Family"].map(GROWTH_TARGETS).fillna(0.0) + rng.uniform(-0.02, 0.02, len(plan))
+    return pd.DataFrame({"Family": plan["Family"], "Month": plan["Month"],
+                         "Units": np.round(plan["Forecast"] * ask, 0), "Revenue": np.round(plan["Revenue"] * ask, 2)})
 
 
 CUSTOMERS = ("Northmart", "Westco", "Bluebird Foods", "Corner Shops", "Metro Cash & Carry")

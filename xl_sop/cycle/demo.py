@@ -1,20 +1,64 @@
-"""The demo workbook: a copy of the template filled with the bundled sample data."""
+"""The demo workbook: a copy of the template filled with the bundled sample data, set up for a meeting.
+
+The sample data leaves the meeting something to decide (xl_sop.sample_data): the consensus a few % from budget,
+Bottling short of hours in its summer overhaul so Beverages runs short in its peak, and the demo's downside
+takes capacity as well as demand away. The issues and decisions a team has typed before the meeting are here
+too; Reconcile adds the ones it seeds from the plan.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from xl_sop import sample_data
+from xl_sop.cycle.reconcile_step import SEEDED
+from xl_sop.frames import as_numbers, month_start
+from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
 from xl_sop.workbook.template import new_workbook
 from xl_sop.workbook.xlwings_conf import for_this_python
 
+CYCLE = pd.Timestamp("2026-11-01")
+"""The demo's cycle month: the month after the sample history ends."""
+
+DEMO_SETTINGS = {"Downside capacity factor": 0.85}
+"""Settings the demo changes from the template's: a downside that hurts is demand down and a line down with it
+(a 15% loss of hours), so its fill rate falls below Base's rather than rising with the lower demand."""
+
+
+def typed_issues() -> pd.DataFrame:
+    """Open issues the team typed before the meeting (tblOpenIssues), each needing a decision, with owner and due."""
+    return pd.DataFrame([
+        ("Co-packer for Beverages in Jun-Aug 2027 while line 2 of Bottling is overhauled: quote due, "
+         "decide whether to sign", "Operations", CYCLE + pd.Timedelta(days=24), "Open"),
+        ("Household below budget: promote the launches harder or take the budget down?", "Finance",
+         CYCLE + pd.Timedelta(days=24), "Open"),
+        ("Spare parts: stock the slow movers or buy them to order?", "Supply chain", CYCLE + pd.DateOffset(months=1),
+         "Open"),
+    ], columns=["Issue", "Owner", "Due", "Status"])
+
+
+def earlier_decisions() -> pd.DataFrame:
+    """The decisions log as last month's meeting left it (tblDecisions): one done, one under way, one for this one."""
+    last_meeting = CYCLE - pd.Timedelta(days=10)
+    return pd.DataFrame([
+        (last_meeting, "Snacks pricing", "List prices of Snacks +3% from Jan 2027; customers told in November",
+         "Sales", CYCLE + pd.Timedelta(days=14), "Done"),
+        (last_meeting, "Bottling overhaul", "Overhaul line 2 of Bottling in Jun-Aug 2027 (half the hours); build "
+         "ahead where capacity allows", "Operations", pd.Timestamp("2027-05-31"), "In progress"),
+        (last_meeting, "Safety stock", "Keep the 95% service level for every family; review at the November meeting",
+         "Supply chain", CYCLE + pd.Timedelta(days=24), "Open"),
+    ], columns=["Date", "Topic", "Decision", "Owner", "Due", "Status"])
+
 
 def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
                    template: Path | None = None) -> FileBook:
     """A new workbook at ``path`` (replaced if there), wired to this Python like ``xl-sop new`` makes it, with the
-    sample data pasted into its input tables (cycle month Nov 2026); ``template``: start from another file."""
+    sample data pasted into its input tables (cycle month Nov 2026), DEMO_SETTINGS, and the issues and decisions
+    typed before the meeting; ``template``: start from another file."""
     path = new_workbook(Path(path), for_this_python().settings, force=True, template=template)
     item_table = sample_data.sample_items(items, seed=seed)
     history = sample_data.sample_history(item_table, months=months, seed=seed)
@@ -25,6 +69,41 @@ def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
     book.write_table(T.ORDERS, sample_data.sample_orders(item_table, history, seed=seed))
     book.write_table(T.CAPACITY, sample_data.sample_capacity(item_table, history, seed=seed))
     book.write_table(T.PRODUCTION, sample_data.sample_production(item_table, history, seed=seed))
-    book.write_table(T.BUDGET, sample_data.sample_budget(item_table, history))
+    book.write_table(T.BUDGET, sample_data.sample_budget(item_table, history, seed=seed))
     book.write_table(T.PLAN_ARCHIVE, sample_data.sample_archive(item_table, history, seed=seed))
+    settings = book.read_table(T.SETTINGS)
+    for name, value in DEMO_SETTINGS.items():
+        settings.loc[settings["Setting"] == name, "Value"] = value
+    book.write_table(T.SETTINGS, settings)
+    book.write_table(T.OPEN_ISSUES, typed_issues())
+    book.write_table(T.DECISIONS, earlier_decisions())
     return book
+
+
+def meeting_summary(book: Book) -> list[str]:
+    """What the meeting has to talk about, as lines to print after the cycle has run: the consensus against
+    budget per family over the plan months, the families short of supply (revenue at risk of 2% of the month's
+    consensus revenue or more, like the shortages Reconcile seeds issues for), the resources short of hours beyond
+    overtime, and the open issues."""
+    plan = book.read_table(T.CONSENSUS_BY_FAMILY)
+    gap = book.read_table(T.GAP).assign(Month=lambda t: month_start(t["Month"]))
+    load = book.read_table(T.CAPACITY_LOAD).assign(Month=lambda t: month_start(t["Month"]))
+    issues = book.read_table(T.OPEN_ISSUES).dropna(subset=["Issue"])
+    totals = plan.groupby("Family")[["Revenue", "BudgetRevenue"]].sum()
+    against = ", ".join(f"{family} {r.Revenue / r.BudgetRevenue - 1:+.1%}" for family, r in totals.iterrows()
+                        if r.BudgetRevenue)
+    lines = [f"The meeting: consensus against budget over the {plan['Month'].nunique()} plan months: {against}"]
+    revenue = gap.merge(plan.assign(Month=month_start(plan["Month"])), on=["Family", "Month"], how="left")["Revenue"]
+    short = gap[as_numbers(gap["ShortageRevenue"]).to_numpy() >= 0.02 * as_numbers(revenue).fillna(0.0).to_numpy()
+                + 1.0]
+    for family, rows in short.groupby("Family"):
+        worst = rows.loc[as_numbers(rows["ShortageRevenue"]).idxmax()]
+        lines.append(f"  short of supply: {family} from {rows['Month'].min():%b %Y} (worst {worst['Month']:%b %Y}, "
+                     f"{worst['ShortageRevenue']:,.0f} revenue at risk)")
+    over = load[as_numbers(load["ShortHours"]) > 0.5]
+    for resource, rows in over.groupby("Resource"):
+        lines.append(f"  overloaded: {resource} short {as_numbers(rows['ShortHours']).sum():,.0f} hours beyond overtime "
+                     f"({rows['Month'].min():%b %Y} to {rows['Month'].max():%b %Y})")
+    seeded = issues["Issue"].astype(str).str.startswith(SEEDED).sum()
+    lines.append(f"  open issues: {len(issues)} ({len(issues) - seeded} typed by the team, {seeded} seeded by Reconcile)")
+    return lines
