@@ -48,9 +48,11 @@ def test_base_scenario_is_the_supply_and_executive_plan(demo):
     assert base["CapacityUse"] == pytest.approx(load["PlannedHours"].sum() / load["CapacityHours"].sum(), abs=1e-6)
     # The old scenarios planned lot for lot without safety stock: closing stock 0 while Supply held some.
     assert base["ClosingInventoryValue"] > 0
-    # A downside or upside is another plan of the same logic: capacity use moves with demand.
+    # A downside or upside is another plan of the same logic: the hours planned move with demand (CapacityUse is
+    # over the scenario's capacity, the base capacity x CapacityFactor; the demo's downside takes hours away too).
     scenarios = book.read_table("tblScenarios").set_index("Scenario")
-    assert scenarios.loc["Upside", "CapacityUse"] > base["CapacityUse"] > scenarios.loc["Downside", "CapacityUse"]
+    planned = scenarios["CapacityUse"] * scenarios["CapacityFactor"]
+    assert planned["Upside"] > planned["Base"] > planned["Downside"]
     assert np.isfinite(scenarios["Revenue"]).all()
 
 
