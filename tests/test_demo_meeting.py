@@ -83,8 +83,8 @@ def test_the_meeting_summary_says_what_the_tables_say(book):
     assert any(line.startswith("  short of supply: Beverages from Jul 2027") for line in lines)
     hours = book.read_table("tblCapacityLoad").query("Resource == 'Bottling'")["ShortHours"].sum()
     assert f"  overloaded: Bottling short {hours:,.0f} hours beyond overtime" in "\n".join(lines)
-    issues = book.read_table("tblOpenIssues")
-    assert lines[-1] == f"  open issues: {len(issues)} ({len(typed_issues())} typed by the team, {len(issues) - len(typed_issues())} seeded by Reconcile)"
+    issues, typed = len(book.read_table("tblOpenIssues")), len(typed_issues())
+    assert lines[-1] == f"  open issues: {issues} ({typed} typed by the team, {issues - typed} seeded by Reconcile)"
 
 
 def test_the_demo_command_prints_the_meeting(tmp_path, capsys, soffice):

@@ -32,12 +32,9 @@ DEMO_SETTINGS = {"Downside capacity factor": 0.85}
 def typed_issues() -> pd.DataFrame:
     """Open issues the team typed before the meeting (tblOpenIssues), each needing a decision, with owner and due."""
     return pd.DataFrame([
-        ("Co-packer for Beverages in Jun-Aug 2027 while line 2 of Bottling is overhauled: quote due, "
-         "decide whether to sign", "Operations", CYCLE + pd.Timedelta(days=24), "Open"),
-        ("Household below budget: promote the launches harder or take the budget down?", "Finance",
-         CYCLE + pd.Timedelta(days=24), "Open"),
-        ("Spare parts: stock the slow movers or buy them to order?", "Supply chain", CYCLE + pd.DateOffset(months=1),
-         "Open"),
+        ("Co-packer for Beverages in the overhaul?", "Operations", CYCLE + pd.Timedelta(days=24), "Open"),
+        ("Household under budget: push or re-budget?", "Finance", CYCLE + pd.Timedelta(days=24), "Open"),
+        ("Spare parts: stock or buy to order?", "Supply chain", CYCLE + pd.DateOffset(months=1), "Open"),
     ], columns=["Issue", "Owner", "Due", "Status"])
 
 
@@ -45,12 +42,11 @@ def earlier_decisions() -> pd.DataFrame:
     """The decisions log as last month's meeting left it (tblDecisions): one done, one under way, one for this one."""
     last_meeting = CYCLE - pd.Timedelta(days=10)
     return pd.DataFrame([
-        (last_meeting, "Snacks pricing", "List prices of Snacks +3% from Jan 2027; customers told in November",
-         "Sales", CYCLE + pd.Timedelta(days=14), "Done"),
-        (last_meeting, "Bottling overhaul", "Overhaul line 2 of Bottling in Jun-Aug 2027 (half the hours); build "
-         "ahead where capacity allows", "Operations", pd.Timestamp("2027-05-31"), "In progress"),
-        (last_meeting, "Safety stock", "Keep the 95% service level for every family; review at the November meeting",
-         "Supply chain", CYCLE + pd.Timedelta(days=24), "Open"),
+        (last_meeting, "Snacks pricing", "List prices +3% from Jan 2027", "Sales", CYCLE + pd.Timedelta(days=14), "Done"),
+        (last_meeting, "Bottling overhaul", "Line 2 overhauled Jun-Aug 2027: half the hours", "Operations",
+         pd.Timestamp("2027-05-31"), "In progress"),
+        (last_meeting, "Safety stock", "95% service level for all; review in Nov", "Supply chain",
+         CYCLE + pd.Timedelta(days=24), "Open"),
     ], columns=["Date", "Topic", "Decision", "Owner", "Due", "Status"])
 
 
