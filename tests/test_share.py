@@ -156,17 +156,16 @@ def test_collect_takes_single_changes_and_lists_conflicts(master, tmp_path):
 
     def edit_a(book):
         type_in_grid(book, {at(first, SALES): 10, at(second, SALES, month=False): "x"})  # a figure and a lock
-        book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
-                                                       "Decision": ["Second shift"], "Owner": ["Ops"]}))
+        _decided(book)
 
     def edit_b(book):
         type_in_grid(book, {at(first, SALES): 20, at(third, MARKETING): 5})
         approval = book.read_table("tblApproval")
         approval.loc[approval["Role"] == "CFO", ["Name", "Approved"]] = ["F. Nance", "Yes"]
         book.write_table("tblApproval", approval)
-        book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
-                                                       "Decision": ["Second shift"], "Owner": ["Ops"]}))
+        _decided(book)
 
+    decided_before = FileBook(master).read_table("tblDecisions")["Decision"].tolist()  # the demo's decisions log
     a = _returned(master, tmp_path / "a", "Sales.xlsx", edit_a)
     b = _returned(master, tmp_path / "b", "Marketing.xlsx", edit_b)
     assert main(["collect", str(master), str(a), str(b)]) == 0
@@ -180,7 +179,7 @@ def test_collect_takes_single_changes_and_lists_conflicts(master, tmp_path):
     assert set(conflicts["Key"]) == {f"{first['Family']} / {first['Item']} / {SALES} / {first['Month']:%b %Y}"}
     assert set(conflicts["Source"]) == {"master (kept)", "Sales.xlsx", "Marketing.xlsx"}
     assert sorted(conflicts["Value"]) == ["(blank)", "10", "20"]
-    assert book.read_table("tblDecisions")["Decision"].tolist() == ["Second shift"]
+    assert book.read_table("tblDecisions")["Decision"].tolist() == [*decided_before, "Second shift"]  # added once
     assert book.read_table("tblApproval").set_index("Role").loc["CFO", "Name"] == "F. Nance"
     run_step(book, "demand", now=pd.Timestamp("2026-11-21 09:00"))  # the collected figures reach the plan
     plan = book.read_table("tblDemandPlan").set_index(["Item", "Month"])
@@ -196,8 +195,11 @@ def _adjusted(book):
 
 
 def _decided(book):
-    book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
-                                                   "Decision": ["Second shift"], "Owner": ["Ops"]}))
+    """A decision typed below the copy's decisions log."""
+    decisions = book.read_table("tblDecisions")
+    typed = pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"], "Decision": ["Second shift"],
+                          "Owner": ["Ops"]})
+    book.write_table("tblDecisions", pd.concat([decisions, typed], ignore_index=True))
 
 
 def _set_cycle_month(path: Path, month: str) -> None:
