@@ -48,8 +48,9 @@ def returned_copy(master: Path, folder: Path, name: str, decision: str) -> Path:
     copy = folder / name
     copy.write_bytes(master.read_bytes())
     book = FileBook(copy)
-    book.write_table("tblDecisions", pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"],
-                                                   "Decision": [decision], "Owner": ["Ops"]}))
+    typed = pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"], "Decision": [decision],
+                          "Owner": ["Ops"]})
+    book.write_table("tblDecisions", pd.concat([book.read_table("tblDecisions"), typed], ignore_index=True))
     book.save()
     return copy
 
@@ -66,6 +67,7 @@ def only_the_workbook_is_left(path: Path) -> bool:
 # --- the lock ---------------------------------------------------------------------------------------------
 
 def test_two_collects_at_once_lose_no_input(master, tmp_path):
+    before = decisions(master)  # the demo's decisions log
     a = returned_copy(master, tmp_path / "a", "Sales.xlsm", "second shift")
     b = returned_copy(master, tmp_path / "b", "Marketing.xlsm", "promo in May")
     first, second = xl_sop("collect", master, a), xl_sop("collect", master, b)
@@ -77,7 +79,7 @@ def test_two_collects_at_once_lose_no_input(master, tmp_path):
             assert main(["collect", str(master), str(copy)]) == 0
         else:
             assert code == 0, err
-    assert sorted(decisions(master)) == ["promo in May", "second shift"]
+    assert sorted(decisions(master)) == sorted([*before, "promo in May", "second shift"])
     assert only_the_workbook_is_left(master)
 
 
@@ -109,8 +111,9 @@ def test_a_lock_left_by_a_process_that_has_ended_is_taken_over(master, tmp_path)
     lock.write_text(json.dumps({"command": "run", "user": "someone", "host": socket.gethostname(),
                                 "pid": int(ended.stdout), "since": "2026-11-20T09:00:00"}))
     copy = returned_copy(master, tmp_path / "a", "Sales.xlsm", "second shift")
+    before = decisions(master)
     assert main(["collect", str(master), str(copy)]) == 0
-    assert decisions(master) == ["second shift"]
+    assert decisions(master) == [*before, "second shift"]
     assert only_the_workbook_is_left(master)
 
 

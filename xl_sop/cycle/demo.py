@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from xl_sop import sample_data
 from xl_sop.cycle.reconcile_step import SEEDED
@@ -18,11 +19,14 @@ from xl_sop.frames import as_numbers, month_start
 from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
+from xl_sop.workbook.schema import table as table_spec
 from xl_sop.workbook.template import new_workbook
 from xl_sop.workbook.xlwings_conf import for_this_python
 
 CYCLE = pd.Timestamp("2026-11-01")
 """The demo's cycle month: the month after the sample history ends."""
+
+SETTINGS_SHEET = table_spec(T.SETTINGS).sheet
 
 DEMO_SETTINGS = {"Downside capacity factor": 0.85}
 """Settings the demo changes from the template's: a downside that hurts is demand down and a line down with it
@@ -67,13 +71,20 @@ def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
     book.write_table(T.PRODUCTION, sample_data.sample_production(item_table, history, seed=seed))
     book.write_table(T.BUDGET, sample_data.sample_budget(item_table, history, seed=seed))
     book.write_table(T.PLAN_ARCHIVE, sample_data.sample_archive(item_table, history, seed=seed))
-    settings = book.read_table(T.SETTINGS)
-    for name, value in DEMO_SETTINGS.items():
-        settings.loc[settings["Setting"] == name, "Value"] = value
-    book.write_table(T.SETTINGS, settings)
+    _change_settings(book, DEMO_SETTINGS)
     book.write_table(T.OPEN_ISSUES, typed_issues())
     book.write_table(T.DECISIONS, earlier_decisions())
     return book
+
+
+def _change_settings(book: FileBook, values: dict[str, float]) -> None:
+    """Type these Settings values into their cells, each keeping its own number format (a row of tblSettings is a
+    percent, the next a factor: writing the whole table would give every row the first row's format)."""
+    settings = book.read_table(T.SETTINGS)
+    header = book.first_row(T.SETTINGS) - 1
+    column = next(c for (_, c), text in book.read_cells(SETTINGS_SHEET, f"A{header}:Z{header}").items() if text == "Value")
+    rows = {name: header + number for number, name in settings["Setting"].items()}
+    book.write_cells(SETTINGS_SHEET, {f"{get_column_letter(column)}{rows[name]}": value for name, value in values.items()})
 
 
 def meeting_summary(book: Book) -> list[str]:
