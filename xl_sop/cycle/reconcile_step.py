@@ -11,6 +11,7 @@ from xl_sop.cycle.inputs import Inputs, plan_months
 from xl_sop.cycle.keep import merge_rows
 from xl_sop.cycle.plan import Progress, Tables, consensus_demand, planned_supply, rounded
 from xl_sop.cycle.supply_plan import balance_supply, plan_summary
+from xl_sop.cycle.versions import meeting_versions
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.reconcile import financial_view, gap_by
 from xl_sop.workbook import schema
@@ -23,7 +24,8 @@ SEEDED = ("Gap: ", "Overload: ")
 def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
                  now: pd.Timestamp | None = None) -> Tables:
     """The gap by family and month (units and money), the scenarios side by side, open issues seeded
-    from the gaps and overloads (typed issues kept), and the consensus by family against budget."""
+    from the gaps and overloads (typed issues kept), the consensus by family against budget, and this cycle
+    against the last frozen plan (versions.meeting_versions)."""
     demand = consensus_demand(current, inputs)
     supply = planned_supply(current, inputs)
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
@@ -48,7 +50,8 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
             T.CONSENSUS_BY_FAMILY: by_family.reset_index(drop=True),
             T.GAP_VIEW: turned(gap_table, ("Family",), GAP_MEASURES, plan_months(inputs)),
             T.GAP_BY_FAMILY: gap_table.groupby("Family", as_index=False, sort=False)[
-                ["Demand", "Supply", "Gap", "ShortageRevenue"]].sum().pipe(rounded, 2)}
+                ["Demand", "Supply", "Gap", "ShortageRevenue"]].sum().pipe(rounded, 2),
+            **meeting_versions(inputs, current)}
 
 
 def scenarios(inputs: Inputs, demand: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:

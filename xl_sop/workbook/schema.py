@@ -277,6 +277,8 @@ class TableName:
     CONSENSUS_BY_FAMILY = "tblConsensusByFamily"
     DECISIONS = "tblDecisions"
     CONFLICTS = "tblConflicts"
+    VERSION_COMPARE = "tblVersionCompare"
+    WHAT_MOVED = "tblWhatMoved"
     EXECUTIVE = "tblExecutive"
     APPROVAL = "tblApproval"
     KPIS = "tblKPIs"
@@ -439,6 +441,17 @@ TABLES = (
     Table("tblConflicts", "4 S&OP Meeting", (
         col("Table", width=14), col("Key", width=24), col("Column", width=14), col("Source", width=22), col("Value", width=18)),
         "Inputs that returned copies changed differently (Collect Inputs): the master keeps its value until you decide."),
+    Table("tblVersionCompare", "4 S&OP Meeting", (
+        col("Family", width=14), col("Month", MONTH), col("ThisCycle", UNITS), col("LastFrozen", UNITS),
+        col("Change", UNITS), col("ChangePct", SHARE), col("ChangeRevenue", MONEY, 15), col("Budget", UNITS),
+        col("VsBudget", UNITS), col("VsBudgetPct", SHARE), col("VsBudgetRevenue", MONEY, 16)),
+        "This cycle's consensus against the last frozen plan and the budget (Reconcile; xl_sop.cycle.versions): units, "
+        "and money at today's unit prices. LastFrozen blank = a month the last plan did not cover."),
+    Table("tblWhatMoved", "4 S&OP Meeting", (
+        col("Family", width=14), col("Item", width=12), col("Change", UNITS), col("ChangeRevenue", MONEY, 15),
+        col("Why", width=60)),
+        "What moved since the last frozen plan: the total, months entering or leaving the horizon, each family's "
+        "change and the items that moved it most (new, dropped, up, down)."),
     Table("tblExecutive", "5 Executive", (
         col("Month", MONTH), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15), col("Margin", MONEY, 14),
         col("MarginPct", SHARE), col("InventoryValue", MONEY, 15), col("DemandUnits", UNITS, 13),
