@@ -120,7 +120,7 @@ def compare(later: Version, earlier: Version | None, items: pd.DataFrame, budget
 
     ThisCycle and LastFrozen are units of the later and the earlier version; Change = ThisCycle - LastFrozen and
     ChangePct = Change / LastFrozen (blank for a month the earlier version does not plan); ChangeRevenue = Change x
-    UnitPrice, summed over the family's items; Budget = tblBudget Units; VsBudget = ThisCycle - Budget and VsBudgetPct
+    UnitPrice, summed over the family's items; Budget = tblBudget Units (0 without a row); VsBudget = ThisCycle - Budget and VsBudgetPct
     = VsBudget / Budget; VsBudgetRevenue = ThisCycle x UnitPrice - budget Revenue. budget: Family, Month, Units,
     Revenue (months as month starts)."""
     new = _valued(later.plan, items)
@@ -142,7 +142,7 @@ def compare(later: Version, earlier: Version | None, items: pd.DataFrame, budget
     b = budget.groupby(["Family", "Month"], as_index=False)[["Units", "Revenue"]].sum() if len(budget) else \
         pd.DataFrame(columns=["Family", "Month", "Units", "Revenue"])
     out = out.merge(b.rename(columns={"Units": "Budget", "Revenue": "BudgetRevenue"}), on=["Family", "Month"],
-                    how="left")
+                    how="left").fillna({"Budget": 0.0, "BudgetRevenue": 0.0})  # no row: 0, as financial_view
     out["VsBudget"] = out["ThisCycle"] - out["Budget"]
     out["VsBudgetPct"] = out["VsBudget"] / out["Budget"].where(out["Budget"] != 0)
     out["VsBudgetRevenue"] = out["Revenue"].fillna(0.0) - out["BudgetRevenue"]
@@ -159,7 +159,7 @@ def _item_changes(new: pd.DataFrame, old: pd.DataFrame, both: list[pd.Timestamp]
     keys = ["Family", "Item", "Month"]
     a = new[new["Month"].isin(both)].groupby(keys)[["Units", "Revenue"]].sum()
     b = old[old["Month"].isin(both)].groupby(keys)[["Units", "Revenue"]].sum()
-    joined = a.join(b, how="outer", lsuffix="New", rsuffix="Old").fillna(0.0)
+    joined = a.merge(b, how="outer", left_index=True, right_index=True, suffixes=("New", "Old")).fillna(0.0)
     return pd.DataFrame({"Change": joined["UnitsNew"] - joined["UnitsOld"],
                          "ChangeRevenue": joined["RevenueNew"] - joined["RevenueOld"], "Before": joined["UnitsOld"],
                          "InNew": a.reindex(joined.index)["Units"].notna(),
