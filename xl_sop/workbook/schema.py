@@ -449,7 +449,7 @@ TABLES = (
         "and money at today's unit prices. LastFrozen blank = a month the last plan did not cover."),
     Table("tblWhatMoved", "4 S&OP Meeting", (
         col("Family", width=14), col("Item", width=12), col("Change", UNITS), col("ChangeRevenue", MONEY, 15),
-        col("Why", width=60)),
+        col("Why", width=80)),
         "What moved since the last frozen plan: the total, months entering or leaving the horizon, each family's "
         "change and the items that moved it most (new, dropped, up, down)."),
     Table("tblExecutive", "5 Executive", (
