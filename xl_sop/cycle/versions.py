@@ -118,11 +118,16 @@ def compare(later: Version, earlier: Version | None, items: pd.DataFrame, budget
             top: int = TOP_ITEMS) -> Comparison:
     """``later`` against ``earlier`` (None: nothing frozen yet) and the budget, by family and each month of ``later``.
 
-    ThisCycle and LastFrozen are units of the later and the earlier version; Change = ThisCycle - LastFrozen and
-    ChangePct = Change / LastFrozen (blank for a month the earlier version does not plan); ChangeRevenue = Change x
-    UnitPrice, summed over the family's items; Budget = tblBudget Units (0 without a row); VsBudget = ThisCycle - Budget and VsBudgetPct
-    = VsBudget / Budget; VsBudgetRevenue = ThisCycle x UnitPrice - budget Revenue. budget: Family, Month, Units,
-    Revenue (months as month starts)."""
+    Per family f and month m, with units u (consensus) and p_i = UnitPrice of item i in ``items`` today:
+
+        ThisCycle = sum_i u_later(i, m);  LastFrozen = sum_i u_earlier(i, m)  (blank: m not in ``earlier``)
+        Change = ThisCycle - LastFrozen;  ChangePct = Change / LastFrozen
+        ChangeRevenue = sum_i (u_later(i, m) - u_earlier(i, m)) x p_i        (money)
+        Budget = budget Units (0 without a row);  VsBudget = ThisCycle - Budget;  VsBudgetPct = VsBudget / Budget
+        VsBudgetRevenue = sum_i u_later(i, m) x p_i - budget Revenue          (money)
+
+    An item absent from one version counts 0 units there. ``budget``: Family, Month (month starts), Units, Revenue.
+    ``top``: items listed per family in what moved."""
     new = _valued(later.plan, items)
     months = sorted(new["Month"].unique())
     grouped = new.groupby(["Family", "Month"], as_index=False)[["Units", "Revenue"]].sum()
@@ -136,7 +141,8 @@ def compare(later: Version, earlier: Version | None, items: pd.DataFrame, budget
     out["LastFrozen"] = out["LastFrozen"].where(~planned_before, out["LastFrozen"].fillna(0.0))
     out["Change"] = out["ThisCycle"] - out["LastFrozen"]
     out["ChangePct"] = out["Change"] / out["LastFrozen"].where(out["LastFrozen"] != 0)
-    money = _item_changes(new, old, both).groupby(["Family", "Month"])["ChangeRevenue"].sum()
+    changes = _item_changes(new, old, both)
+    money = changes.groupby(["Family", "Month"])["ChangeRevenue"].sum()
     out["ChangeRevenue"] = [money.get((f, m), 0.0) if ok else np.nan
                             for f, m, ok in zip(out["Family"], out["Month"], planned_before, strict=True)]
     b = budget.groupby(["Family", "Month"], as_index=False)[["Units", "Revenue"]].sum() if len(budget) else \
@@ -150,7 +156,7 @@ def compare(later: Version, earlier: Version | None, items: pd.DataFrame, budget
     by_family = out.sort_values(["Family", "Month"], ignore_index=True).reindex(columns=columns)
     by_family = by_family.assign(**{c: by_family[c].astype(float).round(4 if c.endswith("Pct") else 2)
                                     for c in columns if c not in ("Family", "Month")})
-    return Comparison(by_family, _what_moved(later, earlier, new, old, both, top))
+    return Comparison(by_family, _what_moved(later, earlier, new, old, changes, top))
 
 
 def _item_changes(new: pd.DataFrame, old: pd.DataFrame, both: list[pd.Timestamp]) -> pd.DataFrame:
@@ -171,13 +177,14 @@ def _span(months: list[pd.Timestamp]) -> str:
 
 
 def _what_moved(later: Version, earlier: Version | None, new: pd.DataFrame, old: pd.DataFrame,
-                both: list[pd.Timestamp], top: int) -> pd.DataFrame:
+                changes: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The lines of tblWhatMoved; ``changes``: _item_changes of the months both versions plan."""
     columns = schema.table(T.WHAT_MOVED).column_names
     if earlier is None:
         return pd.DataFrame([(ALL, None, None, None, f"No plan frozen before {later.label}: nothing to compare yet. "
                               "Freeze Plan after the executive meeting; next cycle shows what moved.")], columns=columns)
     rows: list[tuple[object, ...]] = []
-    changes = _item_changes(new, old, both)
+    both = sorted(set(new["Month"]) & set(old["Month"]))
     head = (f"{later.label} against the {earlier.label}" + (f" ({earlier.note})" if earlier.note else "")
             + (f": change over {_span(both)} in both" if both else ": no month in both, nothing compared")
             + "; money at today's unit prices")
