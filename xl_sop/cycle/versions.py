@@ -106,10 +106,11 @@ def _valued(plan: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Family (today's, else the plan's), Item, Month, Units, Revenue (units x today's UnitPrice, 0 without one)."""
     master = items.dropna(subset=["Item"]).drop_duplicates("Item").set_index("Item")
     family = plan["Item"].map(master["Family"]) if "Family" in master else pd.Series(np.nan, index=plan.index)
-    price = as_numbers(plan["Item"].map(master["UnitPrice"])).fillna(0.0) if "UnitPrice" in master else 0.0
+    price = pd.to_numeric(plan["Item"].map(master["UnitPrice"]), errors="coerce").fillna(0.0) \
+        if "UnitPrice" in master else 0.0  # items and units arrive as numbers (checked inputs, the archive read back)
     fallback = plan["Family"] if "Family" in plan else pd.Series(np.nan, index=plan.index)
     family = family.where(family.notna(), fallback).fillna("(no family)").astype(str)
-    units = as_numbers(plan["Units"]).fillna(0.0)
+    units = pd.to_numeric(plan["Units"], errors="coerce").fillna(0.0)
     return pd.DataFrame({"Family": family, "Item": plan["Item"].astype(str), "Month": plan["Month"],
                          "Units": units, "Revenue": units * price})
 
@@ -184,13 +185,13 @@ def _what_moved(later: Version, earlier: Version | None, new: pd.DataFrame, old:
         return pd.DataFrame([(ALL, None, None, None, f"No plan frozen before {later.label}: nothing to compare yet. "
                               "Freeze Plan after the executive meeting; next cycle shows what moved.")], columns=columns)
     rows: list[tuple[object, ...]] = []
-    both = sorted(set(new["Month"]) & set(old["Month"]))
+    both = sorted(set(new["Month"].unique()) & set(old["Month"].unique()))
     head = (f"{later.label} against the {earlier.label}" + (f" ({earlier.note})" if earlier.note else "")
             + (f": change over {_span(both)} in both" if both else ": no month in both, nothing compared")
             + "; money at today's unit prices")
     rows.append((ALL, None, changes["Change"].sum(), changes["ChangeRevenue"].sum(), head))
-    entered = sorted(set(new["Month"]) - set(old["Month"]))
-    left = sorted(set(old["Month"]) - set(new["Month"]))
+    entered = sorted(set(new["Month"].unique()) - set(old["Month"].unique()))
+    left = sorted(set(old["Month"].unique()) - set(new["Month"].unique()))
     for months, frame, text in ((entered, new, "entered the horizon: planned now, not compared"),
                                 (left, old, "left the horizon: in the earlier plan only, not compared")):
         if months:
