@@ -25,6 +25,8 @@ GAP_COLUMNS = 1
 # setting): totals in whole units with thousands separators, prices and costs per unit with cents.
 UNITS, MONEY, PRICE, SHARE, HOURS, MONTH, DATE, TEXT, FACTOR, DAYS = (
     "#,##0", "#,##0", "#,##0.00", "0.0%", "#,##0.0", "mmm yyyy", "yyyy-mm-dd", "@", "0.00", "#,##0")
+CHANGE, CHANGE_SHARE = "+#,##0;[Red]-#,##0;0", "+0.0%;[Red]-0.0%;0.0%"
+"""A change between two figures (plan versions, plan against budget): signed, a fall in red."""
 LABEL_FORMATS = ("General", MONTH)
 """Formats of the columns that name a row (Item, Family, Resource, Month): a table's leading run of them stays in
 sight (frozen) while the measures scroll."""
@@ -443,12 +445,12 @@ TABLES = (
         "Inputs that returned copies changed differently (Collect Inputs): the master keeps its value until you decide."),
     Table("tblVersionCompare", "4 S&OP Meeting", (
         col("Family", width=14), col("Month", MONTH), col("ThisCycle", UNITS), col("LastFrozen", UNITS),
-        col("Change", UNITS), col("ChangePct", SHARE), col("ChangeRevenue", MONEY, 15), col("Budget", UNITS),
-        col("VsBudget", UNITS), col("VsBudgetPct", SHARE), col("VsBudgetRevenue", MONEY, 16)),
+        col("Change", CHANGE), col("ChangePct", CHANGE_SHARE), col("ChangeRevenue", CHANGE, 15), col("Budget", UNITS),
+        col("VsBudget", CHANGE), col("VsBudgetPct", CHANGE_SHARE), col("VsBudgetRevenue", CHANGE, 16)),
         "This cycle's consensus against the last frozen plan and the budget (Reconcile; xl_sop.cycle.versions): units, "
         "and money at today's unit prices. LastFrozen blank = a month the last plan did not cover."),
     Table("tblWhatMoved", "4 S&OP Meeting", (
-        col("Family", width=14), col("Item", width=12), col("Change", UNITS), col("ChangeRevenue", MONEY, 15),
+        col("Family", width=14), col("Item", width=12), col("Change", CHANGE), col("ChangeRevenue", CHANGE, 15),
         col("Why", width=80)),
         "What moved since the last frozen plan: the total, months entering or leaving the horizon, each family's "
         "change and the items that moved it most (new, dropped, up, down)."),
