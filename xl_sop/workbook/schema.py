@@ -180,8 +180,8 @@ SHEETS = (
     Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
           "Press Reconcile. Demand against supply by family (a shortage in red), and the scenarios side by side."),
     Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
-          "Review the consensus by family and the open issues; record every decision, owner and due date in the "
-          "yellow tables."),
+          "Review the consensus by family, what moved since the last frozen plan and the open issues; record every "
+          "decision, owner and due date in the yellow tables."),
     Sheet("5 Executive", "shExecutive", "5 Executive S&OP",
           "Press Refresh Executive. Revenue, margin and inventory against budget; record the approval in the yellow table."),
     Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
