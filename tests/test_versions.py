@@ -180,6 +180,8 @@ def test_an_unknown_version_is_refused_naming_the_archive_and_its_versions(book_
     assert "'next month' is not a month (such as 2026-10) nor 'current'" in capsys.readouterr().err
     assert main(["compare", str(book_path), "--to", "2026-05"]) == 2  # the oldest: nothing before it
     assert "holds no plan frozen before 2026-05" in capsys.readouterr().err
+    assert main(["compare", str(book_path), "--from", "current", "--to", "2026-10"]) == 2
+    assert "'current' (this cycle's plan) can only be the later version (--to)" in capsys.readouterr().err
 
 
 def test_without_a_frozen_plan_the_meeting_says_so(book_path, capsys):
@@ -237,3 +239,16 @@ def test_compare_by_hand_new_dropped_and_the_horizon():
     assert why.loc["(family)", "Why"] == "3 of 3 items moved"
     assert why.loc["Mar 2027", ["Change", "ChangeRevenue"]].tolist() == [90, 900]  # entered
     assert why.loc["Jan 2027", ["Change", "ChangeRevenue"]].tolist() == [150, 1250]  # left: 100 x 10 + 50 x 5
+
+
+
+def test_an_item_gone_from_the_item_master_keeps_its_archived_family_and_no_money():
+    items = pd.DataFrame({"Item": ["A"], "Family": ["F"], "UnitPrice": [10.0]})
+    feb = pd.Timestamp("2027-02-01")
+    earlier = pd.DataFrame({"Item": ["A", "D"], "Family": ["F", "G"], "Month": feb, "Units": [5.0, 10.0]})
+    later = pd.DataFrame({"Item": ["A"], "Family": ["F"], "Month": [feb], "Units": [5.0]})
+    result = compare(Version("later", later), Version("earlier", earlier), items, pd.DataFrame())
+    gone = row_of(result.by_family, "G", feb)
+    assert gone[["ThisCycle", "LastFrozen", "Change", "ChangeRevenue", "Budget"]].tolist() == [0, 10, -10, 0, 0]
+    moved = result.moved.set_index("Item")
+    assert moved.loc["D", "Why"] == "dropped: not in this plan" and moved.loc["D", "Family"] == "G"

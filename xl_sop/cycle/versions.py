@@ -2,7 +2,7 @@
 
 A version is a consensus per item and month: one cycle's rows of the plan archive (tblPlanArchive, by PlanMonth),
 or this cycle's plan (tblDemandPlan, "current"). Two versions are compared by family and month in units and in
-money; money is units x the item's UnitPrice in tblItems today, on both sides, so a change in money is a change in
+money; money is units x the item's UnitPrice in tblItems today (0 without one), on both sides, so a change in money is a change in
 units valued at one price (a price change between cycles moves nothing). An item's family is its family in tblItems
 today (the archived one when the item has left the item master), so an item moved between families counts on one
 side only.
@@ -281,6 +281,9 @@ def compare_in_book(book: Book, earlier: str | None = None, later: str = CURRENT
             raise InputError(f"table {T.PLAN_ARCHIVE} on sheet {schema.table(T.PLAN_ARCHIVE).sheet} holds no plan "
                              f"frozen before {start:%Y-%m} to compare {to.label} with; it holds "
                              f"{_month_list(archived_months(archive))}")
+    elif earlier.strip().lower() == CURRENT:
+        raise InputError(f"'{CURRENT}' (this cycle's plan) can only be the later version (--to); the earlier one is a "
+                         f"PlanMonth of table {T.PLAN_ARCHIVE}: {_month_list(archived_months(archive))}")
     else:
         before = version_month(earlier, archive)
     since = archived_version(archive, before)
