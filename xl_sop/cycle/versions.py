@@ -2,10 +2,10 @@
 
 A version is a consensus per item and month: one cycle's rows of the plan archive (tblPlanArchive, by PlanMonth),
 or this cycle's plan (tblDemandPlan, "current"). Two versions are compared by family and month in units and in
-money; money is units x the item's UnitPrice in tblItems today (0 without one), on both sides, so a change in money is a change in
-units valued at one price (a price change between cycles moves nothing). An item's family is its family in tblItems
-today (the archived one when the item has left the item master), so an item moved between families counts on one
-side only.
+money. Money is units x the item's UnitPrice in tblItems today (0 without one) on both sides, so a change in money
+is a change in units valued at one price (a price change between cycles moves nothing). An item's family is its
+family in tblItems today on both sides (the archived one when the item has left the item master), so an item
+moved to another family since is compared within the family it has now.
 
 What moved, per family: its change over the months both versions plan, and the items that moved it most (by money),
 each new (not in the earlier version), dropped (not in the later one), up or down. Months only in the later version
