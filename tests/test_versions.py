@@ -133,6 +133,8 @@ def test_a_frozen_version_against_a_changed_consensus_through_the_cli(book_path,
     dec = row_of(table, family[item], DEC)
     assert dec["Change"] == pytest.approx(250, abs=0.01) and dec["ChangeRevenue"] == pytest.approx(250 * price, abs=0.01)
     assert dec["To"] - dec["From"] == pytest.approx(250, abs=0.01)
+    line = next(t for t in printed.splitlines() if t.startswith(f"{family[item]:<16}Dec 2026"))
+    assert line.split()[5:7] == ["+250", f"+{250 / dec['From']:.1%}"]  # Family, Dec, 2026, from, to, change, %
     nov = row_of(table, family[item], NOV)
     assert nov["Change"] == pytest.approx(-30, abs=0.01) and nov["ChangeRevenue"] == pytest.approx(-30 * price, abs=0.01)
     others = table[~((table["Family"] == family[item]) & table["Month"].isin([NOV, DEC]))]
