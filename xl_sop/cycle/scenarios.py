@@ -15,7 +15,7 @@ from xl_sop.cycle.supply_plan import balance_supply, money_summary, plan_money
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
-BASE_CHANGES = "none: the plan on 2 Supply and 5 Executive"
+BASE_CHANGES = "the plan on 2 Supply"
 
 
 def scenarios(inputs: Inputs, demand: pd.DataFrame, changes: list[ScenarioChange]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -25,7 +25,7 @@ def scenarios(inputs: Inputs, demand: pd.DataFrame, changes: list[ScenarioChange
     consensus of their items and months (several: their product), orders add their units; capacity changes
     multiply a resource's regular and overtime hours in their months; the plan is balance_supply of that demand on
     that capacity. Price changes multiply the unit price of what ships in their months (revenue and margin, not the
-    plan: a price that moves demand is a demand row too). Columns RevenueVsBase, MarginVsBase = scenario - Base.
+    plan: a price that moves demand is a demand row too).
     """
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
     named: dict[str, list[ScenarioChange]] = {BASE: []}
@@ -39,10 +39,7 @@ def scenarios(inputs: Inputs, demand: pd.DataFrame, changes: list[ScenarioChange
         rows.append({"Scenario": name, "Changes": "; ".join(c.describe() for c in its) or BASE_CHANGES,
                      **money_summary(money, outcome.load)})
         shortages.append(_shortage(name, money, items))
-    table = pd.DataFrame(rows)
-    table["RevenueVsBase"] = table["Revenue"] - table["Revenue"].iloc[0]
-    table["MarginVsBase"] = table["Margin"] - table["Margin"].iloc[0]
-    return (table[schema.table(T.SCENARIOS).column_names],
+    return (pd.DataFrame(rows, columns=schema.table(T.SCENARIOS).column_names),
             pd.concat(shortages, ignore_index=True)[schema.table(T.SCENARIO_SHORTAGE).column_names])
 
 

@@ -21,6 +21,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -93,7 +94,7 @@ def build_workbook() -> Workbook:
     _supply(wb["Supply Detail"])
     _supply_view(wb["2 Supply"])
     _gap_view(wb["3 Pre-S&OP"])
-    _scenario_inputs(wb)
+    _scenarios(wb["Scenarios"])
     _follow_up_charts(wb["6 Follow-up"])
     _executive(wb["5 Executive"])
     _follow_up(wb["6 Follow-up"])
@@ -431,8 +432,9 @@ def _gap_view(ws: Worksheet) -> None:
     ws.add_chart(bars, "A3")
 
 
-def _scenario_inputs(wb: Workbook) -> None:
-    """A drop-down of the kinds of change on tblScenarioInputs[Change] (Excel carries it to the rows a planner adds)."""
+def _scenarios(ws: Worksheet) -> None:
+    """A drop-down of the kinds of change on tblScenarioInputs[Change] (Excel carries it to the rows a planner adds);
+    printed at a readable scale, a page break between the tables side by side, so none is cut across two pages."""
     table = schema.table(schema.TableName.SCENARIO_INPUTS)
     row, col = schema.table_origin(table)
     letter = get_column_letter(col + table.column_names.index("Change"))
@@ -440,7 +442,11 @@ def _scenario_inputs(wb: Workbook) -> None:
     dv = DataValidation(type="list", formula1=f'"{choices}"', showErrorMessage=True, errorTitle="Change",
                         error=f"Change: choose one of {choices}.")
     dv.add(f"{letter}{row + 1}:{letter}{row + len(table.examples)}")
-    wb[table.sheet].add_data_validation(dv)
+    ws.add_data_validation(dv)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = GRID_PRINT_SCALE
+    for t in schema.tables_on(ws.title)[:-1]:
+        ws.col_breaks.append(Break(id=schema.table_origin(t)[1] + len(t.columns)))  # after the blank column beside it
 
 
 def _bars(ws: Worksheet, table_name: str, column: str, title: str, number_format: str) -> BarChart:

@@ -178,8 +178,7 @@ SHEETS = (
     Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
           "Press Reconcile. Demand against supply by family (a shortage in red); the scenarios are on the next sheet."),
     Sheet("Scenarios", "shScenarios", "3 Scenarios",
-          "Type a row per change in the yellow table (rows with the same name make one scenario) and press Reconcile: "
-          "each scenario is planned like Base (2 Supply) and shown beside it, with the shortage by family."),
+          "One change a row in the yellow table (one Scenario name = one scenario); Reconcile plans each like Base."),
     Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
           "Review the consensus by family and the open issues; record every decision, owner and due date in the "
           "yellow tables."),
@@ -416,9 +415,8 @@ TABLES = (
         examples=(("Upside", "demand", None, None, None, 1.10, "Demand 10% above the consensus"),
                   ("Downside", "demand", None, None, None, 0.90, "Demand 10% below the consensus"))),
     Table("tblScenarios", "Scenarios", (
-        col("Scenario", width=14), col("Changes", width=30, shrink=True), col("Revenue", MONEY, 14),
-        col("RevenueVsBase", MONEY, 14), col("Margin", MONEY, 14), col("MarginVsBase", MONEY, 14), col("FillRate", SHARE),
-        col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
+        col("Scenario", width=14), col("Changes", width=34, shrink=True), col("Revenue", MONEY, 14),
+        col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
         "Base and each scenario of tblScenarioInputs side by side, each planned by the Supply step's own logic; Base "
         "is the plan on 2 Supply and 5 Executive."),
     Table("tblScenarioShortage", "Scenarios", (
