@@ -48,13 +48,15 @@ class ScenarioChange:
     value: float
     """A factor (demand, capacity, price) or units (order)."""
 
-    def describe(self) -> str:
-        """'demand x1.20 Snacks Dec 2026-Jan 2027': the change in words, for tblScenarios."""
+    def describe(self, months: pd.DatetimeIndex) -> str:
+        """'demand x1.20 Snacks Dec 26-Jan 27', 'capacity x0.80 Packing' (the whole horizon, of ``months``), 'order
+        2,000 BEV-1000 Feb 27': the change in words, short, for tblScenarios."""
         what = f"order {self.value:,.0f}" if self.change == "order" else f"{self.change} x{self.value:.2f}"
         where = f" {self.applies_to}" if self.applies_to else ""
         first, last = self.months[0], self.months[-1]
-        when = f" {first:%b %Y}" + (f"-{last:%b %Y}" if last != first else "")
-        return what + where + when
+        if self.change != "order" and first == months[0] and last == months[-1]:
+            return what + where
+        return what + where + f" {first:%b %y}" + (f"-{last:%b %y}" if last != first else "")
 
 
 def scenario_changes(table: pd.DataFrame, items: pd.DataFrame, resources: Iterable[object],

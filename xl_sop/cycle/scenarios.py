@@ -36,7 +36,7 @@ def scenarios(inputs: Inputs, demand: pd.DataFrame, changes: list[ScenarioChange
     for name, its in named.items():
         outcome = balance_supply(_with_capacity(inputs, its), scenario_demand(demand, its))
         money = _priced(plan_money(outcome.plan, items), items, its)
-        rows.append({"Scenario": name, "Changes": "; ".join(c.describe() for c in its) or BASE_CHANGES,
+        rows.append({"Scenario": name, "Changes": "; ".join(c.describe(outcome.months) for c in its) or BASE_CHANGES,
                      **money_summary(money, outcome.load)})
         shortages.append(_shortage(name, money, items))
     return (pd.DataFrame(rows, columns=schema.table(T.SCENARIOS).column_names),
@@ -88,7 +88,7 @@ def _priced(money: pd.DataFrame, items: pd.DataFrame, changes: list[ScenarioChan
 def _shortage(name: str, money: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     """Per family: Demand, Short (backlog at the end of the horizon: demand the plan does not ship), ShortRevenue
     (Short at the last month's price), FillRate (shipped / demand), PeakBacklog and PeakMonth (its largest month;
-    PeakMonth blank when nothing is ever late)."""
+    PeakMonth blank when no month is a whole unit late)."""
     m = money.assign(Family=money["Item"].map(items.set_index("Item")["Family"]).fillna("(no family)"))
     last = m[m["Month"] == m["Month"].max()]
     by_month = m.groupby(["Family", "Month"])["Backlog"].sum().unstack("Month")
@@ -98,7 +98,7 @@ def _shortage(name: str, money: pd.DataFrame, items: pd.DataFrame) -> pd.DataFra
         "Short": last.groupby("Family")["Backlog"].sum(),
         "ShortRevenue": (last["Backlog"] * last["Price"]).groupby(last["Family"]).sum(),
         "PeakBacklog": by_month.max(axis=1),
-        "PeakMonth": by_month.idxmax(axis=1).where(by_month.max(axis=1) > 0.5),
+        "PeakMonth": by_month.idxmax(axis=1).where(by_month.max(axis=1) >= 1),  # a unit or more: not rounding
     }).fillna({"Short": 0.0, "ShortRevenue": 0.0})
     out["FillRate"] = out["Shipped"] / out["Demand"].where(out["Demand"] > 0)
     numbers = ["Demand", "Short", "ShortRevenue", "PeakBacklog"]

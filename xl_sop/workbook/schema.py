@@ -405,7 +405,7 @@ TABLES = (
         col("CumulativeGap", UNITS, 14), col("ShortageRevenue", MONEY, 16), col("ExcessValue", MONEY, 14)),
         "Demand-supply gap by family and month (positive = shortage)."),
     Table("tblScenarioInputs", "Scenarios", (
-        col("Scenario", width=14, input=True), col("Change", width=10, input=True), col("AppliesTo", width=14, input=True),
+        col("Scenario", width=18, input=True), col("Change", width=10, input=True), col("AppliesTo", width=14, input=True),
         col("FromMonth", MONTH, input=True), col("ToMonth", MONTH, input=True),
         col("Value", "#,##0.00", input=True,
             doc="demand, capacity or price: a factor (1.2 = +20%, 0.8 = -20%); order: units"),
@@ -415,12 +415,12 @@ TABLES = (
         examples=(("Upside", "demand", None, None, None, 1.10, "Demand 10% above the consensus"),
                   ("Downside", "demand", None, None, None, 0.90, "Demand 10% below the consensus"))),
     Table("tblScenarios", "Scenarios", (
-        col("Scenario", width=14), col("Changes", width=34, shrink=True), col("Revenue", MONEY, 14),
+        col("Scenario", width=18), col("Changes", width=34, shrink=True), col("Revenue", MONEY, 14),
         col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
         "Base and each scenario of tblScenarioInputs side by side, each planned by the Supply step's own logic; Base "
         "is the plan on 2 Supply and 5 Executive."),
     Table("tblScenarioShortage", "Scenarios", (
-        col("Scenario", width=14), col("Family", width=14), col("Demand", UNITS), col("Short", UNITS),
+        col("Scenario", width=18), col("Family", width=14), col("Demand", UNITS), col("Short", UNITS),
         col("ShortRevenue", MONEY, 14), col("FillRate", SHARE), col("PeakBacklog", UNITS, 13), col("PeakMonth", MONTH)),
         "What each scenario leaves unshipped by family: Short = backlog at the end of the horizon, PeakBacklog its "
         "largest month."),
