@@ -96,7 +96,8 @@ def test_a_user_added_scenario_row_is_computed(small, tmp_path):
     assert test["Margin"] == pytest.approx(shipped_a * 4 + shipped_b * 8 + 180 * 2)  # 4,080
     assert test["FillRate"] == pytest.approx((620 + 180) / (680 + 180))
     assert test["CapacityUse"] == pytest.approx(620 / 630)
-    assert test["Changes"] == "demand x1.20 F Feb 27-Mar 27; capacity x0.70 R; order 30 C Feb 27"
+    assert test["Changes"] == "demand F, capacity R, order C"  # in full (68 characters) it would shrink unreadably
+    assert price["Changes"] == "price x1.10 G"
     # Price: the plan of Base, C's 150 units at 5.50.
     assert price["Revenue"] == pytest.approx(9750 + 150 * 0.5) and price["Margin"] == pytest.approx(3900 + 75)
     assert price["FillRate"] == 1 and price["CapacityUse"] == pytest.approx(base["CapacityUse"])

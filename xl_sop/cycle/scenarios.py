@@ -16,6 +16,8 @@ from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
 BASE_CHANGES = "the plan on 2 Supply"
+CHANGES_TEXT = 48
+"""Characters of the Changes text beyond which it names what each change changes, without the figures."""
 
 
 def scenarios(inputs: Inputs, demand: pd.DataFrame, changes: list[ScenarioChange]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -36,11 +38,20 @@ def scenarios(inputs: Inputs, demand: pd.DataFrame, changes: list[ScenarioChange
     for name, its in named.items():
         outcome = balance_supply(_with_capacity(inputs, its), scenario_demand(demand, its))
         money = _priced(plan_money(outcome.plan, items), items, its)
-        rows.append({"Scenario": name, "Changes": "; ".join(c.describe(outcome.months) for c in its) or BASE_CHANGES,
+        rows.append({"Scenario": name, "Changes": _changes_text(its, outcome.months),
                      **money_summary(money, outcome.load)})
         shortages.append(_shortage(name, money, items))
     return (pd.DataFrame(rows, columns=schema.table(T.SCENARIOS).column_names),
             pd.concat(shortages, ignore_index=True)[schema.table(T.SCENARIO_SHORTAGE).column_names])
+
+
+def _changes_text(changes: list[ScenarioChange], months: pd.DatetimeIndex) -> str:
+    """The scenario's changes in words; when that is longer than CHANGES_TEXT, only what each changes (the figures
+    are in tblScenarioInputs): the column shrinks long text to fit, down to unreadable."""
+    full = "; ".join(c.describe(months) for c in changes)
+    if len(full) <= CHANGES_TEXT:
+        return full or BASE_CHANGES
+    return ", ".join(f"{c.change} {c.applies_to or 'all'}" for c in changes)
 
 
 def scenario_demand(demand: pd.DataFrame, changes: list[ScenarioChange]) -> pd.DataFrame:
