@@ -132,10 +132,10 @@ DEMAND_VIEW_HISTORY_MONTHS = 24
 """Months of history the demand grid shows left of the cycle month (the older half is grouped, to fold away)."""
 SUPPLY_VIEW_ROW = 18
 """Header row of the resource grid on 2 Supply (the load chart above it)."""
-GAP_VIEW_ROW = 19
-"""Header row of the family grid on 3 Pre-S&OP (the gap chart and the scenarios above it)."""
-SCENARIOS_ROW = 13
-"""Header row of the scenarios on 3 Pre-S&OP, under the gap chart."""
+GAP_VIEW_ROW = 13
+"""Header row of the family grid on 3 Pre-S&OP (the gap chart above it)."""
+SCENARIO_CHANGES = ("demand", "capacity", "price", "order")
+"""The kinds of change a row of tblScenarioInputs makes (its Change column); xl_sop.cycle.scenario_inputs."""
 FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
@@ -178,7 +178,9 @@ SHEETS = (
           "What Balance Supply and Reconcile computed, one row per resource, item or family and month, as the other "
           "steps read it.", "595959"),
     Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
-          "Press Reconcile. Demand against supply by family (a shortage in red), and the scenarios side by side."),
+          "Press Reconcile. Demand against supply by family (a shortage in red); the scenarios are on the next sheet."),
+    Sheet("Scenarios", "shScenarios", "3 Scenarios",
+          "One change a row in the yellow table (one Scenario name = one scenario); Reconcile plans each like Base."),
     Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
           "Review the consensus by family, what moved since the last frozen plan and the open issues; record every "
           "decision, owner and due date in the yellow tables."),
@@ -206,10 +208,6 @@ SETTINGS = (
     ("Holding cost", 0.02, SHARE, 0, 1, "Cost of holding stock per month, as a share of unit cost."),
     ("Backlog cost", 0.10, SHARE, 0, 5, "Cost of a unit one month late, as a share of unit price."),
     ("Overtime cost", 1.5, FACTOR, 1, 5, "Overtime hour cost relative to a regular hour."),
-    ("Upside demand factor", 1.10, FACTOR, 0, 10, "Demand multiplier of the upside scenario."),
-    ("Upside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the upside scenario."),
-    ("Downside demand factor", 0.90, FACTOR, 0, 10, "Demand multiplier of the downside scenario."),
-    ("Downside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the downside scenario."),
     ("Production strategy", "optimal", TEXT, None, None,
      "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
     ("Regular hour cost", 40, PRICE, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
@@ -275,6 +273,8 @@ class TableName:
     SUPPLY_PLAN = "tblSupplyPlan"
     GAP = "tblGap"
     SCENARIOS = "tblScenarios"
+    SCENARIO_INPUTS = "tblScenarioInputs"
+    SCENARIO_SHORTAGE = "tblScenarioShortage"
     OPEN_ISSUES = "tblOpenIssues"
     CONSENSUS_BY_FAMILY = "tblConsensusByFamily"
     DECISIONS = "tblDecisions"
@@ -408,10 +408,26 @@ TABLES = (
         col("Family", width=14), col("Month", MONTH), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
         col("CumulativeGap", UNITS, 14), col("ShortageRevenue", MONEY, 16), col("ExcessValue", MONEY, 14)),
         "Demand-supply gap by family and month (positive = shortage)."),
-    Table("tblScenarios", "3 Pre-S&OP", (
-        col("Scenario"), col("DemandFactor", FACTOR, 13), col("CapacityFactor", FACTOR, 14), col("Revenue", MONEY, 14),
+    Table("tblScenarioInputs", "Scenarios", (
+        col("Scenario", width=18, input=True), col("Change", width=10, input=True), col("AppliesTo", width=14, input=True),
+        col("FromMonth", MONTH, input=True), col("ToMonth", MONTH, input=True),
+        col("Value", "#,##0.00", input=True,
+            doc="demand, capacity or price: a factor (1.2 = +20%, 0.8 = -20%); order: units"),
+        col("Note", width=30, input=True, doc="Why (for the meeting); not read")),
+        "The scenarios planners author: one change per row, rows with the same Scenario make one scenario.",
+        output=False,
+        examples=(("Upside", "demand", None, None, None, 1.10, "Demand 10% above the consensus"),
+                  ("Downside", "demand", None, None, None, 0.90, "Demand 10% below the consensus"))),
+    Table("tblScenarios", "Scenarios", (
+        col("Scenario", width=18), col("Changes", width=34, shrink=True), col("Revenue", MONEY, 14),
         col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
-        "Base, upside and downside side by side.", at=(SCENARIOS_ROW, 1)),
+        "Base and each scenario of tblScenarioInputs side by side, each planned by the Supply step's own logic; Base "
+        "is the plan on 2 Supply and 5 Executive."),
+    Table("tblScenarioShortage", "Scenarios", (
+        col("Scenario", width=18), col("Family", width=14), col("Demand", UNITS), col("Short", UNITS),
+        col("ShortRevenue", MONEY, 14), col("FillRate", SHARE), col("PeakBacklog", UNITS, 13), col("PeakMonth", MONTH)),
+        "What each scenario leaves unshipped by family: Short = backlog at the end of the horizon, PeakBacklog its "
+        "largest month."),
     Table("tblConsensusByFamily", "4 S&OP Meeting", (
         col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
         col("BudgetRevenue", MONEY, 15),
@@ -559,6 +575,10 @@ DATA_CONTRACT_DOCS = {
     "DeliveredDate": "Date delivered (blank = open)", "QtyOrdered": "Units ordered", "QtyShipped": "Units shipped",
     "Hours": "Regular hours available", "OvertimeHours": "Overtime hours available", "Planned": "Units planned",
     "Actual": "Units produced", "Units": "Budget units", "Revenue": "Budget revenue",
+    "Scenario": "Name of a scenario (not Base); its rows together make it", "Change": "demand, capacity, price or order",
+    "AppliesTo": "demand, price: a family or item (blank = all); capacity: a resource (blank = all); order: an item",
+    "FromMonth": "First month the change applies to (blank = the cycle month)",
+    "ToMonth": "Last month (blank = the end of the horizon; an order: blank = FromMonth only)",
 }
 
 
