@@ -111,7 +111,7 @@ class RegionBasis:
 
 def region_basis(keyed: pd.DataFrame, item_of: pd.Series, statistical: pd.DataFrame, show: str | None) -> RegionBasis:
     labels = split_labels(item_of)
-    order = sorted(labels, key=lambda label: (str(item_of[label]), label))
+    order = sorted(labels, key=lambda label: str(item_of[label]))  # stable: regions in the order History lists them
     return RegionBasis(item_of[order], statistical, keyed[keyed["Item"].isin(labels)][["Item", "Month", "Quantity"]],
                        show)
 
