@@ -105,8 +105,12 @@ class RegionBasis:
     show: str | None = None
     """Settings / Show regions: None every series, SHOW_NONE none, or a region's or segment's name."""
 
-    def labels_of(self, item: str) -> list[str]:
-        return [str(label) for label, i in self.item_of.items() if i == item]
+    def labels_by_item(self) -> dict[str, list[str]]:
+        """Item -> the labels of its series, in order."""
+        out: dict[str, list[str]] = {}
+        for label, item in zip(self.item_of.index, self.item_of, strict=True):
+            out.setdefault(str(item), []).append(str(label))
+        return out
 
 
 def region_basis(keyed: pd.DataFrame, item_of: pd.Series, statistical: pd.DataFrame, show: str | None) -> RegionBasis:
@@ -151,7 +155,7 @@ def plan_regions(basis: RegionBasis, values: pd.DataFrame, locked: set[str], fam
                        pd.date_range(end=months[0] - pd.DateOffset(months=1), periods=RECENT_MONTHS, freq="MS")).sum(1)
     pos = {label: k for k, label in enumerate(labels)}
     own = {c: np.zeros((len(labels), len(months))) for c in item_adjustments}
-    family_of_label = {label: families.get(basis.item_of[label]) for label in labels}
+    family_of_label = {label: families.get(item) for label, item in zip(labels, basis.item_of, strict=True)}
     for record in values.itertuples(index=False):
         k = pos.get(str(record.Item))
         if k is None or record.Measure not in own or record.Month not in month_pos \
@@ -160,10 +164,10 @@ def plan_regions(basis: RegionBasis, values: pd.DataFrame, locked: set[str], fam
         own[record.Measure][k, month_pos[record.Month]] += record.Value
     from_item = np.zeros((len(labels), len(months)))
     adjusted = stat.copy()
-    for item in dict.fromkeys(str(i) for i in basis.item_of):
+    for item, series in basis.labels_by_item().items():
         if item not in item_pos:
             continue
-        members = [pos[label] for label in basis.labels_of(item)]
+        members = [pos[label] for label in series]
         lock = np.array([0.0 if labels[k] in locked else np.nan for k in members])
         for contributor, matrix in item_adjustments.items():
             out.typed_by_item[contributor][item_pos[item]] += own[contributor][members].sum(axis=0)
@@ -174,10 +178,10 @@ def plan_regions(basis: RegionBasis, values: pd.DataFrame, locked: set[str], fam
                 from_item[members, j] += share
                 adjusted[members, j] += share
     consensus = np.maximum(0.0, adjusted)
-    for label, k in pos.items():
+    for (label, k), item in zip(pos.items(), basis.item_of, strict=True):
         out.figures[label] = {"history": history[k], "statistical": stat[k], "from_item": from_item[k],
                               "consensus": consensus[k]}
-        item = str(basis.item_of[label])
+        item = str(item)
         if _shown(label, basis.show) or label in typed_labels:
             out.shown.setdefault(item, []).append(label)
     return out
