@@ -156,7 +156,9 @@ SHEETS = (
     Sheet("Settings", "shSettings", "Settings",
           "Type the values in the yellow column. Each setting says what it changes.", "7F6000"),
     Sheet("Items", "shItems", "Items", "Paste the item master: one row per item.", "595959"),
-    Sheet("History", "shHistory", "Demand history", "Paste monthly shipments (or orders): one row per item and month.", "595959"),
+    Sheet("History", "shHistory", "Demand history",
+          "Paste monthly shipments (or orders): one row per item and month (and region and segment, if you plan by them).",
+          "595959"),
     Sheet("Inventory", "shInventory", "Inventory", "Paste on-hand stock by receipt layer (for aging and projection).", "595959"),
     Sheet("Orders", "shOrders", "Customer orders", "Paste order lines with promised and delivered dates.", "595959"),
     Sheet("Capacity", "shCapacity", "Capacity", "Type available regular and overtime hours per resource and month.", "595959"),
@@ -364,7 +366,7 @@ TABLES = (
           "Budget by family and month.", output=False, key=("Family", "Month"),
           examples=(("Beverages", "2026-11-01", 1897, 39653.07),)),
     Table("tblDemandView", "1 Demand", (
-        col("Family", width=14), col("Item", width=12), col("Measure", width=16), col("Lock", width=6, input=True,
+        col("Family", width=14), col("Item", width=18), col("Measure", width=16), col("Lock", width=6, input=True,
         doc="x keeps the item out of its family's spreads")),
         "The demand plan as planners read and type it: per family, then per item, a row per measure and a column per "
         "month (history left of the cycle month, the plan right of it). Contributor rows are typed; Run Forecast "
