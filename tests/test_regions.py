@@ -203,3 +203,35 @@ def test_split_by_region_keeps_every_item_month_and_gives_regions_their_own_patt
     assert share["Export"].iloc[-6:].mean() > share["Export"].iloc[:6].mean()  # Export grows
     pd.testing.assert_frame_equal(split_by_region(history), split)  # seeded: the same every time
     assert list(sample_history(items).columns) == ["Item", "Month", "Quantity"]  # the plain sample is unchanged
+
+
+def test_top_down_splits_each_familys_own_forecast_over_its_regions(regional):
+    from xl_sop.forecast import forecast
+
+    _set(regional, "Family forecast", "top-down")
+    book = _demand(regional)
+    grid = book.read_table("tblDemandView")
+    history = book.read_table("tblHistory")
+    items = book.read_table("tblItems").set_index("Item")["Family"]
+    calendar = pd.date_range(history["Month"].min(), history["Month"].max(), freq="MS")
+    monthly = history.assign(Family=history["Item"].map(items)).groupby(["Family", "Month"])["Quantity"].sum()
+    for family in items.unique():
+        own = forecast(monthly[family].reindex(calendar, fill_value=0).to_numpy(float), 12, season_length=12).mean
+        regions = grid[grid["Item"].map(lambda i: PART in i and items.get(i.split(PART)[0]) == family)
+                       & (grid["Measure"] == "Statistical")]
+        # the family's own forecast, split over its items' regions (each rounded to cents)
+        np.testing.assert_allclose(regions[PLAN_MONTHS].sum().to_numpy(float), own, atol=0.005 * len(regions) + 1e-9)
+    plan = book.read_table("tblDemandPlan")
+    assert plan["Method"].str.contains("top-down from the family").all()
+
+
+def test_a_figure_typed_on_a_region_that_is_gone_is_kept(regional):
+    item = regional.read_table("tblItems")["Item"].iloc[0]
+    north = item + PART + "North"
+    type_in_grid(regional, {("Beverages", north, SALES, JAN): 70})
+    history = regional.read_table("tblHistory")
+    regional.write_table("tblHistory", history.assign(Region=None))
+    grid = _demand(regional).read_table("tblDemandView")
+    kept = grid[grid["Measure"].str.endswith("(kept: not in this plan)")]
+    assert kept[["Item", month_header(JAN)]].values.tolist() == [[north, 70]]
+    assert not any(PART in str(i) for i in grid.loc[grid.index.difference(kept.index), "Item"])

@@ -316,8 +316,7 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
             row(family, item, CONSENSUS, None, _at(figures[CONSENSUS], k), 1)
             if figures[LAST_CYCLE] is not None:
                 row(family, item, LAST_CYCLE, None, _at(figures[LAST_CYCLE], k), 1)
-            for label in [] if below is None else below.shown.get(item, []):  # its regions (xl_sop.cycle.regions)
-                shown = below.figures[label]
+            for label, shown in [] if below is None else below.rows_of(item):  # its regions (xl_sop.cycle.regions)
                 row(family, label, HISTORY, shown["history"], None, 2)
                 row(family, label, STATISTICAL, None, shown["statistical"], 2)
                 for c in contributors:

@@ -131,6 +131,10 @@ class RegionPlan:
     shown: dict[str, list[str]] = field(default_factory=dict)
     """Item -> the labels of its series the grid shows."""
 
+    def rows_of(self, item: str) -> list[tuple[str, dict[str, np.ndarray]]]:
+        """(label, figures) of each series of ``item`` the grid shows, in order."""
+        return [(label, self.figures[label]) for label in self.shown.get(item, [])]
+
 
 def plan_regions(basis: RegionBasis, values: pd.DataFrame, locked: set[str], families: pd.Series,
                  item_adjustments: dict[str, np.ndarray], months: pd.DatetimeIndex,
