@@ -7,7 +7,8 @@ last HISTORY_MONTHS months before the cycle month, then the plan months. People 
 the Lock column; every other row is computed. A figure typed on a family row is spread over the family's items
 that are not locked, in proportion to their statistical forecast for that month (or, as the Settings say, their
 last 12 months of history, or equally), whole units summing to the figure typed; the item rows show their share
-in "From family". Removing the family figure takes the shares back out.
+in "From family". Removing the family figure takes the shares back out. Where History has regions (or segments),
+each item's rows are followed by a block per region (the rules: xl_sop.cycle.regions).
 
 Typed values are kept by (Family, Item, Measure, Month): a rerun, a new forecast or a cycle month that moves puts
 each one back in its month's column. A typed row whose item, family or contributor is gone is kept at the bottom,
