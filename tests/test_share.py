@@ -313,7 +313,7 @@ def test_validate_lists_every_problem_with_its_place(master, capsys):
     history.loc[january, "Month"] = "Jan-26"  # readable: not a problem
     history.loc[history.index[3], "Quantity"] = -5  # net returns: not a problem
     history.loc[history.index[4], "Quantity"] = 1e15
-    history.loc[len(history) + 1] = ["ZZZ-1", pd.Timestamp("2026-10-01"), 3]
+    history.loc[len(history) + 1] = ["ZZZ-1", pd.Timestamp("2026-10-01"), 3, None, None]
     book.write_table("tblHistory", history)
     settings = book.read_table("tblSettings")
     settings.loc[settings["Setting"] == "Horizon", "Value"] = 99

@@ -12,15 +12,16 @@ from xl_sop.workbook.xlwings_conf import for_this_python
 
 
 def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
-                   template: Path | None = None) -> FileBook:
+                   template: Path | None = None, regions: tuple[str, ...] = ()) -> FileBook:
     """A new workbook at ``path`` (replaced if there), wired to this Python like ``xl-sop new`` makes it, with the
-    sample data pasted into its input tables (cycle month Nov 2026); ``template``: start from another file."""
+    sample data pasted into its input tables (cycle month Nov 2026); ``template``: start from another file.
+    ``regions``: History split over these regions (sample_data.split_by_region; every other table is the same)."""
     path = new_workbook(Path(path), for_this_python().settings, force=True, template=template)
     item_table = sample_data.sample_items(items, seed=seed)
     history = sample_data.sample_history(item_table, months=months, seed=seed)
     book = FileBook(path)
     book.write_table(T.ITEMS, item_table.drop(columns="Pattern"))
-    book.write_table(T.HISTORY, history)
+    book.write_table(T.HISTORY, sample_data.split_by_region(history, regions, seed) if regions else history)
     book.write_table(T.INVENTORY, sample_data.sample_inventory(item_table, history, seed=seed))
     book.write_table(T.ORDERS, sample_data.sample_orders(item_table, history, seed=seed))
     book.write_table(T.CAPACITY, sample_data.sample_capacity(item_table, history, seed=seed))

@@ -72,7 +72,7 @@ class Inputs:
 def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """The table with contract spelling, numbers as floats and dates as timestamps; bad cells blank and reported."""
     lookup = {str(c).strip().lower(): c for c in raw.columns}
-    missing = [c.name for c in spec.columns if c.name.lower() not in lookup]
+    missing = [c.name for c in spec.columns if c.name.lower() not in lookup and not c.optional]
     for name in missing:
         problems.append(Problem(spec.sheet, spec.name, None, name,
                                 f"the column {name} is missing (the table has {', '.join(map(str, raw.columns))})"))

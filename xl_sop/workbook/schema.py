@@ -46,6 +46,8 @@ class Column:
     doc: str = ""
     shrink: bool = False
     """Long text shrinks to fit the cell instead of spilling over the (empty) cells to its right."""
+    optional: bool = False
+    """An input column a table may do without: no problem when a pasted table lacks it (read as blank)."""
 
     @property
     def fit_width(self) -> float:
@@ -140,7 +142,7 @@ FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
 RESOURCE_CHOICES_NAME = "SopResourceChoices"
-COMPUTED_MEASURES = ("History", "Statistical", "From family", "Consensus", "Last cycle", "Budget")
+COMPUTED_MEASURES = ("History", "Statistical", "From family", "Consensus", "Last cycle", "Budget", "From item")
 """The rows of the demand grid that Run Forecast computes; every other row is typed (a contributor's)."""
 FAMILY_ROW_ITEM = "Total"
 """The Item column of a family's rows in the demand grid."""
@@ -156,7 +158,9 @@ SHEETS = (
     Sheet("Settings", "shSettings", "Settings",
           "Type the values in the yellow column. Each setting says what it changes.", "7F6000"),
     Sheet("Items", "shItems", "Items", "Paste the item master: one row per item.", "595959"),
-    Sheet("History", "shHistory", "Demand history", "Paste monthly shipments (or orders): one row per item and month.", "595959"),
+    Sheet("History", "shHistory", "Demand history",
+          "Paste monthly shipments (or orders): one row per item and month (and region and segment, if you plan by them).",
+          "595959"),
     Sheet("Inventory", "shInventory", "Inventory", "Paste on-hand stock by receipt layer (for aging and projection).", "595959"),
     Sheet("Orders", "shOrders", "Customer orders", "Paste order lines with promised and delivered dates.", "595959"),
     Sheet("Capacity", "shCapacity", "Capacity", "Type available regular and overtime hours per resource and month.", "595959"),
@@ -222,8 +226,11 @@ SETTINGS = (
     ("Approvals required", None, TEXT, None, None,
      "Roles whose approval Freeze Plan needs (tblApproval on 5 Executive: Name given, Approved = Yes), e.g. CFO, COO; "
      "blank = none."),
+    ("Show regions", None, TEXT, None, None,
+     "Which region rows 1 Demand shows under each item when History has Region (or Segment) filled: blank or all = "
+     "every region, none = items only, or a region's or segment's name; rows holding typed figures always show."),
 )
-NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required")
+NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required", "Show regions")
 """Settings that change no figure of the plan: changing one leaves the steps current (xl_sop.cycle.freshness)."""
 PUBLISH_STAMP_CELL = "A4"
 """The cell on Home where a published copy says what it is: DRAFT, FOR REVIEW or APPROVED, and the cycle month."""
@@ -335,9 +342,15 @@ TABLES = (
         "Item master. Resource blank = bought in.", output=False, key=("Item",),
         examples=(("BEV-1000", "Cola 12-pack", "Beverages", 39.01, 28.05, 1, "Bottling", 0.049),
                   ("SNA-1001", "Crisps 6-pack", "Snacks", 47.44, 24.55, 2, "Packing", 0.05))),
-    Table("tblHistory", "History", (col("Item"), col("Month", MONTH), col("Quantity", UNITS)),
-          "Monthly demand per item.", output=False, key=("Item", "Month"),
-          examples=(("BEV-1000", "2026-09-01", 310), ("BEV-1000", "2026-10-01", 295), ("SNA-1001", "2026-10-01", 512))),
+    Table("tblHistory", "History", (
+        col("Item"), col("Month", MONTH), col("Quantity", UNITS),
+        col("Region", width=12, optional=True, doc="Sales region (optional; blank = no region): forecast per item "
+                                                  "and region"),
+        col("Segment", width=12, optional=True, doc="Market segment or channel (optional; blank = none): forecast "
+                                                   "per item, region and segment")),
+          "Monthly demand per item (and, optionally, per region and segment).", output=False, key=("Item", "Month"),
+          examples=(("BEV-1000", "2026-09-01", 310, None, None), ("BEV-1000", "2026-10-01", 295, None, None),
+                    ("SNA-1001", "2026-10-01", 512, None, None))),
     Table("tblInventory", "Inventory", (col("Item"), col("ReceiptDate", DATE), col("Quantity", UNITS)),
           "On-hand stock by receipt layer.", output=False,
           examples=(("BEV-1000", "2026-10-11", 301), ("SNA-1001", "2026-06-23", 239))),
@@ -357,7 +370,7 @@ TABLES = (
           "Budget by family and month.", output=False, key=("Family", "Month"),
           examples=(("Beverages", "2026-11-01", 1897, 39653.07),)),
     Table("tblDemandView", "1 Demand", (
-        col("Family", width=14), col("Item", width=12), col("Measure", width=16), col("Lock", width=6, input=True,
+        col("Family", width=14), col("Item", width=18), col("Measure", width=16), col("Lock", width=6, input=True,
         doc="x keeps the item out of its family's spreads")),
         "The demand plan as planners read and type it: per family, then per item, a row per measure and a column per "
         "month (history left of the cycle month, the plan right of it). Contributor rows are typed; Run Forecast "
