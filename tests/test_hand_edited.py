@@ -153,7 +153,7 @@ BROKEN = {
     "hidden undo sheet deleted": (lambda wb: wb.remove(wb["Undo"]), "Undo / tblUndo: the table tblUndo is missing"),
     "input header renamed": (rename_header("tblHistory", "Quantity", "Qty"),
                              "History / tblHistory, column Quantity: the column Quantity is missing "
-                             "(the table has Item, Month, Qty)"),
+                             "(the table has Item, Month, Qty, Region, Segment)"),
     "output header renamed": (rename_header("tblDemandPlan", "SalesAdj", "Sales adj."),
                               "Demand Detail / tblDemandPlan, column SalesAdj: the column SalesAdj is missing"),
     "grid label header renamed": (rename_header("tblDemandView", "Measure", "Row"),

@@ -49,9 +49,11 @@ def test_base_scenario_is_the_supply_and_executive_plan(demo):
     # The old scenarios planned lot for lot without safety stock: closing stock 0 while Supply held some.
     assert base["ClosingInventoryValue"] > 0
     # A downside or upside is another plan of the same logic: the hours planned move with demand (CapacityUse is
-    # over the scenario's capacity, the base capacity x CapacityFactor; the demo's downside takes hours away too).
+    # over the scenario's own capacity, the base capacity x its capacity rows; the demo's downside has one).
     scenarios = book.read_table("tblScenarios").set_index("Scenario")
-    planned = scenarios["CapacityUse"] * scenarios["CapacityFactor"]
+    changes = book.read_table("tblScenarioInputs")
+    hours_factor = changes[changes["Change"] == "capacity"].groupby("Scenario")["Value"].prod()
+    planned = scenarios["CapacityUse"] * hours_factor.reindex(scenarios.index).fillna(1.0)
     assert planned["Upside"] > planned["Base"] > planned["Downside"]
     assert np.isfinite(scenarios["Revenue"]).all()
 

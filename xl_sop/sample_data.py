@@ -199,3 +199,33 @@ def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, 
             "FrozenOn": cycle - pd.Timedelta(days=3),
         }))
     return pd.concat(frames, ignore_index=True)
+
+
+REGIONS = ("North", "South", "Export")
+"""The regions of the demo: North sells most, Export least but growing, South peaks half a year after North."""
+
+
+def split_by_region(history: pd.DataFrame, regions: tuple[str, ...] = REGIONS, seed: int = 7) -> pd.DataFrame:
+    """``history`` (Item, Month, Quantity) split over ``regions``: Item, Month, Quantity, Region, one row per item,
+    month and region with demand; each item-month's regions add up to its quantity exactly (whole units).
+
+    Each item has stable shares of its regions (about 50/35/15 for three), and each region its own pattern so that
+    forecasting per region matters: the second region's season runs six months behind the first's, the third grows
+    about 2% a month against the others. Weight of region r in month t:
+        w_r(t) = share_r x (1 + 0.2 sin(2 pi (month - 3 - 6 [r = 1]) / 12)) x (1.02 ^ t if r = 2 else 1)
+    """
+    from xl_sop.hierarchy import spread
+
+    rng = np.random.default_rng(seed + 7)
+    base = np.array([0.5, 0.35, 0.15, *([0.1] * max(len(regions) - 3, 0))])[: len(regions)]
+    months = pd.DatetimeIndex(sorted(history["Month"].unique()))
+    t = {m: k for k, m in enumerate(months)}
+    shares = {item: rng.dirichlet(40 * base / base.sum()) for item in dict.fromkeys(history["Item"])}
+    rows = []
+    for item, month, quantity in history[["Item", "Month", "Quantity"]].itertuples(index=False):
+        lag = np.array([6 if r == 1 else 0 for r in range(len(regions))])
+        season = 1 + 0.2 * np.sin(2 * np.pi * (month.month - 3 - lag) / 12)
+        growth = np.array([1.02 ** t[month] if r == 2 else 1.0 for r in range(len(regions))])
+        split = spread(float(quantity), shares[item] * season * growth, decimals=0)
+        rows += [(item, month, float(q), region) for q, region in zip(split, regions, strict=True) if q > 0]
+    return pd.DataFrame(rows, columns=["Item", "Month", "Quantity", "Region"])

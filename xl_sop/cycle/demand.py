@@ -18,6 +18,8 @@ from xl_sop.cycle.demand_view import (
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
 from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
+from xl_sop.cycle.regions import keyed_history, region_basis, rolled_up, statistical_of
+from xl_sop.cycle.versions import latest_before
 from xl_sop.errors import InputError, ValidationError
 from xl_sop.forecast import forecast_many
 from xl_sop.forecast.hierarchical import BOTTOM_UP, forecast_families
@@ -41,19 +43,21 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         raise ValidationError(problems + typed_problems, "Run Forecast")
     start = cycle_month(inputs)
     horizon = inputs.settings.horizon
-    season = inputs.settings.season_length
     items = inputs[T.ITEMS].dropna(subset=["Item"])
     history = history_before_cycle(inputs)
     if history.empty:
         raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
-    if inputs.settings.family_forecast == BOTTOM_UP:
-        fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress,
-                          families=items, engine=inputs.settings.scheduler_address)
-    else:  # Settings / Family forecast: the family forecast reconciled down to its items
-        fc = forecast_families(history, items.drop_duplicates("Item").set_index("Item")["Family"], horizon + gap,
-                               inputs.settings.family_forecast, season_length=season, level=(80,), progress=progress)
+    keyed = keyed_history(history)  # None unless History has a Region or Segment filled (xl_sop.cycle.regions)
+    regional = None
+    if keyed is None:
+        fc = _forecast(history, items, horizon + gap, inputs, progress)
+    else:  # per item, region and segment; the item is the sum of its series
+        family = items.drop_duplicates("Item").set_index("Item")["Family"]
+        series_fc = _forecast(keyed[0], keyed[1].map(family), horizon + gap, inputs, progress)
+        fc = rolled_up(series_fc, keyed[1], ["Lower80", "Upper80"])
+        regional = region_basis(*keyed, statistical_of(series_fc, keyed[1], start), inputs.settings.show_regions)
     fc = fc[fc["Month"] >= start]
     statistical = pd.DataFrame({
         "Item": fc["Item"], "Month": fc["Month"], "Statistical": fc["Forecast"].round(2),
@@ -65,7 +69,7 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         budget=inputs[T.BUDGET].dropna(subset=["Family", "Month", "Units"]) if T.BUDGET in inputs.tables else
         pd.DataFrame(columns=["Family", "Month", "Units"]),
         history_months=pd.date_range(start - pd.DateOffset(months=HISTORY_MONTHS), periods=HISTORY_MONTHS, freq="MS"),
-        plan_months=plan_months(inputs), spread_by=inputs.settings.spread_by)
+        plan_months=plan_months(inputs), spread_by=inputs.settings.spread_by, regions=regional)
     planned = plan(basis, typed, contributors)
     spec = schema.table(T.DEMAND_PLAN)
     detail = statistical.merge(planned.long[["Item", "Month", "Family", "SalesAdj", "MarketingAdj", "Consensus"]],
@@ -83,14 +87,28 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
             T.ACCURACY: accuracy, T.FVA: fva}
 
 
+def _forecast(history: pd.DataFrame, families: pd.DataFrame | pd.Series, h: int, inputs: Inputs,
+              progress: Progress | None) -> pd.DataFrame:
+    """forecast_many's table of every series of ``history`` (Item, Month, Quantity), its families as Settings /
+    Family forecast says: ``families`` is the Items table or a Series series -> family."""
+    season = inputs.settings.season_length
+    if inputs.settings.family_forecast == BOTTOM_UP:
+        return forecast_many(history, h, season_length=season, level=(80,), progress=progress, families=families,
+                             engine=inputs.settings.scheduler_address)
+    # Settings / Family forecast: the family forecast reconciled down to its items
+    family = families if isinstance(families, pd.Series) else families.drop_duplicates("Item").set_index("Item")["Family"]
+    return forecast_families(history, family, h, inputs.settings.family_forecast, season_length=season, level=(80,),
+                             progress=progress)
+
+
 def _last_cycle(current: Tables, start: pd.Timestamp) -> pd.DataFrame:
-    """Item, Month, Consensus of the latest plan frozen before this cycle (empty when there is none)."""
+    """Item, Month, Consensus of the latest plan frozen before this cycle (empty when there is none): the version
+    4 S&OP Meeting compares this cycle with (versions.latest_before)."""
     archive = plan_archive(current)
-    earlier = archive[archive["PlanMonth"] < start]
-    if earlier.empty:
+    last = latest_before(archive, start)
+    if last is None:
         return pd.DataFrame(columns=["Item", "Month", "Consensus"])
-    latest = earlier[earlier["PlanMonth"] == earlier["PlanMonth"].max()]
-    return latest[["Item", "Month", "Consensus"]].dropna()
+    return archive[archive["PlanMonth"] == last][["Item", "Month", "Consensus"]].dropna()
 
 
 def _lag0(inputs: Inputs, current: Tables) -> pd.DataFrame:

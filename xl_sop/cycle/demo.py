@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.utils import get_column_letter
 
 from xl_sop import sample_data
 from xl_sop.cycle.reconcile_step import SEEDED
@@ -19,18 +18,16 @@ from xl_sop.frames import as_numbers, month_start
 from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
-from xl_sop.workbook.schema import table as table_spec
 from xl_sop.workbook.template import new_workbook
 from xl_sop.workbook.xlwings_conf import for_this_python
 
 CYCLE = pd.Timestamp("2026-11-01")
 """The demo's cycle month: the month after the sample history ends."""
 
-SETTINGS_SHEET = table_spec(T.SETTINGS).sheet
-
-DEMO_SETTINGS = {"Downside capacity factor": 0.85}
-"""Settings the demo changes from the template's: a downside that hurts is demand down and a line down with it
-(a 15% loss of hours), so its fill rate falls below Base's rather than rising with the lower demand."""
+DOWNSIDE_HOURS = pd.DataFrame([("Downside", "capacity", None, None, None, 0.85, "A line down: 15% of the hours lost")],
+                              columns=["Scenario", "Change", "AppliesTo", "FromMonth", "ToMonth", "Value", "Note"])
+"""The demo's downside loses hours as well as demand (the template's row), so it hurts: its fill rate falls below
+Base's rather than rising with the lower demand."""
 
 
 def typed_issues() -> pd.DataFrame:
@@ -55,36 +52,28 @@ def earlier_decisions() -> pd.DataFrame:
 
 
 def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
-                   template: Path | None = None) -> FileBook:
+                   template: Path | None = None, regions: tuple[str, ...] = ()) -> FileBook:
     """A new workbook at ``path`` (replaced if there), wired to this Python like ``xl-sop new`` makes it, with the
-    sample data pasted into its input tables (cycle month Nov 2026), DEMO_SETTINGS, and the issues and decisions
-    typed before the meeting; ``template``: start from another file."""
+    sample data pasted into its input tables (cycle month Nov 2026), the downside's loss of hours, and the issues and
+    decisions typed before the meeting; ``template``: start from another file.
+    ``regions``: History split over these regions (sample_data.split_by_region; every other table is the same)."""
     path = new_workbook(Path(path), for_this_python().settings, force=True, template=template)
     item_table = sample_data.sample_items(items, seed=seed)
     history = sample_data.sample_history(item_table, months=months, seed=seed)
     book = FileBook(path)
     book.write_table(T.ITEMS, item_table.drop(columns="Pattern"))
-    book.write_table(T.HISTORY, history)
+    book.write_table(T.HISTORY, sample_data.split_by_region(history, regions, seed) if regions else history)
     book.write_table(T.INVENTORY, sample_data.sample_inventory(item_table, history, seed=seed))
     book.write_table(T.ORDERS, sample_data.sample_orders(item_table, history, seed=seed))
     book.write_table(T.CAPACITY, sample_data.sample_capacity(item_table, history, seed=seed))
     book.write_table(T.PRODUCTION, sample_data.sample_production(item_table, history, seed=seed))
     book.write_table(T.BUDGET, sample_data.sample_budget(item_table, history, seed=seed))
     book.write_table(T.PLAN_ARCHIVE, sample_data.sample_archive(item_table, history, seed=seed))
-    _change_settings(book, DEMO_SETTINGS)
+    scenarios = book.read_table(T.SCENARIO_INPUTS)
+    book.write_table(T.SCENARIO_INPUTS, pd.concat([scenarios, DOWNSIDE_HOURS], ignore_index=True))
     book.write_table(T.OPEN_ISSUES, typed_issues())
     book.write_table(T.DECISIONS, earlier_decisions())
     return book
-
-
-def _change_settings(book: FileBook, values: dict[str, float]) -> None:
-    """Type these Settings values into their cells, each keeping its own number format (a row of tblSettings is a
-    percent, the next a factor: writing the whole table would give every row the first row's format)."""
-    settings = book.read_table(T.SETTINGS)
-    header = book.first_row(T.SETTINGS) - 1
-    column = next(c for (_, c), text in book.read_cells(SETTINGS_SHEET, f"A{header}:Z{header}").items() if text == "Value")
-    rows = {name: header + number for number, name in settings["Setting"].items()}
-    book.write_cells(SETTINGS_SHEET, {f"{get_column_letter(column)}{rows[name]}": value for name, value in values.items()})
 
 
 def meeting_summary(book: Book) -> list[str]:

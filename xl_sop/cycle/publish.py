@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
 At = tuple[int, int]
 """(row, column) of a cell, 1-based."""
 
-PACK_SHEETS = ("Home", *(s.sheet for s in schema.STEPS if s.sheet[0].isdigit()), "4 S&OP Meeting")
+PACK_SHEETS = ("Home", *(s.sheet for s in schema.STEPS if s.sheet[0].isdigit()), "Scenarios", "4 S&OP Meeting")
 # Tool sheets stay home: xlwings settings, the undo store, and the cell-function examples (they need the add-in).
 LEFT_OUT = ("xlwings.conf", "Functions", *(s.name for s in schema.SHEETS if s.hidden))
 PACK_TABLE_ROWS = 1000
