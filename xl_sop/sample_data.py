@@ -118,14 +118,23 @@ GROWTH_TARGETS = {"Beverages": 0.04, "Snacks": -0.03, "Household": 0.06, "Spare 
 def sample_budget(items: pd.DataFrame, history: pd.DataFrame, months: int = 12, start: str = "2026-11-01",
                   seed: int = 7) -> pd.DataFrame:
     """Budget (Family, Month, Units, Revenue) as a budget round sets it: the statistical forecast of the history
-    per family (what Run Forecast will say of it) times the family's growth target (GROWTH_TARGETS) and a month's
-    phasing (within +-2%), so the consensus lands a few % from budget, as in a real meeting."""
+    (per item, or per item and region where it has a Region column, as Run Forecast makes it) per family, times the
+    family's growth target (GROWTH_TARGETS) and a month's phasing (within +-2%), so the consensus lands a few %
+    from budget, as in a real meeting."""
     from xl_sop.forecast import forecast_many
+    from xl_sop.forecast.detail import KEY, one_key, with_key_columns
 
     rng = np.random.default_rng(seed + 7)
     calendar = pd.date_range(start, periods=months, freq="MS")
     horizon = (calendar[-1].to_period("M") - history["Month"].max().to_period("M")).n
-    fc = forecast_many(history, horizon, families=items).dropna(subset=["Forecast"])
+    series = [c for c in ("Item", "Region", "Segment") if c in history]
+    if len(series) > 1:  # History split by region: forecast per series, as Run Forecast does, then per item
+        keyed, combos = one_key(history, series)
+        families = pd.Series(combos["Item"].map(items.set_index("Item")["Family"]).to_numpy(), index=combos[KEY])
+        fc = with_key_columns(forecast_many(keyed, horizon, id_col=KEY, families=families), combos)
+    else:
+        fc = forecast_many(history, horizon, families=items)
+    fc = fc.dropna(subset=["Forecast"])
     fc = fc[fc["Month"].isin(calendar)].merge(items[["Item", "Family", "UnitPrice"]], on="Item")
     fc["Revenue"] = fc["Forecast"] * fc["UnitPrice"]
     plan = fc.groupby(["Family", "Month"])[["Forecast", "Revenue"]].sum().reset_index()
