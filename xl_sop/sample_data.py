@@ -41,12 +41,13 @@ def sample_items(count: int = 24, seed: int = 7) -> pd.DataFrame:
 
 
 def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01", seed: int = 7) -> pd.DataFrame:
-    """Monthly shipments (Item, Month, Quantity), one row per item and month with demand."""
+    """Monthly shipments (Item, Month, Quantity), one row per item and month with demand. ``attrs["promotions"]``
+    lists the (Item, Month) of each promotion spike (the truth sample_events marks)."""
     rng = np.random.default_rng(seed + 1)
     calendar = pd.date_range(end=pd.Timestamp(end), periods=months, freq="MS")
     t = np.arange(months)
     season = 1 + 0.25 * np.sin(2 * np.pi * (calendar.month.to_numpy() - 3) / 12)
-    rows = []
+    rows, promotions = [], []
     for item in items.itertuples():
         base = rng.uniform(80, 600)
         if item.Pattern == "intermittent":
@@ -59,13 +60,16 @@ def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01
                 for month in rng.choice(np.arange(6, months - 2), size=3, replace=False):
                     qty[month] *= 1.8
                     qty[month + 1] *= 0.7
+                    promotions.append((item.Item, calendar[month]))
             if item.Pattern == "new":
                 launch = months - int(rng.integers(8, 16))
                 ramp = np.clip((t - launch + 1) / 4, 0, 1)
                 qty = qty * ramp
         qty = np.round(np.clip(qty, 0, None))
         rows += [(item.Item, m, float(q)) for m, q in zip(calendar, qty, strict=True) if q > 0]
-    return pd.DataFrame(rows, columns=["Item", "Month", "Quantity"])
+    history = pd.DataFrame(rows, columns=["Item", "Month", "Quantity"])
+    history.attrs["promotions"] = sorted(promotions)
+    return history
 
 
 def sample_capacity(items: pd.DataFrame, history: pd.DataFrame, months: int = 12,
@@ -177,3 +181,42 @@ def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, 
             "FrozenOn": cycle - pd.Timedelta(days=3),
         }))
     return pd.concat(frames, ignore_index=True)
+
+
+LAUNCH_ITEM = "BEV-2000"
+
+
+def sample_launch_item(items: pd.DataFrame) -> pd.DataFrame:
+    """One Items row without history: a new beverage, launched in the plan (sample_events), made like the family's
+    first seasonal item."""
+    like = items[(items["Family"] == "Beverages") & (items["Pattern"] == "seasonal")].iloc[0]
+    return pd.DataFrame([{**like.to_dict(), "Item": LAUNCH_ITEM, "Description": "Beverages new flavour (launch)",
+                          "Pattern": "launch"}])
+
+
+def sample_events(items: pd.DataFrame, history: pd.DataFrame, cycle: str = "2026-11-01") -> pd.DataFrame:
+    """The Events table of the demo: every past promotion spike of sample_history (its month and the dip after it,
+    as one event), a future promotion, a family one-off, the launch of LAUNCH_ITEM shaped like its like item, and a
+    phase-out with a successor."""
+    start = pd.Timestamp(cycle)
+    month = pd.DateOffset(months=1)
+    rows = [(item, None, "promotion", m, m + month, None, None, None, None, None,
+             "spike x1.8, then x0.7 the month after (customers stocked up)")
+            for item, m in history.attrs.get("promotions", []) if m + month < start]
+    promoted = items.loc[items["Pattern"] == "promotion", "Item"]
+    if len(promoted):
+        rows.append((promoted.iloc[0], None, "promotion", start + month, start + month, 0.3, None, None, None, None,
+                     "Christmas display, +30% planned"))
+    if (items["Family"] == "Household").any():
+        rows.append((None, "Household", "one-off", start + 4 * month, start + 4 * month, None, 150.0, None, None, None,
+                     "trade fair order, 150 units over the family"))
+    like = items[(items["Family"] == "Beverages") & (items["Pattern"] == "seasonal")]
+    if len(like):
+        rows.append((LAUNCH_ITEM, None, "launch", start + 2 * month, None, None, None, like["Item"].iloc[0], 250.0,
+                     None, "new flavour, 250 a month expected"))
+    snacks = items[(items["Family"] == "Snacks") & items["Pattern"].isin(["seasonal", "trend"])]["Item"]
+    if len(snacks) >= 2:
+        rows.append((snacks.iloc[0], None, "phase-out", start + 6 * month, None, None, None, None, None, snacks.iloc[1],
+                     f"replaced by {snacks.iloc[1]}"))
+    return pd.DataFrame(rows, columns=["Item", "Family", "Kind", "FromMonth", "ToMonth", "UpliftPct", "UpliftUnits",
+                                       "LikeItem", "LaunchUnits", "Successor", "Note"])

@@ -30,8 +30,8 @@ from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
 HISTORY_MONTHS = schema.DEMAND_VIEW_HISTORY_MONTHS
-HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET = schema.COMPUTED_MEASURES
-COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET)
+HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, EVENTS = schema.COMPUTED_MEASURES
+COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, EVENTS)
 STAGES = ("Sales", "Marketing")
 """What each contributor's adjustments count as in the plan (and in forecast value added)."""
 LOCK_WORDS_OFF = {"", "no", "n", "0", "false", "-"}
@@ -152,6 +152,8 @@ class PlanBasis:
     plan_months: pd.DatetimeIndex
     spread_by: str = "forecast"
     """forecast (statistical forecast of the month), history (last 12 months) or equal."""
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["Item", "Month", "Events"]))
+    """Item, Month, Events: what future events add (xl_sop.forecast.events); empty without events."""
 
 
 @dataclass
@@ -159,7 +161,7 @@ class Plan:
     """The demand plan: per item and plan month, the adjustments by stage and the consensus; and the grid."""
 
     long: pd.DataFrame
-    """Item, Family, Month, Statistical, SalesAdj, MarketingAdj, FromFamily, Consensus."""
+    """Item, Family, Month, Statistical, Events, SalesAdj, MarketingAdj, FromFamily, Consensus."""
     grid: pd.DataFrame
 
 
@@ -217,19 +219,20 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
     for c in contributors:
         by_stage[c.stage] += own[c.name] + shares[c.name]
     from_family = sum((shares[c.name] for c in contributors), np.zeros((len(items), len(months))))
-    consensus = np.maximum(0.0, stat + by_stage["Sales"] + by_stage["Marketing"])
+    events = _matrix(basis.events, "Item", "Events", items, months)
+    consensus = np.maximum(0.0, stat + events + by_stage["Sales"] + by_stage["Marketing"])
     long = pd.DataFrame({
         "Item": np.repeat(items, len(months)),
         "Family": np.repeat([basis.families[i] for i in items], len(months)),
         "Month": np.tile(months, len(items)),
-        "Statistical": stat.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
+        "Statistical": stat.ravel(), "Events": events.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
         "MarketingAdj": by_stage["Marketing"].ravel(), "FromFamily": from_family.ravel(),
         "Consensus": consensus.ravel(),
     })
     last = _matrix(basis.last_cycle, "Item", "Consensus", items, months, blank=np.nan)
     has_last = not basis.last_cycle.empty
     grid = _grid(basis, typed, contributors, items, families, {
-        HISTORY: history, STATISTICAL: stat, FROM_FAMILY: from_family, CONSENSUS: consensus,
+        HISTORY: history, STATISTICAL: stat, EVENTS: events, FROM_FAMILY: from_family, CONSENSUS: consensus,
         LAST_CYCLE: last if has_last else None})
     return Plan(long, grid)
 
@@ -285,6 +288,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         total = {name: (None if m is None else _column_sums(m[members])) for name, m in figures.items()}
         row(family, TOTAL, HISTORY, total[HISTORY], None, 0)
         row(family, TOTAL, STATISTICAL, None, total[STATISTICAL], 0)
+        if _has_events(figures[EVENTS], members):  # only where an event applies
+            row(family, TOTAL, EVENTS, None, total[EVENTS], 0)
         for c in contributors:
             typed_row(family, TOTAL, c.name, 0)
         row(family, TOTAL, CONSENSUS, None, total[CONSENSUS], 0)
@@ -298,6 +303,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
             item = items[k]
             row(family, item, HISTORY, _at(figures[HISTORY], k), None, 1)
             row(family, item, STATISTICAL, None, _at(figures[STATISTICAL], k), 1)
+            if _has_events(figures[EVENTS], [k]):
+                row(family, item, EVENTS, None, _at(figures[EVENTS], k), 1)
             for c in contributors:
                 typed_row(family, item, c.name, 1)
             row(family, item, FROM_FAMILY, None, _zero_blank(_at(figures[FROM_FAMILY], k)), 1)
@@ -309,6 +316,10 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         rows.append([family, item, measure + KEPT, lock_of.get((family, item, measure)),
                      *[by_month.get(m) for m in all_months]])
     return pd.DataFrame(rows, columns=[*LABELS, *headers])
+
+
+def _has_events(events: np.ndarray | None, rows: list[int]) -> bool:
+    return events is not None and bool(np.any(events[rows] != 0))
 
 
 def _column_sums(block: np.ndarray) -> np.ndarray:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
+
 from xl_sop import sample_data
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
@@ -19,7 +21,8 @@ def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
     item_table = sample_data.sample_items(items, seed=seed)
     history = sample_data.sample_history(item_table, months=months, seed=seed)
     book = FileBook(path)
-    book.write_table(T.ITEMS, item_table.drop(columns="Pattern"))
+    launch = sample_data.sample_launch_item(item_table)
+    book.write_table(T.ITEMS, pd.concat([item_table, launch], ignore_index=True).drop(columns="Pattern"))
     book.write_table(T.HISTORY, history)
     book.write_table(T.INVENTORY, sample_data.sample_inventory(item_table, history, seed=seed))
     book.write_table(T.ORDERS, sample_data.sample_orders(item_table, history, seed=seed))
@@ -27,4 +30,5 @@ def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
     book.write_table(T.PRODUCTION, sample_data.sample_production(item_table, history, seed=seed))
     book.write_table(T.BUDGET, sample_data.sample_budget(item_table, history))
     book.write_table(T.PLAN_ARCHIVE, sample_data.sample_archive(item_table, history, seed=seed))
+    book.write_table(T.EVENTS, sample_data.sample_events(item_table, history))
     return book

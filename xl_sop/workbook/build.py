@@ -220,8 +220,9 @@ def _home(ws: Worksheet) -> None:
     ws.tables[status.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(col + 4)}{row + len(schema.STEPS)}"
     contract = schema.table("tblDataContract")
     row, col = schema.table_origin(contract)
-    lines = [(t.name, c.name, schema.DATA_CONTRACT_DOCS.get(c.name, c.doc))
-             for t in schema.TABLES if not t.output and t.examples and t.sheet not in ("6 Follow-up", "5 Executive")
+    documented = [t for t in schema.TABLES if not t.output and (t.examples or t.name == "tblEvents")]  # no example event
+    lines = [(t.name, c.name, c.doc or schema.DATA_CONTRACT_DOCS.get(c.name, ""))
+             for t in documented if t.sheet not in ("6 Follow-up", "5 Executive")
              for c in t.columns]
     for i, line in enumerate(lines, start=1):
         for j, value in enumerate(line):
