@@ -203,3 +203,38 @@ def test_a_bad_events_row_stops_run_forecast_naming_its_cell_and_changes_nothing
             ("Events", T.EVENTS, first + 2, "Successor")} <= said
     assert "'discount' is not a kind of event" in str(caught.value)
     assert path.read_bytes() == before
+
+
+def test_a_region_on_an_event_is_refused_while_history_has_no_regions(tmp_path):
+    path = tmp_path / "Region.xlsm"
+    path.write_bytes(TEMPLATE.read_bytes())
+    book = FileBook(path)
+    book.write_table(T.ITEMS, _items())
+    book.write_table(T.HISTORY, _history())
+    events = _events({"Item": "PROMO", "Kind": "promotion", "FromMonth": CYCLE, "UpliftPct": 0.1})
+    events.insert(2, "Region", ["North"])
+    book.write_table(T.EVENTS, events)
+    with pytest.raises(ValidationError, match="History has no Region column: leave Region blank"):
+        run_step(book, "demand", now=NOW)
+
+
+def test_the_demo_shows_every_kind_of_event(tmp_path):
+    from xl_sop.cycle.demo import fill_demo_book
+    from xl_sop.sample_data import LAUNCH_ITEM
+
+    book = fill_demo_book(tmp_path / "Demo.xlsm", items=12)
+    run_step(book, "demand", now=NOW)
+    book.save()
+    book = FileBook(book.path)
+    events = book.read_table(T.EVENTS)
+    assert set(events["Kind"]) == {"promotion", "one-off", "launch", "phase-out"}
+    effects = book.read_table(T.EVENT_EFFECTS)
+    assert len(effects) == (events["FromMonth"] < CYCLE).sum() and (effects["UpliftUnits"] > 0).mean() > 0.8
+    plan = _plan(book)
+    assert plan.loc[LAUNCH_ITEM, "Method"].iloc[-1].startswith("launch: 250/month shaped like BEV-1000")
+    ended = events[events["Kind"] == "phase-out"].iloc[0]
+    assert plan.loc[ended["Item"]].loc[ended["FromMonth"]:, "Consensus"].eq(0).all()
+    assert plan.loc[ended["Successor"]].loc[ended["FromMonth"]:, "Events"].gt(0).all()
+    grid = book.read_table(T.DEMAND_VIEW)
+    assert {"Beverages", "Snacks", "Household"} <= set(grid.loc[grid["Measure"] == "Events", "Family"])
+    assert "+ Events" in set(book.read_table(T.FVA)["Stage"])  # the sample archive planned its promotions

@@ -157,13 +157,15 @@ def sample_production(items: pd.DataFrame, history: pd.DataFrame, months: int = 
 
 def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, horizon: int = 6, seed: int = 7) -> pd.DataFrame:
     """Plan versions of the last ``cycles`` cycles, as if each had been frozen in its month: the
-    statistical forecast from the history known then, with sales and marketing adjustments."""
+    statistical forecast from the history known then, with sales and marketing adjustments, and the promotions of
+    ``history.attrs["promotions"]`` planned as events (+60% in the month, -25% the month after)."""
     from xl_sop.forecast import forecast_many
 
     rng = np.random.default_rng(seed + 6)
     last = history["Month"].max()
     family = items.set_index("Item")["Family"]
     promoted = set(items.loc[items["Pattern"] == "promotion", "Item"]) if "Pattern" in items else set()
+    spikes = set(history.attrs.get("promotions", []))
     frames = []
     for k in range(cycles, 0, -1):
         cycle = last - pd.DateOffset(months=k - 1)
@@ -173,11 +175,15 @@ def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, 
         sales = np.where(rng.random(len(fc)) < 0.35, np.round(stat * rng.normal(0.03, 0.10, len(fc))), np.nan)
         promote = fc["Item"].isin(promoted) & (rng.random(len(fc)) < 0.3)
         marketing = np.where(promote, np.round(stat * rng.uniform(0.05, 0.3, len(fc))), np.nan)
+        key = list(zip(fc["Item"], fc["Month"], strict=True))
+        after = {(i, m + pd.DateOffset(months=1)) for i, m in spikes}
+        events = np.where([k in spikes for k in key], np.round(stat * 0.6),
+                          np.where([k in after for k in key], np.round(stat * -0.25), np.nan))
         frames.append(pd.DataFrame({
             "PlanMonth": cycle, "Item": fc["Item"].to_numpy(), "Family": fc["Item"].map(family).to_numpy(),
             "Month": fc["Month"].to_numpy(),
-            "Statistical": stat, "SalesAdj": sales, "MarketingAdj": marketing,
-            "Consensus": np.maximum(0, stat + np.nan_to_num(sales) + np.nan_to_num(marketing)),
+            "Statistical": stat, "Events": events, "SalesAdj": sales, "MarketingAdj": marketing,
+            "Consensus": np.maximum(0, stat + np.nan_to_num(events) + np.nan_to_num(sales) + np.nan_to_num(marketing)),
             "FrozenOn": cycle - pd.Timedelta(days=3),
         }))
     return pd.concat(frames, ignore_index=True)
@@ -200,20 +206,20 @@ def sample_events(items: pd.DataFrame, history: pd.DataFrame, cycle: str = "2026
     phase-out with a successor."""
     start = pd.Timestamp(cycle)
     month = pd.DateOffset(months=1)
-    rows = [(item, None, "promotion", m, m + month, None, None, None, None, None,
-             "spike x1.8, then x0.7 the month after (customers stocked up)")
+    rows: list[tuple[object, ...]] = [(item, None, "promotion", m, m + month, None, None, None, None, None,
+             "x1.8, then x0.7 (stocked up)")
             for item, m in history.attrs.get("promotions", []) if m + month < start]
     promoted = items.loc[items["Pattern"] == "promotion", "Item"]
     if len(promoted):
         rows.append((promoted.iloc[0], None, "promotion", start + month, start + month, 0.3, None, None, None, None,
-                     "Christmas display, +30% planned"))
+                     "Christmas display"))
     if (items["Family"] == "Household").any():
         rows.append((None, "Household", "one-off", start + 4 * month, start + 4 * month, None, 150.0, None, None, None,
-                     "trade fair order, 150 units over the family"))
+                     "trade fair order"))
     like = items[(items["Family"] == "Beverages") & (items["Pattern"] == "seasonal")]
     if len(like):
         rows.append((LAUNCH_ITEM, None, "launch", start + 2 * month, None, None, None, like["Item"].iloc[0], 250.0,
-                     None, "new flavour, 250 a month expected"))
+                     None, "new flavour"))
     snacks = items[(items["Family"] == "Snacks") & items["Pattern"].isin(["seasonal", "trend"])]["Item"]
     if len(snacks) >= 2:
         rows.append((snacks.iloc[0], None, "phase-out", start + 6 * month, None, None, None, None, None, snacks.iloc[1],

@@ -289,7 +289,7 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         row(family, TOTAL, HISTORY, total[HISTORY], None, 0)
         row(family, TOTAL, STATISTICAL, None, total[STATISTICAL], 0)
         if _has_events(figures[EVENTS], members):  # only where an event applies
-            row(family, TOTAL, EVENTS, None, total[EVENTS], 0)
+            row(family, TOTAL, EVENTS, None, _zero_blank(total[EVENTS]), 0)
         for c in contributors:
             typed_row(family, TOTAL, c.name, 0)
         row(family, TOTAL, CONSENSUS, None, total[CONSENSUS], 0)
@@ -304,7 +304,7 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
             row(family, item, HISTORY, _at(figures[HISTORY], k), None, 1)
             row(family, item, STATISTICAL, None, _at(figures[STATISTICAL], k), 1)
             if _has_events(figures[EVENTS], [k]):
-                row(family, item, EVENTS, None, _at(figures[EVENTS], k), 1)
+                row(family, item, EVENTS, None, _zero_blank(_at(figures[EVENTS], k)), 1)
             for c in contributors:
                 typed_row(family, item, c.name, 1)
             row(family, item, FROM_FAMILY, None, _zero_blank(_at(figures[FROM_FAMILY], k)), 1)

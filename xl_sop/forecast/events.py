@@ -241,4 +241,7 @@ def apply_events(statistical: pd.DataFrame, history: pd.DataFrame, events: pd.Da
     for item, end in ended(events).items():
         added = added[(added["Item"] != item) | (added["Month"] < end)]
     added = added.groupby(["Item", "Month"], as_index=False)["Events"].sum()
+    figures = ["Statistical", "Lower80", "Upper80"]
+    forecast[figures] = forecast[figures].astype(float).round(2)
+    added["Events"] = added["Events"].round(2)
     return forecast.reset_index(drop=True), added[added["Events"] != 0].reset_index(drop=True)

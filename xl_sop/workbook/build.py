@@ -56,7 +56,7 @@ DEMAND_LEGEND = ("Grey columns: history (the older year unfolds with the [+] abo
                  "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
                  "Yellow rows: typed. On a family row, spread to its items",
                  "  (Settings: Spread family figures by); x in Lock keeps an item out.",
-                 "Consensus = Statistical + typed rows + From family.")
+                 "Consensus = Statistical + Events (sheet Events) + typed rows + From family.")
 ROWS_FORMATTED = 400
 """Rows below a table's header that get its number formats and input styling, so rows a step writes later look the
 same. Validation and conditional formats cover the table's data rows exactly instead, so they follow the table when
