@@ -12,7 +12,8 @@ from xl_sop.cycle import run_step
 from xl_sop.cycle.grids import TOTAL, month_header
 from xl_sop.errors import ValidationError
 from xl_sop.forecast import forecast_many
-from xl_sop.forecast.events import cleanse
+from xl_sop.forecast.events import KINDS, cleanse
+from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
 
@@ -192,7 +193,8 @@ def test_a_bad_events_row_stops_run_forecast_naming_its_cell_and_changes_nothing
     book.write_table(T.EVENTS, _events(
         {"Item": "PROMO", "Kind": "discount", "FromMonth": CYCLE},
         {"Item": "GONE", "Kind": "promotion", "FromMonth": CYCLE, "UpliftPct": 0.1},
-        {"Item": "SEAS", "Kind": "phase-out", "FromMonth": CYCLE, "Successor": "SEAS"}))
+        {"Item": "SEAS", "Kind": "phase-out", "FromMonth": CYCLE, "Successor": "SEAS"},
+        {"Item": "PROMO", "Kind": "promotion", "FromMonth": CYCLE, "UpliftPct": 30}))
     book.save()
     before = path.read_bytes()
     with pytest.raises(ValidationError) as caught:
@@ -200,8 +202,9 @@ def test_a_bad_events_row_stops_run_forecast_naming_its_cell_and_changes_nothing
     first = FileBook(path).first_row(T.EVENTS)
     said = {(p.sheet, p.table, p.row, p.column) for p in caught.value.problems}
     assert {("Events", T.EVENTS, first, "Kind"), ("Events", T.EVENTS, first + 1, "Item"),
-            ("Events", T.EVENTS, first + 2, "Successor")} <= said
+            ("Events", T.EVENTS, first + 2, "Successor"), ("Events", T.EVENTS, first + 3, "UpliftPct")} <= said
     assert "'discount' is not a kind of event" in str(caught.value)
+    assert "3000% is not an uplift to plan with" in str(caught.value)
     assert path.read_bytes() == before
 
 
@@ -238,3 +241,8 @@ def test_the_demo_shows_every_kind_of_event(tmp_path):
     grid = book.read_table(T.DEMAND_VIEW)
     assert {"Beverages", "Snacks", "Household"} <= set(grid.loc[grid["Measure"] == "Events", "Family"])
     assert "+ Events" in set(book.read_table(T.FVA)["Stage"])  # the sample archive planned its promotions
+
+
+def test_the_templates_kind_list_is_the_rules_kinds():
+    assert schema.EVENT_KINDS == KINDS
+    assert schema.table(T.EVENTS).column("Kind").choices == KINDS

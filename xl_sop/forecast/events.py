@@ -71,6 +71,10 @@ def event_problems(events: pd.DataFrame, items: pd.DataFrame, sheet: str, table:
             bad("Item", f"a {e['Kind']} is of one item: give its Item")
         if cells.text(e.get("Region")) is not None and not has_regions:
             bad("Region", "History has no Region column: leave Region blank (the event is for all regions)")
+        pct = e["UpliftPct"]
+        if pd.notna(pct) and not -1 <= pct <= 10:
+            bad("UpliftPct", f"{pct:.0%} is not an uplift to plan with: type it as a percent, 20% or -10% "
+                             "(-100% at the least)")
         if pd.notna(e["FromMonth"]) and e["ToMonth"] < e["FromMonth"]:
             bad("ToMonth", f"{e['ToMonth']:%b %Y} is before FromMonth {e['FromMonth']:%b %Y}")
         if e["Kind"] == LAUNCH and pd.isna(e["LaunchUnits"]) and cells.text(e.get("LikeItem")) is None:

@@ -178,6 +178,13 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
                             error=f"{column.name}: type a number ({column.doc or 'units'}).")
         dv.add(f"{letter}{row + 1}:{letter}{row + len(rows)}")
         ws.add_data_validation(dv)
+    for column in (c for c in table.columns if c.choices):
+        letter = get_column_letter(col + table.column_names.index(column.name))
+        words = ",".join(column.choices)
+        dv = DataValidation(type="list", formula1=f'"{words}"', allow_blank=True, showErrorMessage=True,
+                            error=f"{column.name}: choose one of {words}.")
+        dv.add(f"{letter}{row + 1}:{letter}{row + len(rows)}")
+        ws.add_data_validation(dv)
 
 
 def _settings(ws: Worksheet) -> None:

@@ -44,6 +44,8 @@ class Column:
     doc: str = ""
     shrink: bool = False
     """Long text shrinks to fit the cell instead of spilling over the (empty) cells to its right."""
+    choices: tuple[str, ...] = ()
+    """The words a typed text column takes (a drop-down list in the template); () = free text."""
 
     @property
     def fit_width(self) -> float:
@@ -241,6 +243,10 @@ TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Family forecast": FAMI
 """The choices of each text setting of SETTINGS (format TEXT), first the default; the template's drop-down lists them."""
 
 
+EVENT_KINDS = ("promotion", "one-off", "launch", "phase-out")
+"""The kinds of tblEvents (xl_sop.forecast.events.KINDS)."""
+
+
 def choices(setting: str) -> tuple[str, ...]:
     """The choices of a text setting of SETTINGS, by its name as SETTINGS spells it; () for free text (an address)."""
     return TEXT_CHOICES.get(setting, ())
@@ -361,7 +367,7 @@ TABLES = (
         col("Item", input=True, doc="The item; blank = every item of the Family"),
         col("Family", width=14, input=True, doc="The family, for an event of all its items (Item blank)"),
         col("Region", input=True, doc="The region; blank = all regions"),
-        col("Kind", width=11, input=True, doc="promotion, one-off, launch or phase-out"),
+        col("Kind", width=11, input=True, doc="promotion, one-off, launch or phase-out", choices=EVENT_KINDS),
         col("FromMonth", MONTH, input=True, doc="First month of the event (launch: first month sold; phase-out: first "
                                                  "month no longer sold)"),
         col("ToMonth", MONTH, input=True, doc="Last month of a promotion or one-off; blank = FromMonth"),
