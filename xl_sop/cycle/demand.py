@@ -57,7 +57,7 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         fc = forecast_many(fitted_on, horizon + gap, season_length=season, level=(80,), progress=progress,
                           families=items, engine=inputs.settings.scheduler_address)
     else:  # Settings / Family forecast: the family forecast reconciled down to its items
-        fc = forecast_families(fitted_on, items.drop_duplicates("Item").set_index("Item")["Family"], horizon + gap,
+        fc = forecast_families(fitted_on, item_family, horizon + gap,
                                inputs.settings.family_forecast, season_length=season, level=(80,), progress=progress)
     fc = fc[fc["Month"] >= start]
     statistical = pd.DataFrame({
