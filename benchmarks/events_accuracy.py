@@ -48,9 +48,9 @@ def _score(actual: np.ndarray, forecast: np.ndarray) -> tuple[float, float]:
 
 def _cleansing(seed: int) -> dict[str, list[np.ndarray]]:
     items = sample_data.sample_items(ITEMS, seed=seed)
-    history = sample_data.sample_history(items, months=MONTHS, end=END, seed=seed)
+    history, promotions = sample_data.sample_history_and_promotions(items, months=MONTHS, end=END, seed=seed)
     promoted = set(items.loc[items["Pattern"] == "promotion", "Item"])
-    spikes = [(i, m) for i, m in history.attrs["promotions"] if i in promoted]
+    spikes = [(i, m) for i, m in promotions if i in promoted]
     history = history[history["Item"].isin(promoted)]
     cutoff = pd.Timestamp(END) - pd.DateOffset(months=HOLDOUT - 1)
     train, test = history[history["Month"] < cutoff], history[history["Month"] >= cutoff]

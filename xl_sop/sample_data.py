@@ -40,9 +40,18 @@ def sample_items(count: int = 24, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+Promotions = list[tuple[str, pd.Timestamp]]
+"""(Item, Month) of each promotion spike of the sample history."""
+
+
 def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01", seed: int = 7) -> pd.DataFrame:
-    """Monthly shipments (Item, Month, Quantity), one row per item and month with demand. ``attrs["promotions"]``
-    lists the (Item, Month) of each promotion spike (the truth sample_events marks)."""
+    """Monthly shipments (Item, Month, Quantity), one row per item and month with demand."""
+    return sample_history_and_promotions(items, months, end, seed)[0]
+
+
+def sample_history_and_promotions(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01",
+                                  seed: int = 7) -> tuple[pd.DataFrame, Promotions]:
+    """sample_history, and the (Item, Month) of each promotion spike in it (the truth sample_events marks)."""
     rng = np.random.default_rng(seed + 1)
     calendar = pd.date_range(end=pd.Timestamp(end), periods=months, freq="MS")
     t = np.arange(months)
@@ -67,9 +76,7 @@ def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01
                 qty = qty * ramp
         qty = np.round(np.clip(qty, 0, None))
         rows += [(item.Item, m, float(q)) for m, q in zip(calendar, qty, strict=True) if q > 0]
-    history = pd.DataFrame(rows, columns=["Item", "Month", "Quantity"])
-    history.attrs["promotions"] = sorted(promotions)
-    return history
+    return pd.DataFrame(rows, columns=["Item", "Month", "Quantity"]), sorted(promotions)
 
 
 def sample_capacity(items: pd.DataFrame, history: pd.DataFrame, months: int = 12,
@@ -155,17 +162,18 @@ def sample_production(items: pd.DataFrame, history: pd.DataFrame, months: int = 
                          "Actual": actual})
 
 
-def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, horizon: int = 6, seed: int = 7) -> pd.DataFrame:
+def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, horizon: int = 6, seed: int = 7,
+                   promotions: Promotions | None = None) -> pd.DataFrame:
     """Plan versions of the last ``cycles`` cycles, as if each had been frozen in its month: the
-    statistical forecast from the history known then, with sales and marketing adjustments, and the promotions of
-    ``history.attrs["promotions"]`` planned as events (+60% in the month, -25% the month after)."""
+    statistical forecast from the history known then, with sales and marketing adjustments, and the ``promotions``
+    planned as events (+60% in the month, -25% the month after)."""
     from xl_sop.forecast import forecast_many
 
     rng = np.random.default_rng(seed + 6)
     last = history["Month"].max()
     family = items.set_index("Item")["Family"]
     promoted = set(items.loc[items["Pattern"] == "promotion", "Item"]) if "Pattern" in items else set()
-    spikes = set(history.attrs.get("promotions", []))
+    spikes = set(promotions or [])
     frames = []
     for k in range(cycles, 0, -1):
         cycle = last - pd.DateOffset(months=k - 1)
@@ -200,15 +208,15 @@ def sample_launch_item(items: pd.DataFrame) -> pd.DataFrame:
                           "Pattern": "launch"}])
 
 
-def sample_events(items: pd.DataFrame, history: pd.DataFrame, cycle: str = "2026-11-01") -> pd.DataFrame:
-    """The Events table of the demo: every past promotion spike of sample_history (its month and the dip after it,
+def sample_events(items: pd.DataFrame, promotions: Promotions, cycle: str = "2026-11-01") -> pd.DataFrame:
+    """The Events table of the demo: every past promotion spike (``promotions``: its month and the dip after it,
     as one event), a future promotion, a family one-off, the launch of LAUNCH_ITEM shaped like its like item, and a
     phase-out with a successor."""
     start = pd.Timestamp(cycle)
     month = pd.DateOffset(months=1)
     rows: list[tuple[object, ...]] = [(item, None, "promotion", m, m + month, None, None, None, None, None,
              "x1.8, then x0.7 (stocked up)")
-            for item, m in history.attrs.get("promotions", []) if m + month < start]
+            for item, m in promotions if m + month < start]
     promoted = items.loc[items["Pattern"] == "promotion", "Item"]
     if len(promoted):
         rows.append((promoted.iloc[0], None, "promotion", start + month, start + month, 0.3, None, None, None, None,
