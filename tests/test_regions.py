@@ -43,7 +43,7 @@ def _set(book: FileBook, setting: str, value: object) -> None:
 @pytest.fixture
 def regional(tmp_path):
     """A demo workbook (12 items) whose history is split over North, South and Export, Run Forecast pressed."""
-    return _demand(fill_demo_book(tmp_path / "Regions.xlsm", items=12, regions=REGIONS))
+    return _demand(fill_demo_book(tmp_path / "Regions.xlsm", items=12, regions=REGIONS, events=False))
 
 
 def _rows(grid: pd.DataFrame, item: str, measure: str) -> pd.DataFrame:
@@ -235,3 +235,26 @@ def test_a_figure_typed_on_a_region_that_is_gone_is_kept(regional):
     kept = grid[grid["Measure"].str.endswith("(kept: not in this plan)")]
     assert kept[["Item", month_header(JAN)]].values.tolist() == [[north, 70]]
     assert not any(PART in str(i) for i in grid.loc[grid.index.difference(kept.index), "Item"])
+
+
+def test_events_and_regions_together_add_up_and_a_phase_out_ends_every_region(tmp_path):
+    """The demo as shipped: regions and events. An item's events are spread over its regions with the item's own
+    figures, so its regions still add up to it; a phased-out item's regions end with it; the baseline of each region
+    is fitted on its history without the promotions marked for the item."""
+    book = _demand(fill_demo_book(tmp_path / "Both.xlsm", items=12, regions=REGIONS))
+    grid, events = book.read_table("tblDemandView"), book.read_table("tblEvents")
+    with_events = set(grid.loc[grid["Measure"] == "Events", "Item"]) - {TOTAL}
+    assert with_events, "the demo's events show in the grid"
+    for item in with_events:
+        regions = _regions_of(grid, item, "Consensus")
+        if regions.empty:  # the launch item has no history, hence no regions
+            continue
+        np.testing.assert_allclose(regions[PLAN_MONTHS].fillna(0).sum().to_numpy(float),
+                                   _rows(grid, item, "Consensus")[PLAN_MONTHS].fillna(0).iloc[0].to_numpy(float),
+                                   atol=0.011 * len(regions))
+    out = events[events["Kind"] == "phase-out"].iloc[0]
+    ended = [month_header(m) for m in pd.date_range(out["FromMonth"], "2027-10-01", freq="MS")]
+    regions = _regions_of(grid, out["Item"], "Statistical")
+    assert len(regions) == len(REGIONS)
+    assert (regions[ended].fillna(0).to_numpy(float) == 0).all()
+    assert (regions[PLAN_MONTHS[0]].fillna(0).to_numpy(float) > 0).all()

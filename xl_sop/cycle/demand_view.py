@@ -32,8 +32,8 @@ from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
 HISTORY_MONTHS = schema.DEMAND_VIEW_HISTORY_MONTHS
-HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, FROM_ITEM = schema.COMPUTED_MEASURES
-COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, FROM_ITEM)
+HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, FROM_ITEM, EVENTS = schema.COMPUTED_MEASURES
+COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, FROM_ITEM, EVENTS)
 STAGES = ("Sales", "Marketing")
 """What each contributor's adjustments count as in the plan (and in forecast value added)."""
 LOCK_WORDS_OFF = {"", "no", "n", "0", "false", "-"}
@@ -161,6 +161,8 @@ class PlanBasis:
     """forecast (statistical forecast of the month), history (last 12 months) or equal."""
     regions: RegionBasis | None = None
     """The items' regions and segments, when History has them (xl_sop.cycle.regions); None: items only."""
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["Item", "Month", "Events"]))
+    """Item, Month, Events: what future events add (xl_sop.forecast.events); empty without events."""
 
 
 @dataclass
@@ -168,7 +170,7 @@ class Plan:
     """The demand plan: per item and plan month, the adjustments by stage and the consensus; and the grid."""
 
     long: pd.DataFrame
-    """Item, Family, Month, Statistical, SalesAdj, MarketingAdj, FromFamily, Consensus."""
+    """Item, Family, Month, Statistical, Events, SalesAdj, MarketingAdj, FromFamily, Consensus."""
     grid: pd.DataFrame
 
 
@@ -222,27 +224,29 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
             raise InputError(f"1 Demand: {record.Family} {record.Measure} {record.Month:%b %Y} ({record.Value:,.0f}) "
                              f"cannot be spread: {exc} ({why}); nothing was written") from exc
         shares[record.Measure][members, j] += split
+    events = _matrix(basis.events, "Item", "Events", items, months)
+    # an item's events are spread over its regions like its typed figures, so the regions add up to the item
     below = None if basis.regions is None else plan_regions(
         basis.regions, values, locked, basis.families,
-        {c.name: own[c.name] + shares[c.name] for c in contributors}, months, basis.history_months,
-        {str(i) for i in (*values["Item"], *typed.locks["Item"])})
+        {**{c.name: own[c.name] + shares[c.name] for c in contributors}, EVENTS: events}, months,
+        basis.history_months, {str(i) for i in (*values["Item"], *typed.locks["Item"])})
     by_stage = {s: np.zeros((len(items), len(months))) for s in STAGES}
     for c in contributors:
         by_stage[c.stage] += own[c.name] + shares[c.name] + (0.0 if below is None else below.typed_by_item[c.name])
     from_family = sum((shares[c.name] for c in contributors), np.zeros((len(items), len(months))))
-    consensus = np.maximum(0.0, stat + by_stage["Sales"] + by_stage["Marketing"])
+    consensus = np.maximum(0.0, stat + events + by_stage["Sales"] + by_stage["Marketing"])
     long = pd.DataFrame({
         "Item": np.repeat(items, len(months)),
         "Family": np.repeat([basis.families[i] for i in items], len(months)),
         "Month": np.tile(months, len(items)),
-        "Statistical": stat.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
+        "Statistical": stat.ravel(), "Events": events.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
         "MarketingAdj": by_stage["Marketing"].ravel(), "FromFamily": from_family.ravel(),
         "Consensus": consensus.ravel(),
     })
     last = _matrix(basis.last_cycle, "Item", "Consensus", items, months, blank=np.nan)
     has_last = not basis.last_cycle.empty
     grid = _grid(basis, typed, contributors, items, families, {
-        HISTORY: history, STATISTICAL: stat, FROM_FAMILY: from_family, CONSENSUS: consensus,
+        HISTORY: history, STATISTICAL: stat, EVENTS: events, FROM_FAMILY: from_family, CONSENSUS: consensus,
         LAST_CYCLE: last if has_last else None}, below)
     return Plan(long, grid)
 
@@ -298,6 +302,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         total = {name: (None if m is None else _column_sums(m[members])) for name, m in figures.items()}
         row(family, TOTAL, HISTORY, total[HISTORY], None, 0)
         row(family, TOTAL, STATISTICAL, None, total[STATISTICAL], 0)
+        if _has_events(figures[EVENTS], members):  # only where an event applies
+            row(family, TOTAL, EVENTS, None, _zero_blank(total[EVENTS]), 0)
         for c in contributors:
             typed_row(family, TOTAL, c.name, 0)
         row(family, TOTAL, CONSENSUS, None, total[CONSENSUS], 0)
@@ -311,6 +317,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
             item = items[k]
             row(family, item, HISTORY, _at(figures[HISTORY], k), None, 1)
             row(family, item, STATISTICAL, None, _at(figures[STATISTICAL], k), 1)
+            if _has_events(figures[EVENTS], [k]):
+                row(family, item, EVENTS, None, _zero_blank(_at(figures[EVENTS], k)), 1)
             for c in contributors:
                 typed_row(family, item, c.name, 1)
             row(family, item, FROM_FAMILY, None, _zero_blank(_at(figures[FROM_FAMILY], k)), 1)
@@ -329,6 +337,10 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         rows.append([family, item, measure + KEPT, lock_of.get((family, item, measure)),
                      *[by_month.get(m) for m in all_months]])
     return pd.DataFrame(rows, columns=[*LABELS, *headers])
+
+
+def _has_events(events: np.ndarray | None, rows: list[int]) -> bool:
+    return events is not None and bool(np.any(events[rows] != 0))
 
 
 def _column_sums(block: np.ndarray) -> np.ndarray:

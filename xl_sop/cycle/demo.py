@@ -13,7 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from xl_sop import sample_data
+from xl_sop.cycle.inputs import load_inputs
+from xl_sop.cycle.plan import consensus
 from xl_sop.cycle.reconcile_step import SEEDED
+from xl_sop.cycle.steps import step_record
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.workbook.book import Book
 from xl_sop.workbook.filebook import FileBook
@@ -52,29 +55,45 @@ def earlier_decisions() -> pd.DataFrame:
 
 
 def fill_demo_book(path: Path, items: int = 24, months: int = 36, seed: int = 7,
-                   template: Path | None = None, regions: tuple[str, ...] = ()) -> FileBook:
+                   template: Path | None = None, regions: tuple[str, ...] = (), events: bool = True) -> FileBook:
     """A new workbook at ``path`` (replaced if there), wired to this Python like ``xl-sop new`` makes it, with the
     sample data pasted into its input tables (cycle month Nov 2026), the downside's loss of hours, and the issues and
     decisions typed before the meeting; ``template``: start from another file.
-    ``regions``: History split over these regions (sample_data.split_by_region; every other table is the same)."""
+    ``regions``: History split over these regions (sample_data.split_by_region; every other table is the same).
+    ``events``: with the sample's events (sample_events) and the item it launches; False: no Events rows, no launch
+    item and no events in the archived plans (the demo as it was before events existed)."""
     path = new_workbook(Path(path), for_this_python().settings, force=True, template=template)
     item_table = sample_data.sample_items(items, seed=seed)
-    history = sample_data.sample_history(item_table, months=months, seed=seed)
+    history, promotions = sample_data.sample_history_and_promotions(item_table, months=months, seed=seed)
     book = FileBook(path)
-    book.write_table(T.ITEMS, item_table.drop(columns="Pattern"))
+    launch = sample_data.sample_launch_item(item_table) if events else item_table.iloc[:0]
+    every_item = pd.concat([item_table, launch], ignore_index=True)
+    book.write_table(T.ITEMS, every_item.drop(columns="Pattern"))
     pasted = sample_data.split_by_region(history, regions, seed) if regions else history
     book.write_table(T.HISTORY, pasted)
     book.write_table(T.INVENTORY, sample_data.sample_inventory(item_table, history, seed=seed))
     book.write_table(T.ORDERS, sample_data.sample_orders(item_table, history, seed=seed))
     book.write_table(T.CAPACITY, sample_data.sample_capacity(item_table, history, seed=seed))
     book.write_table(T.PRODUCTION, sample_data.sample_production(item_table, history, seed=seed))
-    book.write_table(T.BUDGET, sample_data.sample_budget(item_table, pasted, seed=seed))
-    book.write_table(T.PLAN_ARCHIVE, sample_data.sample_archive(item_table, history, seed=seed))
+    book.write_table(T.PLAN_ARCHIVE, sample_data.sample_archive(item_table, history, seed=seed,
+                                                                promotions=promotions if events else None))
+    if events:
+        book.write_table(T.EVENTS, sample_data.sample_events(item_table, promotions))
+    book.write_table(T.BUDGET, sample_data.sample_budget(every_item, pasted, seed=seed, forecast=_statistical(book)))
     scenarios = book.read_table(T.SCENARIO_INPUTS)
     book.write_table(T.SCENARIO_INPUTS, pd.concat([scenarios, DOWNSIDE_HOURS], ignore_index=True))
     book.write_table(T.OPEN_ISSUES, typed_issues())
     book.write_table(T.DECISIONS, earlier_decisions())
     return book
+
+
+def _statistical(book: FileBook) -> pd.DataFrame:
+    """Item, Month, Forecast: what Run Forecast makes of the book before anyone types (statistical forecast per item,
+    regions and events included: the Consensus formula on it), computed without writing it, for the budget."""
+    record = step_record("demand")
+    current = {name: book.read_table(name) for name in dict.fromkeys((*record.reads, *record.writes))}
+    plan = record.compute(load_inputs(book), current, None, None)[T.DEMAND_PLAN]
+    return pd.DataFrame({"Item": plan["Item"], "Month": month_start(plan["Month"]), "Forecast": consensus(plan)})
 
 
 def meeting_summary(book: Book) -> list[str]:

@@ -87,6 +87,19 @@ def statistical_of(series_fc: pd.DataFrame, item_of: pd.Series, start: pd.Timest
     return pd.DataFrame({"Item": fc["Item"], "Month": fc["Month"], "Statistical": fc["Forecast"].round(2)})
 
 
+def conformed(series_statistical: pd.DataFrame, item_of: pd.Series, statistical: pd.DataFrame) -> pd.DataFrame:
+    """The series' Statistical scaled so that each item's series add up to the item's Statistical where that moved
+    after the forecast (a phase-out ends the item's series too); elsewhere as forecast."""
+    item = series_statistical["Item"].map(item_of)
+    total = series_statistical.groupby([item, series_statistical["Month"]])["Statistical"].transform("sum")
+    target = pd.MultiIndex.from_arrays([item, series_statistical["Month"]]).map(
+        statistical.set_index(["Item", "Month"])["Statistical"].to_dict().get)
+    target = pd.Series(target, index=series_statistical.index, dtype=float)
+    moved = (total > 0) & target.notna() & ((target - total).abs() > 0.01)
+    ratio = (target / total).where(moved, 1.0)
+    return series_statistical.assign(Statistical=(series_statistical["Statistical"] * ratio).round(2))
+
+
 def split_labels(item_of: pd.Series) -> list[str]:
     """The labels of the series of items split by region or segment (an unsplit item is its own series)."""
     return [str(label) for label, item in item_of.items() if label != item]
@@ -198,7 +211,8 @@ def _spread_to_series(total: float, forecast: np.ndarray, recent: np.ndarray, lo
     for weights in (np.clip(forecast, 0.0, None), np.clip(recent, 0.0, None), np.ones(len(forecast))):
         if weights[free].sum() > 0:
             try:
-                return spread(total, weights, lock, decimals=0)
+                # whole units for typed figures; an event's uplift (a share of a forecast) keeps its cents
+                return spread(total, weights, lock, decimals=0 if float(total).is_integer() else 2)
             except InputError as exc:  # pragma: no cover - a positive free weight always takes the figure
                 raise InputError(f"1 Demand: {item} {contributor} {month:%b %Y}: {exc}") from exc
     raise InputError(f"1 Demand: {item} {contributor} {month:%b %Y} ({total:,.0f}) cannot be spread over its regions: "
