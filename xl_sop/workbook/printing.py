@@ -74,11 +74,11 @@ def print_scale(ws: Worksheet, paper: str = "Letter") -> float:
     """The scale the sheet prints at: fit to one page wide shrinks it to the paper's width between the margins (and
     never enlarges it); otherwise its fixed scale."""
     setup = ws.page_setup
-    if ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage:
-        if setup.fitToWidth in (1, "1"):
-            margins = ws.page_margins
-            room = (PAPER_LANDSCAPE_INCHES[paper] - margins.left - margins.right) * 72
-            return min(1.0, room / printed_area(ws).width_points)
+    fit = ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
+    if fit and setup.fitToWidth in (1, "1"):
+        margins = ws.page_margins
+        room = float(PAPER_LANDSCAPE_INCHES[paper] - margins.left - margins.right) * 72
+        return min(1.0, room / printed_area(ws).width_points)
     return float(setup.scale or 100) / 100
 
 
