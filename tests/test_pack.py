@@ -67,7 +67,7 @@ def test_the_draft_pack_opens_on_the_executive_summary_then_the_steps_in_order(b
     pages = pages_by_sheet(published.pdf)
     order = [sheet for i, (sheet, _text) in enumerate(pages) if i == 0 or pages[i - 1][0] != sheet]
     assert order == list(PACK_SHEETS)  # each sheet's pages together, the executive summary first
-    assert len(pages) <= 2 * len(PACK_SHEETS)
+    assert len(pages) <= 3 * len(PACK_SHEETS)  # 9 pages in DejaVu Sans, 13 in Carlito (Calibri's metrics)
     for number, (sheet, text) in enumerate(pages, start=1):
         header = next(line for line in text.splitlines() if line.strip())
         assert re.match(rf"\s*{re.escape(COMPANY)}\s+DRAFT - S&OP cycle Nov 2026\s+{re.escape(sheet)}$", header), header

@@ -27,6 +27,7 @@ from xl_sop.errors import UnknownNameError
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.printing import READABLE_POINTS, calibri_metrics_missing, hidden_columns, pack_page_setup, printed_width
 from xl_sop.workbook.saving import replacing
 
 if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
@@ -185,6 +186,9 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
             else:
                 pack = out_dir / f"{stem}.pdf"
                 _pdf_pack(wb, stem, finished.enter_context(replacing(pack)), tmp, notes)
+                if calibri_metrics_missing():
+                    notes.append("the PDF pack prints smaller than Excel would: LibreOffice has neither Calibri nor "
+                                 "Carlito (install fonts-crosextra-carlito)")
     return Published(target, pack, notes)
 
 
@@ -226,8 +230,6 @@ def _stamp(path: Path, draft: bool) -> Stamp:
 def _stamp_sheet(ws: Worksheet, stamp: Stamp) -> None:
     """The page header (the company, the stamp and the cycle month, the sheet) and footer (page x of y, the stamp) of a
     pack sheet; a line on Home."""
-    from xl_sop.workbook.printing import pack_page_setup
-
     pack_page_setup(ws)
     ws.oddHeader.left.text = stamp.company.replace("&", "&&")  # && prints one & (& starts a code)
     ws.oddHeader.center.text = f"{stamp.word} - S&&OP cycle {stamp.month}"
@@ -280,8 +282,6 @@ def _pack_view(wb: Workbook, notes: list[str]) -> None:
 def _charts_on_shown_columns(ws: Worksheet) -> None:
     """A chart anchored in a column the pack hides (the 1 Demand chart over the older months) moves to the first
     column shown right of it: a hidden column has no width, and the chart would cover the labels left of it."""
-    from xl_sop.workbook.printing import hidden_columns
-
     hidden = hidden_columns(ws)
     for chart in ws._charts:
         start = chart.anchor._from  # 0-based column
@@ -312,11 +312,17 @@ def _months_printed(ws: Worksheet) -> None:
         months = [pd.to_datetime(ws.cell(r1, c).value, format="%b %Y", errors="coerce") for c in range(first_month, c2 + 1)]
         plan = next((j for j, c in enumerate(range(first_month, c2 + 1))
                      if not _history_header(ws.cell(r1, c)) and pd.notna(months[j])), 0)
+        # One dimension per column, keeping its width and outline level: a run of columns (the folded older
+        # history) is split, so its columns unfold with the [+] and unhide at their width as before.
+        runs = {c: dim for dim in list(ws.column_dimensions.values()) if dim.min and dim.max
+                for c in range(dim.min, dim.max + 1)}
         for j, c in enumerate(range(first_month, c2 + 1)):
-            shown = plan - PACK_HISTORY_MONTHS <= j < plan + PACK_PLAN_MONTHS
+            run = runs.get(c)
             dim = ws.column_dimensions[get_column_letter(c)]
-            dim.min = dim.max = c  # one column each: a run (the folded history) is split
-            dim.hidden = not shown
+            if run is not None and run is not dim:
+                dim.width, dim.outline_level = run.width, run.outline_level
+            dim.min = dim.max = c
+            dim.hidden = not plan - PACK_HISTORY_MONTHS <= j < plan + PACK_PLAN_MONTHS
 
 
 def _history_header(cell: Cell) -> bool:
@@ -332,8 +338,6 @@ def _bands(ws: Worksheet, below: int = 0) -> str:
     From the tables the sheet holds, so a table added later lands on the pages by itself."""
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
-
-    from xl_sop.workbook.printing import READABLE_POINTS, printed_width
 
     spans = sorted(range_boundaries(t.ref) for t in ws.tables.values())
     if not spans:

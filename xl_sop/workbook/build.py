@@ -9,6 +9,7 @@ schema does not give.
 from __future__ import annotations
 
 import datetime as dt
+from copy import copy
 from pathlib import Path
 
 import pandas as pd
@@ -67,9 +68,9 @@ a step grows or shrinks it (xl_sop/workbook/follow.py)."""
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
 FIXED_TIME = dt.datetime(2026, 1, 1)
-EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 15, 13, 13, 9, 2, 12, 14, 11, 13, 18)
+EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 15, 13, 13, 9, 2, 12, 14, 12, 14, 18)
 """Columns A:O of 5 Executive: the month-by-month table (A:I), a narrow gap, the shortages, decisions and approval
-(K:O). 179 characters wide, so the page prints one page wide at 76% on Letter (11 pt -> 8.3 pt)."""
+(K:O). 181 characters wide, so the page prints one page wide at 75% on Letter (11 pt -> 8.3 pt)."""
 EXECUTIVE_TILES = ((1, 2), (3, 4), (5, 6), (7, 9), (11, 12), (13, 15))
 """(first, last) column of each tile across the top of 5 Executive (merged: a total in the millions at 16 pt)."""
 
@@ -553,6 +554,14 @@ def _executive(ws: Worksheet) -> None:
                 cell.number_format = fmt
             ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=last)
     ws.row_dimensions[4].height = 24
+    # Calibri by name, where the styles above leave the font to the application: LibreOffice would otherwise draw the
+    # headers in its default serif, wider than the columns laid out for one page.
+    for cells in ws.iter_rows(min_row=1, max_row=row):
+        for cell in cells:
+            if cell.value is not None and cell.font.name is None:
+                font = copy(cell.font)
+                font.name = "Calibri"
+                cell.font = font
     against = ws.cell(row=4, column=EXECUTIVE_TILES[1][0]).coordinate
     ws.conditional_formatting.add(against, FormulaRule(formula=[f"AND(ISNUMBER({against}),{against}<0)"],
                                                        font=Font(bold=True, color="C00000")))
