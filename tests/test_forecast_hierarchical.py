@@ -22,7 +22,7 @@ from xl_sop.forecast.hierarchical import (
     shrunk_covariance,
     top_down,
 )
-from xl_sop.settings import read_settings, scenarios_from
+from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 
 # --- by hand -------------------------------------------------------------------------------------------------------
@@ -237,8 +237,6 @@ def test_a_bad_family_forecast_choice_is_named_in_settings():
     assert [(p.row, p.column, p.text) for p in settings.problems] == [
         (row, "Value", "Family forecast: 'sideways' is not one of bottom-up, top-down, min-trace")]
     assert settings.family_forecast == "bottom-up"  # the default, while the problem stops the steps
-    with pytest.raises(InputError, match=f"table Settings, row {row}: Family forecast: 'sideways'"):
-        scenarios_from(_settings("sideways").reset_index(drop=True))
 
 
 def test_every_text_setting_has_its_own_choices_and_its_default_among_them():

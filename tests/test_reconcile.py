@@ -1,4 +1,4 @@
-"""Gap, allocation, constrained plan, scenarios and the financial view, by hand."""
+"""Gap, allocation and the financial view, by hand."""
 
 import numpy as np
 import pandas as pd
@@ -8,20 +8,16 @@ from xl_sop.errors import InputError
 from xl_sop.reconcile import (
     allocate,
     allocate_supply,
-    constrained_plan,
     demand_supply_gap,
     financial_view,
     gap_by,
-    scenario_comparison,
 )
 from xl_sop.sample_data import (
     sample_budget,
-    sample_capacity,
     sample_history,
-    sample_inventory,
     sample_items,
 )
-from xl_sop.settings import scenarios_from
+from xl_sop.settings import read_settings
 
 JAN, FEB = pd.Timestamp("2027-01-01"), pd.Timestamp("2027-02-01")
 ITEMS = pd.DataFrame({
@@ -76,49 +72,13 @@ def test_allocate_supply_across_customers():
     assert out["FillRate"].tolist() == [1, 0.5, 0.5]
 
 
-def _demand():
-    return long([("A", JAN, 60), ("A", FEB, 60), ("B", JAN, 60), ("B", FEB, 20), ("C", JAN, 5), ("C", FEB, 5)])
-
-
-CAPACITY = pd.DataFrame({"Resource": ["R1", "R1"], "Month": [JAN, FEB], "Hours": [100, 100]})
-INVENTORY = pd.DataFrame({"Item": ["B"], "ReceiptDate": ["2026-12-01"], "Quantity": [10]})
-
-
-def test_constrained_plan_by_hand():
-    plan = constrained_plan(_demand(), ITEMS, CAPACITY, INVENTORY)
-    p = plan.per_item.set_index(["Item", "Month"])
-    # January: A needs 60 h, B 50 h (10 in stock), 100 h available: A first, B gets 40.
-    assert p.loc[("A", JAN), ["Production", "Shipped", "Backlog"]].tolist() == [60, 60, 0]
-    assert p.loc[("B", JAN), ["Production", "Shipped", "Backlog"]].tolist() == [40, 50, 10]
-    # February: B needs 20 + 10 late; 90 h fit.
-    assert p.loc[("B", FEB), ["Production", "Shipped", "Backlog"]].tolist() == [30, 30, 0]
-    assert p.loc[("C", JAN), "Production"] == 5  # bought in
-    r = plan.per_resource.set_index("Month")
-    assert r["NeedHours"].tolist() == [110, 90] and r["LoadHours"].tolist() == [100, 90]
-
-
-def test_scenarios_side_by_side():
-    settings = pd.DataFrame({"Setting": ["Upside demand factor", "Downside capacity factor"], "Value": [1.5, "80%"]})
-    scenarios = scenarios_from(settings)
-    assert [(s.name, s.demand_factor, s.capacity_factor) for s in scenarios] == [
-        ("Base", 1, 1), ("Upside", 1.5, 1), ("Downside", 0.9, 0.8)]
-    out = scenario_comparison(_demand(), ITEMS, CAPACITY, INVENTORY, scenarios).set_index("Scenario")
-    base = out.loc["Base"]
-    assert base["DemandUnits"] == 210 and base["ShippedUnits"] == 210 and base["FillRate"] == 1
-    assert base["Revenue"] == 120 * 10 + 80 * 20 + 10 * 5
-    assert base["Margin"] == base["Revenue"] - (120 * 6 + 80 * 12 + 10 * 3)
-    assert base["CapacityUse"] == pytest.approx(190 / 200)
-    # Upside: A 90/90 and B 90/30 on 100 h a month; A first. B ships 10 + 10 + 10 of 120.
-    up = out.loc["Upside"]
-    assert up["DemandUnits"] == 315 and up["ShippedUnits"] == 90 + 90 + 20 + 10 + 15
-    assert up["BacklogUnits"] == 90 and up["FillRate"] == pytest.approx(225 / 315)
-
-
 def test_settings_errors_name_the_setting():
-    with pytest.raises(InputError, match="table Settings, row 1: Upside demand factor: 'lots' is not a number"):
-        scenarios_from(pd.DataFrame({"Setting": ["Upside demand factor"], "Value": ["lots"]}))
-    with pytest.raises(InputError, match=r"row 2: setting 'upside_demand_factor' is listed twice \(rows 1 and 2\)"):
-        scenarios_from(pd.DataFrame({"Setting": ["Upside demand factor", "upside_demand_factor"], "Value": [1, 2]}))
+    settings = read_settings(pd.DataFrame({"Setting": ["Service level"], "Value": ["lots"]}, index=[1]))
+    assert [(p.row, p.column, p.text) for p in settings.problems] == [
+        (1, "Value", "Service level: 'lots' is not a number (type 1250)")]
+    settings = read_settings(pd.DataFrame({"Setting": ["Horizon", "horizon"], "Value": [12, 6]}, index=[1, 2]))
+    assert [(p.row, p.column, p.text) for p in settings.problems] == [
+        (2, "Setting", "setting 'horizon' is listed twice (rows 1 and 2)")]
 
 
 def test_financial_view_against_budget():
@@ -136,9 +96,5 @@ def test_the_sample_reconciles_end_to_end():
     history = sample_history(items)
     demand = history.assign(Month=history["Month"] + pd.DateOffset(years=1))
     demand = demand[demand["Month"] >= "2026-11-01"]
-    capacity, inventory = sample_capacity(items, history), sample_inventory(items, history)
-    out = scenario_comparison(demand, items, capacity, inventory).set_index("Scenario")
-    assert out.loc["Upside", "FillRate"] <= out.loc["Base", "FillRate"] <= out.loc["Downside", "FillRate"] <= 1
-    assert out.loc["Downside", "Revenue"] < out.loc["Base", "Revenue"] < out.loc["Upside", "Revenue"]
     view = financial_view(demand, items, sample_budget(items, history))
     assert set(view["Family"]) == set(items["Family"])

@@ -9,6 +9,8 @@
     xl-sop validate BOOK                     every problem in the workbook
     xl-sop freeze BOOK [--force]             archive the approved consensus (refused without required approvals)
     xl-sop undo BOOK                         restore the tables the last step replaced
+    xl-sop compare BOOK [--from MONTH] [--to MONTH|current] [--csv DIR]
+                                             two plan versions by family and month, and what moved
     xl-sop forecast HISTORY.csv|.parquet [--horizon 12] [--level 80 95] [--id Item ...] [--out FILE.csv|.parquet]
                    [--scheduler ADDRESS | --workers N]   on a Dask cluster (docs/distributed.md)
     xl-sop aggregate TABLE [--by Item ...] [--out FILE]  detail series (history or forecast) added up to items
@@ -257,6 +259,37 @@ def cmd_freeze(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from xl_sop.cycle.versions import compare_in_book
+    from xl_sop.workbook.filebook import FileBook
+
+    result, to, since = compare_in_book(FileBook(_book_path(args.book)), args.since, args.to)
+    print(f"{to.label[:1].upper()}{to.label[1:]} against the {since.label}" + (f" ({since.note})" if since.note else "")
+          + "; money at today's unit prices")
+    print(f"\n{'Family':<16}{'Month':<10}{'from':>11}{'to':>11}{'change':>10}{'%':>8}{'money':>12}"
+          f"{'budget':>11}{'vs budget':>11}")
+    for r in result.by_family.itertuples():
+        print(f"{r.Family:<16.16}{r.Month:%b %Y}  {_shown(r.LastFrozen):>11}{_shown(r.ThisCycle):>11}"
+              f"{_shown(r.Change, '+,.0f'):>10}{_shown(r.ChangePct, '+.1%'):>8}{_shown(r.ChangeRevenue, '+,.0f'):>12}"
+              f"{_shown(r.Budget):>11}{_shown(r.VsBudget, '+,.0f'):>11}")
+    print("\nWhat moved (units, money):")
+    for r in result.moved.itertuples():
+        item = "" if not isinstance(r.Item, str) else r.Item
+        print(f"  {r.Family:<16.16}{item:<12.12}{_shown(r.Change, '+,.0f'):>10}{_shown(r.ChangeRevenue, '+,.0f'):>12}"
+              f"  {r.Why}")
+    if args.csv:
+        folder = Path(args.csv)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in (("versions_by_family.csv", result.by_family), ("what_moved.csv", result.moved)):
+            _write_table(frame.rename(columns={"ThisCycle": "To", "LastFrozen": "From"}), str(folder / name))
+    return EXIT_OK
+
+
+def _shown(value: object, fmt: str = ",.0f") -> str:
+    """A number as the compare table prints it; blank (a month a version does not plan) as ''."""
+    return "" if not isinstance(value, int | float) or value != value else format(value, fmt)
+
+
 def cmd_undo(args: argparse.Namespace) -> int:
     from xl_sop.cycle import undo_last_run
 
@@ -409,6 +442,17 @@ def build_parser() -> argparse.ArgumentParser:
     freeze.add_argument("--force", action="store_true",
                         help="freeze without the approvals Settings require (the archive records whose were missing)")
     freeze.set_defaults(run=cmd_freeze)
+    cmp = sub.add_parser("compare", help="two plan versions by family and month, and what moved between them",
+                         description="Compare two plan versions by family and month in units and money (today's unit "
+                                     "prices), with the items that moved most; reads the workbook only.")
+    cmp.add_argument("book")
+    cmp.add_argument("--from", dest="since", metavar="MONTH",
+                     help="the earlier version: a PlanMonth of the plan archive, e.g. 2026-10 "
+                          "(default: the latest frozen before --to)")
+    cmp.add_argument("--to", default="current", metavar="MONTH",
+                     help="the later version: a PlanMonth, or current (this cycle's plan, the default)")
+    cmp.add_argument("--csv", metavar="DIR", help="also write versions_by_family.csv and what_moved.csv there")
+    cmp.set_defaults(run=cmd_compare)
     for name, func, text in (("undo", cmd_undo, "restore the tables the last step replaced"),
                              ("validate", cmd_validate, "list every problem in the workbook (exit 1 if any)")):
         p = sub.add_parser(name, help=text)

@@ -19,20 +19,6 @@ from xl_sop.errors import CellError, InputError, UnknownNameError
 from xl_sop.workbook import schema
 
 
-@dataclass(frozen=True)
-class Scenario:
-    name: str
-    demand_factor: float = 1.0
-    capacity_factor: float = 1.0
-
-
-DEFAULT_SCENARIOS = (
-    Scenario("Base", 1.0, 1.0),
-    Scenario("Upside", 1.10, 1.0),
-    Scenario("Downside", 0.90, 1.0),
-)
-
-
 def setting_key(name: object) -> str:
     """The name a setting is matched by: lower case letters and digits only."""
     return "".join(ch for ch in str(name).lower() if ch.isalnum())
@@ -135,13 +121,6 @@ class Settings:
         roles = str(value).replace(";", ",").split(",") if value else []
         return tuple(dict.fromkeys(r.strip() for r in roles if r.strip()))
 
-    @property
-    def scenarios(self) -> tuple[Scenario, ...]:
-        """Base, Upside and Downside with their demand and capacity factors."""
-        return DEFAULT_SCENARIOS[:1] + tuple(
-            Scenario(s.name, self._number(f"{s.name} demand factor"), self._number(f"{s.name} capacity factor"))
-            for s in DEFAULT_SCENARIOS[1:])
-
     def _number(self, name: str) -> float:
         return float(self.get(name))  # type: ignore[arg-type]
 
@@ -202,19 +181,3 @@ def _typed(value: object, fmt: str, low: float | None, high: float | None, name:
 
 def _example(fmt: str) -> str:
     return "2026-11-01" if fmt == schema.MONTH else cells.NUMBER_EXAMPLE
-
-
-def scenarios_from(table: pd.DataFrame | None) -> tuple[Scenario, ...]:
-    """The scenarios of a Settings table; its first problem is an InputError naming the setting.
-
-    Settings read: "Upside demand factor" (default 1.10), "Upside capacity factor" (1.0),
-    "Downside demand factor" (0.90), "Downside capacity factor" (1.0); factors 0 to 10.
-    """
-    if table is not None:  # rows as a planner counts them: 1 is the first data row
-        table = table.set_axis(range(1, len(table) + 1))
-    settings = read_settings(table)
-    if settings.problems:
-        problem = settings.problems[0]
-        row = f", row {problem.row}" if problem.row is not None else ""
-        raise InputError(f"table Settings{row}: {problem.text}")
-    return settings.scenarios

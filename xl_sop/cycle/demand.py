@@ -18,6 +18,7 @@ from xl_sop.cycle.demand_view import (
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
 from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
+from xl_sop.cycle.versions import latest_before
 from xl_sop.errors import InputError, ValidationError
 from xl_sop.forecast import forecast_many
 from xl_sop.forecast.hierarchical import BOTTOM_UP, forecast_families
@@ -84,13 +85,13 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
 
 
 def _last_cycle(current: Tables, start: pd.Timestamp) -> pd.DataFrame:
-    """Item, Month, Consensus of the latest plan frozen before this cycle (empty when there is none)."""
+    """Item, Month, Consensus of the latest plan frozen before this cycle (empty when there is none): the version
+    4 S&OP Meeting compares this cycle with (versions.latest_before)."""
     archive = plan_archive(current)
-    earlier = archive[archive["PlanMonth"] < start]
-    if earlier.empty:
+    last = latest_before(archive, start)
+    if last is None:
         return pd.DataFrame(columns=["Item", "Month", "Consensus"])
-    latest = earlier[earlier["PlanMonth"] == earlier["PlanMonth"].max()]
-    return latest[["Item", "Month", "Consensus"]].dropna()
+    return archive[archive["PlanMonth"] == last][["Item", "Month", "Consensus"]].dropna()
 
 
 def _lag0(inputs: Inputs, current: Tables) -> pd.DataFrame:

@@ -18,6 +18,7 @@ import pandas as pd
 
 from xl_sop import cells
 from xl_sop.cycle.demand_view import contributors_from, typed_in
+from xl_sop.cycle.scenario_inputs import ScenarioChange, scenario_changes
 from xl_sop.errors import Problem
 from xl_sop.settings import Settings, read_settings
 from xl_sop.workbook import schema
@@ -176,6 +177,22 @@ def plan_months(inputs: Inputs) -> pd.DatetimeIndex:
     return pd.date_range(cycle_month(inputs), periods=inputs.settings.horizon, freq="MS")
 
 
+def scenarios_of(inputs: Inputs, table: pd.DataFrame) -> tuple[list[ScenarioChange], list[Problem]]:
+    """The changes of tblScenarioInputs (as read from the book) and the problems in its rows, against the items,
+    the resources with capacity and the plan months of the inputs."""
+    return scenario_changes(table, inputs[T.ITEMS], inputs[T.CAPACITY]["Resource"].dropna().unique(), plan_months(inputs))
+
+
+def scenario_problems(book: Book, inputs: Inputs) -> list[Problem]:
+    """The problems in the rows of tblScenarioInputs; none while the table is missing or the tables it is checked
+    against have problems of their own (those are reported, and stop the step, already)."""
+    if T.SCENARIO_INPUTS.lower() not in {n.lower() for n in book.table_names()}:
+        return []
+    if inputs.problems_in(T.SETTINGS, T.ITEMS, T.HISTORY, T.CAPACITY):
+        return []
+    return scenarios_of(inputs, book.read_table(T.SCENARIO_INPUTS))[1]
+
+
 def _months_text(months: Iterable[pd.Timestamp]) -> str:
     shown = [f"{m:%b %Y}" for m in sorted(months)]
     return ", ".join(shown[:4]) + (f" and {len(shown) - 4} more" if len(shown) > 4 else "")
@@ -310,7 +327,9 @@ def output_tables() -> tuple[str, ...]:
 def validate(book: Book) -> list[Problem]:
     """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns,
     and a workbook that lost its macros."""
-    problems = load_inputs(book).problems + book_problems(book, output_tables()) + _demand_grid_problems(book)
+    inputs = load_inputs(book)
+    problems = (inputs.problems + book_problems(book, output_tables()) + _demand_grid_problems(book)
+                + scenario_problems(book, inputs))
     if not book.has_macros():  # saved as .xlsx by some program and renamed: the headless steps still run
         problems.append(Problem("Home", "(VBA project)", None, "",
                                 "the workbook has lost its macros (was it saved as .xlsx?): the ribbon buttons and the "

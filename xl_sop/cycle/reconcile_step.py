@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 
 from xl_sop.cycle.grids import turned
-from xl_sop.cycle.inputs import Inputs, plan_months
+from xl_sop.cycle.inputs import Inputs, plan_months, scenarios_of
 from xl_sop.cycle.keep import merge_rows
 from xl_sop.cycle.plan import Progress, Tables, consensus_demand, planned_supply, rounded
-from xl_sop.cycle.supply_plan import balance_supply, plan_summary
+from xl_sop.cycle.scenarios import scenarios
+from xl_sop.cycle.versions import meeting_versions
+from xl_sop.errors import ValidationError
 from xl_sop.frames import as_numbers, month_start
 from xl_sop.reconcile import financial_view, gap_by
 from xl_sop.workbook import schema
@@ -22,8 +24,12 @@ SEEDED = ("Gap: ", "Overload: ")
 
 def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
                  now: pd.Timestamp | None = None) -> Tables:
-    """The gap by family and month (units and money), the scenarios side by side, open issues seeded
-    from the gaps and overloads (typed issues kept), and the consensus by family against budget."""
+    """The gap by family and month (units and money), the scenarios of tblScenarioInputs side by side with Base,
+    open issues seeded from the gaps and overloads (typed issues kept), the consensus by family against budget, and
+    this cycle against the last frozen plan (versions.meeting_versions)."""
+    changes, problems = scenarios_of(inputs, current.get(T.SCENARIO_INPUTS, pd.DataFrame()))
+    if problems:  # the runner checks them before any step writes; this guards a direct call
+        raise ValidationError(problems, "Reconcile")
     demand = consensus_demand(current, inputs)
     supply = planned_supply(current, inputs)
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
@@ -34,7 +40,7 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
                      "ExcessValue"]].pipe(rounded, 2)
     if progress:
         progress(1, 3)
-    scen = scenarios(inputs, demand, items)
+    scen, shortage = scenarios(inputs, demand, changes)
     if progress:
         progress(2, 3)
     fin = financial_view(demand, items, inputs[T.BUDGET].dropna(subset=["Family", "Month"]))
@@ -44,24 +50,12 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
     if progress:
         progress(3, 3)
     gap_table = gap_table.reset_index(drop=True)
-    return {T.GAP: gap_table, T.SCENARIOS: scen, T.OPEN_ISSUES: issues,
+    return {T.GAP: gap_table, T.SCENARIOS: scen, T.SCENARIO_SHORTAGE: shortage, T.OPEN_ISSUES: issues,
             T.CONSENSUS_BY_FAMILY: by_family.reset_index(drop=True),
             T.GAP_VIEW: turned(gap_table, ("Family",), GAP_MEASURES, plan_months(inputs)),
             T.GAP_BY_FAMILY: gap_table.groupby("Family", as_index=False, sort=False)[
-                ["Demand", "Supply", "Gap", "ShortageRevenue"]].sum().pipe(rounded, 2)}
-
-
-def scenarios(inputs: Inputs, demand: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
-    """Base, upside and downside side by side (factors from Settings): each the Supply step's own plan
-    (balance_supply: strategy, safety stock, capacity) of the consensus x DemandFactor on capacity x
-    CapacityFactor, valued as Refresh Executive values the plan (plan_summary). Base (factors 1) is the
-    plan on 2 Supply and 5 Executive."""
-    rows = []
-    for sc in inputs.settings.scenarios:
-        outcome = balance_supply(inputs, demand, demand_factor=sc.demand_factor, capacity_factor=sc.capacity_factor)
-        rows.append({"Scenario": sc.name, "DemandFactor": sc.demand_factor, "CapacityFactor": sc.capacity_factor,
-                     **plan_summary(outcome.plan, outcome.load, items)})
-    return pd.DataFrame(rows, columns=schema.table(T.SCENARIOS).column_names)
+                ["Demand", "Supply", "Gap", "ShortageRevenue"]].sum().pipe(rounded, 2),
+            **meeting_versions(inputs, current)}
 
 
 GAP_MEASURES = (("Demand", "Demand"), ("Supply", "Supply"), ("Gap (short +)", "Gap"),

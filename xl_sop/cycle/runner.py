@@ -16,7 +16,7 @@ import pandas as pd
 from xl_sop.cycle.demand_view import carry_typed, contributors_from
 from xl_sop.cycle.freshness import mark_stale, record_inputs
 from xl_sop.cycle.grids import outline_levels
-from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs
+from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs, scenario_problems
 from xl_sop.cycle.keep import carry_inputs, kept_columns, merge_rows
 from xl_sop.cycle.plan import Progress, consensus, consensus_cut_note
 from xl_sop.cycle.review import approved_by, missing_approvals
@@ -109,6 +109,8 @@ def check_steps(book: Book, step_ids: Iterable[str], inputs: Inputs) -> None:
     steps = [step_record(s) for s in step_ids]
     problems = inputs.problems_in(schema.TableName.SETTINGS, *(name for s in steps for name in s.checks))
     problems += book_problems(book, [name for s in steps for name in (*s.writes, *s.reads, UNDO_TABLE, STATUS_TABLE)])
+    if any(T.SCENARIO_INPUTS in s.reads for s in steps):  # typed rows a late step computes: checked before any writes
+        problems += scenario_problems(book, inputs)
     if problems:
         raise ValidationError(problems, steps[0].face.label if len(steps) == 1 else "The cycle")
 

@@ -36,18 +36,16 @@ class SupplyOutcome:
     months: pd.DatetimeIndex
 
 
-def balance_supply(inputs: Inputs, demand: pd.DataFrame, *, demand_factor: float = 1.0, capacity_factor: float = 1.0,
-                   progress: Progress | None = None) -> SupplyOutcome:
+def balance_supply(inputs: Inputs, demand: pd.DataFrame, *, progress: Progress | None = None) -> SupplyOutcome:
     """The production plan per resource (strategy from Settings) in hours, shared out to items by their
     net requirements; projected inventory, days of supply, safety stock; load against capacity.
 
-    demand: Item, Month, Quantity (the consensus), multiplied by demand_factor; capacity (regular and
-    overtime hours) multiplied by capacity_factor. Net requirement per item: what the demand needs beyond
-    the opening stock, plus building up to safety stock (safety stock from History, unchanged by the
-    factors). Bought-in items (no Resource) are supplied as required. Hours the plan cannot cover with
-    regular and overtime hours are ShortHours. Figures rounded to 2 decimals, as the Supply sheet shows them.
+    demand: Item, Month, Quantity (the consensus, or a scenario's); capacity: tblCapacity of inputs (a scenario
+    passes its own). Net requirement per item: what the demand needs beyond the opening stock, plus building up
+    to safety stock (safety stock from History, the same in every scenario). Bought-in items (no Resource) are
+    supplied as required. Hours the plan cannot cover with regular and overtime hours are ShortHours.
+    Figures rounded to 2 decimals, as the Supply sheet shows them.
     """
-    demand = demand.assign(Quantity=demand["Quantity"] * float(demand_factor))
     months = plan_months(inputs)
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
     item_index = pd.Index(sorted(demand["Item"].unique(), key=str), name="Item")
@@ -65,9 +63,6 @@ def balance_supply(inputs: Inputs, demand: pd.DataFrame, *, demand_factor: float
     capacity = inputs[T.CAPACITY].dropna(subset=["Resource", "Month"])
     capacity = capacity_table(capacity) if len(capacity) else pd.DataFrame(
         columns=["Resource", "Month", "Hours", "OvertimeHours"])
-    if float(capacity_factor) != 1.0 and len(capacity):
-        capacity = capacity.assign(Hours=capacity["Hours"] * float(capacity_factor),
-                                   OvertimeHours=capacity["OvertimeHours"] * float(capacity_factor))
     attributes = items.set_index("Item").reindex(item_index)
     costs = HourCosts(settings.regular_hour_cost, settings.overtime_factor, settings.holding_share, settings.backlog_share)
     production, load = plan_by_resource(
@@ -109,10 +104,14 @@ def plan_money(plan: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 
 
 def plan_summary(plan: pd.DataFrame, load: pd.DataFrame, items: pd.DataFrame) -> dict[str, float]:
-    """The plan over the horizon: Revenue, Margin (= Revenue - COGS), FillRate (= shipped / demand units),
-    ClosingInventoryValue (stock at unit cost at the end of the last month) and CapacityUse (planned hours /
-    regular capacity hours; above 1 means overtime). From plan_money, as Refresh Executive reads it."""
-    money = plan_money(plan, items)
+    """The plan over the horizon: money_summary of plan_money, as Refresh Executive reads it."""
+    return money_summary(plan_money(plan, items), load)
+
+
+def money_summary(money: pd.DataFrame, load: pd.DataFrame) -> dict[str, float]:
+    """A plan in money (plan_money) over the horizon: Revenue, Margin (= Revenue - COGS), FillRate (= shipped /
+    demand units), ClosingInventoryValue (stock at unit cost at the end of the last month) and CapacityUse (planned
+    hours / regular capacity hours of load, tblCapacityLoad; above 1 means overtime)."""
     demand = float(money["Demand"].sum())
     last = money[money["Month"] == money["Month"].max()]
     capacity = float(pd.to_numeric(load.get("CapacityHours"), errors="coerce").sum()) if len(load) else 0.0

@@ -22,6 +22,7 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -52,9 +53,7 @@ FAMILY_EXAMPLE = "Beverages"
 RESOURCE_EXAMPLE = "Bottling"
 SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items below (fold with the [-] on the left).",
                  "Red: utilisation above 100% of regular hours, or hours short beyond overtime.")
-GAP_MONTH_WIDTH = 12
-"""3 Pre-S&OP's month columns, shared with the scenarios above them: a revenue in the hundred millions fits, and a
-year of months prints one page wide at 8 pt or more on Letter."""
+GRID_PRINT_SCALE = 70
 DEMAND_LEGEND = ("Grey columns: history (the older year unfolds with the [+] above the months).",
                  "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
                  "Yellow rows: typed. On a family row, spread to its items",
@@ -100,6 +99,7 @@ def build_workbook() -> Workbook:
     _supply(wb["Supply Detail"])
     _supply_view(wb["2 Supply"])
     _gap_view(wb["3 Pre-S&OP"])
+    _scenarios(wb["Scenarios"])
     _follow_up_charts(wb["6 Follow-up"])
     _executive(wb["5 Executive"])
     _follow_up(wb["6 Follow-up"])
@@ -418,12 +418,10 @@ def _supply_view(ws: Worksheet) -> None:
 
 
 def _gap_view(ws: Worksheet) -> None:
-    """The family grid (a shortage in red) with the scenarios and the gap-by-family chart above it."""
+    """The family grid (a shortage in red) with the gap-by-family chart above it."""
     grid = schema.table(schema.TableName.GAP_VIEW)
     row, col = schema.table_origin(grid)
-    # The scenarios above share the month columns: one width for all, wide enough for their figures.
-    first_month, last_col = _month_columns(ws, grid, _template_months(), width=GAP_MONTH_WIDTH)
-    ws.row_dimensions[schema.SCENARIOS_ROW].height = 30  # their long headers wrap
+    first_month, last_col = _month_columns(ws, grid, _template_months())
     measure = f"${get_column_letter(col + grid.column_names.index('Measure'))}{row + 1}"
     first = f"{get_column_letter(first_month)}{row + 1}"
     months_body = f"{first}:{get_column_letter(last_col)}{row + 1}"
@@ -434,6 +432,23 @@ def _gap_view(ws: Worksheet) -> None:
     bars.type = "bar"
     bars.height, bars.width = 4.6, 16
     ws.add_chart(bars, "A3")
+
+
+def _scenarios(ws: Worksheet) -> None:
+    """A drop-down of the kinds of change on tblScenarioInputs[Change] (Excel carries it to the rows a planner adds);
+    printed at a readable scale, a page break between the tables side by side, so none is cut across two pages."""
+    table = schema.table(schema.TableName.SCENARIO_INPUTS)
+    row, col = schema.table_origin(table)
+    letter = get_column_letter(col + table.column_names.index("Change"))
+    choices = ",".join(schema.SCENARIO_CHANGES)
+    dv = DataValidation(type="list", formula1=f'"{choices}"', showErrorMessage=True, errorTitle="Change",
+                        error=f"Change: choose one of {choices}.")
+    dv.add(f"{letter}{row + 1}:{letter}{row + len(table.examples)}")
+    ws.add_data_validation(dv)
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = GRID_PRINT_SCALE
+    for t in schema.tables_on(ws.title)[:-1]:
+        ws.col_breaks.append(Break(id=schema.table_origin(t)[1] + len(t.columns)))  # after the blank column beside it
 
 
 def _bars(ws: Worksheet, table_name: str, column: str, title: str, number_format: str) -> BarChart:

@@ -25,6 +25,8 @@ GAP_COLUMNS = 1
 # setting): totals in whole units with thousands separators, prices and costs per unit with cents.
 UNITS, MONEY, PRICE, SHARE, HOURS, MONTH, DATE, TEXT, FACTOR, DAYS = (
     "#,##0", "#,##0", "#,##0.00", "0.0%", "#,##0.0", "mmm yyyy", "yyyy-mm-dd", "@", "0.00", "#,##0")
+CHANGE, CHANGE_SHARE = "+#,##0;[Red]-#,##0;0", "+0.0%;[Red]-0.0%;0.0%"
+"""A change between two figures (plan versions, plan against budget): signed, a fall in red."""
 LABEL_FORMATS = ("General", MONTH)
 """Formats of the columns that name a row (Item, Family, Resource, Month): a table's leading run of them stays in
 sight (frozen) while the measures scroll."""
@@ -130,10 +132,10 @@ DEMAND_VIEW_HISTORY_MONTHS = 24
 """Months of history the demand grid shows left of the cycle month (the older half is grouped, to fold away)."""
 SUPPLY_VIEW_ROW = 18
 """Header row of the resource grid on 2 Supply (the load chart above it)."""
-GAP_VIEW_ROW = 19
-"""Header row of the family grid on 3 Pre-S&OP (the gap chart and the scenarios above it)."""
-SCENARIOS_ROW = 13
-"""Header row of the scenarios on 3 Pre-S&OP, under the gap chart."""
+GAP_VIEW_ROW = 13
+"""Header row of the family grid on 3 Pre-S&OP (the gap chart above it)."""
+SCENARIO_CHANGES = ("demand", "capacity", "price", "order")
+"""The kinds of change a row of tblScenarioInputs makes (its Change column); xl_sop.cycle.scenario_inputs."""
 EXECUTIVE_ROW = 24
 """Header row of the month-by-month table on 5 Executive: the tiles, the charts, the top gaps and the decisions needed
 stand above it, so the summary reads on one page."""
@@ -185,10 +187,12 @@ SHEETS = (
           "What Balance Supply and Reconcile computed, one row per resource, item or family and month, as the other "
           "steps read it.", "595959"),
     Sheet("3 Pre-S&OP", "shPreSOP", "3 Pre-S&OP",
-          "Press Reconcile. Demand against supply by family (a shortage in red), and the scenarios side by side."),
+          "Press Reconcile. Demand against supply by family (a shortage in red); the scenarios are on the next sheet."),
+    Sheet("Scenarios", "shScenarios", "3 Scenarios",
+          "One change a row in the yellow table (one Scenario name = one scenario); Reconcile plans each like Base."),
     Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
-          "Review the consensus by family and the open issues; record every decision, owner and due date in the "
-          "yellow tables."),
+          "Review the consensus by family, what moved since the last frozen plan and the open issues; record every "
+          "decision, owner and due date in the yellow tables."),
     Sheet("5 Executive", "shExecutive", "5 Executive S&OP",
           "Press Refresh Executive. The plan against budget, the largest shortages and the decisions needed; record the "
           "approval in the yellow table.", table_row=EXECUTIVE_ROW),
@@ -214,10 +218,6 @@ SETTINGS = (
     ("Holding cost", 0.02, SHARE, 0, 1, "Cost of holding stock per month, as a share of unit cost."),
     ("Backlog cost", 0.10, SHARE, 0, 5, "Cost of a unit one month late, as a share of unit price."),
     ("Overtime cost", 1.5, FACTOR, 1, 5, "Overtime hour cost relative to a regular hour."),
-    ("Upside demand factor", 1.10, FACTOR, 0, 10, "Demand multiplier of the upside scenario."),
-    ("Upside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the upside scenario."),
-    ("Downside demand factor", 0.90, FACTOR, 0, 10, "Demand multiplier of the downside scenario."),
-    ("Downside capacity factor", 1.00, FACTOR, 0, 10, "Capacity multiplier of the downside scenario."),
     ("Production strategy", "optimal", TEXT, None, None,
      "optimal (least cost), level (same hours every month) or chase (make what each month needs)."),
     ("Regular hour cost", 40, PRICE, 0, 100000, "Cost of a regular resource hour; overtime costs this x Overtime cost."),
@@ -236,7 +236,7 @@ SETTINGS = (
 )
 NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required", "Company")
 """Settings that change no figure of the plan: changing one leaves the steps current (xl_sop.cycle.freshness)."""
-PACK_SHEETS = ("5 Executive", "1 Demand", "2 Supply", "3 Pre-S&OP", "4 S&OP Meeting", "6 Follow-up")
+PACK_SHEETS = ("5 Executive", "1 Demand", "2 Supply", "3 Pre-S&OP", "Scenarios", "4 S&OP Meeting", "6 Follow-up")
 """The sheets of the PDF pack in its order: the executive summary first, then the steps of the cycle."""
 PUBLISH_STAMP_CELL = "A4"
 """The cell on Home where a published copy says what it is: DRAFT, FOR REVIEW or APPROVED, and the cycle month."""
@@ -286,10 +286,14 @@ class TableName:
     SUPPLY_PLAN = "tblSupplyPlan"
     GAP = "tblGap"
     SCENARIOS = "tblScenarios"
+    SCENARIO_INPUTS = "tblScenarioInputs"
+    SCENARIO_SHORTAGE = "tblScenarioShortage"
     OPEN_ISSUES = "tblOpenIssues"
     CONSENSUS_BY_FAMILY = "tblConsensusByFamily"
     DECISIONS = "tblDecisions"
     CONFLICTS = "tblConflicts"
+    VERSION_COMPARE = "tblVersionCompare"
+    WHAT_MOVED = "tblWhatMoved"
     EXECUTIVE = "tblExecutive"
     TOP_GAPS = "tblTopGaps"
     DECISIONS_NEEDED = "tblDecisionsNeeded"
@@ -419,10 +423,26 @@ TABLES = (
         col("Family", width=14), col("Month", MONTH), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
         col("CumulativeGap", UNITS, 14), col("ShortageRevenue", MONEY, 16), col("ExcessValue", MONEY, 14)),
         "Demand-supply gap by family and month (positive = shortage)."),
-    Table("tblScenarios", "3 Pre-S&OP", (
-        col("Scenario"), col("DemandFactor", FACTOR, 13), col("CapacityFactor", FACTOR, 14), col("Revenue", MONEY, 14),
+    Table("tblScenarioInputs", "Scenarios", (
+        col("Scenario", width=18, input=True), col("Change", width=10, input=True), col("AppliesTo", width=14, input=True),
+        col("FromMonth", MONTH, input=True), col("ToMonth", MONTH, input=True),
+        col("Value", "#,##0.00", input=True,
+            doc="demand, capacity or price: a factor (1.2 = +20%, 0.8 = -20%); order: units"),
+        col("Note", width=30, input=True, doc="Why (for the meeting); not read")),
+        "The scenarios planners author: one change per row, rows with the same Scenario make one scenario.",
+        output=False,
+        examples=(("Upside", "demand", None, None, None, 1.10, "Demand 10% above the consensus"),
+                  ("Downside", "demand", None, None, None, 0.90, "Demand 10% below the consensus"))),
+    Table("tblScenarios", "Scenarios", (
+        col("Scenario", width=18), col("Changes", width=34, shrink=True), col("Revenue", MONEY, 14),
         col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
-        "Base, upside and downside side by side.", at=(SCENARIOS_ROW, 1)),
+        "Base and each scenario of tblScenarioInputs side by side, each planned by the Supply step's own logic; Base "
+        "is the plan on 2 Supply and 5 Executive."),
+    Table("tblScenarioShortage", "Scenarios", (
+        col("Scenario", width=18), col("Family", width=14), col("Demand", UNITS), col("Short", UNITS),
+        col("ShortRevenue", MONEY, 14), col("FillRate", SHARE), col("PeakBacklog", UNITS, 13), col("PeakMonth", MONTH)),
+        "What each scenario leaves unshipped by family: Short = backlog at the end of the horizon, PeakBacklog its "
+        "largest month."),
     Table("tblConsensusByFamily", "4 S&OP Meeting", (
         col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
         col("BudgetRevenue", MONEY, 15),
@@ -454,6 +474,17 @@ TABLES = (
     Table("tblConflicts", "4 S&OP Meeting", (
         col("Table", width=14), col("Key", width=24), col("Column", width=14), col("Source", width=22), col("Value", width=18)),
         "Inputs that returned copies changed differently (Collect Inputs): the master keeps its value until you decide."),
+    Table("tblVersionCompare", "4 S&OP Meeting", (
+        col("Family", width=14), col("Month", MONTH), col("ThisCycle", UNITS), col("LastFrozen", UNITS),
+        col("Change", CHANGE), col("ChangePct", CHANGE_SHARE), col("ChangeRevenue", CHANGE, 15), col("Budget", UNITS),
+        col("VsBudget", CHANGE), col("VsBudgetPct", CHANGE_SHARE), col("VsBudgetRevenue", CHANGE, 16)),
+        "This cycle's consensus against the last frozen plan and the budget (Reconcile; xl_sop.cycle.versions): units, "
+        "and money at today's unit prices. LastFrozen blank = a month the last plan did not cover."),
+    Table("tblWhatMoved", "4 S&OP Meeting", (
+        col("Family", width=14), col("Item", width=12), col("Change", CHANGE), col("ChangeRevenue", CHANGE, 15),
+        col("Why", width=80)),
+        "What moved since the last frozen plan: the total, months entering or leaving the horizon, each family's "
+        "change and the items that moved it most (new, dropped, up, down)."),
     Table("tblExecutive", "5 Executive", (
         col("Month", MONTH), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15), col("Margin", MONEY, 14),
         col("MarginPct", SHARE), col("InventoryValue", MONEY, 15), col("DemandUnits", UNITS, 13),
@@ -568,6 +599,10 @@ DATA_CONTRACT_DOCS = {
     "DeliveredDate": "Date delivered (blank = open)", "QtyOrdered": "Units ordered", "QtyShipped": "Units shipped",
     "Hours": "Regular hours available", "OvertimeHours": "Overtime hours available", "Planned": "Units planned",
     "Actual": "Units produced", "Units": "Budget units", "Revenue": "Budget revenue",
+    "Scenario": "Name of a scenario (not Base); its rows together make it", "Change": "demand, capacity, price or order",
+    "AppliesTo": "demand, price: a family or item (blank = all); capacity: a resource (blank = all); order: an item",
+    "FromMonth": "First month the change applies to (blank = the cycle month)",
+    "ToMonth": "Last month (blank = the end of the horizon; an order: blank = FromMonth only)",
 }
 
 
