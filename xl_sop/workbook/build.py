@@ -36,7 +36,7 @@ from xl_sop.workbook.schema import formula_for
 TITLE = Font(size=16, bold=True, color="1F4E78")
 NOTE = Font(italic=True, color="595959")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")  # named: LibreOffice would draw a nameless font in serif, wider
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 FORMULA_FONT = Font(color="375623")
