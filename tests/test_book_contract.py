@@ -169,9 +169,15 @@ def test_a_missing_table_is_a_workbook_error_naming_it(opened):
 
 
 def test_reads_the_rows_with_dates_as_dates_and_numbers_as_numbers(opened):
-    expected = _frame([("BEV-1000", pd.Timestamp("2026-09-01"), 310), ("BEV-1000", pd.Timestamp("2026-10-01"), 295),
-                       ("SNA-1001", pd.Timestamp("2026-10-01"), 512)], ["Item", "Month", "Quantity"])
+    expected = _frame([("BEV-1000", pd.Timestamp("2026-09-01"), 310, None, None),
+                       ("BEV-1000", pd.Timestamp("2026-10-01"), 295, None, None),
+                       ("SNA-1001", pd.Timestamp("2026-10-01"), 512, None, None)],
+                      ["Item", "Month", "Quantity", "Region", "Segment"])  # Region and Segment: optional, blank
     assert_rows(opened.book.read_table("tblHistory"), expected)
+
+
+HISTORY_COLUMNS = ["Item", "Month", "Quantity", "Region", "Segment"]
+"""tblHistory's columns in the template (Region and Segment optional, left blank by the frames written here)."""
 
 
 def _history(n: int) -> pd.DataFrame:
@@ -179,19 +185,24 @@ def _history(n: int) -> pd.DataFrame:
     return pd.DataFrame({"Item": [f"ITEM-{i}" for i in range(n)], "Month": months, "Quantity": np.arange(n) * 10.5})
 
 
+def _as_read(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame written to tblHistory as it reads back: the optional columns it did not fill come back blank."""
+    return frame.assign(Region=None, Segment=None)
+
+
 def test_a_table_grows_to_the_rows_written(opened):
     frame = _history(7)
     opened.book.write_table("tblHistory", frame)
     book = opened.reopened()
-    assert_rows(book.read_table("tblHistory"), frame.set_axis(pd.RangeIndex(1, 8)))
-    assert book.table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+    assert_rows(book.read_table("tblHistory"), _as_read(frame).set_axis(pd.RangeIndex(1, 8)))
+    assert book.table_headers("tblHistory") == HISTORY_COLUMNS
 
 
 def test_a_table_shrinks_and_the_rows_it_gives_up_are_blank(opened):
     opened.book.write_table("tblHistory", _history(7))
     opened.book.write_table("tblHistory", _history(2))
     book = opened.reopened()
-    assert_rows(book.read_table("tblHistory"), _history(2).set_axis(pd.RangeIndex(1, 3)))
+    assert_rows(book.read_table("tblHistory"), _as_read(_history(2)).set_axis(pd.RangeIndex(1, 3)))
     sheet, first, column = _first_data_row("tblHistory")
     assert opened.cells(sheet, [(first + k, column) for k in range(2, 7)]) == [None] * 5
 
@@ -219,7 +230,7 @@ def test_an_empty_frame_leaves_the_headers_and_no_rows(opened):
     opened.book.write_table("tblHistory", pd.DataFrame(columns=["Item", "Month", "Quantity"]))
     book = opened.reopened()
     assert book.read_table("tblHistory").empty
-    assert list(book.read_table("tblHistory").columns) == book.table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+    assert list(book.read_table("tblHistory").columns) == book.table_headers("tblHistory") == HISTORY_COLUMNS
 
 
 def test_columns_keep_their_types(opened):
@@ -239,7 +250,8 @@ def test_columns_keep_their_types(opened):
     read = book.read_table("tblItems")
     assert read["Item"].tolist() == TRICKY_TEXT
     assert_rows(read, items.set_axis(pd.RangeIndex(1, n + 1)))
-    assert_rows(book.read_table("tblHistory"), history[["Item", "Month", "Quantity"]].set_axis(pd.RangeIndex(1, 4)))
+    assert_rows(book.read_table("tblHistory"),
+                _as_read(history[["Item", "Month", "Quantity"]]).set_axis(pd.RangeIndex(1, 4)))
     read = book.read_table("tblApproval")
     assert read["Approved"].tolist() == [True, False]
     assert read["Date"].iloc[0] == pd.Timestamp("2026-11-20") and pd.isna(read["Date"].iloc[1])
@@ -340,7 +352,7 @@ def test_a_table_never_widens_over_a_note_beside_it(opened):
         opened.book.check_room("tblHistory", 2, ["Item", "Measure", *MONTHS])
     opened.book.check_room("tblHistory", 2, ["Item", "Measure", *MONTHS[:3]])  # up to the column before the note
     book = opened.reopened()
-    assert book.table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+    assert book.table_headers("tblHistory") == HISTORY_COLUMNS
     assert_rows(book.read_table("tblHistory"), before)
     assert opened.cells(sheet, [(first + 1, column + 5)]) == ["keep this"]
 
@@ -353,7 +365,7 @@ def test_a_table_never_widens_over_a_note_beside_it(opened):
 def test_headers_excel_cannot_take_are_refused_before_anything_is_written(opened, headers, says):
     with pytest.raises(WorkbookError, match=says):
         opened.book.write_table("tblHistory", _grid(2, MONTHS), headers=headers)
-    assert opened.reopened().table_headers("tblHistory") == ["Item", "Month", "Quantity"]
+    assert opened.reopened().table_headers("tblHistory") == HISTORY_COLUMNS
 
 
 def test_rows_are_grouped_under_their_family_and_rows_given_up_leave_the_outline(opened):

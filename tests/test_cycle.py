@@ -26,6 +26,8 @@ from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
 
 ITEMS = 9
+PLANNED = ITEMS + 1
+"""The demo's items and the item it launches in the plan (sample_data.sample_launch_item)."""
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +64,7 @@ def test_demo_command_writes_the_workbook_and_the_pack(tmp_path, capsys, soffice
 def test_demand_plan_covers_every_item_and_month_with_the_consensus_formula(cycled):
     book = FileBook(cycled)
     plan = book.read_table("tblDemandPlan")
-    assert len(plan) == ITEMS * 12 and plan.groupby("Item").size().eq(12).all()
+    assert len(plan) == PLANNED * 12 and plan.groupby("Item").size().eq(12).all()
     assert plan["Month"].min() == pd.Timestamp("2026-11-01") and plan["Month"].max() == pd.Timestamp("2027-10-01")
     assert (plan["Lower80"] <= plan["Statistical"] + 1e-9).all() and (plan["Statistical"] <= plan["Upper80"] + 1e-9).all()
     part = book._tables["tbldemandplan"][1]
@@ -272,7 +274,7 @@ def test_freeze_archives_this_cycle_once(book_path, capsys):
     assert "approved by CEO" in capsys.readouterr().out
     archive = FileBook(book_path).read_table("tblPlanArchive")
     this_cycle = archive[archive["PlanMonth"] == pd.Timestamp("2026-11-01")]
-    assert len(this_cycle) == ITEMS * 12 and archive["PlanMonth"].nunique() == 7
+    assert len(this_cycle) == PLANNED * 12 and archive["PlanMonth"].nunique() == 7
 
 
 def test_a_save_interrupted_mid_write_leaves_the_previous_file(book_path, monkeypatch):

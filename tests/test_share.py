@@ -313,7 +313,7 @@ def test_validate_lists_every_problem_with_its_place(master, capsys):
     history.loc[january, "Month"] = "Jan-26"  # readable: not a problem
     history.loc[history.index[3], "Quantity"] = -5  # net returns: not a problem
     history.loc[history.index[4], "Quantity"] = 1e15
-    history.loc[len(history) + 1] = ["ZZZ-1", pd.Timestamp("2026-10-01"), 3]
+    history.loc[len(history) + 1] = ["ZZZ-1", pd.Timestamp("2026-10-01"), 3, None, None]
     book.write_table("tblHistory", history)
     settings = book.read_table("tblSettings")
     settings.loc[settings["Setting"] == "Horizon", "Value"] = 99
@@ -329,7 +329,7 @@ def test_validate_lists_every_problem_with_its_place(master, capsys):
         "History / tblHistory, row 7, column Month: 'someday' is not a date",
         "History / tblHistory, row 10, column Quantity: 1e+15 is too large to plan with (more than 1,000,000,000,000)",
         f"History / tblHistory, row {len(history) + 5}, column Item: item 'ZZZ-1' is not in table Items",
-        "Items / tblItems, row 12, column Item: Item",
+        f"Items / tblItems, row {len(items) + 5}, column Item: Item",
         "Items / tblItems, row 7, column Resource: resource 'Moulding' has no rows in table Capacity",
         "Settings / tblSettings, row 7, column Value: Horizon: 99 is outside 1 to 36",
         f"Settings / tblSettings, row {strategy_row}, column Value: Production strategy: 'fastest' is not one of optimal, "

@@ -130,10 +130,10 @@ def test_a_longer_horizon_stops_at_a_note_under_the_demand_plan_and_the_file_sta
 # --- the Total Row ----------------------------------------------------------------------------------------------
 
 def with_total_row(path: Path) -> None:
-    """tblHistory (History!A5:C8) given a Total Row as Excel writes it: a label, a count as a structured
-    reference, and a sum typed over a plain range."""
+    """tblHistory (History!A5:E8: Item, Month, Quantity and the optional Region and Segment) given a Total Row as
+    Excel writes it: a label, a count as a structured reference, and a sum typed over a plain range."""
     def table(t: etree._Element) -> None:
-        t.set("ref", "A5:C9")
+        t.set("ref", "A5:E9")
         t.set("totalsRowCount", "1")
         columns = t.find(f"{Q}tableColumns")
         columns[0].set("totalsRowLabel", "Total")
@@ -164,17 +164,17 @@ def test_a_total_row_follows_the_table_as_it_grows_and_shrinks(tmp_path):
     book = FileBook(path)
     book.write_table("tblHistory", history(7))
     book.save()
-    assert total_row(path) == ("A5:C13", 1, ["Total", "=SUBTOTAL(103,tblHistory[Month])", "=SUBTOTAL(109,C6:C12)"])
-    pd.testing.assert_frame_equal(FileBook(path).read_table("tblHistory").reset_index(drop=True), history(7),
-                                  check_dtype=False)
+    assert total_row(path) == ("A5:E13", 1, ["Total", "=SUBTOTAL(103,tblHistory[Month])", "=SUBTOTAL(109,C6:C12)"])
+    pd.testing.assert_frame_equal(FileBook(path).read_table("tblHistory")[["Item", "Month", "Quantity"]]
+                                  .reset_index(drop=True), history(7), check_dtype=False)
 
     book = FileBook(path)
     book.write_table("tblHistory", history(2))
     book.save()
-    assert total_row(path) == ("A5:C8", 1, ["Total", "=SUBTOTAL(103,tblHistory[Month])", "=SUBTOTAL(109,C6:C7)"])
+    assert total_row(path) == ("A5:E8", 1, ["Total", "=SUBTOTAL(103,tblHistory[Month])", "=SUBTOTAL(109,C6:C7)"])
     ws = load_workbook(path)["History"]
     assert [ws.cell(r, c).value for r in range(9, 14) for c in (1, 2, 3)] == [None] * 15
-    assert ws.auto_filter.ref in (None, "A5:C7")
+    assert ws.auto_filter.ref in (None, "A5:E7")
 
 
 def test_a_note_under_the_total_row_stops_the_table_growing(tmp_path):

@@ -65,9 +65,9 @@ def test_writing_a_table_round_trips_and_changes_nothing_else(copy):
     # Everything a reader sees is as it was, except the demand plan's rows, range and Consensus formulas (an output
     # table now: no validation of typed columns to follow its rows; the grid's does, test_grid_tables).
     diff = set(snapshot(copy).splitlines()) ^ set(before.splitlines())
-    assert all("tblDemandPlan" in line or "formula J" in line for line in diff), sorted(diff)
-    assert "  table tblDemandPlan A5:J8: " + ", ".join(PLAN_COLUMNS) in snapshot(copy)
-    assert "  formula J8: =MAX(0,D8+N(H8)+N(I8))" in snapshot(copy)
+    assert all("tblDemandPlan" in line or "formula K" in line for line in diff), sorted(diff)
+    assert "  table tblDemandPlan A5:K8: " + ", ".join(PLAN_COLUMNS) in snapshot(copy)
+    assert "  formula K8: =MAX(0,D8+N(H8)+N(I8)+N(J8))" in snapshot(copy)
     assert set(vba_modules(copy)) == set(vba_modules(TEMPLATE))
 
 
@@ -79,7 +79,7 @@ def test_shrinking_a_table_clears_its_old_rows_only(copy):
     back = FileBook(copy)
     assert len(back.read_table("tblDemandPlan")) == 1
     assert back.read_table("tblAccuracy").empty  # the table beside it is untouched
-    assert "table tblDemandPlan A5:J6" in snapshot(copy)
+    assert "table tblDemandPlan A5:K6" in snapshot(copy)
 
 
 @pytest.mark.libreoffice

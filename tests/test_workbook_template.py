@@ -168,7 +168,7 @@ def test_tables_inputs_and_formulas_in_the_built_workbook(built_template):
     row, col = schema.table_origin(demand)
     assert demand.sheet == "Demand Detail" and not any(c.input for c in demand.columns)  # output only: typed on 1 Demand
     consensus = wb[demand.sheet].cell(row=row + 1, column=col + demand.column_names.index("Consensus")).value
-    assert consensus == "=MAX(0,D6+N(H6)+N(I6))"
+    assert consensus == "=MAX(0,D6+N(H6)+N(I6)+N(J6))"  # Statistical + Events + SalesAdj + MarketingAdj
     grid = schema.table("tblDemandView")
     assert [c.name for c in grid.columns if c.input] == ["Lock"]  # the typed month cells: test_grid_tables
     conf = wb["xlwings.conf"]

@@ -1,6 +1,7 @@
 """`xl-sop`: the S&OP steps from the command line, without Excel (the same code as the ribbon buttons).
 
-    xl-sop demo [--items N] [--out DIR]      a filled demo workbook, all steps run, and its published pack
+    xl-sop demo [--items N] [--regions R,..] [--out DIR]
+                                             a filled demo workbook, all steps run, and its published pack
     xl-sop new BOOK [--force] [--onedrive DIR] [--onedrive-business DIR] [--sharepoint DIR]
                                              a working copy of the template, wired to this Python for Excel
     xl-sop run BOOK [--step STEP]            run one step (demand, supply, reconcile, freeze, executive, kpis) or all
@@ -176,7 +177,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     out = Path(args.out)
     path = out / "SOP_Demo.xlsm"
-    fill_demo_book(path, items=args.items, months=args.months, seed=args.seed).save()
+    regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
+    fill_demo_book(path, items=args.items, months=args.months, seed=args.seed, regions=regions).save()
     book, results = _run_book(path, list(schema.RUN_ALL), "demo")
     published = publish(path, out / "published")
     elapsed = time.perf_counter() - started
@@ -420,6 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--items", type=int, default=24, help="number of sample items (default 24)")
     demo.add_argument("--months", type=int, default=36, help="months of history (default 36)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the sample data (default 7)")
+    demo.add_argument("--regions", default="North,South,Export",
+                      help="regions the sample history is split over, comma separated; '' for none "
+                           "(default North,South,Export)")
     demo.add_argument("--out", default="out", help="output folder (default ./out)")
     demo.set_defaults(run=cmd_demo)
     new = sub.add_parser("new", help="a new S&OP workbook: a copy of the template wired to this Python for Excel",

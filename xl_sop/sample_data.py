@@ -40,13 +40,23 @@ def sample_items(count: int = 24, seed: int = 7) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+Promotions = list[tuple[str, pd.Timestamp]]
+"""(Item, Month) of each promotion spike of the sample history."""
+
+
 def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01", seed: int = 7) -> pd.DataFrame:
     """Monthly shipments (Item, Month, Quantity), one row per item and month with demand."""
+    return sample_history_and_promotions(items, months, end, seed)[0]
+
+
+def sample_history_and_promotions(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01",
+                                  seed: int = 7) -> tuple[pd.DataFrame, Promotions]:
+    """sample_history, and the (Item, Month) of each promotion spike in it (the truth sample_events marks)."""
     rng = np.random.default_rng(seed + 1)
     calendar = pd.date_range(end=pd.Timestamp(end), periods=months, freq="MS")
     t = np.arange(months)
     season = 1 + 0.25 * np.sin(2 * np.pi * (calendar.month.to_numpy() - 3) / 12)
-    rows = []
+    rows, promotions = [], []
     for item in items.itertuples():
         base = rng.uniform(80, 600)
         if item.Pattern == "intermittent":
@@ -59,13 +69,14 @@ def sample_history(items: pd.DataFrame, months: int = 36, end: str = "2026-10-01
                 for month in rng.choice(np.arange(6, months - 2), size=3, replace=False):
                     qty[month] *= 1.8
                     qty[month + 1] *= 0.7
+                    promotions.append((item.Item, calendar[month]))
             if item.Pattern == "new":
                 launch = months - int(rng.integers(8, 16))
                 ramp = np.clip((t - launch + 1) / 4, 0, 1)
                 qty = qty * ramp
         qty = np.round(np.clip(qty, 0, None))
         rows += [(item.Item, m, float(q)) for m, q in zip(calendar, qty, strict=True) if q > 0]
-    return pd.DataFrame(rows, columns=["Item", "Month", "Quantity"])
+    return pd.DataFrame(rows, columns=["Item", "Month", "Quantity"]), sorted(promotions)
 
 
 def sample_capacity(items: pd.DataFrame, history: pd.DataFrame, months: int = 12,
@@ -151,15 +162,18 @@ def sample_production(items: pd.DataFrame, history: pd.DataFrame, months: int = 
                          "Actual": actual})
 
 
-def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, horizon: int = 6, seed: int = 7) -> pd.DataFrame:
+def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, horizon: int = 6, seed: int = 7,
+                   promotions: Promotions | None = None) -> pd.DataFrame:
     """Plan versions of the last ``cycles`` cycles, as if each had been frozen in its month: the
-    statistical forecast from the history known then, with sales and marketing adjustments."""
+    statistical forecast from the history known then, with sales and marketing adjustments, and the ``promotions``
+    planned as events (+60% in the month, -25% the month after)."""
     from xl_sop.forecast import forecast_many
 
     rng = np.random.default_rng(seed + 6)
     last = history["Month"].max()
     family = items.set_index("Item")["Family"]
     promoted = set(items.loc[items["Pattern"] == "promotion", "Item"]) if "Pattern" in items else set()
+    spikes = set(promotions or [])
     frames = []
     for k in range(cycles, 0, -1):
         cycle = last - pd.DateOffset(months=k - 1)
@@ -169,11 +183,84 @@ def sample_archive(items: pd.DataFrame, history: pd.DataFrame, cycles: int = 6, 
         sales = np.where(rng.random(len(fc)) < 0.35, np.round(stat * rng.normal(0.03, 0.10, len(fc))), np.nan)
         promote = fc["Item"].isin(promoted) & (rng.random(len(fc)) < 0.3)
         marketing = np.where(promote, np.round(stat * rng.uniform(0.05, 0.3, len(fc))), np.nan)
+        key = list(zip(fc["Item"], fc["Month"], strict=True))
+        after = {(i, m + pd.DateOffset(months=1)) for i, m in spikes}
+        events = np.where([k in spikes for k in key], np.round(stat * 0.6),
+                          np.where([k in after for k in key], np.round(stat * -0.25), np.nan))
         frames.append(pd.DataFrame({
             "PlanMonth": cycle, "Item": fc["Item"].to_numpy(), "Family": fc["Item"].map(family).to_numpy(),
             "Month": fc["Month"].to_numpy(),
-            "Statistical": stat, "SalesAdj": sales, "MarketingAdj": marketing,
-            "Consensus": np.maximum(0, stat + np.nan_to_num(sales) + np.nan_to_num(marketing)),
+            "Statistical": stat, "Events": events, "SalesAdj": sales, "MarketingAdj": marketing,
+            "Consensus": np.maximum(0, stat + np.nan_to_num(events) + np.nan_to_num(sales) + np.nan_to_num(marketing)),
             "FrozenOn": cycle - pd.Timedelta(days=3),
         }))
     return pd.concat(frames, ignore_index=True)
+
+
+REGIONS = ("North", "South", "Export")
+"""The regions of the demo: North sells most, Export least but growing, South peaks half a year after North."""
+
+
+def split_by_region(history: pd.DataFrame, regions: tuple[str, ...] = REGIONS, seed: int = 7) -> pd.DataFrame:
+    """``history`` (Item, Month, Quantity) split over ``regions``: Item, Month, Quantity, Region, one row per item,
+    month and region with demand; each item-month's regions add up to its quantity exactly (whole units).
+
+    Each item has stable shares of its regions (about 50/35/15 for three), and each region its own pattern so that
+    forecasting per region matters: the second region's season runs six months behind the first's, the third grows
+    about 2% a month against the others. Weight of region r in month t:
+        w_r(t) = share_r x (1 + 0.2 sin(2 pi (month - 3 - 6 [r = 1]) / 12)) x (1.02 ^ t if r = 2 else 1)
+    """
+    from xl_sop.hierarchy import spread
+
+    rng = np.random.default_rng(seed + 7)
+    base = np.array([0.5, 0.35, 0.15, *([0.1] * max(len(regions) - 3, 0))])[: len(regions)]
+    months = pd.DatetimeIndex(sorted(history["Month"].unique()))
+    t = {m: k for k, m in enumerate(months)}
+    shares = {item: rng.dirichlet(40 * base / base.sum()) for item in dict.fromkeys(history["Item"])}
+    rows = []
+    for item, month, quantity in history[["Item", "Month", "Quantity"]].itertuples(index=False):
+        lag = np.array([6 if r == 1 else 0 for r in range(len(regions))])
+        season = 1 + 0.2 * np.sin(2 * np.pi * (month.month - 3 - lag) / 12)
+        growth = np.array([1.02 ** t[month] if r == 2 else 1.0 for r in range(len(regions))])
+        split = spread(float(quantity), shares[item] * season * growth, decimals=0)
+        rows += [(item, month, float(q), region) for q, region in zip(split, regions, strict=True) if q > 0]
+    return pd.DataFrame(rows, columns=["Item", "Month", "Quantity", "Region"])
+
+
+LAUNCH_ITEM = "BEV-2000"
+
+
+def sample_launch_item(items: pd.DataFrame) -> pd.DataFrame:
+    """One Items row without history: a new beverage, launched in the plan (sample_events), made like the family's
+    first seasonal item."""
+    like = items[(items["Family"] == "Beverages") & (items["Pattern"] == "seasonal")].iloc[0]
+    return pd.DataFrame([{**like.to_dict(), "Item": LAUNCH_ITEM, "Description": "Beverages new flavour (launch)",
+                          "Pattern": "launch"}])
+
+
+def sample_events(items: pd.DataFrame, promotions: Promotions, cycle: str = "2026-11-01") -> pd.DataFrame:
+    """The Events table of the demo: every past promotion spike (``promotions``: its month and the dip after it,
+    as one event), a future promotion, a family one-off, the launch of LAUNCH_ITEM shaped like its like item, and a
+    phase-out with a successor."""
+    start = pd.Timestamp(cycle)
+    month = pd.DateOffset(months=1)
+    rows: list[tuple[object, ...]] = [(item, None, "promotion", m, m + month, None, None, None, None, None,
+             "x1.8, then x0.7 (stocked up)")
+            for item, m in promotions if m + month < start]
+    promoted = items.loc[items["Pattern"] == "promotion", "Item"]
+    if len(promoted):
+        rows.append((promoted.iloc[0], None, "promotion", start + month, start + month, 0.3, None, None, None, None,
+                     "Christmas display"))
+    if (items["Family"] == "Household").any():
+        rows.append((None, "Household", "one-off", start + 4 * month, start + 4 * month, None, 150.0, None, None, None,
+                     "trade fair order"))
+    like = items[(items["Family"] == "Beverages") & (items["Pattern"] == "seasonal")]
+    if len(like):
+        rows.append((LAUNCH_ITEM, None, "launch", start + 2 * month, None, None, None, like["Item"].iloc[0], 250.0,
+                     None, "new flavour"))
+    snacks = items[(items["Family"] == "Snacks") & items["Pattern"].isin(["seasonal", "trend"])]["Item"]
+    if len(snacks) >= 2:
+        rows.append((snacks.iloc[0], None, "phase-out", start + 6 * month, None, None, None, None, None, snacks.iloc[1],
+                     f"replaced by {snacks.iloc[1]}"))
+    return pd.DataFrame(rows, columns=["Item", "Family", "Kind", "FromMonth", "ToMonth", "UpliftPct", "UpliftUnits",
+                                       "LikeItem", "LaunchUnits", "Successor", "Note"])

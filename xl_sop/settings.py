@@ -121,6 +121,14 @@ class Settings:
         roles = str(value).replace(";", ",").split(",") if value else []
         return tuple(dict.fromkeys(r.strip() for r in roles if r.strip()))
 
+    @property
+    def show_regions(self) -> str | None:
+        """Which region rows 1 Demand shows (Settings row "Show regions"): None for every region, "none" for items
+        only, or a region's or segment's name as typed (xl_sop.cycle.regions)."""
+        value = self.get("Show regions")
+        text = str(value).strip() if value else ""
+        return None if text.lower() in ("", "all") else ("none" if text.lower() == "none" else text)
+
     def _number(self, name: str) -> float:
         return float(self.get(name))  # type: ignore[arg-type]
 

@@ -18,9 +18,11 @@ from xl_sop.cycle.demand_view import (
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
 from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
+from xl_sop.cycle.regions import conformed, keyed_history, region_basis, rolled_up, statistical_of
 from xl_sop.cycle.versions import latest_before
 from xl_sop.errors import InputError, ValidationError
 from xl_sop.forecast import forecast_many
+from xl_sop.forecast.events import apply_events, cleanse, per_series
 from xl_sop.forecast.hierarchical import BOTTOM_UP, forecast_families
 from xl_sop.metrics import forecast_value_added_by_stage
 from xl_sop.metrics.tables import accuracy_by
@@ -42,35 +44,46 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         raise ValidationError(problems + typed_problems, "Run Forecast")
     start = cycle_month(inputs)
     horizon = inputs.settings.horizon
-    season = inputs.settings.season_length
     items = inputs[T.ITEMS].dropna(subset=["Item"])
     history = history_before_cycle(inputs)
     if history.empty:
         raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
-    if inputs.settings.family_forecast == BOTTOM_UP:
-        fc = forecast_many(history, horizon + gap, season_length=season, level=(80,), progress=progress,
-                          families=items, engine=inputs.settings.scheduler_address)
-    else:  # Settings / Family forecast: the family forecast reconciled down to its items
-        fc = forecast_families(history, items.drop_duplicates("Item").set_index("Item")["Family"], horizon + gap,
-                               inputs.settings.family_forecast, season_length=season, level=(80,), progress=progress)
+    # Events: the baseline is fitted on the history without past promotions and one-offs (xl_sop.forecast.events)
+    events = inputs.tables.get(T.EVENTS, pd.DataFrame())
+    item_family = items.drop_duplicates("Item").set_index("Item")["Family"]
+    fitted_on, effects = cleanse(history, events, item_family, start)
+    keyed = keyed_history(history)  # None unless History has a Region or Segment filled (xl_sop.cycle.regions)
+    if keyed is None:
+        fc = _forecast(fitted_on, items, horizon + gap, inputs, progress)
+    else:  # per item, region and segment; the item is the sum of its series
+        series_history, item_of = keyed
+        series_family = item_of.map(item_family)
+        series_fitted, _ = cleanse(series_history, per_series(events, item_of), series_family, start)
+        series_fc = _forecast(series_fitted, series_family, horizon + gap, inputs, progress)
+        fc = rolled_up(series_fc, item_of, ["Lower80", "Upper80"])
     fc = fc[fc["Month"] >= start]
     statistical = pd.DataFrame({
         "Item": fc["Item"], "Month": fc["Month"], "Statistical": fc["Forecast"].round(2),
         "Lower80": fc["Lower80"].clip(lower=0).round(2), "Upper80": fc["Upper80"].round(2), "Method": fc["Method"],
     }).reset_index(drop=True)
+    statistical, event_units = apply_events(statistical, fitted_on, events, item_family, plan_months(inputs))
+    regional = None if keyed is None else region_basis(
+        series_history, item_of, conformed(statistical_of(series_fc, item_of, start), item_of, statistical),
+        inputs.settings.show_regions)
     families = family_of(inputs[T.ITEMS], list(dict.fromkeys(statistical["Item"])))
     basis = PlanBasis(
         families=families, statistical=statistical, history=history, last_cycle=_last_cycle(current, start),
         budget=inputs[T.BUDGET].dropna(subset=["Family", "Month", "Units"]) if T.BUDGET in inputs.tables else
         pd.DataFrame(columns=["Family", "Month", "Units"]),
         history_months=pd.date_range(start - pd.DateOffset(months=HISTORY_MONTHS), periods=HISTORY_MONTHS, freq="MS"),
-        plan_months=plan_months(inputs), spread_by=inputs.settings.spread_by)
+        plan_months=plan_months(inputs), spread_by=inputs.settings.spread_by, regions=regional, events=event_units)
     planned = plan(basis, typed, contributors)
     spec = schema.table(T.DEMAND_PLAN)
-    detail = statistical.merge(planned.long[["Item", "Month", "Family", "SalesAdj", "MarketingAdj", "Consensus"]],
-                               on=["Item", "Month"], how="left")
+    detail = statistical.merge(planned.long[["Item", "Month", "Family", "Events", "SalesAdj", "MarketingAdj",
+                                             "Consensus"]], on=["Item", "Month"], how="left")
+    detail["Events"] = detail["Events"].where(detail["Events"] != 0)  # blank where no event adds anything
     detail = detail[spec.column_names]
     # A column a planner added to tblDemandPlan (a note beside the figures) is kept row by row by Item and Month, as
     # every rewritten table keeps one (keep.py); a row it holds something in that left the forecast stays, marked.
@@ -81,7 +94,21 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     return {T.DEMAND_VIEW: planned.grid, T.DEMAND_PLAN: detail, T.DEMAND_HISTORY_CHART: history_chart,
             T.DEMAND_CHART: plan_chart,
             T.DEMAND_CHOICES: pd.DataFrame({"Show": [*dict.fromkeys(families), *families.index]}),
-            T.ACCURACY: accuracy, T.FVA: fva}
+            T.ACCURACY: accuracy, T.FVA: fva, T.EVENT_EFFECTS: effects}
+
+
+def _forecast(history: pd.DataFrame, families: pd.DataFrame | pd.Series, h: int, inputs: Inputs,
+              progress: Progress | None) -> pd.DataFrame:
+    """forecast_many's table of every series of ``history`` (Item, Month, Quantity), its families as Settings /
+    Family forecast says: ``families`` is the Items table or a Series series -> family."""
+    season = inputs.settings.season_length
+    if inputs.settings.family_forecast == BOTTOM_UP:
+        return forecast_many(history, h, season_length=season, level=(80,), progress=progress, families=families,
+                             engine=inputs.settings.scheduler_address)
+    # Settings / Family forecast: the family forecast reconciled down to its items
+    family = families if isinstance(families, pd.Series) else families.drop_duplicates("Item").set_index("Item")["Family"]
+    return forecast_families(history, family, h, inputs.settings.family_forecast, season_length=season, level=(80,),
+                             progress=progress)
 
 
 def _last_cycle(current: Tables, start: pd.Timestamp) -> pd.DataFrame:
@@ -118,9 +145,12 @@ def _accuracy_tables(inputs: Inputs, current: Tables) -> tuple[pd.DataFrame, pd.
     stages = {  # the consensus formula as it stood after each stage
         "Naive (last month's actual)": _naive(pairs, inputs),
         "Statistical": consensus(pairs[["Statistical"]]),
-        "+ Sales adjustments": consensus(pairs[["Statistical", "SalesAdj"]]),
+        "+ Events": consensus(pairs[["Statistical", "Events"]]),
+        "+ Sales adjustments": consensus(pairs[["Statistical", "Events", "SalesAdj"]]),
         "+ Marketing = consensus": consensus(pairs),
     }
+    if pairs["Events"].isna().all():  # no event in the plans archived: the stage as before events existed
+        del stages["+ Events"]
     fva = forecast_value_added_by_stage(pairs["Quantity"], stages).assign(Months=pairs["Month"].nunique())
     return accuracy, fva
 

@@ -7,7 +7,8 @@ last HISTORY_MONTHS months before the cycle month, then the plan months. People 
 the Lock column; every other row is computed. A figure typed on a family row is spread over the family's items
 that are not locked, in proportion to their statistical forecast for that month (or, as the Settings say, their
 last 12 months of history, or equally), whole units summing to the figure typed; the item rows show their share
-in "From family". Removing the family figure takes the shares back out.
+in "From family". Removing the family figure takes the shares back out. Where History has regions (or segments),
+each item's rows are followed by a block per region (the rules: xl_sop.cycle.regions).
 
 Typed values are kept by (Family, Item, Measure, Month): a rerun, a new forecast or a cycle month that moves puts
 each one back in its month's column. A typed row whose item, family or contributor is gone is kept at the bottom,
@@ -24,14 +25,15 @@ import pandas as pd
 
 from xl_sop import cells
 from xl_sop.cycle.grids import KEPT, TOTAL, header_month, month_header
+from xl_sop.cycle.regions import RegionBasis, RegionPlan, plan_regions
 from xl_sop.errors import InputError, Problem
 from xl_sop.hierarchy import spread
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
 HISTORY_MONTHS = schema.DEMAND_VIEW_HISTORY_MONTHS
-HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET = schema.COMPUTED_MEASURES
-COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET)
+HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, FROM_ITEM, EVENTS = schema.COMPUTED_MEASURES
+COMPUTED = (HISTORY, STATISTICAL, FROM_FAMILY, CONSENSUS, LAST_CYCLE, BUDGET, FROM_ITEM, EVENTS)
 STAGES = ("Sales", "Marketing")
 """What each contributor's adjustments count as in the plan (and in forecast value added)."""
 LOCK_WORDS_OFF = {"", "no", "n", "0", "false", "-"}
@@ -107,11 +109,14 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
     months = {col: header_month(col) for col in grid.columns}
     month_cols = [c for c, m in months.items() if m is not None and c not in LABELS]
     values, locks = [], []
-    for row, record in grid.iterrows():
-        measure = cells.text(record.get("Measure")) or ""
-        family, item = cells.text(record.get("Family")), cells.text(record.get("Item"))
+    # Columns as lists, read once: a grid with region rows has 25,000 rows at 1,000 items (iterrows took seconds).
+    column = {name: grid[name].tolist() if name in grid else [None] * len(grid) for name in LABELS}
+    by_month = {col: grid[col].tolist() for col in month_cols}
+    for k, row in enumerate(grid.index):
+        measure = cells.text(column["Measure"][k]) or ""
+        family, item = cells.text(column["Family"][k]), cells.text(column["Item"][k])
         base = measure[: -len(KEPT)] if measure.endswith(KEPT) else measure
-        lock = record.get("Lock")
+        lock = column["Lock"][k]
         if not cells.is_blank(lock):
             locks.append((family, item, base, str(lock).strip()))
         # A contributor's row, or one of a contributor renamed or removed since (its figures are kept, not counted)
@@ -119,7 +124,9 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
         if not typed_row:
             continue
         for col in month_cols:
-            value = record[col]
+            value = by_month[col][k]
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                continue  # blank: most cells
             try:
                 number = cells.number(value)
             except cells.CellError as exc:
@@ -152,6 +159,10 @@ class PlanBasis:
     plan_months: pd.DatetimeIndex
     spread_by: str = "forecast"
     """forecast (statistical forecast of the month), history (last 12 months) or equal."""
+    regions: RegionBasis | None = None
+    """The items' regions and segments, when History has them (xl_sop.cycle.regions); None: items only."""
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["Item", "Month", "Events"]))
+    """Item, Month, Events: what future events add (xl_sop.forecast.events); empty without events."""
 
 
 @dataclass
@@ -159,7 +170,7 @@ class Plan:
     """The demand plan: per item and plan month, the adjustments by stage and the consensus; and the grid."""
 
     long: pd.DataFrame
-    """Item, Family, Month, Statistical, SalesAdj, MarketingAdj, FromFamily, Consensus."""
+    """Item, Family, Month, Statistical, Events, SalesAdj, MarketingAdj, FromFamily, Consensus."""
     grid: pd.DataFrame
 
 
@@ -213,24 +224,30 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
             raise InputError(f"1 Demand: {record.Family} {record.Measure} {record.Month:%b %Y} ({record.Value:,.0f}) "
                              f"cannot be spread: {exc} ({why}); nothing was written") from exc
         shares[record.Measure][members, j] += split
+    events = _matrix(basis.events, "Item", "Events", items, months)
+    # an item's events are spread over its regions like its typed figures, so the regions add up to the item
+    below = None if basis.regions is None else plan_regions(
+        basis.regions, values, locked, basis.families,
+        {**{c.name: own[c.name] + shares[c.name] for c in contributors}, EVENTS: events}, months,
+        basis.history_months, {str(i) for i in (*values["Item"], *typed.locks["Item"])})
     by_stage = {s: np.zeros((len(items), len(months))) for s in STAGES}
     for c in contributors:
-        by_stage[c.stage] += own[c.name] + shares[c.name]
+        by_stage[c.stage] += own[c.name] + shares[c.name] + (0.0 if below is None else below.typed_by_item[c.name])
     from_family = sum((shares[c.name] for c in contributors), np.zeros((len(items), len(months))))
-    consensus = np.maximum(0.0, stat + by_stage["Sales"] + by_stage["Marketing"])
+    consensus = np.maximum(0.0, stat + events + by_stage["Sales"] + by_stage["Marketing"])
     long = pd.DataFrame({
         "Item": np.repeat(items, len(months)),
         "Family": np.repeat([basis.families[i] for i in items], len(months)),
         "Month": np.tile(months, len(items)),
-        "Statistical": stat.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
+        "Statistical": stat.ravel(), "Events": events.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
         "MarketingAdj": by_stage["Marketing"].ravel(), "FromFamily": from_family.ravel(),
         "Consensus": consensus.ravel(),
     })
     last = _matrix(basis.last_cycle, "Item", "Consensus", items, months, blank=np.nan)
     has_last = not basis.last_cycle.empty
     grid = _grid(basis, typed, contributors, items, families, {
-        HISTORY: history, STATISTICAL: stat, FROM_FAMILY: from_family, CONSENSUS: consensus,
-        LAST_CYCLE: last if has_last else None})
+        HISTORY: history, STATISTICAL: stat, EVENTS: events, FROM_FAMILY: from_family, CONSENSUS: consensus,
+        LAST_CYCLE: last if has_last else None}, below)
     return Plan(long, grid)
 
 
@@ -250,7 +267,7 @@ def _recent_history(basis: PlanBasis) -> dict[str, float]:
 
 
 def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], items: list[str], families: list[str],
-          figures: dict[str, np.ndarray | None]) -> pd.DataFrame:
+          figures: dict[str, np.ndarray | None], below: RegionPlan | None = None) -> pd.DataFrame:
     """The grid frame: labels, then one column per month."""
     hist_months, plan_months = basis.history_months, basis.plan_months
     later = _later_typed_months(typed, plan_months)
@@ -285,6 +302,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         total = {name: (None if m is None else _column_sums(m[members])) for name, m in figures.items()}
         row(family, TOTAL, HISTORY, total[HISTORY], None, 0)
         row(family, TOTAL, STATISTICAL, None, total[STATISTICAL], 0)
+        if _has_events(figures[EVENTS], members):  # only where an event applies
+            row(family, TOTAL, EVENTS, None, _zero_blank(total[EVENTS]), 0)
         for c in contributors:
             typed_row(family, TOTAL, c.name, 0)
         row(family, TOTAL, CONSENSUS, None, total[CONSENSUS], 0)
@@ -298,17 +317,30 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
             item = items[k]
             row(family, item, HISTORY, _at(figures[HISTORY], k), None, 1)
             row(family, item, STATISTICAL, None, _at(figures[STATISTICAL], k), 1)
+            if _has_events(figures[EVENTS], [k]):
+                row(family, item, EVENTS, None, _zero_blank(_at(figures[EVENTS], k)), 1)
             for c in contributors:
                 typed_row(family, item, c.name, 1)
             row(family, item, FROM_FAMILY, None, _zero_blank(_at(figures[FROM_FAMILY], k)), 1)
             row(family, item, CONSENSUS, None, _at(figures[CONSENSUS], k), 1)
             if figures[LAST_CYCLE] is not None:
                 row(family, item, LAST_CYCLE, None, _at(figures[LAST_CYCLE], k), 1)
+            for label, shown in [] if below is None else below.rows_of(item):  # its regions (xl_sop.cycle.regions)
+                row(family, label, HISTORY, shown["history"], None, 2)
+                row(family, label, STATISTICAL, None, shown["statistical"], 2)
+                for c in contributors:
+                    typed_row(family, label, c.name, 2)
+                row(family, label, FROM_ITEM, None, _zero_blank(shown["from_item"]), 2)
+                row(family, label, CONSENSUS, None, shown["consensus"], 2)
     kept = _kept_rows(typed, used, hist_months, pd.DatetimeIndex([*plan_months, *later]))
     for family, item, measure, by_month in kept:
         rows.append([family, item, measure + KEPT, lock_of.get((family, item, measure)),
                      *[by_month.get(m) for m in all_months]])
     return pd.DataFrame(rows, columns=[*LABELS, *headers])
+
+
+def _has_events(events: np.ndarray | None, rows: list[int]) -> bool:
+    return events is not None and bool(np.any(events[rows] != 0))
 
 
 def _column_sums(block: np.ndarray) -> np.ndarray:

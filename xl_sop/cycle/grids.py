@@ -20,6 +20,8 @@ TOTAL = schema.FAMILY_ROW_ITEM
 """The Item column of the rows that stand for a whole family or resource."""
 KEPT = " (kept: not in this plan)"
 """Added to the Measure of a typed row whose item, family or contributor is gone; it stays at the bottom."""
+PART = " · "
+"""Joins an item and its region (and segment) in the Item column of a region's rows: 'BEV-1000 · North'."""
 
 
 def month_header(month: pd.Timestamp) -> str:
@@ -39,12 +41,14 @@ def header_month(header: object) -> pd.Timestamp | None:
 
 def outline_levels(grid: pd.DataFrame) -> list[int]:
     """The outline level of each grid row: 1 for an item's rows (grouped under their family's or resource's, to
-    fold away), 0 for the rows of a whole family or resource, kept rows, and every row of a grid without items."""
+    fold away), 2 for a region's rows (under their item's), 0 for the rows of a whole family or resource, kept rows,
+    and every row of a grid without items."""
     if grid.empty or "Item" not in grid:
         return [0] * len(grid)
     item = grid["Item"].map(cells.text)
     measure = grid["Measure"].map(lambda v: cells.text(v) or "") if "Measure" in grid else pd.Series("", index=grid.index)
-    return [0 if i == TOTAL or i is None or m.endswith(KEPT) else 1 for i, m in zip(item, measure, strict=True)]
+    return [0 if i == TOTAL or i is None or m.endswith(KEPT) else 2 if PART in i else 1
+            for i, m in zip(item, measure, strict=True)]
 
 
 def turned(long: pd.DataFrame, labels: Sequence[str], measures: Sequence[tuple[str, str]], months: pd.DatetimeIndex,

@@ -20,6 +20,7 @@ from xl_sop import cells
 from xl_sop.cycle.demand_view import contributors_from, typed_in
 from xl_sop.cycle.scenario_inputs import ScenarioChange, scenario_changes
 from xl_sop.errors import Problem
+from xl_sop.forecast.events import event_problems
 from xl_sop.settings import Settings, read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.book import Book
@@ -29,8 +30,8 @@ NUMBER_FORMATS = {schema.UNITS, schema.MONEY, schema.PRICE, schema.SHARE, schema
                   "0", "0.0", "0.00", "0.000"}
 DATE_FORMATS = {schema.MONTH, schema.DATE}
 
-# Columns where a negative number is real: net returns booked as negative shipments.
-NEGATIVE_ALLOWED = {(T.HISTORY, "Quantity")}
+# Columns where a negative number is real: net returns booked as negative shipments, an event that lowers demand.
+NEGATIVE_ALLOWED = {(T.HISTORY, "Quantity"), (T.EVENTS, "UpliftPct"), (T.EVENTS, "UpliftUnits")}
 # Tables whose rows with the same key are added up (an ERP extract split by warehouse or customer), not refused.
 SUMMED_KEYS = {T.HISTORY}
 LARGEST_NUMBER = 1e12
@@ -45,10 +46,13 @@ REQUIRED_VALUES = {
     T.CAPACITY: ("Resource", "Month", "Hours"),
     T.PRODUCTION: ("Item", "Month"),
     T.BUDGET: ("Family", "Month"),
+    T.EVENTS: ("Kind", "FromMonth"),
 }
 DATA_TABLES = tuple(REQUIRED_VALUES)
 ITEM_TABLES = (T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION)
 MUST_HAVE_ROWS = (T.ITEMS, T.HISTORY)
+OPTIONAL_TABLES = (T.EVENTS,)
+"""Input tables a workbook made before they existed does not have: read as empty, not reported missing."""
 
 
 
@@ -72,7 +76,7 @@ class Inputs:
 def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd.DataFrame:
     """The table with contract spelling, numbers as floats and dates as timestamps; bad cells blank and reported."""
     lookup = {str(c).strip().lower(): c for c in raw.columns}
-    missing = [c.name for c in spec.columns if c.name.lower() not in lookup]
+    missing = [c.name for c in spec.columns if c.name.lower() not in lookup and not c.optional]
     for name in missing:
         problems.append(Problem(spec.sheet, spec.name, None, name,
                                 f"the column {name} is missing (the table has {', '.join(map(str, raw.columns))})"))
@@ -251,7 +255,9 @@ def load_inputs(book: Book) -> Inputs:
     names = {n.lower() for n in book.table_names()}
     for name in (*DATA_TABLES, T.SETTINGS, T.TARGETS):
         spec = schema.table(name)
-        if name.lower() not in names:
+        if name.lower() not in names and name in OPTIONAL_TABLES:
+            raw = pd.DataFrame(columns=spec.column_names)
+        elif name.lower() not in names:
             inputs.problems.append(Problem(spec.sheet, name, None, "",
                                            f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
             raw = pd.DataFrame(columns=spec.column_names)
@@ -267,6 +273,8 @@ def load_inputs(book: Book) -> Inputs:
             inputs.problems.append(Problem(spec.sheet, name, None, "", "the table has no rows; paste the data first"))
     _references(inputs)
     _calendar(inputs)
+    spec = schema.table(T.EVENTS)
+    inputs.problems += event_problems(inputs[T.EVENTS], inputs[T.ITEMS], spec.sheet, spec.name)
     return inputs
 
 

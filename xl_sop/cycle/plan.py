@@ -23,14 +23,16 @@ Tables = dict[str, pd.DataFrame]
 
 
 def uncut_consensus(plan: pd.DataFrame) -> pd.Series:
-    """Statistical + SalesAdj + MarketingAdj per row of tblDemandPlan, blanks as 0, before the formula's MAX(0, ...)."""
+    """Statistical + Events + SalesAdj + MarketingAdj per row of tblDemandPlan, blanks (or a column absent) as 0, before
+    the formula's MAX(0, ...)."""
     def num(name: str) -> pd.Series | float:
         return as_numbers(plan[name]).fillna(0.0) if name in plan else 0.0
-    return num("Statistical") + num("SalesAdj") + num("MarketingAdj")
+    return num("Statistical") + num("Events") + num("SalesAdj") + num("MarketingAdj")
 
 
 def consensus(plan: pd.DataFrame) -> pd.Series:
-    """The Consensus formula of tblDemandPlan, in Python: MAX(0, Statistical + N(SalesAdj) + N(MarketingAdj))."""
+    """The Consensus formula of tblDemandPlan, in Python: MAX(0, Statistical + N(Events) + N(SalesAdj) +
+    N(MarketingAdj))."""
     return np.maximum(0.0, uncut_consensus(plan))
 
 
@@ -65,8 +67,8 @@ def plan_archive(current: Tables) -> pd.DataFrame:
     a = archive.copy()
     for c in ("PlanMonth", "Month"):
         a[c] = month_start(a[c])
-    for c in ("Statistical", "SalesAdj", "MarketingAdj", "Consensus"):
-        a[c] = as_numbers(a[c])
+    for c in ("Statistical", "Events", "SalesAdj", "MarketingAdj", "Consensus"):
+        a[c] = as_numbers(a[c]) if c in a else np.nan  # an archive frozen before Events existed has no such column
     return a.dropna(subset=["PlanMonth", "Month", "Item"])
 
 

@@ -42,9 +42,9 @@ At = tuple[int, int]
 PACK_SHEETS = schema.PACK_SHEETS
 """The PDF pack, in its order: the published copy puts these sheets in this order (Excel's PDF export of them, and
 LibreOffice's, print the same pages)."""
-PACK_HISTORY_MONTHS = 1
+PACK_HISTORY_MONTHS = 0
 PACK_PLAN_MONTHS = 12
-"""The month columns of a grid the pack prints: the last history month and a year of the plan (the others are hidden
+"""The month columns of a grid the pack prints: a year of the plan and no history (the chart shows it; the others are hidden
 in the copy, as the older history is in the workbook), so the page stays at 8 pt or more one page wide on Letter."""
 PACK_HIDDEN_COLUMNS = ("Lock",)
 """Typed columns of a grid that say nothing on paper (hidden in the copy's pack view)."""

@@ -3,6 +3,7 @@ months, and the approved consensus kept as this cycle's plan version."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
@@ -163,6 +164,7 @@ def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     frozen = pd.DataFrame({
         "PlanMonth": start, "Item": plan["Item"], "Family": plan.get("Family"), "Month": month,
         "Statistical": as_numbers(plan["Statistical"]),
+        "Events": as_numbers(plan["Events"]) if "Events" in plan else np.nan,
         "SalesAdj": as_numbers(plan["SalesAdj"]),
         "MarketingAdj": as_numbers(plan["MarketingAdj"]),
         "Consensus": consensus(plan), "FrozenOn": (now or pd.Timestamp.today()).normalize(),

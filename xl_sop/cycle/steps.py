@@ -47,9 +47,9 @@ class StepRecord:
 
 
 STEPS = {s.id: s for s in (
-    StepRecord("demand", demand_step, (T.ITEMS, T.HISTORY), (T.DEMAND_VIEW, T.CONTRIBUTORS, T.PLAN_ARCHIVE),
+    StepRecord("demand", demand_step, (T.ITEMS, T.HISTORY, T.EVENTS), (T.DEMAND_VIEW, T.CONTRIBUTORS, T.PLAN_ARCHIVE),
                (T.DEMAND_VIEW, T.DEMAND_PLAN, T.DEMAND_HISTORY_CHART, T.DEMAND_CHART, T.DEMAND_CHOICES, T.ACCURACY,
-                T.FVA)),
+                T.FVA, T.EVENT_EFFECTS)),
     StepRecord("supply", supply_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.CAPACITY), (T.DEMAND_PLAN,),
                (T.CAPACITY_LOAD, T.SUPPLY_PLAN, T.SUPPLY_VIEW, T.LOAD_CHART, T.RESOURCE_CHOICES)),
     StepRecord("reconcile", reconcile_step, (T.ITEMS, T.INVENTORY, T.CAPACITY, T.BUDGET),

@@ -58,7 +58,8 @@ DEMAND_LEGEND = ("Grey columns: history (the older year unfolds with the [+] abo
                  "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
                  "Yellow rows: typed. On a family row, spread to its items",
                  "  (Settings: Spread family figures by); x in Lock keeps an item out.",
-                 "Consensus = Statistical + typed rows + From family.")
+                 "Consensus = Statistical + Events (sheet Events) + typed rows + From family.",
+                 "ITEM · Region rows: History with regions; an item's figures spread to them.")
 ROWS_FORMATTED = 400
 """Rows below a table's header that get its number formats and input styling, so rows a step writes later look the
 same. Validation and conditional formats cover the table's data rows exactly instead, so they follow the table when
@@ -183,6 +184,13 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
                             error=f"{column.name}: type a number ({column.doc or 'units'}).")
         dv.add(f"{letter}{row + 1}:{letter}{row + len(rows)}")
         ws.add_data_validation(dv)
+    for column in (c for c in table.columns if c.choices):
+        letter = get_column_letter(col + table.column_names.index(column.name))
+        words = ",".join(column.choices)
+        dv = DataValidation(type="list", formula1=f'"{words}"', allow_blank=True, showErrorMessage=True,
+                            error=f"{column.name}: choose one of {words}.")
+        dv.add(f"{letter}{row + 1}:{letter}{row + len(rows)}")
+        ws.add_data_validation(dv)
 
 
 def _settings(ws: Worksheet) -> None:
@@ -225,8 +233,9 @@ def _home(ws: Worksheet) -> None:
     ws.tables[status.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(col + 4)}{row + len(schema.STEPS)}"
     contract = schema.table("tblDataContract")
     row, col = schema.table_origin(contract)
-    lines = [(t.name, c.name, schema.DATA_CONTRACT_DOCS.get(c.name, c.doc))
-             for t in schema.TABLES if not t.output and t.examples and t.sheet not in ("6 Follow-up", "5 Executive")
+    documented = [t for t in schema.TABLES if not t.output and (t.examples or t.name == "tblEvents")]  # no example event
+    lines = [(t.name, c.name, c.doc or schema.DATA_CONTRACT_DOCS.get(c.name, ""))
+             for t in documented if t.sheet not in ("6 Follow-up", "5 Executive")
              for c in t.columns]
     for i, line in enumerate(lines, start=1):
         for j, value in enumerate(line):
@@ -349,7 +358,7 @@ def _month_columns(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex,
         ws.column_dimensions[get_column_letter(c)].width = width or MONTH_WIDTH
     ws.tables[table.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(last_col)}{row + 1}"
     ws.freeze_panes = ws.cell(row=row + 1, column=first_month)
-    # One page wide: the published pack prints the labels, the last history month and a year of the plan (the other
+    # One page wide: the published pack prints the labels and a year of the plan (the other
     # months are hidden in the copy, xl_sop.cycle.publish), which keeps every font at 8 pt or more on Letter.
     ws.print_title_cols = f"{get_column_letter(col)}:{get_column_letter(first_month - 1)}"
     ws.print_area = f"A1:{get_column_letter(last_col)}{row + PRINT_ROWS}"

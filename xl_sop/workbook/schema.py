@@ -46,6 +46,10 @@ class Column:
     doc: str = ""
     shrink: bool = False
     """Long text shrinks to fit the cell instead of spilling over the (empty) cells to its right."""
+    optional: bool = False
+    """An input column a table may do without: no problem when a pasted table lacks it (read as blank)."""
+    choices: tuple[str, ...] = ()
+    """The words a typed text column takes (a drop-down list in the template); () = free text."""
 
     @property
     def fit_width(self) -> float:
@@ -149,7 +153,8 @@ FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
 RESOURCE_CHOICES_NAME = "SopResourceChoices"
-COMPUTED_MEASURES = ("History", "Statistical", "From family", "Consensus", "Last cycle", "Budget")
+COMPUTED_MEASURES = ("History", "Statistical", "From family", "Consensus", "Last cycle", "Budget", "From item",
+                     "Events")
 """The rows of the demand grid that Run Forecast computes; every other row is typed (a contributor's)."""
 FAMILY_ROW_ITEM = "Total"
 """The Item column of a family's rows in the demand grid."""
@@ -165,12 +170,17 @@ SHEETS = (
     Sheet("Settings", "shSettings", "Settings",
           "Type the values in the yellow column. Each setting says what it changes.", "7F6000"),
     Sheet("Items", "shItems", "Items", "Paste the item master: one row per item.", "595959"),
-    Sheet("History", "shHistory", "Demand history", "Paste monthly shipments (or orders): one row per item and month.", "595959"),
+    Sheet("History", "shHistory", "Demand history",
+          "Paste monthly shipments (or orders): one row per item and month (and region and segment, if you plan by them).",
+          "595959"),
     Sheet("Inventory", "shInventory", "Inventory", "Paste on-hand stock by receipt layer (for aging and projection).", "595959"),
     Sheet("Orders", "shOrders", "Customer orders", "Paste order lines with promised and delivered dates.", "595959"),
     Sheet("Capacity", "shCapacity", "Capacity", "Type available regular and overtime hours per resource and month.", "595959"),
     Sheet("Production", "shProduction", "Production", "Paste planned and actual production per item and month.", "595959"),
     Sheet("Budget", "shBudget", "Budget", "Paste the budget by family and month (units and revenue).", "595959"),
+    Sheet("Events", "shEvents", "Demand events",
+          "Type promotions, one-offs, launches and phase-outs: Run Forecast takes past ones out of the baseline and adds "
+          "future ones as the Events row of 1 Demand.", "595959"),
     Sheet("Plan Archive", "shArchive", "Plan archive",
           "Freeze Plan adds the approved consensus of each cycle here; Follow-up measures accuracy by lag against it.", "595959"),
     Sheet("1 Demand", "shDemand", "1 Demand planning",
@@ -232,9 +242,12 @@ SETTINGS = (
     ("Approvals required", None, TEXT, None, None,
      "Roles whose approval Freeze Plan needs (tblApproval on 5 Executive: Name given, Approved = Yes), e.g. CFO, COO; "
      "blank = none."),
+    ("Show regions", None, TEXT, None, None,
+     "Which region rows 1 Demand shows under each item when History has Region (or Segment) filled: blank or all = "
+     "every region, none = items only, or a region's or segment's name; rows holding typed figures always show."),
     ("Company", "Example Foods Co.", TEXT, None, None, "Printed at the top left of every page of the PDF pack."),
 )
-NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required", "Company")
+NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required", "Show regions", "Company")
 """Settings that change no figure of the plan: changing one leaves the steps current (xl_sop.cycle.freshness)."""
 PACK_SHEETS = ("5 Executive", "1 Demand", "2 Supply", "3 Pre-S&OP", "Scenarios", "4 S&OP Meeting", "6 Follow-up")
 """The sheets of the PDF pack in its order: the executive summary first, then the steps of the cycle."""
@@ -249,6 +262,10 @@ FAMILY_FORECAST_CHOICES = ("bottom-up", "top-down", "min-trace")  # xl_sop.forec
 TEXT_CHOICES = {"Production strategy": STRATEGY_CHOICES, "Family forecast": FAMILY_FORECAST_CHOICES,
                 "Spread family figures by": SPREAD_CHOICES}
 """The choices of each text setting of SETTINGS (format TEXT), first the default; the template's drop-down lists them."""
+
+
+EVENT_KINDS = ("promotion", "one-off", "launch", "phase-out")
+"""The kinds of tblEvents (xl_sop.forecast.events.KINDS)."""
 
 
 def choices(setting: str) -> tuple[str, ...]:
@@ -267,6 +284,8 @@ class TableName:
     CAPACITY = "tblCapacity"
     PRODUCTION = "tblProduction"
     BUDGET = "tblBudget"
+    EVENTS = "tblEvents"
+    EVENT_EFFECTS = "tblEventEffects"
     DEMAND_PLAN = "tblDemandPlan"
     DEMAND_VIEW = "tblDemandView"
     DEMAND_CHART = "tblDemandChart"
@@ -350,9 +369,15 @@ TABLES = (
         "Item master. Resource blank = bought in.", output=False, key=("Item",),
         examples=(("BEV-1000", "Cola 12-pack", "Beverages", 39.01, 28.05, 1, "Bottling", 0.049),
                   ("SNA-1001", "Crisps 6-pack", "Snacks", 47.44, 24.55, 2, "Packing", 0.05))),
-    Table("tblHistory", "History", (col("Item"), col("Month", MONTH), col("Quantity", UNITS)),
-          "Monthly demand per item.", output=False, key=("Item", "Month"),
-          examples=(("BEV-1000", "2026-09-01", 310), ("BEV-1000", "2026-10-01", 295), ("SNA-1001", "2026-10-01", 512))),
+    Table("tblHistory", "History", (
+        col("Item"), col("Month", MONTH), col("Quantity", UNITS),
+        col("Region", width=12, optional=True, doc="Sales region (optional; blank = no region): forecast per item "
+                                                  "and region"),
+        col("Segment", width=12, optional=True, doc="Market segment or channel (optional; blank = none): forecast "
+                                                   "per item, region and segment")),
+          "Monthly demand per item (and, optionally, per region and segment).", output=False, key=("Item", "Month"),
+          examples=(("BEV-1000", "2026-09-01", 310, None, None), ("BEV-1000", "2026-10-01", 295, None, None),
+                    ("SNA-1001", "2026-10-01", 512, None, None))),
     Table("tblInventory", "Inventory", (col("Item"), col("ReceiptDate", DATE), col("Quantity", UNITS)),
           "On-hand stock by receipt layer.", output=False,
           examples=(("BEV-1000", "2026-10-11", 301), ("SNA-1001", "2026-06-23", 239))),
@@ -371,8 +396,31 @@ TABLES = (
     Table("tblBudget", "Budget", (col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14)),
           "Budget by family and month.", output=False, key=("Family", "Month"),
           examples=(("Beverages", "2026-11-01", 1897, 39653.07),)),
+    Table("tblEvents", "Events", (
+        col("Item", input=True, doc="The item; blank = every item of the Family"),
+        col("Family", width=14, input=True, doc="The family, for an event of all its items (Item blank)"),
+        col("Region", input=True, doc="The region; blank = all regions"),
+        col("Kind", width=11, input=True, doc="promotion, one-off, launch or phase-out", choices=EVENT_KINDS),
+        col("FromMonth", MONTH, input=True, doc="First month of the event (launch: first month sold; phase-out: first "
+                                                 "month no longer sold)"),
+        col("ToMonth", MONTH, input=True, doc="Last month of a promotion or one-off; blank = FromMonth"),
+        col("UpliftPct", SHARE, input=True, doc="Promotion or one-off: uplift on the statistical forecast (20% or -10%)"),
+        col("UpliftUnits", UNITS, 13, input=True, doc="Promotion or one-off: uplift in units per month (+/-)"),
+        col("LikeItem", input=True, doc="Launch: the item whose forecast shape it follows; blank = its family's"),
+        col("LaunchUnits", UNITS, 13, input=True, doc="Launch: units per month once launched (the like item's "
+                                                      "level scaled to it); blank = as the like item"),
+        col("Successor", input=True, doc="Phase-out: the item that takes over its demand; blank = none"),
+        col("Note", width=30, input=True, doc="Anything to remember about the event")),
+        "Demand events. Past promotions and one-offs are taken out of the history the statistical forecast is fitted "
+        "on; future ones add the Events row of 1 Demand; a launch is forecast from a like item; a phase-out ends the "
+        "item's plan.", output=False),
+    Table("tblEventEffects", "Events", (
+        col("Item"), col("Family", width=14), col("Kind", width=11), col("FromMonth", MONTH), col("ToMonth", MONTH),
+        col("Actual", UNITS), col("Baseline", UNITS), col("UpliftUnits", UNITS, 13), col("UpliftPct", SHARE)),
+        "What each past promotion or one-off did (Run Forecast): actual demand in its months against the baseline "
+        "taken in its place (the straight line between the months around it)."),
     Table("tblDemandView", "1 Demand", (
-        col("Family", width=14), col("Item", width=12), col("Measure", width=16), col("Lock", width=6, input=True,
+        col("Family", width=14), col("Item", width=18), col("Measure", width=16), col("Lock", width=6, input=True,
         doc="x keeps the item out of its family's spreads")),
         "The demand plan as planners read and type it: per family, then per item, a row per measure and a column per "
         "month (history left of the cycle month, the plan right of it). Contributor rows are typed; Run Forecast "
@@ -380,9 +428,11 @@ TABLES = (
     Table("tblDemandPlan", "Demand Detail", (
         col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS), col("Lower80", UNITS),
         col("Upper80", UNITS),
-        col("Method", width=44, shrink=True), col("SalesAdj", UNITS, doc="Sales adjustments in units (+/-), from 1 Demand"),
+        col("Method", width=44, shrink=True),
+        col("Events", UNITS, doc="Future promotions, one-offs and successors' take-over (tblEvents), in units"),
+        col("SalesAdj", UNITS, doc="Sales adjustments in units (+/-), from 1 Demand"),
         col("MarketingAdj", UNITS, 13, doc="Marketing adjustments in units (+/-), from 1 Demand"),
-        col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({SalesAdj})+N({MarketingAdj}))")),
+        col("Consensus", UNITS, formula="=MAX(0,{Statistical}+N({Events})+N({SalesAdj})+N({MarketingAdj}))")),
         "Statistical forecast, adjustments (typed on 1 Demand, family figures spread) and consensus per item and month.",
         key=("Item", "Month")),
     Table("tblDemandHistoryChart", "Demand Detail", (
@@ -530,8 +580,8 @@ TABLES = (
         "The three headline KPIs of all families month by month with their targets (the chart above)."),
     Table("tblPlanArchive", "Plan Archive", (
         col("PlanMonth", MONTH), col("Item"), col("Family", width=14), col("Month", MONTH), col("Statistical", UNITS),
-        col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS), col("FrozenOn", DATE),
-        col("ApprovedBy", width=30)),
+        col("Events", UNITS), col("SalesAdj", UNITS), col("MarketingAdj", UNITS, 13), col("Consensus", UNITS),
+        col("FrozenOn", DATE), col("ApprovedBy", width=30)),
         "Approved consensus of each cycle (PlanMonth), as frozen, and who approved it (tblApproval when frozen).",
         key=("PlanMonth", "Item", "Month")),
     Table("tblProblems", "Checks", (

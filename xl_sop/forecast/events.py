@@ -1,0 +1,270 @@
+"""Demand events: promotions and one-offs, launches and phase-outs (the Events table), as rules on long tables.
+
+The rules (docs/forecasting.md, "Events"):
+
+* **Cleansing** a past promotion or one-off: in the months it covers, the history the statistical baseline is
+  fitted on is replaced by the straight line between the nearest months outside any event of the item (the nearer
+  one alone at either end of the history; a month without a History row counts as 0). The uplift it had is
+  measured on the actual history: ``Uplift = sum(actual) - sum(baseline)`` over its months and items,
+  ``UpliftPct = Uplift / sum(baseline)``.
+* **Future** promotions and one-offs are added on top of the statistical baseline, as their own row (Events) of
+  the plan: ``Events[i, m] = Statistical[i, m] * UpliftPct + UpliftUnits`` in each of their months; on a family
+  (Item blank), UpliftPct applies to each item and UpliftUnits (per month) are shared by the items in proportion to
+  their statistical forecast of the month (equally where all are 0).
+* **Launch**: the item's statistical forecast is its like item's (or, without one, its family's) forecast shape
+  scaled to LaunchUnits per month: ``F[m] = LaunchUnits * S[m] / level(S)`` from FromMonth on and 0 before, where
+  S is the like item's (family's) statistical forecast and level(S) its mean monthly history over the last 12
+  months. Without LaunchUnits the like item's forecast is taken as it is.
+* **Phase-out**: the item's statistical forecast and events end at FromMonth (0 from that month on); a Successor
+  gets the item's statistical forecast of those months added to its Events row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from xl_sop import cells
+from xl_sop.errors import Problem
+
+PROMOTION, ONE_OFF, LAUNCH, PHASE_OUT = "promotion", "one-off", "launch", "phase-out"
+KINDS = (PROMOTION, ONE_OFF, LAUNCH, PHASE_OUT)
+UPLIFTS = (PROMOTION, ONE_OFF)
+"""Kinds that add to (or, negative, take from) demand in their months."""
+LEVEL_MONTHS = 12
+"""Months of history whose mean is an item's level (the scale of its forecast shape, for launches)."""
+EFFECT_COLUMNS = ["Item", "Family", "Kind", "FromMonth", "ToMonth", "Actual", "Baseline", "UpliftUnits", "UpliftPct"]
+
+
+def normalized(events: pd.DataFrame) -> pd.DataFrame:
+    """The events as read and cleaned (inputs.py), kinds in lower case, ToMonth filled from FromMonth, rows without
+    a Kind left out; the index (worksheet rows) kept."""
+    if events.empty:
+        return events.assign(Kind=pd.Series(dtype=object))
+    out = events.copy()
+    out["Kind"] = [(cells.text(k) or "").lower().replace("phase out", PHASE_OUT).replace("one off", ONE_OFF)
+                   for k in out["Kind"]]
+    out["ToMonth"] = out["ToMonth"].fillna(out["FromMonth"])
+    return out[out["Kind"] != ""]
+
+
+def event_problems(events: pd.DataFrame, items: pd.DataFrame, sheet: str, table: str) -> list[Problem]:
+    """A problem for every Events row the rules cannot use, naming its row and column."""
+    problems: list[Problem] = []
+    known = set(items["Item"].dropna())
+    families = set(items["Family"].dropna())
+    for row, e in normalized(events).iterrows():
+        def bad(column: str, why: str, row: object = row) -> None:
+            problems.append(Problem(sheet, table, int(str(row)), column, why))
+        item, family = cells.text(e["Item"]), cells.text(e["Family"])
+        if e["Kind"] not in KINDS:
+            bad("Kind", f"'{e['Kind']}' is not a kind of event: type {', '.join(KINDS)}")
+            continue
+        if item is None and family is None:
+            bad("Item", "give the Item (or, for the whole family, the Family)")
+        elif item is not None and item not in known:
+            bad("Item", f"item '{item}' is not in table Items")
+        elif item is None and family not in families:
+            bad("Family", f"family '{family}' has no items in table Items")
+        if e["Kind"] in (LAUNCH, PHASE_OUT) and item is None:
+            bad("Item", f"a {e['Kind']} is of one item: give its Item")
+        if cells.text(e.get("Region")) is not None:  # kept for events by region; not applied yet
+            bad("Region", "events apply to the item in every region (events by region are not supported yet): "
+                          "leave Region blank")
+        pct = e["UpliftPct"]
+        if pd.notna(pct) and not -1 <= pct <= 10:
+            bad("UpliftPct", f"{pct:.0%} is not an uplift to plan with: type it as a percent, 20% or -10% "
+                             "(-100% at the least)")
+        if pd.notna(e["FromMonth"]) and e["ToMonth"] < e["FromMonth"]:
+            bad("ToMonth", f"{e['ToMonth']:%b %Y} is before FromMonth {e['FromMonth']:%b %Y}")
+        if e["Kind"] == LAUNCH and pd.isna(e["LaunchUnits"]) and cells.text(e.get("LikeItem")) is None:
+            bad("LikeItem", "give the launch a like item (LikeItem) or a volume (LaunchUnits), or both")
+        for column in ("LikeItem", "Successor"):
+            other = cells.text(e.get(column))
+            if other is not None and other not in known:
+                bad(column, f"item '{other}' is not in table Items")
+            elif other is not None and other == item:
+                bad(column, f"'{other}' is the event's own item")
+    return problems
+
+
+def per_series(events: pd.DataFrame, item_of: pd.Series) -> pd.DataFrame:
+    """The events of items written once for each series of the item (``item_of``: series label -> item), so that
+    cleanse can take them out of series histories; family events stay as they are (their members are series)."""
+    if events.empty or "Item" not in events:
+        return events
+    labels = pd.Series(item_of.index, index=item_of.to_numpy())
+    rows = []
+    for _, event in events.iterrows():
+        item = cells.text(event["Item"])
+        if item is None or item not in labels.index:
+            rows.append(event)
+            continue
+        for label in labels.loc[[item]]:
+            copy = event.copy()
+            copy["Item"] = label
+            rows.append(copy)
+    return pd.DataFrame(rows, columns=events.columns).reset_index(drop=True)
+
+
+def _members(event: pd.Series, families: pd.Series) -> list[str]:
+    """The items an event is about: its Item, or every item of its Family."""
+    item = cells.text(event["Item"])
+    if item is not None:
+        return [item]
+    return [str(i) for i in families.index[families == cells.text(event["Family"])]]
+
+
+def _months(event: pd.Series) -> pd.DatetimeIndex:
+    return pd.date_range(event["FromMonth"], event["ToMonth"], freq="MS")
+
+
+def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
+            start: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history with the months of past promotions and one-offs replaced by the baseline (module rule), and the
+    effect measured of each such event (EFFECT_COLUMNS). ``history``: Item, Month, Quantity (before ``start``);
+    ``families``: Item -> Family."""
+    past = normalized(events)
+    past = past[past["Kind"].isin(UPLIFTS) & (past["FromMonth"] < start)]
+    if past.empty or history.empty:
+        return history, pd.DataFrame(columns=EFFECT_COLUMNS)
+    flagged: dict[str, set[pd.Timestamp]] = {}
+    for _, e in past.iterrows():
+        for item in _members(e, families):
+            flagged.setdefault(item, set()).update(m for m in _months(e) if m < start)
+    series = history.groupby(["Item", "Month"])["Quantity"].sum()
+    baseline: dict[str, pd.Series] = {}
+    actual: dict[str, pd.Series] = {}
+    rows = [history[~history["Item"].isin(flagged.keys())]]
+    for item, months in flagged.items():
+        if item not in series.index.get_level_values(0):
+            continue
+        own = series.loc[item]
+        calendar = pd.date_range(own.index.min(), own.index.max(), freq="MS")
+        full = own.reindex(calendar, fill_value=0.0).astype(float)
+        masked = full.mask(full.index.isin(list(months)))
+        every = masked.notna().sum() == 0  # every month in an event: nothing to draw a baseline from
+        base = full if every else masked.interpolate(method="linear", limit_area="inside").ffill().bfill()
+        baseline[item], actual[item] = base, full
+        rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2).to_numpy()}))
+    cleansed = pd.concat(rows, ignore_index=True).sort_values(["Item", "Month"], ignore_index=True)
+    effects = []
+    for _, e in past.iterrows():
+        within = [m for m in _months(e) if m < start]
+        a = sum(float(actual[i].reindex(within).fillna(0).sum()) for i in _members(e, families) if i in actual)
+        b = sum(float(baseline[i].reindex(within).fillna(0).sum()) for i in _members(e, families) if i in baseline)
+        effects.append((cells.text(e["Item"]), cells.text(e["Family"]) or families.get(cells.text(e["Item"])),
+                        e["Kind"], e["FromMonth"], e["ToMonth"], round(a, 2), round(b, 2), round(a - b, 2),
+                        (a - b) / b if b > 0 else np.nan))
+    return cleansed, pd.DataFrame(effects, columns=EFFECT_COLUMNS)
+
+
+def future_uplift(statistical: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
+                  months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Item, Month, Events: what future promotions and one-offs add to the statistical forecast (module rule).
+    ``statistical``: Item, Month, Statistical of the plan months."""
+    future = normalized(events)
+    future = future[future["Kind"].isin(UPLIFTS)]
+    stat = statistical.set_index(["Item", "Month"])["Statistical"].fillna(0.0)
+    out: list[tuple[str, pd.Timestamp, float]] = []
+    for _, e in future.iterrows():
+        members = _members(e, families)
+        pct = 0.0 if pd.isna(e["UpliftPct"]) else float(e["UpliftPct"])
+        units = 0.0 if pd.isna(e["UpliftUnits"]) else float(e["UpliftUnits"])
+        for month in _months(e):
+            if month not in months:
+                continue
+            base = np.array([float(stat.get((i, month), 0.0)) for i in members])
+            weights = base / base.sum() if base.sum() > 0 else np.full(len(members), 1 / max(len(members), 1))
+            for item, b, w in zip(members, base, weights, strict=True):
+                out.append((item, month, b * pct + units * w))
+    frame = pd.DataFrame(out, columns=["Item", "Month", "Events"])
+    return frame.groupby(["Item", "Month"], as_index=False)["Events"].sum()
+
+
+def _level(history: pd.DataFrame, items: list[str], before: pd.Timestamp) -> float:
+    """Mean monthly demand of ``items`` together over the LEVEL_MONTHS months before ``before``."""
+    recent = history[history["Item"].isin(items) & (history["Month"] >= before - pd.DateOffset(months=LEVEL_MONTHS))]
+    return float(recent["Quantity"].sum()) / LEVEL_MONTHS
+
+
+def launch_forecast(statistical: pd.DataFrame, history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
+                    months: pd.DatetimeIndex) -> pd.DataFrame:
+    """Item, Month, Statistical, Lower80, Upper80, Method of each launched item over ``months`` (module rule).
+    ``statistical``: the other items' forecasts (Item, Month, Statistical, Lower80, Upper80)."""
+    launches = normalized(events)
+    launches = launches[launches["Kind"] == LAUNCH]
+    launched = {cells.text(i) for i in launches["Item"]}
+    frames = []
+    for _, e in launches.iterrows():
+        item, like = str(cells.text(e["Item"])), cells.text(e.get("LikeItem"))
+        basis = [like] if like is not None else [i for i in _members(pd.Series({"Item": None, "Family": families.get(
+            item)}), families) if i not in launched]
+        shape = statistical[statistical["Item"].isin(basis)].groupby("Month")[["Statistical", "Lower80", "Upper80"]] \
+            .sum().reindex(months).fillna(0.0)
+        level = _level(history, basis, months[0])
+        volume = None if pd.isna(e["LaunchUnits"]) else float(e["LaunchUnits"])
+        if volume is None:
+            factor, how = 1.0, f"launch: as like item {like}" if like else "launch: as its family"
+        elif level > 0:
+            factor = volume / level
+            how = f"launch: {volume:,.0f}/month shaped like {like or 'its family'}"
+        else:  # nothing to take a shape from: the launch volume, flat
+            shape[:] = 1.0
+            factor, how = volume, f"launch: {volume:,.0f}/month (no like item or family history to shape it)"
+        on = (months >= e["FromMonth"]).astype(float)
+        frames.append(pd.DataFrame({
+            "Item": item, "Month": months, "Statistical": shape["Statistical"].to_numpy() * factor * on,
+            "Lower80": shape["Lower80"].to_numpy() * factor * on, "Upper80": shape["Upper80"].to_numpy() * factor * on,
+            "Method": f"{how} from {e['FromMonth']:%b %Y}"}))
+    columns = ["Item", "Month", "Statistical", "Lower80", "Upper80", "Method"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+def phase_out(statistical: pd.DataFrame, events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The forecast (Item, Month, Statistical, Lower80, Upper80, Method) with each phased-out item at 0 from its
+    FromMonth on, and Item, Month, Events: the demand each Successor takes over (module rule)."""
+    ends = normalized(events)
+    ends = ends[ends["Kind"] == PHASE_OUT]
+    out = statistical.copy()
+    transfers = []
+    for _, e in ends.iterrows():
+        item = cells.text(e["Item"])
+        gone = (out["Item"] == item) & (out["Month"] >= e["FromMonth"])
+        successor = cells.text(e.get("Successor"))
+        if successor is not None:
+            transfers.append(pd.DataFrame({"Item": successor, "Month": out.loc[gone, "Month"],
+                                           "Events": out.loc[gone, "Statistical"].fillna(0.0)}))
+        out.loc[gone, ["Statistical", "Lower80", "Upper80"]] = 0.0
+        out.loc[gone, "Method"] = f"phased out from {e['FromMonth']:%b %Y}" + (f" (to {successor})" if successor else "")
+    moved = pd.concat(transfers, ignore_index=True) if transfers else pd.DataFrame(columns=["Item", "Month", "Events"])
+    return out, moved
+
+
+def ended(events: pd.DataFrame) -> dict[str, pd.Timestamp]:
+    """Item -> the first month it no longer sells (phase-outs)."""
+    ends = normalized(events)
+    ends = ends[ends["Kind"] == PHASE_OUT]
+    return {str(cells.text(i)): m for i, m in zip(ends["Item"], ends["FromMonth"], strict=True)}
+
+
+def apply_events(statistical: pd.DataFrame, history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
+                 months: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The statistical forecast with launches forecast and phase-outs ended, and Item, Month, Events (future
+    promotions and one-offs, successors' take-over; 0 after an item's phase-out). ``statistical``: Item, Month,
+    Statistical, Lower80, Upper80, Method of the plan ``months``; ``history``: as the baseline was fitted on."""
+    if normalized(events).empty:
+        return statistical, pd.DataFrame(columns=["Item", "Month", "Events"])
+    launches = launch_forecast(statistical, history, events, families, months)
+    kept = statistical[~statistical["Item"].isin(set(launches["Item"]))]
+    forecast = pd.concat([kept, launches], ignore_index=True) if len(launches) else kept
+    forecast, moved = phase_out(forecast, events)
+    uplift = future_uplift(forecast, events, families, months)
+    added = pd.concat([uplift, moved], ignore_index=True) if len(moved) else uplift
+    for item, end in ended(events).items():
+        added = added[(added["Item"] != item) | (added["Month"] < end)]
+    added = added.groupby(["Item", "Month"], as_index=False)["Events"].sum()
+    figures = ["Statistical", "Lower80", "Upper80"]
+    forecast[figures] = forecast[figures].astype(float).round(2)
+    added["Events"] = added["Events"].round(2)
+    return forecast.reset_index(drop=True), added[added["Events"] != 0].reset_index(drop=True)
