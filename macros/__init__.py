@@ -122,14 +122,19 @@ def undo_last_run() -> None:
 
 
 def publish() -> None:
-    """Save, then write the values-only copy (from the saved file) and Excel's own PDF of the step sheets."""
+    """Save, then write the values-only copy (from the saved file) and Excel's own PDF of its pack sheets."""
     book = xw.Book.caller()
     with _busy(book, "Publish"):
         path = refuse_template(Path(book.fullname))
         book.save()
         published = publish_copy(path, path.parent / "published", pdf=False)
         pdf = published.workbook.with_suffix(".pdf")
-        book.to_pdf(str(pdf), include=[name for name in PACK_SHEETS if name in [s.name for s in book.sheets]])
+        # Printed from the copy, as LibreOffice prints it: its stamp, the pack's order, the folded grids, the print areas.
+        copy = book.app.books.open(str(published.workbook))
+        try:
+            copy.to_pdf(str(pdf), include=[name for name in PACK_SHEETS if name in [s.name for s in copy.sheets]])
+        finally:
+            copy.close()
         book.app.alert(f"Published {published.workbook.name} and {pdf.name} in {published.workbook.parent}",
                        title="xl-sop: Publish")
 

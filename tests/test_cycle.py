@@ -49,7 +49,7 @@ def test_demo_command_writes_the_workbook_and_the_pack(tmp_path, capsys, soffice
         if step.id == "freeze":
             continue
         for name in step.writes:
-            if name != "tblOpenIssues":
+            if name not in ("tblOpenIssues", "tblTopGaps", "tblDecisionsNeeded"):  # empty without shortages or issues
                 assert len(book.read_table(name)) > 0, name
     status = book.read_table("tblStepStatus").set_index("Step")["Status"]
     assert status["Freeze Plan"] == "not run yet" and (status.drop("Freeze Plan") == "done").all()
@@ -87,8 +87,9 @@ def test_libreoffice_shows_the_cycled_workbooks_formulas_without_a_full_recalcul
     text = "".join(page_texts(to_pdf(cycled, tmp_path)))
     executive = FileBook(cycled).read_table("tblExecutive")
     revenue, budget = executive["Revenue"].sum(), executive["BudgetRevenue"].sum()
-    tiles = text[text.index("Plan revenue"):].splitlines()[1].split()
-    assert tiles[:3] == [f"{revenue:,.0f}", f"{budget:,.0f}", f"{revenue - budget:,.0f}"]
+    lines = [line for line in text[text.index("Plan revenue"):].splitlines() if line.strip()]
+    assert lines[1].split()[:2] == [f"{revenue:,.0f}", f"{revenue - budget:,.0f}"]
+    assert f"budget {budget:,.0f}" in lines[2]
 
 
 def test_supply_plan_balances_and_respects_capacity(cycled):

@@ -247,8 +247,8 @@ def test_every_text_setting_has_its_own_choices_and_its_default_among_them():
     for name, default in chosen:
         assert schema.choices(name)[0] == default
     assert {name for name, _ in text} - set(schema.TEXT_CHOICES) == {"Scheduler address", "Approvals required",
-                                                                     "Show regions"}
-    assert schema.choices("Scheduler address") == schema.choices("Approvals required") == ()  # free text: no list
+                                                                     "Show regions", "Company"}
+    assert schema.choices("Scheduler address") == schema.choices("Approvals required") == schema.choices("Company") == ()
 
 
 # --- the Demand step on a real workbook -----------------------------------------------------------------------------

@@ -54,7 +54,7 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
     book.save()
     published = publish(master, tmp_path / "out", draft=True)  # the plan written by hand: later steps are stale
     assert published.workbook.name == "Master_2026-11.xlsx"
-    notes = [n for n in published.notes if not n.startswith(("published as a DRAFT", "the PDF pack prints the"))]
+    notes = [n for n in published.notes if not n.startswith(("published as a DRAFT", "the PDF pack prints"))]
     assert len(notes) == 1 and notes[0].startswith("recalculated by LibreOffice: ")
     with zipfile.ZipFile(published.workbook) as z:
         names = z.namelist()

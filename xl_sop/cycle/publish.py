@@ -27,6 +27,7 @@ from xl_sop.errors import UnknownNameError
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
+from xl_sop.workbook.printing import READABLE_POINTS, calibri_metrics_missing, hidden_columns, pack_page_setup, printed_width
 from xl_sop.workbook.saving import replacing
 
 if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
@@ -38,7 +39,15 @@ if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
 At = tuple[int, int]
 """(row, column) of a cell, 1-based."""
 
-PACK_SHEETS = ("Home", *(s.sheet for s in schema.STEPS if s.sheet[0].isdigit()), "Scenarios", "4 S&OP Meeting")
+PACK_SHEETS = schema.PACK_SHEETS
+"""The PDF pack, in its order: the published copy puts these sheets in this order (Excel's PDF export of them, and
+LibreOffice's, print the same pages)."""
+PACK_HISTORY_MONTHS = 0
+PACK_PLAN_MONTHS = 12
+"""The month columns of a grid the pack prints: a year of the plan and no history (the chart shows it; the others are hidden
+in the copy, as the older history is in the workbook), so the page stays at 8 pt or more one page wide on Letter."""
+PACK_HIDDEN_COLUMNS = ("Lock",)
+"""Typed columns of a grid that say nothing on paper (hidden in the copy's pack view)."""
 # Tool sheets stay home: xlwings settings, the undo store, and the cell-function examples (they need the add-in).
 LEFT_OUT = ("xlwings.conf", "Functions", *(s.name for s in schema.SHEETS if s.hidden))
 PACK_TABLE_ROWS = 1000
@@ -156,7 +165,7 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
                 if at not in formulas:
                     _set_value(ws.cell(*at), value)
             _print_area(ws)
-            if ws.title in PACK_SHEETS:
+            if ws.title in PACK_SHEETS or ws.title == "Home":
                 _stamp_sheet(ws, stamp)
         cached.close()
         if again_book is not None:
@@ -164,6 +173,7 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
         for title in LEFT_OUT:
             if title in wb.sheetnames:
                 del wb[title]
+        _pack_view(wb, notes)
         if missing:
             notes.append(f"{missing} formula cells had no value to publish (open and save the workbook in Excel, "
                          "or install LibreOffice)")
@@ -176,6 +186,9 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
             else:
                 pack = out_dir / f"{stem}.pdf"
                 _pdf_pack(wb, stem, finished.enter_context(replacing(pack)), tmp, notes)
+                if calibri_metrics_missing():
+                    notes.append("the PDF pack prints smaller than Excel would: LibreOffice has neither Calibri nor "
+                                 "Carlito (install fonts-crosextra-carlito)")
     return Published(target, pack, notes)
 
 
@@ -185,6 +198,7 @@ class Stamp:
     """DRAFT, APPROVED (the plan of this cycle frozen after the last Run Forecast) or FOR REVIEW."""
     month: str
     reasons: str = ""
+    company: str = ""
     """Why a draft is one (the steps not current), or empty."""
 
 
@@ -194,7 +208,8 @@ def _stamp(path: Path, draft: bool) -> Stamp:
     from xl_sop.errors import StepOrderError
 
     book = FileBook(path)
-    month = read_settings(book.read_table("tblSettings")).cycle_month
+    settings = read_settings(book.read_table("tblSettings"))
+    month, company = settings.cycle_month, str(settings.get("Company") or "")
     label = f"{month:%b %Y}" if month is not None else ""
     lines = not_current(book)
     if lines and not draft:
@@ -202,21 +217,24 @@ def _stamp(path: Path, draft: bool) -> Stamp:
                              f"(xl-sop run {path.name}, or each button in turn), or publish a draft marked DRAFT "
                              f"(xl-sop publish {path.name} --draft); nothing was published")
     if draft:
-        return Stamp("DRAFT", label, "; ".join(lines) or "asked for a draft")
+        return Stamp("DRAFT", label, "; ".join(lines) or "asked for a draft", company)
     status = book.read_table(schema.TableName.STEP_STATUS)
     status = status.set_index(status["Step"].astype(str)) if "Step" in status else status
     freeze, demand = schema.step("freeze").label, schema.step("demand").label
     frozen = (freeze in status.index and str(status.loc[freeze, "Status"]).lower().startswith("done")
               and pd.to_datetime(status.loc[freeze, "LastRun"], errors="coerce")
               >= pd.to_datetime(status.loc[demand, "LastRun"], errors="coerce"))
-    return Stamp("APPROVED" if frozen else "FOR REVIEW", label)
+    return Stamp("APPROVED" if frozen else "FOR REVIEW", label, company=company)
 
 
 def _stamp_sheet(ws: Worksheet, stamp: Stamp) -> None:
-    """The page header (the stamp and the cycle month) and footer (page x of y) of a pack sheet; a line on Home."""
-    ws.oddHeader.center.text = f"{stamp.word} - S&&OP cycle {stamp.month}"  # && prints one & (& starts a code)
+    """The page header (the company, the stamp and the cycle month, the sheet) and footer (page x of y, the stamp) of a
+    pack sheet; a line on Home."""
+    pack_page_setup(ws)
+    ws.oddHeader.left.text = stamp.company.replace("&", "&&")  # && prints one & (& starts a code)
+    ws.oddHeader.center.text = f"{stamp.word} - S&&OP cycle {stamp.month}"
     ws.oddHeader.center.font = "Calibri,Bold"
-    ws.oddFooter.center.text = "Page &P of &N"
+    ws.oddHeader.right.text = "&A"
     ws.oddFooter.right.text = stamp.word
     if ws.title == "Home":
         cell = ws[schema.PUBLISH_STAMP_CELL]
@@ -241,10 +259,98 @@ def _print_area(ws: Worksheet, below: int = 0) -> None:
     for table in ws.tables.values():
         _c1, _r1, c2, r2 = range_boundaries(table.ref)
         last_col, last_row = max(last_col, c2), max(last_row, r2)
-    current = ws.print_area
-    if ws.title == "5 Executive" and current:  # its charts sit below the table: keep the template's area
-        return
     ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{max(last_row + below, 8)}"
+
+
+def _pack_view(wb: Workbook, notes: list[str]) -> None:
+    """The copy as the pack prints it, so Excel's PDF export of the pack sheets and LibreOffice's give the same pages:
+    the pack sheets in PACK_SHEETS order, the grids folded to their family and resource rows and to the months
+    printed, each sheet's print area the bands of its tables that print readably (_bands)."""
+    for i, title in enumerate(t for t in PACK_SHEETS if t in wb.sheetnames):
+        # After the sheets before the first pack sheet, in the pack's order (the executive summary first).
+        first = min(wb.sheetnames.index(t) for t in PACK_SHEETS if t in wb.sheetnames)
+        wb.move_sheet(title, offset=first + i - wb.sheetnames.index(title))
+    for title in PACK_SHEETS:
+        if title in wb.sheetnames:
+            ws = wb[title]
+            _families_only(ws, notes)
+            _months_printed(ws)
+            _charts_on_shown_columns(ws)
+            ws.print_area = _bands(ws)
+
+
+def _charts_on_shown_columns(ws: Worksheet) -> None:
+    """A chart anchored in a column the pack hides (the 1 Demand chart over the older months) moves to the first
+    column shown right of it: a hidden column has no width, and the chart would cover the labels left of it."""
+    hidden = hidden_columns(ws)
+    for chart in ws._charts:
+        start = chart.anchor._from  # 0-based column
+        column = start.col + 1
+        while column in hidden:
+            column += 1
+        start.col = column - 1
+
+
+def _months_printed(ws: Worksheet) -> None:
+    """Hide a grid's month columns beyond the last PACK_HISTORY_MONTHS of history and the first PACK_PLAN_MONTHS of
+    the plan (the plan starts at the first month the grid does not shade as history), and PACK_HIDDEN_COLUMNS."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    for table in ws.tables.values():
+        try:
+            spec = schema.table(table.displayName)
+        except UnknownNameError:
+            continue
+        if not spec.grid:
+            continue
+        c1, r1, c2, _r2 = range_boundaries(table.ref)
+        for name in PACK_HIDDEN_COLUMNS:
+            if name in spec.column_names:
+                ws.column_dimensions[get_column_letter(c1 + spec.column_names.index(name))].hidden = True
+        first_month = c1 + len(spec.columns)
+        months = [pd.to_datetime(ws.cell(r1, c).value, format="%b %Y", errors="coerce") for c in range(first_month, c2 + 1)]
+        plan = next((j for j, c in enumerate(range(first_month, c2 + 1))
+                     if not _history_header(ws.cell(r1, c)) and pd.notna(months[j])), 0)
+        # One dimension per column, keeping its width and outline level: a run of columns (the folded older
+        # history) is split, so its columns unfold with the [+] and unhide at their width as before.
+        runs = {c: dim for dim in list(ws.column_dimensions.values()) if dim.min and dim.max
+                for c in range(dim.min, dim.max + 1)}
+        for j, c in enumerate(range(first_month, c2 + 1)):
+            run = runs.get(c)
+            dim = ws.column_dimensions[get_column_letter(c)]
+            if run is not None and run is not dim:
+                dim.width, dim.outline_level = run.width, run.outline_level
+            dim.min = dim.max = c
+            dim.hidden = not plan - PACK_HISTORY_MONTHS <= j < plan + PACK_PLAN_MONTHS
+
+
+def _history_header(cell: Cell) -> bool:
+    """A grid's history month: its header shaded grey (the plan's are blue)."""
+    colour = getattr(getattr(cell.fill, "fgColor", None), "rgb", None)
+    return isinstance(colour, str) and colour.upper().endswith("7F7F7F")
+
+
+def _bands(ws: Worksheet, below: int = 0) -> str:
+    """The print area of a pack sheet: its tables side by side, cut into bands no wider than a page can print at
+    8 pt (printing.READABLE_POINTS), each printed on its own pages; empty tables right of the first band are left out;
+    ``below`` rows more under each band (a note under a table cut short).
+    From the tables the sheet holds, so a table added later lands on the pages by itself."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.cell import range_boundaries
+
+    spans = sorted(range_boundaries(t.ref) for t in ws.tables.values())
+    if not spans:
+        return str(ws.print_area or "A1:H8").split("!")[-1].replace("$", "")
+    bands: list[list[int]] = []  # [first column, last column, last row]
+    for c1, r1, c2, r2 in spans:
+        if bands and (c1 <= bands[-1][1] or printed_width(ws, bands[-1][0], max(c2, bands[-1][1])) <= READABLE_POINTS):
+            bands[-1][1], bands[-1][2] = max(c2, bands[-1][1]), max(r2, bands[-1][2])
+        elif bands and all(ws.cell(r, c).value is None for r in range(r1 + 1, r2 + 1) for c in range(c1, c2 + 1)):
+            continue  # an empty table (no conflicts, no decisions yet) prints nothing of use
+        else:
+            bands.append([1 if not bands else c1, c2, r2])
+    return ",".join(f"{get_column_letter(a)}1:{get_column_letter(b)}{r + below}" for a, b, r in bands)
 
 
 def _families_only(ws: Worksheet, notes: list[str]) -> set[str]:
@@ -317,10 +423,10 @@ def _pdf_pack(wb: Workbook, stem: str, pdf: Path, tmp: Path, notes: list[str]) -
     for ws in wb.worksheets:
         if ws.sheet_state == "hidden":
             continue
-        summarised = _families_only(ws, notes)
+        summarised = _families_only(ws, [])  # folded in the copy already (_pack_view), and said so
         below = _shorten_for_print(ws, notes, skip=summarised)
         if below:
-            _print_area(ws, below)
+            ws.print_area = _bands(ws, below)
     pack = tmp / "pack" / f"{stem}.xlsx"
     pack.parent.mkdir()
     wb.save(pack)

@@ -51,7 +51,34 @@ def executive_step(inputs: Inputs, current: Tables, progress: Progress | None = 
     by_month["BudgetRevenue"] = by_month["Month"].map(budget.groupby("Month")["BudgetRevenue"].sum()).fillna(0.0)
     by_month["MarginPct"] = by_month["Margin"] / by_month["Revenue"].where(by_month["Revenue"] != 0)
     by_month["FillRate"] = by_month["ShippedUnits"] / by_month["DemandUnits"].where(by_month["DemandUnits"] > 0)
-    return {T.EXECUTIVE: by_month[schema.table(T.EXECUTIVE).column_names].pipe(rounded, 4)}
+    return {T.EXECUTIVE: by_month[schema.table(T.EXECUTIVE).column_names].pipe(rounded, 4),
+            T.TOP_GAPS: top_gaps(money, items), T.DECISIONS_NEEDED: decisions_needed(current.get(T.OPEN_ISSUES))}
+
+
+CLOSED = {"closed", "done", "decided", "resolved", "cancelled"}
+
+
+def top_gaps(money: pd.DataFrame, items: pd.DataFrame, count: int = schema.TOP_GAPS) -> pd.DataFrame:
+    """The largest shortages of the plan by family and month: ShortUnits = Demand - Shipped of the family's items
+    (plan_money: the demand the month does not ship), ShortRevenue = their (Demand - Shipped) x UnitPrice; the
+    ``count`` largest in money, only months short by at least one unit."""
+    price = pd.to_numeric(money["Item"].map(items.set_index("Item")["UnitPrice"]), errors="coerce").fillna(0.0)
+    short = (money["Demand"] - money["Shipped"]).clip(lower=0)
+    frame = pd.DataFrame({"Family": money["Item"].map(items.set_index("Item")["Family"]), "Month": money["Month"],
+                          "ShortUnits": short, "ShortRevenue": short * price})
+    by = frame.groupby(["Family", "Month"], as_index=False)[["ShortUnits", "ShortRevenue"]].sum()
+    by = by[by["ShortUnits"] >= 1].sort_values(["ShortRevenue", "Family", "Month"], ascending=[False, True, True])
+    return by.head(count).round({"ShortUnits": 0, "ShortRevenue": 0}).reset_index(drop=True)
+
+
+def decisions_needed(issues: pd.DataFrame | None, count: int = schema.DECISIONS_SHOWN) -> pd.DataFrame:
+    """The first ``count`` open issues (Status blank or not one of CLOSED), as 4 S&OP Meeting lists them."""
+    columns = schema.table(T.DECISIONS_NEEDED).column_names
+    if issues is None or issues.empty or "Issue" not in issues:
+        return pd.DataFrame(columns=columns)
+    status = issues.get("Status", pd.Series("", index=issues.index)).fillna("").astype(str).str.strip().str.lower()
+    open_ = issues[issues["Issue"].notna() & (issues["Issue"].astype(str).str.strip() != "") & ~status.isin(CLOSED)]
+    return open_.reindex(columns=columns).head(count).reset_index(drop=True)
 
 
 def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,

@@ -57,7 +57,8 @@ STEPS = {s.id: s for s in (
                (T.GAP, T.SCENARIOS, T.SCENARIO_SHORTAGE, T.OPEN_ISSUES, T.CONSENSUS_BY_FAMILY, T.GAP_VIEW, T.GAP_BY_FAMILY,
                 T.VERSION_COMPARE, T.WHAT_MOVED), (T.OPEN_ISSUES,)),
     StepRecord("freeze", freeze_step, (), (T.DEMAND_PLAN, T.PLAN_ARCHIVE, T.APPROVAL), (T.PLAN_ARCHIVE,)),
-    StepRecord("executive", executive_step, (T.ITEMS, T.BUDGET), (T.DEMAND_PLAN, T.SUPPLY_PLAN), (T.EXECUTIVE,)),
+    StepRecord("executive", executive_step, (T.ITEMS, T.BUDGET), (T.DEMAND_PLAN, T.SUPPLY_PLAN, T.OPEN_ISSUES),
+               (T.EXECUTIVE, T.TOP_GAPS, T.DECISIONS_NEEDED)),
     StepRecord("kpis", kpi_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION), (T.PLAN_ARCHIVE,),
                (T.KPIS, T.ACCURACY_BY_LAG, T.LAG_ACCURACY, T.KPI_TREND)),
 )}

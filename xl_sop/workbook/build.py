@@ -9,6 +9,7 @@ schema does not give.
 from __future__ import annotations
 
 import datetime as dt
+from copy import copy
 from pathlib import Path
 
 import pandas as pd
@@ -28,13 +29,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xl_sop.workbook import schema
 from xl_sop.workbook.examples import FUNCTION_EXAMPLES
+from xl_sop.workbook.printing import pack_page_setup
 from xl_sop.workbook.schema import formula_for
 
 # Styling: one place, so every sheet looks the same.
 TITLE = Font(size=16, bold=True, color="1F4E78")
 NOTE = Font(italic=True, color="595959")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")  # named: LibreOffice would draw a nameless font in serif, wider
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 FORMULA_FONT = Font(color="375623")
@@ -66,8 +68,11 @@ a step grows or shrinks it (xl_sop/workbook/follow.py)."""
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
 FIXED_TIME = dt.datetime(2026, 1, 1)
-TILE_WIDTH = 16
-"""Width of a column under an Executive tile: a total in the millions at the tile's large font."""
+EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 15, 13, 13, 9, 2, 12, 14, 12, 14, 18)
+"""Columns A:O of 5 Executive: the month-by-month table (A:I), a narrow gap, the shortages, decisions and approval
+(K:O). 181 characters wide, so the page prints one page wide at 75% on Letter (11 pt -> 8.3 pt)."""
+EXECUTIVE_TILES = ((1, 2), (3, 4), (5, 6), (7, 9), (11, 12), (13, 15))
+"""(first, last) column of each tile across the top of 5 Executive (merged: a total in the millions at 16 pt)."""
 
 
 def build_workbook() -> Workbook:
@@ -116,10 +121,10 @@ def _freeze(ws: Worksheet) -> None:
 
 
 def _page_setup(ws: Worksheet) -> None:
-    """Landscape, one page wide, the top of the sheet: what a PDF pack shows of each step."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    """Landscape, one page wide (as many pages tall as it takes), narrow margins, the page header and footer of the
+    PDF pack (publish writes the company, the stamp and the cycle month into the header); the top of the sheet."""
+    pack_page_setup(ws)
+    ws.oddHeader.left.text, ws.oddHeader.right.text = "&F", "&A"
     last_col = max((schema.table_origin(t)[1] + len(t.columns) - 1 for t in schema.tables_on(ws.title)), default=8)
     header = schema.sheet(ws.title).table_row
     ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{header + PRINT_ROWS}"
@@ -134,7 +139,6 @@ def _heading(ws: Worksheet, sheet: schema.Sheet) -> None:
     if any(c.input for t in schema.tables_on(sheet.name) for c in t.columns) or sheet.name == "Functions":
         ws["A3"] = "Yellow cells are yours to type in; steps never overwrite them."
         ws["A3"].fill = INPUT_FILL
-        ws["A3"].font = Font(size=9)
 
 
 def _value(column: schema.Column, value: object) -> object:
@@ -354,10 +358,8 @@ def _month_columns(ws: Worksheet, table: schema.Table, months: pd.DatetimeIndex,
         ws.column_dimensions[get_column_letter(c)].width = width or MONTH_WIDTH
     ws.tables[table.name].ref = f"{get_column_letter(col)}{row}:{get_column_letter(last_col)}{row + 1}"
     ws.freeze_panes = ws.cell(row=row + 1, column=first_month)
-    # Printed as planners print a grid: at a readable scale, across as many pages as the months need, the labels and
-    # the header repeated on each page (not shrunk to one page wide, which a year of months makes unreadable).
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
-    ws.page_setup.scale = GRID_PRINT_SCALE
+    # One page wide: the published pack prints the labels and a year of the plan (the other
+    # months are hidden in the copy, xl_sop.cycle.publish), which keeps every font at 8 pt or more on Letter.
     ws.print_title_cols = f"{get_column_letter(col)}:{get_column_letter(first_month - 1)}"
     ws.print_area = f"A1:{get_column_letter(last_col)}{row + PRINT_ROWS}"
     return first_month, last_col
@@ -499,8 +501,6 @@ def _follow_up_charts(ws: Worksheet) -> None:
                  "0%")
     bars.height, bars.width = 7, 14
     ws.add_chart(bars, "G3")
-    ws.sheet_properties.pageSetUpPr.fitToPage = False  # five tables side by side: a readable scale, not one page
-    ws.page_setup.scale = GRID_PRINT_SCALE
 
 
 def _formula_rows(ws: Worksheet, table: schema.Table, rows: list[dict[str, object]]) -> None:
@@ -515,48 +515,82 @@ def _formula_rows(ws: Worksheet, table: schema.Table, rows: list[dict[str, objec
 
 
 def _executive(ws: Worksheet) -> None:
-    table = schema.table("tblExecutive")
+    """The executive summary, one landscape page: tiles (plan against budget in money and %, margin, closing
+    inventory, fill rate, demand not shipped), the charts beside the largest shortages and the decisions needed, the
+    plan month by month and the approval under them. Tiles are native formulas over the tables: readable without
+    Python."""
+    table = schema.table(schema.TableName.EXECUTIVE)
     row, col = schema.table_origin(table)
-    last = row + 36
-    month = Reference(ws, min_col=col, min_row=row + 1, max_row=last)
+    for letter, width in zip("ABCDEFGHIJKLMNO", EXECUTIVE_WIDTHS, strict=True):
+        ws.column_dimensions[letter].width = width  # narrower than the headers: they wrap, the page stays readable
+    ws.row_dimensions[row].height = 30
     bars = BarChart()
-    bars.title, bars.y_axis.title = "Revenue against budget", "Revenue"
-    bars.add_data(Reference(ws, min_col=col + 1, max_col=col + 2, min_row=row, max_row=last), titles_from_data=True)
-    bars.set_categories(month)
-    bars.height, bars.width = 8, 16
-    # Below the table: it holds one row per month and the horizon is at most 36 months.
-    chart_row = row + 38
-    ws.add_chart(bars, f"A{chart_row}")
+    bars.title = "Revenue vs budget"
+    # The table's header and data rows exactly, so the series follow the table when Refresh Executive rewrites it.
+    bars.add_data(Reference(ws, min_col=col + 1, max_col=col + 2, min_row=row, max_row=row + 1), titles_from_data=True)
+    bars.set_categories(Reference(ws, min_col=col, min_row=row + 1, max_row=row + 1))
+    bars.x_axis.number_format, bars.y_axis.number_format = "mmm yy", "#,##0"
+    bars.x_axis.delete = bars.y_axis.delete = False
+    bars.legend.position = "b"
+    bars.height, bars.width = 7.6, 10.6
+    ws.add_chart(bars, "A7")
     kpis = schema.table(schema.KPI_TABLE)
     k_row, k_col = schema.table_origin(kpis)
     follow = ws.parent["6 Follow-up"]
     trend = LineChart()
-    trend.title = "KPI trend"
+    trend.title = "Service and accuracy"
     for name in ("ForecastAccuracy", "ServiceLevel", "OnTimeDelivery"):
         j = k_col + kpis.column_names.index(name)
         trend.add_data(Reference(follow, min_col=j, min_row=k_row, max_row=k_row + schema.KPI_MONTHS), titles_from_data=True)
+        trend.series[-1].smooth = False
     trend.set_categories(Reference(follow, min_col=k_col, min_row=k_row + 1, max_row=k_row + schema.KPI_MONTHS))
-    trend.y_axis.number_format = "0%"
-    trend.height, trend.width = 8, 16
-    ws.add_chart(trend, f"G{chart_row}")
-    ws.print_area = f"A1:{get_column_letter(col + 12)}{chart_row + 17}"
-    # KPI tiles: native formulas over the table's columns, readable without Python.
-    tiles = (("Plan revenue", f"=SUM({_column_range(table, 'Revenue')})", schema.MONEY),
-             ("Budget revenue", f"=SUM({_column_range(table, 'BudgetRevenue')})", schema.MONEY),
-             ("Gap to budget", f"=SUM({_column_range(table, 'Revenue')})-SUM({_column_range(table, 'BudgetRevenue')})",
-              schema.MONEY),
-             ("Margin", f"=SUM({_column_range(table, 'Margin')})", schema.MONEY),
-             ("Fill rate", f"=IFERROR(SUM({_column_range(table, 'ShippedUnits')})"
-                           f"/SUM({_column_range(table, 'DemandUnits')}),\"\")", schema.SHARE),
-             ("Closing inventory", f"=IFERROR(INDEX({_column_range(table, 'InventoryValue')},"
-                                   f"COUNT({_column_range(table, 'Month')})),\"\")", schema.MONEY))
-    for i, (label, formula, fmt) in enumerate(tiles):
-        c = 1 + 2 * i
-        ws.cell(row=3, column=c, value=label).font = Font(bold=True, color="1F4E78")
-        cell = ws.cell(row=4, column=c, value=formula)
-        cell.number_format, cell.font = fmt, Font(size=13, bold=True)
-        dimension = ws.column_dimensions[get_column_letter(c)]
-        dimension.width = max(dimension.width or 0, TILE_WIDTH)
+    trend.x_axis.number_format, trend.y_axis.number_format = "mmm yy", "0%"
+    trend.x_axis.delete = trend.y_axis.delete = False
+    trend.legend.position = "b"
+    trend.height, trend.width = 7.6, 8.4
+    ws.add_chart(trend, "F7")
+    for name, label in ((schema.TableName.TOP_GAPS, "Largest shortages (demand the plan does not ship)"),
+                        (schema.TableName.DECISIONS_NEEDED, "Decisions needed (open issues, 4 S&OP Meeting)")):
+        t_row, t_col = schema.table_origin(schema.table(name))
+        ws.cell(row=t_row - 1, column=t_col, value=label).font = Font(bold=True, color="1F4E78")
+    money = {name: _column_range(table, name) for name in table.column_names}
+    revenue, budget = f"SUM({money['Revenue']})", f"SUM({money['BudgetRevenue']})"
+    last_month = f"COUNT({money['Month']})"
+    tiles = (  # (label, value, its format, the line under it)
+        ("Plan revenue", f"={revenue}", schema.MONEY, f'="budget "&TEXT({budget},"#,##0")'),
+        ("Against budget", f"={revenue}-{budget}", schema.MONEY,
+         f'=IFERROR(TEXT({revenue}/{budget}-1,"+0.0%;-0.0%")&" of budget","")'),
+        ("Margin", f"=SUM({money['Margin']})", schema.MONEY,
+         f'=IFERROR(TEXT(SUM({money["Margin"]})/{revenue},"0.0%")&" of revenue","")'),
+        ("Closing inventory", f"=IFERROR(INDEX({money['InventoryValue']},{last_month}),\"\")", schema.MONEY,
+         f'=IFERROR("at cost, end of "&TEXT(INDEX({money["Month"]},{last_month}),"mmm yyyy"),"")'),
+        ("Fill rate", f"=IFERROR(SUM({money['ShippedUnits']})/SUM({money['DemandUnits']}),\"\")", schema.SHARE,
+         '="of demand units shipped"'),
+        ("Not shipped", f"=SUM({money['DemandUnits']})-SUM({money['ShippedUnits']})", schema.UNITS,
+         '="units short over the horizon"'),
+    )
+    for (label, value, fmt, under), (first, last) in zip(tiles, EXECUTIVE_TILES, strict=True):
+        for r, text, font in ((3, label, Font(bold=True, color="1F4E78")), (4, value, Font(size=16, bold=True)),
+                              (5, under, Font(italic=True, color="595959"))):
+            cell = ws.cell(row=r, column=first, value=text)
+            cell.font, cell.alignment, cell.fill = font, Alignment(horizontal="center"), PatternFill(None)
+            if r == 4:
+                cell.number_format = fmt
+            ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=last)
+    ws.row_dimensions[4].height = 24
+    # Calibri by name, where the styles above leave the font to the application: LibreOffice would otherwise draw the
+    # headers in its default serif, wider than the columns laid out for one page.
+    for cells in ws.iter_rows(min_row=1, max_row=row):
+        for cell in cells:
+            if cell.value is not None and cell.font.name is None:
+                font = copy(cell.font)
+                font.name = "Calibri"
+                cell.font = font
+    against = ws.cell(row=4, column=EXECUTIVE_TILES[1][0]).coordinate
+    ws.conditional_formatting.add(against, FormulaRule(formula=[f"AND(ISNUMBER({against}),{against}<0)"],
+                                                       font=Font(bold=True, color="C00000")))
+    ws.conditional_formatting.add(against, FormulaRule(formula=[f"AND(ISNUMBER({against}),{against}>=0)"],
+                                                       font=Font(bold=True, color="375623")))
 
 
 def _data_rows(table: schema.Table) -> int:

@@ -39,6 +39,12 @@ def page_texts(pdf: Path) -> list[str]:
     return text.split("\f")
 
 
+def _opens_with(page: str, title: str) -> bool:
+    """The page starts with the sheet's title (A1), under the page header line if it has one."""
+    lines = [line.strip() for line in page.splitlines() if line.strip()][:2]
+    return any(line.startswith(title) for line in lines)
+
+
 def sheet_pictures(workbook: Path, out_dir: Path, resolution: int = 70) -> list[Path]:
     """One PNG per sheet with a title: the first page on which that title appears."""
     out_dir = Path(out_dir)
@@ -50,7 +56,7 @@ def sheet_pictures(workbook: Path, out_dir: Path, resolution: int = 70) -> list[
         for sheet in schema.SHEETS:
             if not sheet.title or sheet.hidden:
                 continue
-            page = next((i for i, text in enumerate(pages, start=1) if text.lstrip().startswith(sheet.title)), None)
+            page = next((i for i, text in enumerate(pages, start=1) if _opens_with(text, sheet.title)), None)
             if page is None:
                 continue
             name = re.sub(r"[^a-z0-9]+", "-", sheet.name.lower()).strip("-")

@@ -140,6 +140,15 @@ GAP_VIEW_ROW = 13
 """Header row of the family grid on 3 Pre-S&OP (the gap chart above it)."""
 SCENARIO_CHANGES = ("demand", "capacity", "price", "order")
 """The kinds of change a row of tblScenarioInputs makes (its Change column); xl_sop.cycle.scenario_inputs."""
+EXECUTIVE_ROW = 24
+"""Header row of the month-by-month table on 5 Executive: the tiles, the charts, the top gaps and the decisions needed
+stand above it, so the summary reads on one page."""
+EXECUTIVE_SIDE = (8, 11)
+"""(row, column) of the top gaps on 5 Executive, right of the charts; the decisions needed stand under them."""
+TOP_GAPS = 5
+"""Shortages (family and month) the executive summary lists, largest in money first."""
+DECISIONS_SHOWN = 6
+"""Open issues the executive summary lists as decisions needed (the rest are on 4 S&OP Meeting)."""
 FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
@@ -195,7 +204,8 @@ SHEETS = (
           "Review the consensus by family, what moved since the last frozen plan and the open issues; record every "
           "decision, owner and due date in the yellow tables."),
     Sheet("5 Executive", "shExecutive", "5 Executive S&OP",
-          "Press Refresh Executive. Revenue, margin and inventory against budget; record the approval in the yellow table."),
+          "Press Refresh Executive. The plan against budget, the largest shortages and the decisions needed; record the "
+          "approval in the yellow table.", table_row=EXECUTIVE_ROW),
     Sheet("6 Follow-up", "shFollowUp", "6 Post-S&OP follow-up",
           "Press Refresh KPIs. Each metric against its target: green met, amber within 5%, red missed.",
           table_row=FOLLOW_UP_ROW),
@@ -235,9 +245,12 @@ SETTINGS = (
     ("Show regions", None, TEXT, None, None,
      "Which region rows 1 Demand shows under each item when History has Region (or Segment) filled: blank or all = "
      "every region, none = items only, or a region's or segment's name; rows holding typed figures always show."),
+    ("Company", "Example Foods Co.", TEXT, None, None, "Printed at the top left of every page of the PDF pack."),
 )
-NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required", "Show regions")
+NOT_PLAN_SETTINGS = ("Scheduler address", "Approvals required", "Show regions", "Company")
 """Settings that change no figure of the plan: changing one leaves the steps current (xl_sop.cycle.freshness)."""
+PACK_SHEETS = ("5 Executive", "1 Demand", "2 Supply", "3 Pre-S&OP", "Scenarios", "4 S&OP Meeting", "6 Follow-up")
+"""The sheets of the PDF pack in its order: the executive summary first, then the steps of the cycle."""
 PUBLISH_STAMP_CELL = "A4"
 """The cell on Home where a published copy says what it is: DRAFT, FOR REVIEW or APPROVED, and the cycle month."""
 STALE = "stale"
@@ -301,6 +314,8 @@ class TableName:
     VERSION_COMPARE = "tblVersionCompare"
     WHAT_MOVED = "tblWhatMoved"
     EXECUTIVE = "tblExecutive"
+    TOP_GAPS = "tblTopGaps"
+    DECISIONS_NEEDED = "tblDecisionsNeeded"
     APPROVAL = "tblApproval"
     KPIS = "tblKPIs"
     TARGETS = "tblTargets"
@@ -525,6 +540,15 @@ TABLES = (
         col("MarginPct", SHARE), col("InventoryValue", MONEY, 15), col("DemandUnits", UNITS, 13),
         col("ShippedUnits", UNITS, 13), col("FillRate", SHARE)),
         "The supply plan in money against budget, month by month (the Base scenario on 3 Pre-S&OP)."),
+    Table("tblTopGaps", "5 Executive", (
+        col("Family", width=14), col("Month", MONTH, 10), col("ShortUnits", UNITS, 11),
+        col("ShortRevenue", MONEY, 13)),
+        f"The {TOP_GAPS} largest shortages of the plan (demand it does not ship), by family and month, in money first.",
+        at=EXECUTIVE_SIDE),
+    Table("tblDecisionsNeeded", "5 Executive", (
+        col("Due", DATE, 10), col("Owner", width=14), col("Issue", width=13)),
+        f"The first {DECISIONS_SHOWN} open issues of 4 S&OP Meeting (Status not closed or done): the decisions needed.",
+        at=(EXECUTIVE_SIDE[0] + TOP_GAPS + 3, EXECUTIVE_SIDE[1])),
     Table("tblApproval", "5 Executive", (
         col("Role", width=16, input=True), col("Name", width=18, input=True), col("Approved", width=10, input=True),
         col("Date", DATE, input=True), col("Comment", width=30, input=True)), "Sign-off of the plan.", output=False,
