@@ -217,7 +217,7 @@ def test_a_region_on_an_event_is_refused_while_history_has_no_regions(tmp_path):
     events = _events({"Item": "PROMO", "Kind": "promotion", "FromMonth": CYCLE, "UpliftPct": 0.1})
     events.insert(2, "Region", ["North"])
     book.write_table(T.EVENTS, events)
-    with pytest.raises(ValidationError, match="events by region are not supported yet"):
+    with pytest.raises(ValidationError, match="History has no Region column filled: leave Region blank"):
         run_step(book, "demand", now=NOW)
 
 

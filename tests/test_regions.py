@@ -258,3 +258,45 @@ def test_events_and_regions_together_add_up_and_a_phase_out_ends_every_region(tm
     assert len(regions) == len(REGIONS)
     assert (regions[ended].fillna(0).to_numpy(float) == 0).all()
     assert (regions[PLAN_MONTHS[0]].fillna(0).to_numpy(float) > 0).all()
+
+
+def test_an_event_of_one_region_is_that_regions_own(tmp_path):
+    """A future promotion typed for one region adds to that region's series only (its Events row), and through it to
+    the item; a past one is taken out of that region's history (its effect is measured on that series); a region
+    History does not have, or a launch of one region, is refused by cell."""
+    book = fill_demo_book(tmp_path / "RegionEvent.xlsm", items=12, regions=REGIONS, events=False)
+    item = book.read_table("tblItems")["Item"].iloc[0]
+    events = pd.DataFrame([
+        {"Item": item, "Region": "North", "Kind": "promotion", "FromMonth": JAN, "ToMonth": JAN, "UpliftPct": 0.5},
+        {"Item": item, "Region": "North", "Kind": "promotion", "FromMonth": pd.Timestamp("2026-03-01"),
+         "ToMonth": pd.Timestamp("2026-03-01")}], columns=book.read_table("tblEvents").columns)
+    book.write_table("tblEvents", events)
+    book = _demand(book)
+    grid = book.read_table("tblDemandView")
+    jan = month_header(JAN)
+    north = item + PART + "North"
+    region_events = grid[(grid["Measure"] == "Events") & grid["Item"].str.startswith(item + PART)]
+    assert list(region_events["Item"]) == [north]
+    north_statistical = float(_rows(grid, north, "Statistical")[jan].iloc[0])
+    assert float(region_events[jan].iloc[0]) == pytest.approx(0.5 * north_statistical, abs=0.011)
+    assert float(_rows(grid, item, "Events")[jan].iloc[0]) == pytest.approx(0.5 * north_statistical, abs=0.011)
+    for measure in ("Consensus",):
+        regions = _regions_of(grid, item, measure)[PLAN_MONTHS].fillna(0).sum().to_numpy(float)
+        np.testing.assert_allclose(regions, _rows(grid, item, measure)[PLAN_MONTHS].fillna(0).iloc[0].to_numpy(float),
+                                   atol=0.011 * len(REGIONS))
+    effects = book.read_table("tblEventEffects")
+    assert list(effects["Item"]) == [north]  # measured on the North series, against its own baseline
+    history = book.read_table("tblHistory")
+    march = history[(history["Item"] == item) & (history["Region"] == "North")
+                    & (history["Month"] == pd.Timestamp("2026-03-01"))]["Quantity"].sum()
+    assert float(effects["Actual"].iloc[0]) == pytest.approx(march)
+
+    bad = events.iloc[:1].copy()
+    bad = pd.concat([bad.assign(Region="Mars"), bad.assign(Kind="launch", LaunchUnits=10.0)], ignore_index=True)
+    book.write_table("tblEvents", bad)
+    book.save()
+    problems = load_inputs(FileBook(book.path)).problems
+    regions = [p for p in problems if p.table == "tblEvents" and p.column == "Region"]
+    assert len(regions) == 2
+    assert "region 'Mars' is not in table History" in regions[0].problem
+    assert "a launch is of the item in every region" in regions[1].problem

@@ -18,11 +18,20 @@ from xl_sop.cycle.demand_view import (
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
 from xl_sop.cycle.keep import carry_inputs
 from xl_sop.cycle.plan import Progress, Tables, consensus, plan_archive
-from xl_sop.cycle.regions import conformed, keyed_history, region_basis, rolled_up, statistical_of
+from xl_sop.cycle.regions import (
+    conformed,
+    keyed_history,
+    region_basis,
+    regions_of,
+    rolled_up,
+    statistical_of,
+    until_ended,
+    with_series_events,
+)
 from xl_sop.cycle.versions import latest_before
 from xl_sop.errors import InputError, ValidationError
 from xl_sop.forecast import forecast_many
-from xl_sop.forecast.events import apply_events, cleanse, per_series
+from xl_sop.forecast.events import apply_events, by_region, cleanse, ended, future_uplift, per_series
 from xl_sop.forecast.hierarchical import BOTTOM_UP, forecast_families
 from xl_sop.metrics import forecast_value_added_by_stage
 from xl_sop.metrics.tables import accuracy_by
@@ -50,17 +59,24 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         raise InputError(f"table History has no months before the cycle month {start:%b %Y}: check Settings / Cycle month")
     last = history["Month"].max()
     gap = (start.year - last.year) * 12 + start.month - last.month - 1
-    # Events: the baseline is fitted on the history without past promotions and one-offs (xl_sop.forecast.events)
+    # Events: the baseline is fitted on the history without past promotions and one-offs (xl_sop.forecast.events);
+    # the events of one region are taken out of, and added to, that region's series only
     events = inputs.tables.get(T.EVENTS, pd.DataFrame())
+    everywhere, one_region = by_region(events)
     item_family = items.drop_duplicates("Item").set_index("Item")["Family"]
-    fitted_on, effects = cleanse(history, events, item_family, start)
+    fitted_on, effects = cleanse(history, everywhere, item_family, start)
     keyed = keyed_history(history)  # None unless History has a Region or Segment filled (xl_sop.cycle.regions)
     if keyed is None:
         fc = _forecast(fitted_on, items, horizon + gap, inputs, progress)
     else:  # per item, region and segment; the item is the sum of its series
         series_history, item_of = keyed
-        series_family = item_of.map(item_family)
-        series_fitted, _ = cleanse(series_history, per_series(events, item_of), series_family, start)
+        series_family, region_of = item_of.map(item_family), regions_of(series_history)
+        series_fitted, _ = cleanse(series_history, per_series(events, item_of, region_of, item_family), series_family,
+                                   start)
+        if len(one_region):
+            _, of_regions = cleanse(series_history, per_series(one_region, item_of, region_of, item_family),
+                                    series_family, start)
+            effects = pd.concat([effects, of_regions], ignore_index=True) if len(effects) else of_regions
         series_fc = _forecast(series_fitted, series_family, horizon + gap, inputs, progress)
         fc = rolled_up(series_fc, item_of, ["Lower80", "Upper80"])
     fc = fc[fc["Month"] >= start]
@@ -68,10 +84,16 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         "Item": fc["Item"], "Month": fc["Month"], "Statistical": fc["Forecast"].round(2),
         "Lower80": fc["Lower80"].clip(lower=0).round(2), "Upper80": fc["Upper80"].round(2), "Method": fc["Method"],
     }).reset_index(drop=True)
-    statistical, event_units = apply_events(statistical, fitted_on, events, item_family, plan_months(inputs))
-    regional = None if keyed is None else region_basis(
-        series_history, item_of, conformed(statistical_of(series_fc, item_of, start), item_of, statistical),
-        inputs.settings.show_regions)
+    statistical, event_units = apply_events(statistical, fitted_on, everywhere, item_family, plan_months(inputs))
+    regional = None
+    if keyed is not None:
+        series_statistical = conformed(statistical_of(series_fc, item_of, start), item_of, statistical)
+        series_events = future_uplift(series_statistical, per_series(one_region, item_of, region_of, item_family),
+                                      series_family, plan_months(inputs))
+        series_events = until_ended(series_events, item_of, ended(everywhere))
+        event_units = with_series_events(event_units, series_events, item_of)
+        regional = region_basis(series_history, item_of, series_statistical, inputs.settings.show_regions,
+                                series_events)
     families = family_of(inputs[T.ITEMS], list(dict.fromkeys(statistical["Item"])))
     basis = PlanBasis(
         families=families, statistical=statistical, history=history, last_cycle=_last_cycle(current, start),

@@ -225,10 +225,13 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
                              f"cannot be spread: {exc} ({why}); nothing was written") from exc
         shares[record.Measure][members, j] += split
     events = _matrix(basis.events, "Item", "Events", items, months)
-    # an item's events are spread over its regions like its typed figures, so the regions add up to the item
+    # an item's events are spread over its regions like its typed figures (those of one region are that region's
+    # own), so the regions add up to the item
     below = None if basis.regions is None else plan_regions(
         basis.regions, values, locked, basis.families,
-        {**{c.name: own[c.name] + shares[c.name] for c in contributors}, EVENTS: events}, months,
+        {**{c.name: own[c.name] + shares[c.name] for c in contributors}, EVENTS: events - _matrix(
+            basis.regions.events.assign(Item=basis.regions.events["Item"].map(basis.regions.item_of)),
+            "Item", "Events", items, months)}, months,
         basis.history_months, {str(i) for i in (*values["Item"], *typed.locks["Item"])})
     by_stage = {s: np.zeros((len(items), len(months))) for s in STAGES}
     for c in contributors:
@@ -328,6 +331,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
             for label, shown in [] if below is None else below.rows_of(item):  # its regions (xl_sop.cycle.regions)
                 row(family, label, HISTORY, shown["history"], None, 2)
                 row(family, label, STATISTICAL, None, shown["statistical"], 2)
+                if shown["events"].any():  # an event of this region
+                    row(family, label, EVENTS, None, _zero_blank(shown["events"]), 2)
                 for c in contributors:
                     typed_row(family, label, c.name, 2)
                 row(family, label, FROM_ITEM, None, _zero_blank(shown["from_item"]), 2)

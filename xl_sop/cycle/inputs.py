@@ -274,7 +274,9 @@ def load_inputs(book: Book) -> Inputs:
     _references(inputs)
     _calendar(inputs)
     spec = schema.table(T.EVENTS)
-    inputs.problems += event_problems(inputs[T.EVENTS], inputs[T.ITEMS], spec.sheet, spec.name)
+    history = inputs[T.HISTORY]
+    regions = frozenset(r for r in history["Region"].map(cells.text) if r) if "Region" in history else frozenset()
+    inputs.problems += event_problems(inputs[T.EVENTS], inputs[T.ITEMS], spec.sheet, spec.name, regions)
     return inputs
 
 

@@ -117,6 +117,8 @@ class RegionBasis:
     """Item (label), Month, Quantity (months before the cycle month)."""
     show: str | None = None
     """Settings / Show regions: None every series, SHOW_NONE none, or a region's or segment's name."""
+    events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["Item", "Month", "Events"]))
+    """Item (label), Month, Events: what the future events of one region add to its series (Events, Region)."""
 
     def labels_by_item(self) -> dict[str, list[str]]:
         """Item -> the labels of its series, in order."""
@@ -126,11 +128,34 @@ class RegionBasis:
         return out
 
 
-def region_basis(keyed: pd.DataFrame, item_of: pd.Series, statistical: pd.DataFrame, show: str | None) -> RegionBasis:
+def region_basis(keyed: pd.DataFrame, item_of: pd.Series, statistical: pd.DataFrame, show: str | None,
+                 events: pd.DataFrame | None = None) -> RegionBasis:
     labels = split_labels(item_of)
     order = sorted(labels, key=lambda label: str(item_of[label]))  # stable: regions in the order History lists them
     return RegionBasis(item_of[order], statistical, keyed[keyed["Item"].isin(labels)][["Item", "Month", "Quantity"]],
-                       show)
+                       show, pd.DataFrame(columns=["Item", "Month", "Events"]) if events is None else events)
+
+
+def regions_of(keyed: pd.DataFrame) -> pd.Series:
+    """Series label -> its region (None where History has no Region for it)."""
+    if "Region" not in keyed:
+        return pd.Series(dtype=object)
+    return keyed.groupby("Item", sort=False)["Region"].first().map(cells.text)
+
+
+def until_ended(series_events: pd.DataFrame, item_of: pd.Series, ends: dict[str, pd.Timestamp]) -> pd.DataFrame:
+    """The series' events without the months from their item's phase-out on (the item is no longer sold)."""
+    end = pd.to_datetime(series_events["Item"].map(item_of).map(ends))
+    return series_events[end.isna() | (series_events["Month"] < end)].reset_index(drop=True)
+
+
+def with_series_events(item_events: pd.DataFrame, series_events: pd.DataFrame, item_of: pd.Series) -> pd.DataFrame:
+    """Item, Month, Events of the items with what their series' own events add (the item row shows the total)."""
+    if series_events.empty:
+        return item_events
+    added = series_events.assign(Item=series_events["Item"].map(item_of))
+    both = pd.concat([item_events, added], ignore_index=True) if len(item_events) else added
+    return both.groupby(["Item", "Month"], as_index=False)["Events"].sum().round({"Events": 2})
 
 
 @dataclass
@@ -194,10 +219,12 @@ def plan_regions(basis: RegionBasis, values: pd.DataFrame, locked: set[str], fam
                                           item, contributor, months[j])
                 from_item[members, j] += share
                 adjusted[members, j] += share
+    own_events = _by_label(basis.events, "Events", labels, months)  # events of one region, on its series only
+    adjusted += own_events
     consensus = np.maximum(0.0, adjusted)
     for (label, k), item in zip(pos.items(), basis.item_of, strict=True):
         out.figures[label] = {"history": history[k], "statistical": stat[k], "from_item": from_item[k],
-                              "consensus": consensus[k]}
+                              "events": own_events[k], "consensus": consensus[k]}
         item = str(item)
         if _shown(label, basis.show) or label in typed_labels:
             out.shown.setdefault(item, []).append(label)

@@ -48,8 +48,10 @@ def normalized(events: pd.DataFrame) -> pd.DataFrame:
     return out[out["Kind"] != ""]
 
 
-def event_problems(events: pd.DataFrame, items: pd.DataFrame, sheet: str, table: str) -> list[Problem]:
-    """A problem for every Events row the rules cannot use, naming its row and column."""
+def event_problems(events: pd.DataFrame, items: pd.DataFrame, sheet: str, table: str,
+                   regions: frozenset[str] = frozenset()) -> list[Problem]:
+    """A problem for every Events row the rules cannot use, naming its row and column; ``regions``: the regions
+    History has (an event of one region is a promotion or one-off of one of them)."""
     problems: list[Problem] = []
     known = set(items["Item"].dropna())
     families = set(items["Family"].dropna())
@@ -68,9 +70,13 @@ def event_problems(events: pd.DataFrame, items: pd.DataFrame, sheet: str, table:
             bad("Family", f"family '{family}' has no items in table Items")
         if e["Kind"] in (LAUNCH, PHASE_OUT) and item is None:
             bad("Item", f"a {e['Kind']} is of one item: give its Item")
-        if cells.text(e.get("Region")) is not None:  # kept for events by region; not applied yet
-            bad("Region", "events apply to the item in every region (events by region are not supported yet): "
-                          "leave Region blank")
+        region = cells.text(e.get("Region"))
+        if region is not None and not regions:
+            bad("Region", "History has no Region column filled: leave Region blank (the event is for all regions)")
+        elif region is not None and region not in regions:
+            bad("Region", f"region '{region}' is not in table History (it has {', '.join(sorted(regions))})")
+        elif region is not None and e["Kind"] in (LAUNCH, PHASE_OUT):
+            bad("Region", f"a {e['Kind']} is of the item in every region: leave Region blank")
         pct = e["UpliftPct"]
         if pd.notna(pct) and not -1 <= pct <= 10:
             bad("UpliftPct", f"{pct:.0%} is not an uplift to plan with: type it as a percent, 20% or -10% "
@@ -88,22 +94,33 @@ def event_problems(events: pd.DataFrame, items: pd.DataFrame, sheet: str, table:
     return problems
 
 
-def per_series(events: pd.DataFrame, item_of: pd.Series) -> pd.DataFrame:
-    """The events of items written once for each series of the item (``item_of``: series label -> item), so that
-    cleanse can take them out of series histories; family events stay as they are (their members are series)."""
+def by_region(events: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The events of every region (Region blank) and those of one region."""
+    if events.empty or "Region" not in events:
+        return events, events.iloc[:0]
+    one = events["Region"].map(cells.text).notna()
+    return events[~one], events[one]
+
+
+def per_series(events: pd.DataFrame, item_of: pd.Series, region_of: pd.Series, families: pd.Series) -> pd.DataFrame:
+    """The events written once for each series they are about (``item_of``: series label -> item; ``region_of``:
+    label -> region; ``families``: item -> family), so that cleanse and future_uplift can work on series: an item's
+    event for each series of the item, an event of one region for that region's series only (of its item, or of
+    every item of its family); a family event of every region stays as it is (its members are the series)."""
     if events.empty or "Item" not in events:
         return events
-    labels = pd.Series(item_of.index, index=item_of.to_numpy())
     rows = []
     for _, event in events.iterrows():
-        item = cells.text(event["Item"])
-        if item is None or item not in labels.index:
+        item, region = cells.text(event["Item"]), cells.text(event.get("Region"))
+        if item is None and region is None:
             rows.append(event)
             continue
-        for label in labels.loc[[item]]:
-            copy = event.copy()
-            copy["Item"] = label
-            rows.append(copy)
+        members = {item} if item is not None else set(families.index[families == cells.text(event["Family"])])
+        for label, owner in item_of.items():
+            if owner in members and (region is None or region_of.get(label) == region):
+                copy = event.copy()
+                copy["Item"] = label
+                rows.append(copy)
     return pd.DataFrame(rows, columns=events.columns).reset_index(drop=True)
 
 
