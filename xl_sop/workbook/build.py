@@ -54,12 +54,18 @@ RESOURCE_EXAMPLE = "Bottling"
 SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items below (fold with the [-] on the left).",
                  "Red: utilisation above 100% of regular hours, or hours short beyond overtime.")
 GRID_PRINT_SCALE = 70
-DEMAND_LEGEND = ("Grey columns: history (the older year unfolds with the [+] above the months).",
-                 "Bold rows: a family's totals; its items below (fold with the [-] on the left).",
-                 "Yellow rows: typed. On a family row, spread to its items",
-                 "  (Settings: Spread family figures by); x in Lock keeps an item out.",
-                 "Consensus = Statistical + Events (sheet Events) + typed rows + From family.",
-                 "ITEM · Region rows: History with regions; an item's figures spread to them.")
+DEMAND_LEGEND = ("Grey columns: history (the older year unfolds",
+                 "  with the [+] above the months).",
+                 "Bold rows: a family's totals, its items below",
+                 "  (fold with the [-] on the left).",
+                 "Yellow rows: typed. On a family row, spread to",
+                 "  its items (Settings: Spread family figures by);",
+                 "  x in Lock keeps an item out.",
+                 "Consensus = Statistical + Events + typed",
+                 "  rows + From family (Events: sheet Events).",
+                 "ITEM · Region rows: the item's regions;",
+                 "  its figures spread to them.")
+"""Short lines: the chart beside them starts at the first month column (rows 6-16, above the grid's header)."""
 ROWS_FORMATTED = 400
 """Rows below a table's header that get its number formats and input styling, so rows a step writes later look the
 same. Validation and conditional formats cover the table's data rows exactly instead, so they follow the table when
