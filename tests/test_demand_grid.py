@@ -19,6 +19,7 @@ from grid_typing import grid_cell, grid_value, type_in_grid
 from xl_sop.cycle import run_all, run_step, undo_last_run
 from xl_sop.cycle.demo import fill_demo_book
 from xl_sop.cycle.grids import TOTAL, month_header
+from xl_sop.cycle.inputs import validate
 from xl_sop.errors import ValidationError
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
@@ -234,3 +235,30 @@ def test_libreoffice_draws_the_chosen_family_and_item(book, tmp_path, soffice):
     jan = next(r for r in chosen["tblDemandChart"] if pd.Timestamp(r["Month"]) == JAN)
     assert jan["Statistical"] == pytest.approx(plan_rows(book, "Snacks", JAN).loc[item, "Statistical"])
     assert jan["Lower80"] <= jan["Statistical"] <= jan["Upper80"]
+
+
+def test_a_figure_typed_over_a_computed_row_stops_run_forecast_by_cell_and_changes_nothing(book):
+    """Review finding: a number typed in an item's Statistical or Consensus row was overwritten by the next run
+    without a word. Run Forecast now stops, naming the cell, and writes nothing; Validate names it too; once the
+    cell is cleared (or holds what the run wrote) it runs."""
+    items = book.read_table("tblItems")
+    item, family = items["Item"].iloc[0], items["Family"].iloc[0]
+    written = float(grid_value(book, family, item, "Consensus", JAN))
+    stat_cell = grid_cell(book, family, item, "Statistical", DEC)
+    cons_cell = grid_cell(book, family, item, "Consensus", JAN)
+    type_in_grid(book, {(family, item, "Statistical", DEC): 999, (family, item, "Consensus", JAN): written + 500})
+    book.save()
+    before = book.path.read_bytes()
+    with pytest.raises(ValidationError) as stopped:
+        run_step(book, "demand", now=NOW)
+    book.save()
+    assert book.path.read_bytes() == before
+    places = {(p.row, p.column) for p in stopped.value.problems}
+    assert places == {(int(re.sub(r"^[A-Z]+", "", stat_cell)), month_header(DEC)),
+                      (int(re.sub(r"^[A-Z]+", "", cons_cell)), month_header(JAN))}
+    assert all("computed" in p.problem and item in p.problem for p in stopped.value.problems)
+    assert {(p.row, p.column) for p in validate(FileBook(book.path)) if p.table == "tblDemandView"} == places
+    reopened = FileBook(book.path)
+    type_in_grid(reopened, {(family, item, "Statistical", DEC): None, (family, item, "Consensus", JAN): written})
+    again = rerun(reopened)  # a cleared cell, and one holding what the run wrote, are fine
+    assert float(grid_value(again, family, item, "Consensus", JAN)) == pytest.approx(written)

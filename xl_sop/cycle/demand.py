@@ -14,6 +14,7 @@ from xl_sop.cycle.demand_view import (
     family_of,
     plan,
     typed_in,
+    typed_over_computed,
 )
 from xl_sop.cycle.inputs import Inputs, cycle_month, history_before_cycle, plan_months
 from xl_sop.cycle.keep import carry_inputs
@@ -48,7 +49,9 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     with what people typed there kept, family figures spread to items and the consensus per item; accuracy and
     forecast value added of past cycles from the plan archive."""
     contributors, problems = contributors_from(current.get(T.CONTRIBUTORS))
-    typed, typed_problems = typed_in(current.get(T.DEMAND_VIEW, pd.DataFrame()), contributors)
+    grid = current.get(T.DEMAND_VIEW, pd.DataFrame())
+    typed, typed_problems = typed_in(grid, contributors)
+    typed_problems += typed_over_computed(grid, current.get(T.DEMAND_PLAN, pd.DataFrame()))
     if problems or typed_problems:
         raise ValidationError(problems + typed_problems, "Run Forecast")
     start = cycle_month(inputs)

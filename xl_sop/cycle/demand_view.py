@@ -141,6 +141,41 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
                  pd.DataFrame(locks, columns=["Family", "Item", "Measure", "Lock"])), problems
 
 
+def typed_over_computed(grid: pd.DataFrame, plan: pd.DataFrame) -> list[Problem]:
+    """A problem for every item Statistical or Consensus cell of the grid that no longer holds what the last run
+    wrote there (``plan``: tblDemandPlan of that run): a figure typed over a computed row, which the next run
+    would overwrite. Family and region rows are sums, so only item rows are compared; a blank cell is not."""
+    spec = schema.table(T.DEMAND_VIEW)
+    header_row = schema.table_origin(spec)[0]
+    if grid.empty or plan.empty or "Measure" not in grid or not {"Item", "Month"} <= set(plan.columns):
+        return []
+    written = {(str(i), pd.Timestamp(m), measure): float(v)
+               for measure in (STATISTICAL, CONSENSUS) if measure in plan
+               for i, m, v in zip(plan["Item"], plan["Month"], plan[measure], strict=True)
+               if cells.text(i) is not None and pd.notna(m) and isinstance(v, int | float) and np.isfinite(v)}
+    month_of = {col: header_month(col) for col in grid.columns if col not in LABELS}
+    problems = []
+    for k, row in enumerate(grid.index):
+        measure, item = cells.text(grid["Measure"].iat[k]), cells.text(grid["Item"].iat[k])
+        if measure not in (STATISTICAL, CONSENSUS) or item is None or item == TOTAL:
+            continue
+        for col, month in month_of.items():
+            was = written.get((item, month, measure)) if month is not None else None
+            value = grid[col].iat[k]
+            if was is None or cells.is_blank(value):
+                continue
+            try:
+                now = cells.number(value)
+            except cells.CellError:
+                now = None
+            if now is None or abs(now - was) > 0.011:
+                problems.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
+                                        f"{item} {measure} holds {value}, not the {was:,.2f} Run Forecast wrote: the "
+                                        f"{measure} row is computed and the next run would overwrite it; type the "
+                                        "change in a contributor row (e.g. Sales adj.) and clear this cell"))
+    return problems
+
+
 @dataclass(frozen=True)
 class PlanBasis:
     """What the plan is made of, besides what people typed."""

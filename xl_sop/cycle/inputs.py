@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xl_sop import cells
-from xl_sop.cycle.demand_view import contributors_from, typed_in
+from xl_sop.cycle.demand_view import contributors_from, typed_in, typed_over_computed
 from xl_sop.cycle.scenario_inputs import ScenarioChange, scenario_changes
 from xl_sop.errors import Problem
 from xl_sop.forecast.events import event_problems
@@ -356,8 +356,10 @@ def _demand_grid_problems(book: Book) -> list[Problem]:
     if T.DEMAND_VIEW.lower() not in have or T.CONTRIBUTORS.lower() not in have:
         return []  # a missing table is said by book_problems
     contributors, problems = contributors_from(book.read_table(T.CONTRIBUTORS))
-    _typed, typed_problems = typed_in(book.read_table(T.DEMAND_VIEW), contributors)
-    return problems + typed_problems
+    grid = book.read_table(T.DEMAND_VIEW)
+    _typed, typed_problems = typed_in(grid, contributors)
+    over = typed_over_computed(grid, book.read_table(T.DEMAND_PLAN)) if T.DEMAND_PLAN.lower() in have else []
+    return problems + typed_problems + over
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:
