@@ -46,17 +46,23 @@ def _events(*rows: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame([{c: r.get(c) for c in EVENT_COLUMNS} for r in rows], columns=EVENT_COLUMNS)
 
 
-def _book(tmp_path, name: str, events: pd.DataFrame, items: pd.DataFrame | None = None) -> FileBook:
-    """A copy of the template with the constructed items, history and events, Run Forecast pressed, saved, opened."""
+def _filled(tmp_path, name: str, events: pd.DataFrame, items: pd.DataFrame | None = None) -> FileBook:
+    """A copy of the template with the constructed items, history and events written (not saved)."""
     path = tmp_path / name
     path.write_bytes(TEMPLATE.read_bytes())
     book = FileBook(path)
     book.write_table(T.ITEMS, _items() if items is None else items)
     book.write_table(T.HISTORY, _history())
     book.write_table(T.EVENTS, events)
+    return book
+
+
+def _book(tmp_path, name: str, events: pd.DataFrame, items: pd.DataFrame | None = None) -> FileBook:
+    """_filled, then Run Forecast pressed, saved and opened again."""
+    book = _filled(tmp_path, name, events, items)
     run_step(book, "demand", now=NOW)
     book.save()
-    return FileBook(path)
+    return FileBook(book.path)
 
 
 def _plan(book: FileBook) -> pd.DataFrame:
@@ -185,17 +191,13 @@ def test_a_workbook_without_events_gives_the_numbers_it_gave_before(tmp_path):
 
 
 def test_a_bad_events_row_stops_run_forecast_naming_its_cell_and_changes_nothing(tmp_path):
-    path = tmp_path / "Bad.xlsm"
-    path.write_bytes(TEMPLATE.read_bytes())
-    book = FileBook(path)
-    book.write_table(T.ITEMS, _items())
-    book.write_table(T.HISTORY, _history())
-    book.write_table(T.EVENTS, _events(
+    book = _filled(tmp_path, "Bad.xlsm", _events(
         {"Item": "PROMO", "Kind": "discount", "FromMonth": CYCLE},
         {"Item": "GONE", "Kind": "promotion", "FromMonth": CYCLE, "UpliftPct": 0.1},
         {"Item": "SEAS", "Kind": "phase-out", "FromMonth": CYCLE, "Successor": "SEAS"},
         {"Item": "PROMO", "Kind": "promotion", "FromMonth": CYCLE, "UpliftPct": 30}))
     book.save()
+    path = book.path
     before = path.read_bytes()
     with pytest.raises(ValidationError) as caught:
         run_step(FileBook(path), "demand", now=NOW)
@@ -209,14 +211,9 @@ def test_a_bad_events_row_stops_run_forecast_naming_its_cell_and_changes_nothing
 
 
 def test_a_region_on_an_event_is_refused_while_history_has_no_regions(tmp_path):
-    path = tmp_path / "Region.xlsm"
-    path.write_bytes(TEMPLATE.read_bytes())
-    book = FileBook(path)
-    book.write_table(T.ITEMS, _items())
-    book.write_table(T.HISTORY, _history())
     events = _events({"Item": "PROMO", "Kind": "promotion", "FromMonth": CYCLE, "UpliftPct": 0.1})
     events.insert(2, "Region", ["North"])
-    book.write_table(T.EVENTS, events)
+    book = _filled(tmp_path, "Region.xlsm", events)
     with pytest.raises(ValidationError, match="History has no Region column filled: leave Region blank"):
         run_step(book, "demand", now=NOW)
 

@@ -76,9 +76,9 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         series_family, region_of = item_of.map(item_family), regions_of(series_history)
         series_fitted, _ = cleanse(series_history, per_series(events, item_of, region_of, item_family), series_family,
                                    start)
-        if len(one_region):
-            _, of_regions = cleanse(series_history, per_series(one_region, item_of, region_of, item_family),
-                                    series_family, start)
+        regions_own = per_series(one_region, item_of, region_of, item_family)
+        if len(regions_own):
+            _, of_regions = cleanse(series_history, regions_own, series_family, start)
             effects = pd.concat([effects, of_regions], ignore_index=True) if len(effects) else of_regions
         series_fc = _forecast(series_fitted, series_family, horizon + gap, inputs, progress)
         fc = rolled_up(series_fc, item_of, ["Lower80", "Upper80"])
@@ -91,8 +91,7 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
     regional = None
     if keyed is not None:
         series_statistical = conformed(statistical_of(series_fc, item_of, start), item_of, statistical)
-        series_events = future_uplift(series_statistical, per_series(one_region, item_of, region_of, item_family),
-                                      series_family, plan_months(inputs))
+        series_events = future_uplift(series_statistical, regions_own, series_family, plan_months(inputs))
         series_events = until_ended(series_events, item_of, ended(everywhere))
         event_units = with_series_events(event_units, series_events, item_of)
         regional = region_basis(series_history, item_of, series_statistical, inputs.settings.show_regions,

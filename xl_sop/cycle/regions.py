@@ -129,11 +129,11 @@ class RegionBasis:
 
 
 def region_basis(keyed: pd.DataFrame, item_of: pd.Series, statistical: pd.DataFrame, show: str | None,
-                 events: pd.DataFrame | None = None) -> RegionBasis:
+                 events: pd.DataFrame) -> RegionBasis:
     labels = split_labels(item_of)
     order = sorted(labels, key=lambda label: str(item_of[label]))  # stable: regions in the order History lists them
     return RegionBasis(item_of[order], statistical, keyed[keyed["Item"].isin(labels)][["Item", "Month", "Quantity"]],
-                       show, pd.DataFrame(columns=["Item", "Month", "Events"]) if events is None else events)
+                       show, events)
 
 
 def regions_of(keyed: pd.DataFrame) -> pd.Series:
