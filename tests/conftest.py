@@ -54,11 +54,12 @@ def cycled_demo(folder: Path, name: str, items: int) -> Path:
     import pandas as pd
 
     from xl_sop.cycle import run_all
-    from xl_sop.cycle.demo import fill_demo_book
+    from xl_sop.cycle.demo import fill_demo_book, owners_for_seeded_issues
 
     path = folder / name
     book = fill_demo_book(path, items=items)
     run_all(book, now=pd.Timestamp("2026-11-20 09:00"))
+    owners_for_seeded_issues(book, now=pd.Timestamp("2026-11-20 09:30"))
     book.save()
     return path
 

@@ -170,7 +170,7 @@ def _run_book(path: Path, steps: list[str], command: str) -> tuple[FileBook, lis
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from xl_sop.cycle.demo import fill_demo_book
+    from xl_sop.cycle.demo import fill_demo_book, owners_for_seeded_issues
     from xl_sop.cycle.publish import publish
     from xl_sop.workbook import schema
 
@@ -179,7 +179,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     path = out / "SOP_Demo.xlsm"
     regions = tuple(r.strip() for r in args.regions.split(",") if r.strip())
     fill_demo_book(path, items=args.items, months=args.months, seed=args.seed, regions=regions).save()
-    book, results = _run_book(path, list(schema.RUN_ALL), "demo")
+    _ran, results = _run_book(path, list(schema.RUN_ALL), "demo")
+    with _changing(path, "demo") as book:  # the issues Reconcile seeded get owners, as a team gives them
+        owners_for_seeded_issues(book)
     published = publish(path, out / "published")
     elapsed = time.perf_counter() - started
     _demo_summary(book, args)

@@ -42,6 +42,28 @@ def typed_issues() -> pd.DataFrame:
     ], columns=["Issue", "Owner", "Due", "Status"])
 
 
+SEEDED_OWNERS = {"Gap: ": "Supply chain", "Overload: ": "Operations"}
+"""Who takes an issue Reconcile seeds, in the demo: a family short of supply, a resource short of hours."""
+
+
+def owners_for_seeded_issues(book: Book, now: pd.Timestamp | None = None) -> int:
+    """What a team does with the issues Reconcile seeded before the meeting: each gets an owner (SEEDED_OWNERS) and is
+    due at the meeting, like the typed ones; then Refresh Executive runs again, as it lists them (decisions needed).
+    Returns how many issues got an owner. A seeded issue with an owner is the team's: Reconcile keeps it as it is."""
+    from xl_sop.cycle import run_step
+
+    issues = book.read_table(T.OPEN_ISSUES)
+    text = issues["Issue"].fillna("").astype(str)
+    seeded = text.str.startswith(SEEDED) & issues["Owner"].isna()
+    if not seeded.any():
+        return 0
+    issues.loc[seeded, "Owner"] = [next(o for k, o in SEEDED_OWNERS.items() if t.startswith(k)) for t in text[seeded]]
+    issues.loc[seeded, "Due"] = CYCLE + pd.Timedelta(days=24)
+    book.write_table(T.OPEN_ISSUES, issues)
+    run_step(book, "executive", now=now)
+    return int(seeded.sum())
+
+
 def earlier_decisions() -> pd.DataFrame:
     """The decisions log as last month's meeting left it (tblDecisions): one done, one under way, one for this one."""
     last_meeting = CYCLE - pd.Timedelta(days=10)

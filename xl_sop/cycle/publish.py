@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,7 +28,15 @@ from xl_sop.errors import UnknownNameError
 from xl_sop.settings import read_settings
 from xl_sop.workbook import schema
 from xl_sop.workbook.filebook import FileBook
-from xl_sop.workbook.printing import READABLE_POINTS, calibri_metrics_missing, hidden_columns, pack_page_setup, printed_width
+from xl_sop.workbook.printing import (
+    READABLE_POINTS,
+    calibri_metrics_missing,
+    column_points,
+    hidden_columns,
+    one_page_if_readable,
+    pack_page_setup,
+    printed_width,
+)
 from xl_sop.workbook.saving import replacing
 
 if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
@@ -42,10 +51,18 @@ At = tuple[int, int]
 PACK_SHEETS = schema.PACK_SHEETS
 """The PDF pack, in its order: the published copy puts these sheets in this order (Excel's PDF export of them, and
 LibreOffice's, print the same pages)."""
-PACK_HISTORY_MONTHS = 0
+PACK_HISTORY_MONTHS = 6
 PACK_PLAN_MONTHS = 12
-"""The month columns of a grid the pack prints: a year of the plan and no history (the chart shows it; the others are hidden
-in the copy, as the older history is in the workbook), so the page stays at 8 pt or more one page wide on Letter."""
+"""The month columns of a grid the pack prints: a year of the plan and up to PACK_HISTORY_MONTHS of the last actual
+months beside it, as many as fit one page wide at 8 pt (the others are hidden in the copy, as the older history is in the
+workbook)."""
+PACK_MONTH_WIDTH = 8
+"""The narrowest a printed month column is made in the copy; wider where its figures need it (_months_printed)."""
+PACK_TABLE_ROWS_SHOWN = {schema.TableName.EXECUTIVE: PACK_PLAN_MONTHS}
+"""Tables of which the page shows only the first rows: the executive summary's plan month by month (a longer horizon
+stays in the workbook, under the page, and a line over the table says so)."""
+LINE_POINTS = 15.0
+"""The height of a line of Calibri 11 (Excel's default row height): a wrapped cell's row is this per line."""
 PACK_HIDDEN_COLUMNS = ("Lock",)
 """Typed columns of a grid that say nothing on paper (hidden in the copy's pack view)."""
 # Tool sheets stay home: xlwings settings, the undo store, and the cell-function examples (they need the add-in).
@@ -265,7 +282,8 @@ def _print_area(ws: Worksheet, below: int = 0) -> None:
 def _pack_view(wb: Workbook, notes: list[str]) -> None:
     """The copy as the pack prints it, so Excel's PDF export of the pack sheets and LibreOffice's give the same pages:
     the pack sheets in PACK_SHEETS order, the grids folded to their family and resource rows and to the months
-    printed, each sheet's print area the bands of its tables that print readably (_bands)."""
+    printed, each sheet's print area the page of its tables that prints readably (_page_area), the empty rows between
+    tables stacked on it hidden, wrapped text given the rows' height."""
     for i, title in enumerate(t for t in PACK_SHEETS if t in wb.sheetnames):
         # After the sheets before the first pack sheet, in the pack's order (the executive summary first).
         first = min(wb.sheetnames.index(t) for t in PACK_SHEETS if t in wb.sheetnames)
@@ -276,7 +294,34 @@ def _pack_view(wb: Workbook, notes: list[str]) -> None:
             _families_only(ws, notes)
             _months_printed(ws)
             _charts_on_shown_columns(ws)
-            ws.print_area = _bands(ws)
+            _empty_rows_folded(ws)
+            ws.print_area = _page_area(ws)
+            _gaps_hidden(ws)
+            _within_page(ws)
+            _wrapped_rows(ws)
+            _rows_left_out(ws)
+            one_page_if_readable(ws)
+
+
+def _empty_rows_folded(ws: Worksheet) -> None:
+    """A grid's family or resource row with no figure in the months the page shows (nobody typed, no event) folds
+    under the row above it like an item's (the [+] shows it): the page shows what was planned, not empty lines."""
+    from openpyxl.utils.cell import range_boundaries
+
+    hidden = hidden_columns(ws)
+    for table in ws.tables.values():
+        try:
+            spec = schema.table(table.displayName)
+        except UnknownNameError:
+            continue
+        if not spec.grid or "Item" not in spec.column_names:
+            continue
+        c1, r1, c2, r2 = range_boundaries(table.ref)
+        months = [c for c in range(c1 + len(spec.columns), c2 + 1) if c not in hidden]
+        for r in range(r1 + 1, r2 + 1):
+            row = ws.row_dimensions[r]
+            if not row.outline_level and all(ws.cell(r, c).value in (None, "") for c in months):
+                row.outline_level, row.hidden = 1, True
 
 
 def _charts_on_shown_columns(ws: Worksheet) -> None:
@@ -292,8 +337,10 @@ def _charts_on_shown_columns(ws: Worksheet) -> None:
 
 
 def _months_printed(ws: Worksheet) -> None:
-    """Hide a grid's month columns beyond the last PACK_HISTORY_MONTHS of history and the first PACK_PLAN_MONTHS of
-    the plan (the plan starts at the first month the grid does not shade as history), and PACK_HIDDEN_COLUMNS."""
+    """Hide a grid's month columns but the first PACK_PLAN_MONTHS of the plan (from the first month the grid does not
+    shade as history) and the last actual months beside them, as many (up to PACK_HISTORY_MONTHS) as fit one page wide
+    at 8 pt; the shown months are as wide as their printed figures need (at least PACK_MONTH_WIDTH). Also hides
+    PACK_HIDDEN_COLUMNS."""
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
 
@@ -304,7 +351,7 @@ def _months_printed(ws: Worksheet) -> None:
             continue
         if not spec.grid:
             continue
-        c1, r1, c2, _r2 = range_boundaries(table.ref)
+        c1, r1, c2, r2 = range_boundaries(table.ref)
         for name in PACK_HIDDEN_COLUMNS:
             if name in spec.column_names:
                 ws.column_dimensions[get_column_letter(c1 + spec.column_names.index(name))].hidden = True
@@ -312,6 +359,10 @@ def _months_printed(ws: Worksheet) -> None:
         months = [pd.to_datetime(ws.cell(r1, c).value, format="%b %Y", errors="coerce") for c in range(first_month, c2 + 1)]
         plan = next((j for j, c in enumerate(range(first_month, c2 + 1))
                      if not _history_header(ws.cell(r1, c)) and pd.notna(months[j])), 0)
+        width = max(PACK_MONTH_WIDTH, _figures_width(ws, range(r1 + 1, r2 + 1), range(first_month, c2 + 1)))
+        labels = printed_width(ws, 1, first_month - 1)
+        history = min(PACK_HISTORY_MONTHS, plan,
+                      max(0, int((READABLE_POINTS - labels) // column_points(width)) - PACK_PLAN_MONTHS))
         # One dimension per column, keeping its width and outline level: a run of columns (the folded older
         # history) is split, so its columns unfold with the [+] and unhide at their width as before.
         runs = {c: dim for dim in list(ws.column_dimensions.values()) if dim.min and dim.max
@@ -322,7 +373,23 @@ def _months_printed(ws: Worksheet) -> None:
             if run is not None and run is not dim:
                 dim.width, dim.outline_level = run.width, run.outline_level
             dim.min = dim.max = c
-            dim.hidden = not plan - PACK_HISTORY_MONTHS <= j < plan + PACK_PLAN_MONTHS
+            dim.hidden = not plan - history <= j < plan + PACK_PLAN_MONTHS
+            if not dim.hidden:
+                dim.width = width
+
+
+def _figures_width(ws: Worksheet, rows: range, columns: range) -> float:
+    """The column width (characters) the longest figure shown in these rows and columns takes with its thousands
+    separators, and a character to spare (Calibri's digits are as wide bold as regular)."""
+    longest = 0
+    for r in rows:
+        if ws.row_dimensions[r].hidden:
+            continue
+        for c in columns:
+            value = ws.cell(r, c).value
+            if isinstance(value, int | float):
+                longest = max(longest, len(f"{value:,.0f}"))
+    return longest + 2
 
 
 def _history_header(cell: Cell) -> bool:
@@ -331,26 +398,118 @@ def _history_header(cell: Cell) -> bool:
     return isinstance(colour, str) and colour.upper().endswith("7F7F7F")
 
 
-def _bands(ws: Worksheet, below: int = 0) -> str:
-    """The print area of a pack sheet: its tables side by side, cut into bands no wider than a page can print at
-    8 pt (printing.READABLE_POINTS), each printed on its own pages; empty tables right of the first band are left out;
-    ``below`` rows more under each band (a note under a table cut short).
-    From the tables the sheet holds, so a table added later lands on the pages by itself."""
+def _page_area(ws: Worksheet, below: int = 0) -> str:
+    """The print area of a pack sheet, one page wide at 8 pt (printing.READABLE_POINTS): from column A, its tables side
+    by side (or stacked) as far as they print readably; the tables right of them stay in the workbook. A table of
+    PACK_TABLE_ROWS_SHOWN prints its first rows. ``below`` rows more under the tables (a note under a table cut short).
+    From the tables the sheet holds, so a table added later within the page lands on it by itself."""
     from openpyxl.utils import get_column_letter
     from openpyxl.utils.cell import range_boundaries
 
-    spans = sorted(range_boundaries(t.ref) for t in ws.tables.values())
+    spans = sorted((*range_boundaries(t.ref), t.displayName) for t in ws.tables.values())
     if not spans:
         return str(ws.print_area or "A1:H8").split("!")[-1].replace("$", "")
-    bands: list[list[int]] = []  # [first column, last column, last row]
-    for c1, r1, c2, r2 in spans:
-        if bands and (c1 <= bands[-1][1] or printed_width(ws, bands[-1][0], max(c2, bands[-1][1])) <= READABLE_POINTS):
-            bands[-1][1], bands[-1][2] = max(c2, bands[-1][1]), max(r2, bands[-1][2])
-        elif bands and all(ws.cell(r, c).value is None for r in range(r1 + 1, r2 + 1) for c in range(c1, c2 + 1)):
-            continue  # an empty table (no conflicts, no decisions yet) prints nothing of use
-        else:
-            bands.append([1 if not bands else c1, c2, r2])
-    return ",".join(f"{get_column_letter(a)}1:{get_column_letter(b)}{r + below}" for a, b, r in bands)
+    last_col = last_row = 0
+    for c1, r1, c2, r2, name in spans:
+        if last_col and c1 > last_col and printed_width(ws, 1, c2) > READABLE_POINTS:
+            break
+        last_col = max(last_col, c2)
+        last_row = max(last_row, min(r2, r1 + PACK_TABLE_ROWS_SHOWN.get(name, r2)))
+    return f"A1:{get_column_letter(last_col)}{last_row + below}"
+
+
+def _printed_tables(ws: Worksheet) -> list[tuple[int, int, int, int, str]]:
+    """(first column, first row, last column, last row, name) of the tables within the sheet's print area."""
+    from openpyxl.utils.cell import range_boundaries
+
+    _a, _b, right, _d = range_boundaries(str(ws.print_area).split(",")[0].split("!")[-1].replace("$", ""))
+    spans = [(*range_boundaries(t.ref), t.displayName) for t in ws.tables.values()]
+    return [span for span in spans if span[2] <= right]
+
+
+def _gaps_hidden(ws: Worksheet) -> None:
+    """Hide the empty rows between two printed tables stacked one above the other (Scenarios: the room tblScenarios
+    has to grow), all but one: rows with nothing in any column."""
+    tables = sorted(_printed_tables(ws), key=lambda span: span[1])
+    filled = {r for (r, _c), cell in ws._cells.items() if cell.value is not None}
+    for upper, lower in zip(tables, tables[1:], strict=False):
+        if upper[0] <= lower[2] and lower[0] <= upper[2] and lower[1] > upper[3]:  # same columns, one under the other
+            for r in range(upper[3] + 2, lower[1] - 1):
+                if r not in filled:
+                    ws.row_dimensions[r].hidden = True
+
+
+EMU_PER_POINT = 12700
+DIGIT_POINTS = 5.25
+"""The width of a digit of Calibri 11 on paper (7 pixels at 96 dpi): a column width counts these."""
+
+
+def _within_page(ws: Worksheet) -> None:
+    """Nothing runs past the page's right edge: a chart wider than the printed columns right of its anchor is made
+    narrower (its height kept), and a sheet's instruction line (A2) longer than the page wraps over the printed width
+    (merged in the copy, the row as tall as its lines)."""
+    import textwrap
+
+    from openpyxl.styles import Alignment
+    from openpyxl.utils.cell import range_boundaries
+
+    _a, _b, last, _d = range_boundaries(str(ws.print_area).split(",")[0].split("!")[-1].replace("$", ""))
+    for chart in ws._charts:
+        anchor = chart.anchor
+        ext = getattr(anchor, "ext", None)
+        if ext is None:
+            continue
+        room = 0.95 * printed_width(ws, anchor._from.col + 1, last) * EMU_PER_POINT  # LibreOffice's columns: narrower
+        ext.width = int(min(ext.width, room))
+    line = ws.cell(2, 1)
+    per_line = int(printed_width(ws, 1, last) / DIGIT_POINTS * 1.1)  # text is narrower than digits
+    if isinstance(line.value, str) and len(line.value) > per_line and all(
+            ws.cell(2, c).value is None for c in range(2, last + 1)):
+        ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=last)
+        line.alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[2].height = len(textwrap.wrap(line.value, per_line)) * LINE_POINTS
+
+
+def _wrapped_rows(ws: Worksheet) -> None:
+    """The printed columns whose text wraps (schema Column.wrap: an issue) wrap in the copy, and each row is as tall
+    as its longest wrapped text needs: Excel keeps a row's height as saved, and a row of one line would show one."""
+    import textwrap
+
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+
+    for c1, r1, _c2, r2, name in _printed_tables(ws):
+        try:
+            spec = schema.table(name)
+        except UnknownNameError:
+            continue
+        for j, column in enumerate(spec.columns):
+            if not column.wrap:
+                continue
+            letter = get_column_letter(c1 + j)
+            per_line = int((ws.column_dimensions[letter].width or column.width) * 1.1)  # text is narrower than digits
+            for r in range(r1 + 1, r2 + 1):
+                cell = ws.cell(r, c1 + j)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = len(textwrap.wrap(str(cell.value), per_line)) if cell.value is not None else 1
+                if lines > 1:
+                    ws.row_dimensions[r].height = max(ws.row_dimensions[r].height or LINE_POINTS, lines * LINE_POINTS)
+                    for other in ws[r]:  # the row's other cells at the top, beside the first line
+                        if other.value is not None and other is not cell:
+                            was = other.alignment
+                            other.alignment = Alignment(horizontal=was.horizontal, indent=was.indent,
+                                                        wrap_text=was.wrap_text, shrink_to_fit=was.shrink_to_fit,
+                                                        vertical="top")
+
+
+def _rows_left_out(ws: Worksheet) -> None:
+    """Over a table of PACK_TABLE_ROWS_SHOWN that has more rows than the page shows, a line saying where the rest is
+    (in the empty row above its header)."""
+    for c1, r1, _c2, r2, name in _printed_tables(ws):
+        shown = PACK_TABLE_ROWS_SHOWN.get(name)
+        if shown is not None and r2 - r1 > shown and ws.cell(r1 - 1, c1).value is None:
+            _set_value(ws.cell(r1 - 1, c1), f"The first {shown} of {r2 - r1} months; every month is in the workbook.")
+            ws.cell(r1 - 1, c1).font = copy(ws.cell(2, 1).font)  # as the sheet's instruction line
 
 
 def _families_only(ws: Worksheet, notes: list[str]) -> set[str]:
@@ -385,7 +544,10 @@ def _shorten_for_print(ws: Worksheet, notes: list[str], skip: set[str] | None = 
     from openpyxl.utils.cell import range_boundaries
 
     below = 0
+    printed = {name for *_span, name in _printed_tables(ws)}
     for table in ws.tables.values():
+        if table.displayName not in printed:
+            continue  # not on the page: nothing to cut
         if skip and table.displayName in skip:
             continue
         c1, r1, c2, r2 = range_boundaries(table.ref)
@@ -426,7 +588,7 @@ def _pdf_pack(wb: Workbook, stem: str, pdf: Path, tmp: Path, notes: list[str]) -
         summarised = _families_only(ws, [])  # folded in the copy already (_pack_view), and said so
         below = _shorten_for_print(ws, notes, skip=summarised)
         if below:
-            ws.print_area = _bands(ws, below)
+            ws.print_area = _page_area(ws, below)
     pack = tmp / "pack" / f"{stem}.xlsx"
     pack.parent.mkdir()
     wb.save(pack)

@@ -50,12 +50,37 @@ def reconcile_step(inputs: Inputs, current: Tables, progress: Progress | None = 
     if progress:
         progress(3, 3)
     gap_table = gap_table.reset_index(drop=True)
+    versions = meeting_versions(inputs, current)
     return {T.GAP: gap_table, T.SCENARIOS: scen, T.SCENARIO_SHORTAGE: shortage, T.OPEN_ISSUES: issues,
             T.CONSENSUS_BY_FAMILY: by_family.reset_index(drop=True),
             T.GAP_VIEW: turned(gap_table, ("Family",), GAP_MEASURES, plan_months(inputs)),
             T.GAP_BY_FAMILY: gap_table.groupby("Family", as_index=False, sort=False)[
                 ["Demand", "Supply", "Gap", "ShortageRevenue"]].sum().pipe(rounded, 2),
-            **meeting_versions(inputs, current)}
+            T.MEETING_SUMMARY: meeting_summary(by_family, versions[T.VERSION_COMPARE]), **versions}
+
+
+def meeting_summary(by_family: pd.DataFrame, compare: pd.DataFrame) -> pd.DataFrame:
+    """Each family over the plan months, then All: Units (the consensus, tblVersionCompare's ThisCycle), VsBudgetPct
+    = Units / budget units - 1, Revenue and VsBudgetRevenue = Revenue - BudgetRevenue (tblConsensusByFamily),
+    VsLastFrozenPct = this cycle / last frozen - 1 over the months the last frozen plan covers (blank: none)."""
+    columns = schema.table(T.MEETING_SUMMARY).column_names
+    if compare.empty:
+        return pd.DataFrame(columns=columns)
+    units = compare.assign(Covered=compare["ThisCycle"].where(compare["LastFrozen"].notna()))
+    sums = units.groupby("Family", sort=True)[["ThisCycle", "Budget", "Covered", "LastFrozen"]].sum(min_count=1)
+    money = by_family.groupby("Family")[["Revenue", "RevenueGap"]].sum()
+    sums = sums.join(money, how="left")
+    sums.loc[schema.ALL_FAMILIES] = sums.sum(min_count=1)
+
+    def share(part: pd.Series, whole: pd.Series) -> pd.Series:
+        return part / whole.where(whole != 0) - 1
+
+    out = pd.DataFrame({"Family": sums.index, "Units": sums["ThisCycle"].to_numpy(),
+                        "VsBudgetPct": share(sums["ThisCycle"], sums["Budget"]).to_numpy(),
+                        "Revenue": sums["Revenue"].to_numpy(), "VsBudgetRevenue": sums["RevenueGap"].to_numpy(),
+                        "VsLastFrozenPct": share(sums["Covered"], sums["LastFrozen"]).to_numpy()})
+    return out.reindex(columns=columns).round({"Units": 0, "Revenue": 0, "VsBudgetRevenue": 0, "VsBudgetPct": 4,
+                                               "VsLastFrozenPct": 4})
 
 
 GAP_MEASURES = (("Demand", "Demand"), ("Supply", "Supply"), ("Gap (short +)", "Gap"),

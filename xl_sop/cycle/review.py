@@ -148,7 +148,34 @@ def kpi_step(inputs: Inputs, current: Tables, progress: Progress | None = None,
         by_lag["Months"] = by_lag["Lag"].map(lags[lags["Month"].notna()].groupby("Lag")["Month"].nunique()).fillna(0)
     headline = kpis[kpis["Family"] == schema.ALL_FAMILIES][["Month", "ForecastAccuracy", "ServiceLevel", "OnTimeDelivery"]]
     return {T.KPIS: kpis, T.ACCURACY_BY_LAG: lags, T.LAG_ACCURACY: by_lag.reset_index(drop=True),
-            T.KPI_TREND: headline.reset_index(drop=True)}
+            T.KPI_TREND: headline.reset_index(drop=True), T.KPI_SUMMARY: kpi_summary(kpis, inputs[T.TARGETS])}
+
+
+SUMMARY_MONTHS = 3
+"""Months the KPI summary averages (beside the latest month)."""
+
+
+def kpi_summary(kpis: pd.DataFrame, targets: pd.DataFrame, months: int = SUMMARY_MONTHS) -> pd.DataFrame:
+    """tblKPIs in short, as 6 Follow-up prints it: the targets (tblTargets), then per family in tblKPIs' order (All
+    first) its latest month's figures and the plain average of its last ``months`` monthly figures (a metric with
+    no figure in a month is averaged over the months it has). Turns and aged stock are measured once, on the current
+    stock: the same figure on both rows."""
+    columns = schema.table(T.KPI_SUMMARY).column_names
+    metrics = [c for c in columns if c not in ("Family", "Period")]
+    target = pd.to_numeric(targets.set_index(targets["Metric"].astype(str))["Target"], errors="coerce") if len(
+        targets) else pd.Series(dtype=float)
+    rows = [{"Family": schema.TARGET_ROW, **{m: target.get(m) for m in metrics}}]
+    if kpis.empty:
+        return pd.DataFrame(rows, columns=columns)
+    kpis = kpis.assign(Month=month_start(kpis["Month"]))
+    last = kpis["Month"].max()
+    window = pd.date_range(end=last, periods=months, freq="MS")
+    latest, recent = f"{last:%b %Y}", f"{window[0]:%b}-{last:%b %Y}"
+    for family, part in kpis.groupby("Family", sort=False):
+        values = part[metrics].apply(pd.to_numeric, errors="coerce")
+        rows.append({"Family": family, "Period": latest, **values[part["Month"] == last].mean().to_dict()})
+        rows.append({"Family": family, "Period": recent, **values[part["Month"].isin(window)].mean().to_dict()})
+    return pd.DataFrame(rows, columns=columns).pipe(rounded, 4)
 
 
 def freeze_step(inputs: Inputs, current: Tables, progress: Progress | None = None,

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
+from openpyxl.chart.legend import Legend
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -22,7 +23,6 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.workbook.properties import CalcProperties
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.formula import ArrayFormula
-from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.table import Table as XlTable
 from openpyxl.worksheet.table import TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -33,8 +33,8 @@ from xl_sop.workbook.printing import pack_page_setup
 from xl_sop.workbook.schema import formula_for
 
 # Styling: one place, so every sheet looks the same.
-TITLE = Font(size=16, bold=True, color="1F4E78")
-NOTE = Font(italic=True, color="595959")
+TITLE = Font(name="Calibri", size=16, bold=True, color="1F4E78")  # named, as HEADER_FONT
+NOTE = Font(name="Calibri", italic=True, color="595959")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")  # named: LibreOffice would draw a nameless font in serif, wider
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
@@ -42,18 +42,21 @@ INPUT_BORDER = Border(*(Side(style="thin", color="BF9000"),) * 4)
 FORMULA_FONT = Font(color="375623")
 GREEN, AMBER, RED = (PatternFill("solid", fgColor=c) for c in ("C6EFCE", "FFEB9C", "FFC7CE"))
 SHRINK = Alignment(horizontal="left", indent=1, shrink_to_fit=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
 LABEL_MONTH = Alignment(horizontal="left")
 HISTORY_HEADER_FILL = PatternFill("solid", fgColor="7F7F7F")
-HISTORY_FONT = Font(color="595959")
+HISTORY_FONT = Font(name="Calibri", color="595959")  # named, as HEADER_FONT
 FAMILY_FILL = PatternFill("solid", fgColor="DDEBF7")
 MONTH_WIDTH = 11
 """A grid month column: a family total of a 1,000-item plan in bold (1,234,567) fits without ###."""
 DEFAULT_HORIZON = 12
 FAMILY_EXAMPLE = "Beverages"
 RESOURCE_EXAMPLE = "Bottling"
-SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items below (fold with the [-] on the left).",
-                 "Red: utilisation above 100% of regular hours, or hours short beyond overtime.")
-GRID_PRINT_SCALE = 70
+SUPPLY_LEGEND = ("Bold rows: a resource's hours; its items",
+                 "  below (fold with the [-] on the left).",
+                 "Red: utilisation above 100% of regular",
+                 "  hours, or hours short beyond overtime.")
+"""Short lines: the chart beside them starts at the first month column."""
 DEMAND_LEGEND = ("Grey columns: history (the older year unfolds",
                  "  with the [+] above the months).",
                  "Bold rows: a family's totals, its items below",
@@ -74,9 +77,10 @@ a step grows or shrinks it (xl_sop/workbook/follow.py)."""
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
 FIXED_TIME = dt.datetime(2026, 1, 1)
-EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 15, 13, 13, 9, 2, 12, 14, 12, 14, 18)
+EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 14, 13, 13, 9, 2, 11, 11, 10, 12, 28)
 """Columns A:O of 5 Executive: the month-by-month table (A:I), a narrow gap, the shortages, decisions and approval
-(K:O). 181 characters wide, so the page prints one page wide at 75% on Letter (11 pt -> 8.3 pt)."""
+(K:O; the decisions' Issue and the approval's Comment share the wide O, where an issue wraps). 181 characters wide,
+so the page prints one page wide at 75% on Letter (11 pt -> 8.3 pt)."""
 EXECUTIVE_TILES = ((1, 2), (3, 4), (5, 6), (7, 9), (11, 12), (13, 15))
 """(first, last) column of each tile across the top of 5 Executive (merged: a total in the millions at 16 pt)."""
 
@@ -107,6 +111,7 @@ def build_workbook() -> Workbook:
     _supply_view(wb["2 Supply"])
     _gap_view(wb["3 Pre-S&OP"])
     _scenarios(wb["Scenarios"])
+    _meeting(wb["4 S&OP Meeting"])
     _follow_up_charts(wb["6 Follow-up"])
     _executive(wb["5 Executive"])
     _follow_up(wb["6 Follow-up"])
@@ -167,6 +172,8 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
             cell.number_format = column.format
             if column.shrink:
                 cell.alignment = SHRINK
+            elif column.wrap:
+                cell.alignment = WRAP
             elif j < table.label_columns and column.format == schema.MONTH:
                 cell.alignment = LABEL_MONTH  # a month that names a row reads as a label: "Nov 2025  All", not "Nov 2025All"
             if column.input:
@@ -318,7 +325,7 @@ def _demand(ws: Worksheet) -> None:
     line.y_axis.title = "Units"
     line.x_axis.delete = line.y_axis.delete = False
     line.height, line.width = 6.2, 19
-    ws.add_chart(line, f"{get_column_letter(first_month)}3")
+    ws.add_chart(line, f"{get_column_letter(first_month)}4")  # under the legend line of row 3
 
 
 def _lists(wb: Workbook) -> None:
@@ -429,7 +436,7 @@ def _supply_view(ws: Worksheet) -> None:
     bars.y_axis.number_format = "#,##0"
     bars.y_axis.title = "Hours"
     bars.height, bars.width = 6.2, 20
-    ws.add_chart(bars, f"{get_column_letter(first_month)}3")
+    ws.add_chart(bars, f"{get_column_letter(first_month)}4")
 
 
 def _gap_view(ws: Worksheet) -> None:
@@ -450,8 +457,9 @@ def _gap_view(ws: Worksheet) -> None:
 
 
 def _scenarios(ws: Worksheet) -> None:
-    """A drop-down of the kinds of change on tblScenarioInputs[Change] (Excel carries it to the rows a planner adds);
-    printed at a readable scale, a page break between the tables side by side, so none is cut across two pages."""
+    """A drop-down of the kinds of change on tblScenarioInputs[Change] (Excel carries it to the rows a planner adds).
+    The scenarios and their shortages stand one above the other at the left (the page the pack prints), the inputs
+    right of them."""
     table = schema.table(schema.TableName.SCENARIO_INPUTS)
     row, col = schema.table_origin(table)
     letter = get_column_letter(col + table.column_names.index("Change"))
@@ -460,10 +468,23 @@ def _scenarios(ws: Worksheet) -> None:
                         error=f"Change: choose one of {choices}.")
     dv.add(f"{letter}{row + 1}:{letter}{row + len(table.examples)}")
     ws.add_data_validation(dv)
-    ws.sheet_properties.pageSetUpPr.fitToPage = False
-    ws.page_setup.scale = GRID_PRINT_SCALE
-    for t in schema.tables_on(ws.title)[:-1]:
-        ws.col_breaks.append(Break(id=schema.table_origin(t)[1] + len(t.columns)))  # after the blank column beside it
+
+
+def _meeting(ws: Worksheet) -> None:
+    """Each family against budget and against the last frozen plan (tblMeetingSummary), as bars above the tables."""
+    bars = _bars(ws, schema.TableName.MEETING_SUMMARY, "VsBudgetPct", "Units against budget and the last frozen plan",
+                 "+0%;-0%;0%")
+    table = schema.table(schema.TableName.MEETING_SUMMARY)
+    row, col = schema.table_origin(table)
+    j = col + table.column_names.index("VsLastFrozenPct")
+    bars.add_data(Reference(ws, min_col=j, min_row=row, max_row=row + 1), titles_from_data=True)
+    bars.type = "bar"
+    bars.legend = Legend()
+    bars.legend.position = "b"
+    bars.x_axis.delete = bars.y_axis.delete = False
+    bars.x_axis.tickLblPos = "low"  # the families left of the bars, not over those below 0
+    bars.height, bars.width = 6.6, 16
+    ws.add_chart(bars, "A4")
 
 
 def _bars(ws: Worksheet, table_name: str, column: str, title: str, number_format: str) -> BarChart:
@@ -611,22 +632,26 @@ def _column_range(table: schema.Table, name: str, rows: int = ROWS_FORMATTED) ->
 
 
 def _follow_up(ws: Worksheet) -> None:
-    """Traffic lights: each KPI against its row in the Targets table (green met, amber within 5%, red missed)."""
-    kpis, targets = schema.table(schema.KPI_TABLE), schema.table(schema.TARGETS_TABLE)
+    """Traffic lights: each KPI against its row in the Targets table (green met, amber within 5%, red missed), in the
+    month-by-month table and in the summary the pack prints (not on its row of the targets themselves)."""
+    targets = schema.table(schema.TARGETS_TABLE)
     t_row, t_col = schema.table_origin(targets)
     target_letter, better_letter = get_column_letter(t_col + 1), get_column_letter(t_col + 2)
-    k_row, k_col = schema.table_origin(kpis)
-    for i, (metric, _target, _better) in enumerate(targets.examples, start=1):
-        j = k_col + kpis.column_names.index(str(metric))
-        letter = get_column_letter(j)
-        first = f"{letter}{k_row + 1}"
-        area = f"{first}:{letter}{k_row + _data_rows(kpis)}"
-        target, better = f"${target_letter}${t_row + i}", f"${better_letter}${t_row + i}"
-        met = f'AND(ISNUMBER({first}),IF({better}="lower",{first}<={target},{first}>={target}))'
-        near = f'AND(ISNUMBER({first}),IF({better}="lower",{first}<={target}*1.05,{first}>={target}*0.95))'
-        ws.conditional_formatting.add(area, FormulaRule(formula=[met], fill=GREEN, stopIfTrue=True))
-        ws.conditional_formatting.add(area, FormulaRule(formula=[near], fill=AMBER, stopIfTrue=True))
-        ws.conditional_formatting.add(area, FormulaRule(formula=[f"ISNUMBER({first})"], fill=RED))
+    for kpis in (schema.table(schema.KPI_TABLE), schema.table(schema.TableName.KPI_SUMMARY)):
+        k_row, k_col = schema.table_origin(kpis)
+        family = f"${get_column_letter(k_col + kpis.column_names.index('Family'))}{k_row + 1}"
+        for i, (metric, _target, _better) in enumerate(targets.examples, start=1):
+            j = k_col + kpis.column_names.index(str(metric))
+            letter = get_column_letter(j)
+            first = f"{letter}{k_row + 1}"
+            area = f"{first}:{letter}{k_row + _data_rows(kpis)}"
+            target, better = f"${target_letter}${t_row + i}", f"${better_letter}${t_row + i}"
+            value = f'ISNUMBER({first}),{family}<>"{schema.TARGET_ROW}"'
+            met = f'AND({value},IF({better}="lower",{first}<={target},{first}>={target}))'
+            near = f'AND({value},IF({better}="lower",{first}<={target}*1.05,{first}>={target}*0.95))'
+            ws.conditional_formatting.add(area, FormulaRule(formula=[met], fill=GREEN, stopIfTrue=True))
+            ws.conditional_formatting.add(area, FormulaRule(formula=[near], fill=AMBER, stopIfTrue=True))
+            ws.conditional_formatting.add(area, FormulaRule(formula=[f"AND({value})"], fill=RED))
 
 
 def _functions(ws: Worksheet) -> None:

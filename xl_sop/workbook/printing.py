@@ -15,6 +15,10 @@ if TYPE_CHECKING:  # openpyxl is imported by the callers
 
 PAPER_LANDSCAPE_INCHES = {"Letter": 11.0, "A4": 297 / 25.4}
 """The width of the paper turned landscape (the smaller of the two, Letter, is the one that binds)."""
+PAPER_LANDSCAPE_HEIGHT_INCHES = {"Letter": 8.5, "A4": 210 / 25.4}
+"""The height of the paper turned landscape (Letter's binds)."""
+DEFAULT_ROW_POINTS = 15.0
+"""Excel's height of a row of Calibri 11 without a height of its own (LibreOffice's is lower: its pages hold more)."""
 DEFAULT_FONT_SIZE = 11.0
 """Calibri 11, the workbook's normal style: a cell without a font size of its own prints at it."""
 DEFAULT_COLUMN_WIDTH = 8.43
@@ -35,6 +39,8 @@ class PrintedArea:
     """The printed columns (1-based): in the print area and not hidden."""
     rows: list[int]
     width_points: float
+    height_points: float = 0.0
+    """The shown rows of the tallest range in points at 100% (a row without a height of its own: Excel's 15 pt)."""
 
 
 def _column_widths(ws: Worksheet) -> dict[int, tuple[float, bool]]:
@@ -59,27 +65,51 @@ def printed_area(ws: Worksheet) -> PrintedArea:
     widths = _column_widths(ws)
     columns: set[int] = set()
     rows: set[int] = set()
-    width = 0.0
+    width = height = 0.0
+    default = ws.sheet_format.defaultRowHeight or DEFAULT_ROW_POINTS
     for area in str(ws.print_area or ws.dimensions).split(","):
         c1, r1, c2, r2 = range_boundaries(area.split("!")[-1].replace("$", ""))
         shown = [c for c in range(c1, c2 + 1) if not widths.get(c, (0.0, False))[1]]
         columns.update(shown)
-        rows.update(r for r in range(r1, r2 + 1) if not ws.row_dimensions[r].hidden)
+        shown_rows = [r for r in range(r1, r2 + 1) if not ws.row_dimensions[r].hidden]
+        rows.update(shown_rows)
         width = max(width, printed_width(ws, c1, c2))
-    return PrintedArea(sorted(columns), sorted(rows), width)
+        height = max(height, sum(float(ws.row_dimensions[r].height or default) for r in shown_rows))
+    return PrintedArea(sorted(columns), sorted(rows), width, height)
 
 
 
 def print_scale(ws: Worksheet, paper: str = "Letter") -> float:
-    """The scale the sheet prints at: fit to one page wide shrinks it to the paper's width between the margins (and
-    never enlarges it); otherwise its fixed scale."""
+    """The scale the sheet prints at: fit to one page wide shrinks it to the paper's width between the margins, and
+    fit to one page tall as well to its height (Excel's row heights: LibreOffice's rows are lower, so it shrinks less);
+    never enlarged. Otherwise its fixed scale."""
     setup = ws.page_setup
     fit = ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
     if fit and setup.fitToWidth in (1, "1"):
-        margins = ws.page_margins
-        room = float(PAPER_LANDSCAPE_INCHES[paper] - margins.left - margins.right) * 72
-        return min(1.0, room / printed_area(ws).width_points)
+        area = printed_area(ws)
+        scale = min(1.0, page_room(ws, paper)[0] / area.width_points)
+        if setup.fitToHeight in (1, "1") and area.height_points:
+            scale = min(scale, page_room(ws, paper)[1] / area.height_points)
+        return scale
     return float(setup.scale or 100) / 100
+
+
+def page_room(ws: Worksheet, paper: str = "Letter") -> tuple[float, float]:
+    """Points (width, height) of the landscape page between the margins."""
+    margins = ws.page_margins
+    return (float(PAPER_LANDSCAPE_INCHES[paper] - margins.left - margins.right) * 72,
+            float(PAPER_LANDSCAPE_HEIGHT_INCHES[paper] - margins.top - margins.bottom) * 72)
+
+
+def one_page_if_readable(ws: Worksheet) -> bool:
+    """Fit the sheet to one page tall as well as wide where it then still prints at 8 pt or more on Letter and A4
+    (so it prints on one page in Excel as in LibreOffice); otherwise one page wide and as many tall as it takes.
+    Returns whether it is one page."""
+    ws.page_setup.fitToHeight = 1
+    if all(printed_points(ws, paper)[0] >= MIN_PRINTED_POINTS for paper in PAPER_LANDSCAPE_INCHES):
+        return True
+    ws.page_setup.fitToHeight = 0
+    return False
 
 
 def smallest_printed_font(ws: Worksheet) -> tuple[float, str]:

@@ -46,6 +46,8 @@ class Column:
     doc: str = ""
     shrink: bool = False
     """Long text shrinks to fit the cell instead of spilling over the (empty) cells to its right."""
+    wrap: bool = False
+    """Long text wraps onto more lines in the cell (the published copy sets the rows' heights to show them all)."""
     optional: bool = False
     """An input column a table may do without: no problem when a pasted table lacks it (read as blank)."""
     choices: tuple[str, ...] = ()
@@ -144,11 +146,17 @@ EXECUTIVE_ROW = 24
 """Header row of the month-by-month table on 5 Executive: the tiles, the charts, the top gaps and the decisions needed
 stand above it, so the summary reads on one page."""
 EXECUTIVE_SIDE = (8, 11)
-"""(row, column) of the top gaps on 5 Executive, right of the charts; the decisions needed stand under them."""
+"""(row, column) of the top gaps on 5 Executive, right of the charts; the decisions needed stand under them (from
+column M, so their Issue is the wide last column O, which the approval's Comment shares)."""
 TOP_GAPS = 5
 """Shortages (family and month) the executive summary lists, largest in money first."""
 DECISIONS_SHOWN = 6
 """Open issues the executive summary lists as decisions needed (the rest are on 4 S&OP Meeting)."""
+MEETING_ROW = 19
+"""Header row of the tables on 4 S&OP Meeting (the chart of the families against budget above them)."""
+SCENARIO_ROOM = 10
+"""Rows tblScenarios has on Scenarios (Base and 9 scenarios): tblScenarioShortage stands under it, so one page prints
+both."""
 FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
@@ -184,8 +192,7 @@ SHEETS = (
     Sheet("Plan Archive", "shArchive", "Plan archive",
           "Freeze Plan adds the approved consensus of each cycle here; Follow-up measures accuracy by lag against it.", "595959"),
     Sheet("1 Demand", "shDemand", "1 Demand planning",
-          "Press Run Forecast. Type adjustments in the yellow rows (on a family's rows to spread them over its items), "
-          "x in Lock to keep an item out of family spreads, and run it again: Consensus follows.",
+          "Press Run Forecast; type in the yellow rows (a family's figures spread to its items) and run it again.",
           table_row=DEMAND_VIEW_ROW),
     Sheet("Demand Detail", "shDemandDetail", "Demand detail",
           "What Run Forecast made of 1 Demand, one row per item and month, as the other steps read it; accuracy and "
@@ -201,8 +208,8 @@ SHEETS = (
     Sheet("Scenarios", "shScenarios", "3 Scenarios",
           "One change a row in the yellow table (one Scenario name = one scenario); Reconcile plans each like Base."),
     Sheet("4 S&OP Meeting", "shMeeting", "4 S&OP meeting",
-          "Review the consensus by family, what moved since the last frozen plan and the open issues; record every "
-          "decision, owner and due date in the yellow tables."),
+          "Review the families against budget and the last frozen plan, and the open issues; record every decision, "
+          "owner and due date in the yellow tables.", table_row=MEETING_ROW),
     Sheet("5 Executive", "shExecutive", "5 Executive S&OP",
           "Press Refresh Executive. The plan against budget, the largest shortages and the decisions needed; record the "
           "approval in the yellow table.", table_row=EXECUTIVE_ROW),
@@ -308,6 +315,7 @@ class TableName:
     SCENARIO_INPUTS = "tblScenarioInputs"
     SCENARIO_SHORTAGE = "tblScenarioShortage"
     OPEN_ISSUES = "tblOpenIssues"
+    MEETING_SUMMARY = "tblMeetingSummary"
     CONSENSUS_BY_FAMILY = "tblConsensusByFamily"
     DECISIONS = "tblDecisions"
     CONFLICTS = "tblConflicts"
@@ -318,6 +326,7 @@ class TableName:
     DECISIONS_NEEDED = "tblDecisionsNeeded"
     APPROVAL = "tblApproval"
     KPIS = "tblKPIs"
+    KPI_SUMMARY = "tblKPISummary"
     TARGETS = "tblTargets"
     ACCURACY_BY_LAG = "tblAccuracyByLag"
     PLAN_ARCHIVE = "tblPlanArchive"
@@ -473,6 +482,16 @@ TABLES = (
         col("Family", width=14), col("Month", MONTH), col("Demand", UNITS), col("Supply", UNITS), col("Gap", UNITS),
         col("CumulativeGap", UNITS, 14), col("ShortageRevenue", MONEY, 16), col("ExcessValue", MONEY, 14)),
         "Demand-supply gap by family and month (positive = shortage)."),
+    Table("tblScenarios", "Scenarios", (
+        col("Scenario", width=18), col("Changes", width=34, shrink=True), col("Revenue", MONEY, 14),
+        col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
+        "Base and each scenario of tblScenarioInputs side by side, each planned by the Supply step's own logic; Base "
+        "is the plan on 2 Supply and 5 Executive.", at=(TABLE_ROW, 1)),
+    Table("tblScenarioShortage", "Scenarios", (
+        col("Scenario", width=18), col("Family", width=14), col("Demand", UNITS), col("Short", UNITS),
+        col("ShortRevenue", MONEY, 14), col("FillRate", SHARE), col("PeakBacklog", UNITS, 13), col("PeakMonth", MONTH)),
+        "What each scenario leaves unshipped by family: Short = backlog at the end of the horizon, PeakBacklog its "
+        "largest month.", at=(TABLE_ROW + SCENARIO_ROOM + 2, 1)),
     Table("tblScenarioInputs", "Scenarios", (
         col("Scenario", width=18, input=True), col("Change", width=10, input=True), col("AppliesTo", width=14, input=True),
         col("FromMonth", MONTH, input=True), col("ToMonth", MONTH, input=True),
@@ -482,23 +501,16 @@ TABLES = (
         "The scenarios planners author: one change per row, rows with the same Scenario make one scenario.",
         output=False,
         examples=(("Upside", "demand", None, None, None, 1.10, "Demand 10% above the consensus"),
-                  ("Downside", "demand", None, None, None, 0.90, "Demand 10% below the consensus"))),
-    Table("tblScenarios", "Scenarios", (
-        col("Scenario", width=18), col("Changes", width=34, shrink=True), col("Revenue", MONEY, 14),
-        col("Margin", MONEY, 14), col("FillRate", SHARE), col("ClosingInventoryValue", MONEY, 20), col("CapacityUse", SHARE)),
-        "Base and each scenario of tblScenarioInputs side by side, each planned by the Supply step's own logic; Base "
-        "is the plan on 2 Supply and 5 Executive."),
-    Table("tblScenarioShortage", "Scenarios", (
-        col("Scenario", width=18), col("Family", width=14), col("Demand", UNITS), col("Short", UNITS),
-        col("ShortRevenue", MONEY, 14), col("FillRate", SHARE), col("PeakBacklog", UNITS, 13), col("PeakMonth", MONTH)),
-        "What each scenario leaves unshipped by family: Short = backlog at the end of the horizon, PeakBacklog its "
-        "largest month."),
-    Table("tblConsensusByFamily", "4 S&OP Meeting", (
-        col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
-        col("BudgetRevenue", MONEY, 15),
-        col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
+                  ("Downside", "demand", None, None, None, 0.90, "Demand 10% below the consensus")),
+        at=(TABLE_ROW, 10)),
+    Table("tblMeetingSummary", "4 S&OP Meeting", (
+        col("Family", width=12), col("Units", UNITS, 11), col("VsBudgetPct", CHANGE_SHARE),
+        col("Revenue", MONEY, 12), col("VsBudgetRevenue", CHANGE), col("VsLastFrozenPct", CHANGE_SHARE)),
+        "Each family over the plan months (Reconcile, from tblVersionCompare): consensus units and revenue, against "
+        "budget (units %, revenue) and against the last frozen plan (units %, over the months both cover); All last. "
+        "What 4 S&OP Meeting prints, with the open issues."),
     Table("tblOpenIssues", "4 S&OP Meeting", (
-        col("Issue", width=40, input=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
+        col("Issue", width=44, input=True, wrap=True), col("Owner", width=14, input=True), col("Due", DATE, input=True),
         col("Status", width=12, input=True)),
         "Open issues for the S&OP meeting: Reconcile seeds one per shortage and overload; typed rows are kept."),
     Table("tblLoadChart", "Supply Detail", (
@@ -535,6 +547,10 @@ TABLES = (
         col("Why", width=80)),
         "What moved since the last frozen plan: the total, months entering or leaving the horizon, each family's "
         "change and the items that moved it most (new, dropped, up, down)."),
+    Table("tblConsensusByFamily", "4 S&OP Meeting", (
+        col("Family", width=14), col("Month", MONTH), col("Units", UNITS), col("Revenue", MONEY, 14),
+        col("BudgetRevenue", MONEY, 15),
+        col("RevenueGap", MONEY, 14)), "Consensus plan by family and month against budget."),
     Table("tblExecutive", "5 Executive", (
         col("Month", MONTH), col("Revenue", MONEY, 14), col("BudgetRevenue", MONEY, 15), col("Margin", MONEY, 14),
         col("MarginPct", SHARE), col("InventoryValue", MONEY, 15), col("DemandUnits", UNITS, 13),
@@ -546,13 +562,20 @@ TABLES = (
         f"The {TOP_GAPS} largest shortages of the plan (demand it does not ship), by family and month, in money first.",
         at=EXECUTIVE_SIDE),
     Table("tblDecisionsNeeded", "5 Executive", (
-        col("Due", DATE, 10), col("Owner", width=14), col("Issue", width=13)),
+        col("Due", DATE, 10), col("Owner", width=11), col("Issue", width=30, wrap=True)),
         f"The first {DECISIONS_SHOWN} open issues of 4 S&OP Meeting (Status not closed or done): the decisions needed.",
-        at=(EXECUTIVE_SIDE[0] + TOP_GAPS + 3, EXECUTIVE_SIDE[1])),
+        at=(EXECUTIVE_SIDE[0] + TOP_GAPS + 3, EXECUTIVE_SIDE[1] + 2)),
     Table("tblApproval", "5 Executive", (
         col("Role", width=16, input=True), col("Name", width=18, input=True), col("Approved", width=10, input=True),
         col("Date", DATE, input=True), col("Comment", width=30, input=True)), "Sign-off of the plan.", output=False,
         examples=(("CEO", None, None, None, None), ("CFO", None, None, None, None), ("COO", None, None, None, None))),
+    Table("tblKPISummary", "6 Follow-up", (
+        col("Family", width=12), col("Period", TEXT, 12), col("ForecastAccuracy", SHARE, 16),
+        col("RevenueAccuracy", SHARE, 16), col("Bias", SHARE), col("ServiceLevel", SHARE, 13),
+        col("OnTimeDelivery", SHARE, 15), col("ScheduleAttainment", SHARE, 18), col("BackorderRate", SHARE, 14),
+        col("InventoryTurns", "0.0", 14), col("AgedStockShare", SHARE, 15)),
+        "The metrics of tblKPIs in short, what 6 Follow-up prints: the targets, then per family (All first) the latest "
+        "month and the average of the last three months' figures (turns and aged stock: the current stock)."),
     Table("tblKPIs", "6 Follow-up", (
         col("Month", MONTH), col("Family", width=14), col("ForecastAccuracy", SHARE, 16), col("RevenueAccuracy", SHARE, 16),
         col("Bias", SHARE), col("ServiceLevel", SHARE, 13), col("OnTimeDelivery", SHARE, 15),
@@ -602,6 +625,8 @@ TARGETS_TABLE, KPI_TABLE = "tblTargets", "tblKPIs"
 KPI_MONTHS = 12
 """Months of KPIs measured; the first KPI_MONTHS rows of tblKPIs are all families (the KPI trend chart)."""
 ALL_FAMILIES = "All"
+TARGET_ROW = "Target"
+"""The Family of tblKPISummary's first row: the targets of tblTargets, beside the figures held to them."""
 
 BUTTONS = (
     Button("RunForecast", "Run Forecast", "run_forecast", "ChartTrendline", "Plan",
