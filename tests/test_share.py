@@ -88,16 +88,16 @@ def test_the_pack_prints_the_top_of_a_long_table_and_says_where_the_rest_is(mast
     resource rows (the item rows stay in the workbook, folded under them)."""
     from xl_sop.workbook.render import page_texts
 
-    monkeypatch.setattr(publish_module, "PACK_TABLE_ROWS", 20)
-    by_family = FileBook(master).read_table("tblConsensusByFamily")
+    monkeypatch.setattr(publish_module, "PACK_TABLE_ROWS", 5)
+    shortages = FileBook(master).read_table("tblScenarioShortage")  # a table the Scenarios page prints
     grid = FileBook(master).read_table("tblDemandView")
     published = publish(master, tmp_path / "out")
-    rows = len(by_family)
-    assert rows > 20
-    assert (f"the PDF pack prints the first 20 of the {rows} rows of tblConsensusByFamily (4 S&OP Meeting); "
+    rows = len(shortages)
+    assert rows > 5
+    assert (f"the PDF pack prints the first 5 of the {rows} rows of tblScenarioShortage (Scenarios); "
             "the published workbook has them all") in published.notes
     text = "\n".join(page_texts(published.pdf))
-    assert f"... and {rows - 20} more rows: the pack prints the first 20 of {rows}; every row is in the workbook." in text
+    assert f"... and {rows - 5} more rows: the pack prints the first 5 of {rows}; every row is in the workbook." in text
     families = grid[grid["Item"] == "Total"]
     assert (f"the PDF pack prints the {len(families)} summary rows of tblDemandView (1 Demand); its "
             f"{len(grid) - len(families)} item rows are in the published workbook") in published.notes

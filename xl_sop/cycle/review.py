@@ -172,7 +172,7 @@ def kpi_summary(kpis: pd.DataFrame, targets: pd.DataFrame, months: int = SUMMARY
     window = pd.date_range(end=last, periods=months, freq="MS")
     latest, recent = f"{last:%b %Y}", f"{window[0]:%b}-{last:%b %Y}"
     for family, part in kpis.groupby("Family", sort=False):
-        values = part[metrics].apply(pd.to_numeric, errors="coerce")
+        values = part.reindex(columns=metrics).apply(pd.to_numeric, errors="coerce")
         rows.append({"Family": family, "Period": latest, **values[part["Month"] == last].mean().to_dict()})
         rows.append({"Family": family, "Period": recent, **values[part["Month"].isin(window)].mean().to_dict()})
     return pd.DataFrame(rows, columns=columns).pipe(rounded, 4)
