@@ -487,7 +487,7 @@ def _wrapped_rows(ws: Worksheet) -> None:
             if not column.wrap:
                 continue
             letter = get_column_letter(c1 + j)
-            per_line = int((ws.column_dimensions[letter].width or column.width) * 1.1)  # text is narrower than digits
+            per_line = int((ws.column_dimensions[letter].width or column.width) * 1.2)  # text is narrower than digits
             for r in range(r1 + 1, r2 + 1):
                 cell = ws.cell(r, c1 + j)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")

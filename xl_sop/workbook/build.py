@@ -77,7 +77,7 @@ a step grows or shrinks it (xl_sop/workbook/follow.py)."""
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
 FIXED_TIME = dt.datetime(2026, 1, 1)
-EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 14, 13, 13, 9, 2, 11, 11, 10, 12, 28)
+EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 14, 13, 13, 9, 2, 11, 10, 12, 12, 27)
 """Columns A:O of 5 Executive: the month-by-month table (A:I), a narrow gap, the shortages, decisions and approval
 (K:O; the decisions' Issue and the approval's Comment share the wide O, where an issue wraps). 181 characters wide,
 so the page prints one page wide at 75% on Letter (11 pt -> 8.3 pt)."""
@@ -386,7 +386,7 @@ def _template_months(history: int = 0) -> pd.DatetimeIndex:
 
 def _chooser(ws: Worksheet, label: str, value: str, choices: str, choice_name: str) -> None:
     """A cell above a chart saying what it shows, chosen from a list (a defined name over a table column)."""
-    ws.cell(row=4, column=1, value=label).font = Font(bold=True, color="1F4E78")
+    ws.cell(row=4, column=1, value=label).font = Font(name="Calibri", bold=True, color="1F4E78")
     choice = ws.cell(row=4, column=2, value=value)
     choice.fill, choice.border = INPUT_FILL, INPUT_BORDER
     pick = DataValidation(type="list", formula1=f"={choices}", showErrorMessage=True, error="Choose one from the list.")
@@ -551,6 +551,7 @@ def _executive(ws: Worksheet) -> None:
     for letter, width in zip("ABCDEFGHIJKLMNO", EXECUTIVE_WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width  # narrower than the headers: they wrap, the page stays readable
     ws.row_dimensions[row].height = 30
+    ws.row_dimensions[schema.EXECUTIVE_SIDE[0]].height = 30  # the shortages' headers wrap: Short / Units
     bars = BarChart()
     bars.title = "Revenue vs budget"
     # The table's header and data rows exactly, so the series follow the table when Refresh Executive rewrites it.
