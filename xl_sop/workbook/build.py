@@ -77,7 +77,7 @@ a step grows or shrinks it (xl_sop/workbook/follow.py)."""
 PRINT_ROWS = 45
 """Rows of each table printed in the template's pages (the publish step sets its own print areas)."""
 FIXED_TIME = dt.datetime(2026, 1, 1)
-EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 14, 13, 13, 9, 2, 11, 10, 12, 12, 27)
+EXECUTIVE_WIDTHS = (10, 12, 15, 12, 10, 14, 13, 13, 9, 2, 10, 9, 12, 14, 27)
 """Columns A:O of 5 Executive: the month-by-month table (A:I), a narrow gap, the shortages, decisions and approval
 (K:O; the decisions' Issue and the approval's Comment share the wide O, where an issue wraps). 181 characters wide,
 so the page prints one page wide at 75% on Letter (11 pt -> 8.3 pt)."""
@@ -551,7 +551,6 @@ def _executive(ws: Worksheet) -> None:
     for letter, width in zip("ABCDEFGHIJKLMNO", EXECUTIVE_WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width  # narrower than the headers: they wrap, the page stays readable
     ws.row_dimensions[row].height = 30
-    ws.row_dimensions[schema.EXECUTIVE_SIDE[0]].height = 30  # the shortages' headers wrap: Short / Units
     bars = BarChart()
     bars.title = "Revenue vs budget"
     # The table's header and data rows exactly, so the series follow the table when Refresh Executive rewrites it.
