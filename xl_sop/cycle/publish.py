@@ -303,20 +303,25 @@ def _pack_view(wb: Workbook, notes: list[str]) -> None:
             one_page_if_readable(ws)
 
 
-def _empty_rows_folded(ws: Worksheet) -> None:
-    """A grid's family or resource row with no figure in the months the page shows (nobody typed, no event) folds
-    under the row above it like an item's (the [+] shows it): the page shows what was planned, not empty lines."""
+def _grids(ws: Worksheet, with_items: bool = False) -> Iterator[tuple[schema.Table, tuple[int, int, int, int]]]:
+    """The schema's grids on the sheet (``with_items``: those with an Item column, whose rows fold under a family's or
+    a resource's), with (first column, header row, last column, last row)."""
     from openpyxl.utils.cell import range_boundaries
 
-    hidden = hidden_columns(ws)
     for table in ws.tables.values():
         try:
             spec = schema.table(table.displayName)
         except UnknownNameError:
             continue
-        if not spec.grid or "Item" not in spec.column_names:
-            continue
-        c1, r1, c2, r2 = range_boundaries(table.ref)
+        if spec.grid and (not with_items or "Item" in spec.column_names):
+            yield spec, range_boundaries(table.ref)
+
+
+def _empty_rows_folded(ws: Worksheet) -> None:
+    """A grid's family or resource row with no figure in the months the page shows (nobody typed, no event) folds
+    under the row above it like an item's (the [+] shows it): the page shows what was planned, not empty lines."""
+    hidden = hidden_columns(ws)
+    for spec, (c1, r1, c2, r2) in _grids(ws, with_items=True):
         months = [c for c in range(c1 + len(spec.columns), c2 + 1) if c not in hidden]
         for r in range(r1 + 1, r2 + 1):
             row = ws.row_dimensions[r]
@@ -342,16 +347,8 @@ def _months_printed(ws: Worksheet) -> None:
     at 8 pt; the shown months are as wide as their printed figures need (at least PACK_MONTH_WIDTH). Also hides
     PACK_HIDDEN_COLUMNS."""
     from openpyxl.utils import get_column_letter
-    from openpyxl.utils.cell import range_boundaries
 
-    for table in ws.tables.values():
-        try:
-            spec = schema.table(table.displayName)
-        except UnknownNameError:
-            continue
-        if not spec.grid:
-            continue
-        c1, r1, c2, r2 = range_boundaries(table.ref)
+    for spec, (c1, r1, c2, r2) in _grids(ws):
         for name in PACK_HIDDEN_COLUMNS:
             if name in spec.column_names:
                 ws.column_dimensions[get_column_letter(c1 + spec.column_names.index(name))].hidden = True
@@ -515,25 +512,16 @@ def _rows_left_out(ws: Worksheet) -> None:
 def _families_only(ws: Worksheet, notes: list[str]) -> set[str]:
     """Hide the item rows of the sheet's grids (the rows grouped under a family's or a resource's): the pack prints
     the summaries, the published workbook keeps every row (unfold with the [+]). Returns the grids summarised."""
-    from openpyxl.utils.cell import range_boundaries
-
     done: set[str] = set()
-    for table in ws.tables.values():
-        try:
-            spec = schema.table(table.displayName)
-        except UnknownNameError:
-            continue
-        if not spec.grid or "Item" not in spec.column_names:
-            continue
-        _c1, r1, _c2, r2 = range_boundaries(table.ref)
+    for spec, (_c1, r1, _c2, r2) in _grids(ws, with_items=True):
         hidden = 0
         for r in range(r1 + 1, r2 + 1):
             if ws.row_dimensions[r].outline_level:
                 ws.row_dimensions[r].hidden = True
                 hidden += 1
         if hidden:
-            done.add(table.displayName)
-            notes.append(f"the PDF pack prints the {r2 - r1 - hidden:,} summary rows of {table.displayName} ({ws.title}); "
+            done.add(spec.name)
+            notes.append(f"the PDF pack prints the {r2 - r1 - hidden:,} summary rows of {spec.name} ({ws.title}); "
                          f"its {hidden:,} item rows are in the published workbook")
     return done
 
