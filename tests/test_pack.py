@@ -143,6 +143,10 @@ def test_a_36_month_horizon_still_prints_a_page_a_sheet(book_path, tmp_path, sof
     settings = book.read_table("tblSettings")
     settings.loc[settings["Setting"] == "Horizon", "Value"] = 36
     book.write_table("tblSettings", settings)
+    capacity = book.read_table("tblCapacity").assign(Month=lambda t: pd.to_datetime(t["Month"]))
+    last_year = capacity[capacity["Month"] > capacity["Month"].max() - pd.DateOffset(months=12)]
+    later = [last_year.assign(Month=last_year["Month"] + pd.DateOffset(months=12 * k)) for k in (1, 2)]
+    book.write_table("tblCapacity", pd.concat([capacity, *later], ignore_index=True))  # hours for the longer plan
     run_all(book, now=pd.Timestamp("2026-11-21 10:00"))
     book.save()
     published = publish(book_path, tmp_path / "out")
