@@ -228,3 +228,20 @@ def test_decisions_needed_are_the_open_issues():
                            "Status": [None, "Closed", None, "open"]})
     assert decisions_needed(issues)["Issue"].tolist() == ["Add a shift?", "New supplier"]
     assert decisions_needed(None).columns.tolist() == ["Due", "Owner", "Issue"]
+
+
+def test_more_scenarios_than_the_page_has_room_for_stop_reconcile_naming_the_cells(book_path):
+    """tblScenarioShortage stands under tblScenarios (one page holds both) with a blank row between: Base and ten
+    scenarios fill the room and that row; an eleventh would cover its header, so Reconcile refuses before writing
+    anything and says which cells are in the way."""
+    from xl_sop.errors import WorkbookError
+
+    book = FileBook(book_path)
+    inputs = book.read_table("tblScenarioInputs")
+    extra = pd.DataFrame({"Scenario": [f"Demand x{1 + k / 100:.2f}" for k in range(1, 10)], "Change": "demand",
+                          "Value": [1 + k / 100 for k in range(1, 10)]})
+    book.write_table("tblScenarioInputs", pd.concat([inputs, extra], ignore_index=True))  # 2 + 9 = 11, and Base
+    before = book.read_table("tblScenarios")
+    with pytest.raises(WorkbookError, match=rf"Scenarios!A{5 + schema.SCENARIO_ROOM + 2}.* is not empty"):
+        run_step(book, "reconcile", now=pd.Timestamp("2026-11-21 10:00"))
+    assert book.read_table("tblScenarios").equals(before)

@@ -155,8 +155,8 @@ DECISIONS_SHOWN = 6
 MEETING_ROW = 19
 """Header row of the tables on 4 S&OP Meeting (the chart of the families against budget above them)."""
 SCENARIO_ROOM = 10
-"""Rows tblScenarios has on Scenarios (Base and 9 scenarios): tblScenarioShortage stands under it, so one page prints
-both."""
+"""Rows tblScenarios has on Scenarios (Base and 9 scenarios; a 10th takes the blank row under them):
+tblScenarioShortage stands under it, so one page prints both."""
 FOLLOW_UP_ROW = 20
 """Header row of the tables on 6 Follow-up (the KPI and accuracy charts above them)."""
 RESOURCE_CHOICE_NAME = "SopResourceChoice"
