@@ -90,40 +90,63 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
         kind = "a date" if column.format in DATE_FORMATS else "a number" if column.format in NUMBER_FORMATS else ""
         if kind == "a date":
             parsed, bad = cells.date_column(values)
+            blank = parsed.isna().to_numpy()
             example = cells.DATE_EXAMPLE
         elif kind == "a number":
             parsed, bad = cells.number_column(values)
+            blank = np.isnan(parsed)
             example = cells.NUMBER_EXAMPLE
         else:
-            parsed, bad = pd.Series([cells.text(v) for v in values], dtype=object), {}
-            example = ""
-        blank = [cells.is_blank(v) for v in values]
-        for position, row in enumerate(frame.index):
-            if position in bad:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, bad[position].table_text(example)))
-            elif blank[position] and column.name in required:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, "is blank; it must be filled in"))
-            elif kind == "a number" and abs(parsed[position]) > LARGEST_NUMBER:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name,
-                                        f"{parsed[position]:g} is too large to plan with (more than {LARGEST_NUMBER:,.0f})"))
-            elif kind == "a number" and parsed[position] < 0 and (spec.name, column.name) not in NEGATIVE_ALLOWED:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, f"{parsed[position]:g} is negative"))
+            parsed, blank = cells.text_column(values)
+            bad, example = {}, ""
+        problems.extend(_cell_problems(spec, column.name, frame.index, parsed if kind == "a number" else None,
+                                       bad, blank & (column.name in required), example))
         if kind == "a number":
             frame[column.name] = pd.array(parsed, dtype=float)
-        else:
+        elif kind == "a date":
             frame[column.name] = pd.Series(parsed.to_numpy(), index=frame.index)
+        else:
+            frame[column.name] = pd.Series(parsed, index=frame.index, dtype=object)
     for column in spec.columns:
         if column.format == schema.MONTH and column.name in frame:
             frame[column.name] = frame[column.name].dt.to_period("M").dt.to_timestamp()
     if spec.key and spec.name not in SUMMED_KEYS and all(k in frame for k in spec.key):
         keyed = frame.dropna(subset=list(spec.key))
         dup = keyed.duplicated(list(spec.key), keep="first")
+        firsts = keyed.index.to_series().groupby([keyed[k] for k in spec.key], sort=False).transform("first")
         for row in keyed.index[dup]:
-            first = keyed.index[(keyed[list(spec.key)] == keyed.loc[row, list(spec.key)]).all(axis=1)][0]
+            first = firsts[row]
             what = ", ".join(f"{k} {_show(keyed.loc[row, k])}" for k in spec.key)
             problems.append(Problem(spec.sheet, spec.name, int(row), spec.key[-1],
                                     f"{what} is listed twice (rows {first} and {row})"))
     return frame
+
+
+def _cell_problems(spec: schema.Table, column: str, rows: pd.Index, numbers: np.ndarray | None,
+                   bad: dict[int, cells.CellError], blank_required: np.ndarray, example: str) -> list[Problem]:
+    """The problems of one column, row by row, found over the whole column at once: a cell that is not what the
+    column holds, else a required cell left blank, else (``numbers``: a number column) a number too large or
+    negative where it cannot be."""
+    flagged = np.zeros(len(rows), dtype=bool)
+    flagged[list(bad)] = True
+    flagged |= blank_required
+    figures = np.zeros(len(rows)) if numbers is None else numbers  # a column of text or dates: never large or negative
+    large = np.abs(figures) > LARGEST_NUMBER
+    negative = (figures < 0) & ((spec.name, column) not in NEGATIVE_ALLOWED)
+    flagged |= large | negative
+    found = []
+    for position in np.flatnonzero(flagged).tolist():
+        row = int(rows[position])
+        if position in bad:
+            text = bad[position].table_text(example)
+        elif blank_required[position]:
+            text = "is blank; it must be filled in"
+        elif large[position]:
+            text = f"{figures[position]:g} is too large to plan with (more than {LARGEST_NUMBER:,.0f})"
+        else:
+            text = f"{figures[position]:g} is negative"
+        found.append(Problem(spec.sheet, spec.name, row, column, text))
+    return found
 
 
 def _show(value: object) -> str:
