@@ -164,8 +164,9 @@ def text(value: object) -> str | None:
 
 def _objects(values: object) -> np.ndarray:
     """The cells as a 1-d object array (one conversion, whatever came in)."""
-    out = np.empty(len(values), dtype=object)  # type: ignore[arg-type]
-    out[:] = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)  # type: ignore[call-overload]
+    listed = values.tolist() if isinstance(values, (pd.Series, np.ndarray)) else list(values)  # type: ignore[call-overload]
+    out = np.empty(len(listed), dtype=object)
+    out[:] = listed
     return out
 
 

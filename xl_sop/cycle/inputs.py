@@ -49,6 +49,9 @@ REQUIRED_VALUES = {
     T.EVENTS: ("Kind", "FromMonth"),
 }
 DATA_TABLES = tuple(REQUIRED_VALUES)
+INPUT_TABLES = (*DATA_TABLES, T.SETTINGS, T.TARGETS)
+ALWAYS_READ = (T.HISTORY, T.SETTINGS)
+"""Read for every command: the cycle month is a setting or, when it is blank, the month after the last history."""
 ITEM_TABLES = (T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION)
 MUST_HAVE_ROWS = (T.ITEMS, T.HISTORY)
 OPTIONAL_TABLES = (T.EVENTS,)
@@ -154,11 +157,14 @@ def _show(value: object) -> str:
 
 
 def _references(inputs: Inputs) -> None:
-    """Items every table uses must be in Items; made items need hours and a resource with capacity."""
-    problems = inputs.problems
+    """Items every table uses must be in Items; made items need hours and a resource with capacity. (Each check
+    whose tables were read.)"""
+    problems, read = inputs.problems, inputs.tables
+    if T.ITEMS not in read:
+        return
     items = inputs[T.ITEMS]
     known = set(items["Item"].dropna())
-    for name in ITEM_TABLES:
+    for name in (name for name in ITEM_TABLES if name in read):
         spec = schema.table(name)
         t = inputs[name]
         unknown = t["Item"].notna() & ~t["Item"].isin(known)
@@ -168,15 +174,18 @@ def _references(inputs: Inputs) -> None:
             problems.append(Problem(spec.sheet, name, None, "Item",
                                     f"... {int(unknown.sum()) - 20} more rows with unknown items"))
     spec = schema.table(T.ITEMS)
-    resources = set(inputs[T.CAPACITY]["Resource"].dropna())
     made = items["Resource"].notna()
     for row in items.index[made & items["HoursPerUnit"].isna()]:
         problems.append(Problem(spec.sheet, spec.name, int(row), "HoursPerUnit",
                                 f"item '{items.loc[row, 'Item']}' is made on '{items.loc[row, 'Resource']}' "
                                 "but has no hours per unit"))
-    for row in items.index[made & ~items["Resource"].isin(resources)]:
-        problems.append(Problem(spec.sheet, spec.name, int(row), "Resource",
-                                f"resource '{items.loc[row, 'Resource']}' has no rows in table Capacity"))
+    if T.CAPACITY in read:
+        resources = set(inputs[T.CAPACITY]["Resource"].dropna())
+        for row in items.index[made & ~items["Resource"].isin(resources)]:
+            problems.append(Problem(spec.sheet, spec.name, int(row), "Resource",
+                                    f"resource '{items.loc[row, 'Resource']}' has no rows in table Capacity"))
+    if T.BUDGET not in read:
+        return
     budget, families = inputs[T.BUDGET], set(items["Family"].dropna())
     spec = schema.table(T.BUDGET)
     for row in budget.index[budget["Family"].notna() & ~budget["Family"].isin(families)][:20]:
@@ -246,7 +255,7 @@ def _calendar(inputs: Inputs) -> None:
                                     f"Cycle month: {start:%b %Y} is {missing + 1} months after the last history month "
                                     f"({last:%b %Y}): paste the {missing} missing months into History or set the cycle "
                                     f"month to {last + pd.DateOffset(months=1):%b %Y}"))
-    if months.empty and start is None:
+    if (months.empty and start is None) or T.CAPACITY not in inputs.tables or T.ITEMS not in inputs.tables:
         return
     wanted = set(plan_months(inputs))
     capacity, items = inputs[T.CAPACITY], inputs[T.ITEMS]
@@ -272,15 +281,18 @@ def on_sheet_rows(book: Book, name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(frame.index + book.first_row(name) - 1)
 
 
-def load_inputs(book: Book) -> Inputs:
-    """Every input table of the book, cleaned, with every problem found (nothing raises for bad data)."""
+def load_inputs(book: Book, names: Iterable[str] | None = None) -> Inputs:
+    """The input tables ``names`` of the book (None: every one; History and Settings always), each read once and
+    cleaned, with every problem found in them and between them (nothing raises for bad data): a check across
+    tables runs when its tables were read."""
     inputs = Inputs()
-    names = {n.lower() for n in book.table_names()}
-    for name in (*DATA_TABLES, T.SETTINGS, T.TARGETS):
+    wanted = set(INPUT_TABLES if names is None else (*names, *ALWAYS_READ))
+    have = {n.lower() for n in book.table_names()}
+    for name in (name for name in INPUT_TABLES if name in wanted):
         spec = schema.table(name)
-        if name.lower() not in names and name in OPTIONAL_TABLES:
+        if name.lower() not in have and name in OPTIONAL_TABLES:
             raw = pd.DataFrame(columns=spec.column_names)
-        elif name.lower() not in names:
+        elif name.lower() not in have:
             inputs.problems.append(Problem(spec.sheet, name, None, "",
                                            f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
             raw = pd.DataFrame(columns=spec.column_names)
@@ -291,15 +303,16 @@ def load_inputs(book: Book) -> Inputs:
             continue
         inputs.tables[name] = _clean(spec, raw, inputs.problems)
     for name in MUST_HAVE_ROWS:
-        if inputs[name].empty:
+        if name in inputs.tables and inputs[name].empty:
             spec = schema.table(name)
             inputs.problems.append(Problem(spec.sheet, name, None, "", "the table has no rows; paste the data first"))
     _references(inputs)
     _calendar(inputs)
-    spec = schema.table(T.EVENTS)
-    history = inputs[T.HISTORY]
-    regions = frozenset(r for r in history["Region"].map(cells.text) if r) if "Region" in history else frozenset()
-    inputs.problems += event_problems(inputs[T.EVENTS], inputs[T.ITEMS], spec.sheet, spec.name, regions)
+    if T.EVENTS in inputs.tables and T.ITEMS in inputs.tables:
+        spec = schema.table(T.EVENTS)
+        history = inputs[T.HISTORY]
+        regions = frozenset(r for r in history["Region"].map(cells.text) if r) if "Region" in history else frozenset()
+        inputs.problems += event_problems(inputs[T.EVENTS], inputs[T.ITEMS], spec.sheet, spec.name, regions)
     return inputs
 
 
@@ -353,7 +366,7 @@ def _typed_number_problem(value: object) -> str | None:
 
 def output_tables() -> tuple[str, ...]:
     """Every table of the schema that is not an input table: what steps write, read back and keep."""
-    inputs = {*DATA_TABLES, T.SETTINGS, T.TARGETS}
+    inputs = set(INPUT_TABLES)
     return tuple(t.name for t in schema.TABLES if t.name not in inputs)
 
 
