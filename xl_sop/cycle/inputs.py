@@ -109,7 +109,7 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
         elif kind == "a date":
             frame[column.name] = pd.Series(parsed.to_numpy(), index=frame.index)
         else:
-            frame[column.name] = pd.Series(parsed, index=frame.index, dtype=object)
+            frame[column.name] = pd.Series(parsed, index=frame.index)
     for column in spec.columns:
         if column.format == schema.MONTH and column.name in frame:
             frame[column.name] = frame[column.name].dt.to_period("M").dt.to_timestamp()

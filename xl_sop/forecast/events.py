@@ -153,8 +153,9 @@ def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
     baseline: dict[str, pd.Series] = {}
     actual: dict[str, pd.Series] = {}
     rows = [history[~history["Item"].isin(flagged.keys())]]
+    present = set(series.index.get_level_values(0))
     for item, months in flagged.items():
-        if item not in series.index.get_level_values(0):
+        if item not in present:
             continue
         own = series.loc[item]
         calendar = pd.date_range(own.index.min(), own.index.max(), freq="MS")
