@@ -146,12 +146,15 @@ def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
     if past.empty or history.empty:
         return history, pd.DataFrame(columns=EFFECT_COLUMNS)
     flagged: dict[str, set[pd.Timestamp]] = {}
-    for _, e in past.iterrows():
-        for item in _members(e, families):
-            flagged.setdefault(item, set()).update(m for m in _months(e) if m < start)
+    # each event's members and months before the cycle, found once (its effect below uses them again)
+    each = [(e, _members(e, families), [m for m in _months(e) if m < start]) for _, e in past.iterrows()]
+    for _e, members, within in each:
+        for item in members:
+            flagged.setdefault(item, set()).update(within)
     series = history.groupby(["Item", "Month"])["Quantity"].sum()
-    baseline: dict[str, pd.Series] = {}
-    actual: dict[str, pd.Series] = {}
+    baseline: dict[str, np.ndarray] = {}
+    actual: dict[str, np.ndarray] = {}
+    first_month: dict[str, pd.Timestamp] = {}
     rows = [history[~history["Item"].isin(flagged.keys())]]
     present = set(series.index.get_level_values(0))
     for item, months in flagged.items():
@@ -163,14 +166,21 @@ def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
         masked = full.mask(full.index.isin(list(months)))
         every = masked.notna().sum() == 0  # every month in an event: nothing to draw a baseline from
         base = full if every else masked.interpolate(method="linear", limit_area="inside").ffill().bfill()
-        baseline[item], actual[item] = base, full
+        baseline[item], actual[item], first_month[item] = base.to_numpy(dtype=float), full.to_numpy(dtype=float), calendar[0]
         rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2).to_numpy()}))
     cleansed = pd.concat(rows, ignore_index=True).sort_values(["Item", "Month"], ignore_index=True)
     effects = []
-    for _, e in past.iterrows():
-        within = [m for m in _months(e) if m < start]
-        a = sum(float(actual[i].reindex(within).fillna(0).sum()) for i in _members(e, families) if i in actual)
-        b = sum(float(baseline[i].reindex(within).fillna(0).sum()) for i in _members(e, families) if i in baseline)
+    def total(months: dict[str, np.ndarray], item: str, within: list[pd.Timestamp]) -> float:
+        """The item's figures summed over the months ``within`` (0 for a month outside its calendar)."""
+        figures, first = months[item], first_month[item]
+        at = np.array([(m.year - first.year) * 12 + m.month - first.month for m in within], dtype=np.int64)
+        inside = (at >= 0) & (at < len(figures))
+        return float(np.where(inside, figures[np.where(inside, at, 0)] if len(figures) else 0.0, 0.0).sum())
+
+    for e, members, within in each:
+        members = [i for i in members if i in actual]
+        a = sum(total(actual, i, within) for i in members)
+        b = sum(total(baseline, i, within) for i in members)
         effects.append((cells.text(e["Item"]), cells.text(e["Family"]) or families.get(cells.text(e["Item"])),
                         e["Kind"], e["FromMonth"], e["ToMonth"], round(a, 2), round(b, 2), round(a - b, 2),
                         (a - b) / b if b > 0 else np.nan))
