@@ -108,6 +108,15 @@ Memo = dict[str, str]
 (runner.py does), so a table that did not change is read and fingerprinted once per command, not once per step."""
 
 
+def remember(memo: Memo, book: Book, frames: dict[str, pd.DataFrame]) -> None:
+    """Put the fingerprints of tables just read from the book (``frames``, as read_table gave them) in the memo, so
+    that they are not read again: for tables the command does not write."""
+    new = {name: frame for name, frame in frames.items() if name not in memo}
+    if new:
+        cycle = _cycle(book)
+        memo.update({name: fingerprint(frame, cycle, name) for name, frame in new.items()})
+
+
 def current_fingerprints(book: Book, names: list[str] | tuple[str, ...], memo: Memo | None = None) -> dict[str, str]:
     memo = {} if memo is None else memo
     wanted = [name for name in dict.fromkeys(names) if name not in memo]

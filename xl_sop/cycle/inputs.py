@@ -67,6 +67,8 @@ class Inputs:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    raw: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """The tables as the book gave them (those it has), before cleaning: what freshness fingerprints."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -297,7 +299,7 @@ def load_inputs(book: Book, names: Iterable[str] | None = None) -> Inputs:
                                            f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
             raw = pd.DataFrame(columns=spec.column_names)
         else:
-            raw = on_sheet_rows(book, name, book.read_table(name))
+            raw = inputs.raw[name] = on_sheet_rows(book, name, book.read_table(name))
         if name == T.SETTINGS:
             _settings(inputs, raw)
             continue

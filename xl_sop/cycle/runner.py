@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from xl_sop.cycle.demand_view import carry_typed, contributors_from
-from xl_sop.cycle.freshness import Memo, mark_stale, record_inputs
+from xl_sop.cycle.freshness import TRACKED, Memo, mark_stale, record_inputs, remember, watched
 from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs, scenario_problems
 from xl_sop.cycle.keep import carry_inputs, kept_columns, merge_rows
@@ -65,6 +65,10 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
     step = record.face
     now = now or pd.Timestamp.now().floor("min")
     current = {name: book.read_table(name) for name in dict.fromkeys((*record.reads, *record.writes))}
+    if step.id in TRACKED:  # what the step reads and does not write, fingerprinted from what was just read
+        read = {**inputs.raw, **current}
+        remember(fingerprints, book, {name: read[name] for name in watched(step.id)
+                                      if name in read and name not in record.writes})
     missing = missing_approvals(inputs.settings.approvals_required, current) if step.id == "freeze" else []
     if missing and not force:
         raise InputError(f"{step.label}: the approval of {', '.join(missing)} is missing (Settings: Approvals required). "
