@@ -156,18 +156,30 @@ def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
     actual: dict[str, np.ndarray] = {}
     first_month: dict[str, pd.Timestamp] = {}
     rows = [history[~history["Item"].isin(flagged.keys())]]
-    present = set(series.index.get_level_values(0))
+    # each item's rows of the sums, found once (a look-up per item took most of the time)
+    codes = series.index.codes[0]
+    cut = np.flatnonzero(np.diff(codes)) + 1
+    where = {series.index.levels[0][codes[a]]: (a, b) for a, b in zip(np.r_[0, cut], np.r_[cut, len(codes)],
+                                                                    strict=True)} if len(codes) else {}
+    month_of, sums = series.index.get_level_values(1), series.to_numpy(dtype=float)
     for item, months in flagged.items():
-        if item not in present:
+        if item not in where:
             continue
-        own = series.loc[item]
-        calendar = pd.date_range(own.index.min(), own.index.max(), freq="MS")
-        full = own.reindex(calendar, fill_value=0.0).astype(float)
-        masked = full.mask(full.index.isin(list(months)))
-        every = masked.notna().sum() == 0  # every month in an event: nothing to draw a baseline from
-        base = full if every else masked.interpolate(method="linear", limit_area="inside").ffill().bfill()
-        baseline[item], actual[item], first_month[item] = base.to_numpy(dtype=float), full.to_numpy(dtype=float), calendar[0]
-        rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2).to_numpy()}))
+        first, last = where[item]
+        own_months = month_of[first:last]
+        calendar = pd.date_range(own_months.min(), own_months.max(), freq="MS")
+        full = np.zeros(len(calendar))
+        at = calendar.get_indexer(own_months)
+        full[at[at >= 0]] = sums[first:last][at >= 0]
+        flagged_months = calendar.isin(list(months))
+        base = full.copy()
+        if not flagged_months.all():  # every month in an event: nothing to draw a baseline from
+            # linear between the months around, the nearest month's figure before the first and after the last
+            # (what pandas' interpolate(limit_area="inside").ffill().bfill() gives)
+            base[flagged_months] = np.interp(np.flatnonzero(flagged_months), np.flatnonzero(~flagged_months),
+                                             full[~flagged_months])
+        baseline[item], actual[item], first_month[item] = base, full, calendar[0]
+        rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2)}))
     cleansed = pd.concat(rows, ignore_index=True).sort_values(["Item", "Month"], ignore_index=True)
     effects = []
     def total(months: dict[str, np.ndarray], item: str, within: list[pd.Timestamp]) -> float:
