@@ -245,8 +245,10 @@ def text_column(values: object) -> tuple[np.ndarray, np.ndarray]:
     filled = np.zeros(len(cells), dtype=bool)
     filled[np.flatnonzero(strings)[stripped != ""] if len(stripped) else []] = True
     out[filled] = stripped[stripped != ""] if len(stripped) else []
-    others = np.flatnonzero(~strings).tolist()
-    for i in others:  # numbers typed as codes, None: the cell reader
+    empty = _of_type(cells, type(None))
+    floats = np.flatnonzero(_of_type(cells, float))
+    empty[floats[np.isnan(cells[floats].astype(float))]] = True  # NaN: what pandas reads for an empty text cell
+    for i in np.flatnonzero(~strings & ~empty).tolist():  # numbers typed as codes: the cell reader
         out[i] = text(cells[i])
         filled[i] = out[i] is not None
     return out, ~filled
