@@ -53,6 +53,11 @@ def _items(rows: list[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame([{**good, **row} for row in rows])
 
 
+def _place(book: FileBook, name: str) -> tuple[int, str]:
+    """The worksheet row of the table's first data row, and the words a problem in it starts with."""
+    return book.first_row(name), f"{schema.table(name).sheet} / {name}"
+
+
 def _problems(book: FileBook, *tables: str) -> list[str]:
     return [str(p) for p in load_inputs(book).problems if p.table in tables]
 
@@ -66,9 +71,8 @@ def test_bad_cells_in_number_columns_are_named_by_row_in_order(book):
         {"Item": "E", "UnitPrice": 1e13},
         {"Item": "F", "UnitPrice": True, "UnitCost": "  "},
     ]))
-    first = book.first_row(T.ITEMS)
+    first, where = _place(book, T.ITEMS)
     row = {item: first + k for k, item in enumerate("ABCDEF")}
-    where = f"{schema.table(T.ITEMS).sheet} / tblItems"
     assert _problems(book, T.ITEMS) == [
         f"{where}, row {row['A']}, column UnitPrice: 'abc' is not a number (type 1250)",
         f"{where}, row {row['C']}, column UnitPrice: -2 is negative",
@@ -88,8 +92,7 @@ def test_bad_dates_and_blank_text_are_named_by_row(book):
         "Month": ["03/04/2026", pd.Timestamp("2026-01-01"), "Jan-26", "2026-02", None, pd.Timestamp("2026-03-01")],
         "Quantity": [1.0, 2.0, "12 pcs", -4.0, 5.0, 6.0],
     }))
-    first = book.first_row(T.HISTORY)
-    where = f"{schema.table(T.HISTORY).sheet} / tblHistory"
+    first, where = _place(book, T.HISTORY)
     assert _problems(book, T.HISTORY) == [
         f"{where}, row {first + 1}, column Item: is blank; it must be filled in",
         f"{where}, row {first + 5}, column Item: is blank; it must be filled in",
@@ -105,7 +108,7 @@ def test_bad_dates_and_blank_text_are_named_by_row(book):
 
 def test_a_key_listed_twice_names_its_first_row(book):
     book.write_table(T.ITEMS, _items([{"Item": "A"}, {"Item": "B"}, {"Item": "A"}, {"Item": "B"}, {"Item": "A"}]))
-    first, where = book.first_row(T.ITEMS), f"{schema.table(T.ITEMS).sheet} / tblItems"
+    first, where = _place(book, T.ITEMS)
     assert [p for p in _problems(book, T.ITEMS) if "twice" in p] == [
         f"{where}, row {first + 2}, column Item: Item A is listed twice (rows {first} and {first + 2})",
         f"{where}, row {first + 3}, column Item: Item B is listed twice (rows {first + 1} and {first + 3})",
