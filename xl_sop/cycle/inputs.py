@@ -118,7 +118,9 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
     if spec.key and spec.name not in SUMMED_KEYS and all(k in frame for k in spec.key):
         keyed = frame.dropna(subset=list(spec.key))
         dup = keyed.duplicated(list(spec.key), keep="first")
-        firsts = keyed.index.to_series().groupby([keyed[k] for k in spec.key], sort=False).transform("first")
+        # the first row of each key, by one grouping (only when some key is listed twice)
+        firsts = (keyed.index.to_series().groupby([keyed[k] for k in spec.key], sort=False).transform("first")
+                  if dup.any() else pd.Series(dtype=object))
         for row in keyed.index[dup]:
             first = firsts[row]
             what = ", ".join(f"{k} {_show(keyed.loc[row, k])}" for k in spec.key)
