@@ -595,6 +595,17 @@ class FileBook:
         that does not calculate would show blank (publish recalculates only then, or when full_calculation_asked)."""
         return sum(_lacking(self._parts.get(part, b"")) for part in self._sheets)
 
+    def sheet_has_formulas(self, sheet: str) -> bool:
+        return b"<f" in self._parts.get(self._sheet_part(sheet), b"")
+
+    def saved_values(self, sheet: str) -> dict[tuple[int, int], CellValue]:
+        """{(row, column): value} of every cell of the sheet holding something, formulas' saved results included
+        (an error result as its text, #N/A); the sheet's parse is not kept."""
+        part = self._sheet_part(sheet)
+        values = self._cells(part, 1, MAX_ROWS, 1, MAX_COLUMNS)
+        self._read.pop(part, None)
+        return values
+
     def full_calculation_asked(self) -> bool:
         """Whether the file asks for every formula to be calculated when it opens (results may be stale)."""
         calc = self._xml("xl/workbook.xml").find(f"{Q}calcPr")
