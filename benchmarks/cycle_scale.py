@@ -106,7 +106,7 @@ def _reset_peak() -> None:
 
 
 def measure(items: int, months: int, do_publish: bool, do_render: bool, do_floors: bool = False,
-            keep: Path | None = None) -> dict[str, float]:
+            keep: Path | None = None, do_run_all: bool = True) -> dict[str, float]:
     from xl_sop.cycle import run_step, undo_last_run, validate
     from xl_sop.cycle.demo import fill_demo_book
     from xl_sop.cycle.publish import publish
@@ -131,7 +131,8 @@ def measure(items: int, months: int, do_publish: bool, do_render: bool, do_floor
 
         start = time.perf_counter()
         phase("fill", lambda: fill_demo_book(path, items=items, months=months).save())
-        shutil.copyfile(path, tmp / "All.xlsm")
+        if do_run_all or do_floors:
+            shutil.copyfile(path, tmp / "All.xlsm")
         book = phase("open", lambda: FileBook(path))
         for step_id in schema.RUN_ALL:
             phase(step_id, lambda step_id=step_id, book=book: run_step(book, step_id))
@@ -139,7 +140,8 @@ def measure(items: int, months: int, do_publish: bool, do_render: bool, do_floor
         if do_floors:
             floors(tmp / "All.xlsm", book, times, tmp)
         del book
-        phase("run all", lambda: _run_all_and_save(tmp / "All.xlsm"))
+        if do_run_all:
+            phase("run all", lambda: _run_all_and_save(tmp / "All.xlsm"))
         problems = phase("validate", lambda: validate(FileBook(path)))
         assert not problems, problems[:3]
         phase("undo", lambda: undo_last_run(FileBook(path)))  # not saved: publish takes the cycled file
@@ -193,6 +195,7 @@ def main() -> None:
     parser.add_argument("--publish", action="store_true")
     parser.add_argument("--render", action="store_true")
     parser.add_argument("--floors", action="store_true")
+    parser.add_argument("--no-run-all", action="store_true", help="leave out run all (a second cycle on a copy)")
     parser.add_argument("--keep", type=Path, help="keep the workbooks in this folder (one size)")
     parser.add_argument("--publish-only", type=Path, metavar="BOOK", help="publish a workbook kept by --keep")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # the child process for one size
@@ -201,13 +204,15 @@ def main() -> None:
         print(json.dumps(publish_only(args.publish_only)))
         return
     if args.one:
-        print(json.dumps(measure(args.items[0], args.months, args.publish, args.render, args.floors, args.keep)))
+        print(json.dumps(measure(args.items[0], args.months, args.publish, args.render, args.floors, args.keep,
+                                 not args.no_run_all)))
         return
     rows = []
     for n in args.items:
         child = [sys.executable, __file__, "--one", "--items", str(n), "--months", str(args.months)]
         child += ["--publish"] * args.publish + ["--render"] * args.render + ["--floors"] * args.floors
         child += ["--keep", str(args.keep / str(n))] if args.keep else []
+        child += ["--no-run-all"] * args.no_run_all
         # stderr passes through: each phase's figures as it ends
         rows.append((n, json.loads(subprocess.run(child, stdout=subprocess.PIPE, text=True, check=True).stdout.splitlines()[-1])))
     keys = list(rows[0][1])

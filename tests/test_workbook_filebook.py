@@ -202,3 +202,24 @@ def test_a_formula_that_may_read_a_written_table_and_cannot_be_computed_has_exce
     calc = _written(_saved_by_excel(copy, "SUMPRODUCT(tblDemandPlan[Statistical])"), DETAIL)
     assert calc["fullCalcOnLoad"] == "1"
     assert FIRST_EXAMPLE not in FileBook(copy).read_cells("Functions", "H10:H10")
+
+
+def test_a_cell_function_that_may_read_a_written_table_has_excel_calculate_on_load(copy):
+    # =SOP_ functions need the add-in: their results are Excel's to calculate when it opens the file
+    calc = _written(_saved_by_excel(copy, "SOP_ACCURACY(tblDemandPlan[Statistical],tblDemandPlan[Statistical])"), DETAIL)
+    assert calc["fullCalcOnLoad"] == "1"
+
+
+def test_a_table_written_in_blocks_is_the_table_written_at_once(copy, tmp_path, monkeypatch):
+    # a long table is made and parsed BLOCK_ROWS rows at a time: the same file as in one go
+    from xl_sop.workbook import filebook
+
+    whole = tmp_path / "whole.xlsm"
+    shutil.copy(copy, whole)
+    for path in (whole, copy):
+        book = FileBook(path)
+        book.write_table("tblDemandPlan", pd.concat([PLAN_WITH_RESULTS] * 3, ignore_index=True))
+        book.save()
+        monkeypatch.setattr(filebook, "BLOCK_ROWS", 2)
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(copy) as b:
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]

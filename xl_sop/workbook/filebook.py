@@ -42,6 +42,8 @@ MAX_ROWS = 1_048_576
 """Excel's rows per sheet: a table that would end below is refused rather than written into a file Excel cannot open."""
 MAX_COLUMNS = 16_384
 """Excel's columns per sheet (XFD)."""
+BLOCK_ROWS = 20_000
+"""Rows of a table made as text and parsed at a time when it is written."""
 _ROW_MARKER = 1_048_577
 """A row number no sheet has: a formula made once for it becomes each row's formula by replacing it."""
 _CHART_PART = re.compile(r"xl/charts/chart\d+\.xml")
@@ -373,16 +375,18 @@ class _CellsOf:
         self._by_column: dict[tuple[str, int], dict[int, object]] = {}
 
     def column(self, sheet: str, first_row: int, last_row: int, col: int) -> list[object]:
-        known = self._by_column.get((sheet, col))
+        part = next((p for p, name in self.book._sheets.items() if name.lower() == sheet.lower()), None)
+        if part is None:  # Excel's sheet names are case-insensitive
+            raise formula_results.Unsupported(f"no sheet {sheet}")
+        cells = self.book._sheet_cells(part)
+        if first_row != last_row:  # a range: one pass over the sheet's arrays
+            return cells.column(first_row, last_row, col)
+        known = self._by_column.get((sheet, col))  # single cells (a chart row's month) come by the dozen
         if known is None:
-            part = next((p for p, name in self.book._sheets.items() if name.lower() == sheet.lower()), None)
-            if part is None:  # Excel's sheet names are case-insensitive
-                raise formula_results.Unsupported(f"no sheet {sheet}")
-            cells = self.book._sheet_cells(part)
             where = cells.columns == col
             known = self._by_column[(sheet, col)] = dict(zip(cells.rows[where].tolist(), cells.values[where].tolist(),
                                                              strict=True))
-        return [known.get(r) for r in range(first_row, last_row + 1)]
+        return [known.get(first_row)]
 
     def table(self, name: str) -> formula_results.TableArea | None:
         found = self.book._tables.get(name.lower())
@@ -647,7 +651,7 @@ class FileBook:
             sources = [min(c1 + k, c2) for k in range(len(new_headers))]
         styles = [self._style(rows.get(r1 + 1), col) for col in sources]
         total_cells = [self._cells_of(rows.get(r), c1, c2) for r in range(r2 - totals + 1, r2 + 1)]
-        body = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n)
+        body = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n, real_name)
         last = max(r2, r1 + n + totals)
         for r in range(r1 + 1, last + 1):
             row = rows.get(r)
@@ -694,37 +698,49 @@ class FileBook:
 
     def _body_rows(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
                    formulas: dict[str, Callable[[int], str]], styles: list[str | None], r1: int, c1: int,
-                   n: int) -> list[etree._Element]:
+                   n: int, table: str = "the table") -> list[etree._Element]:
         """The table's data rows as <row> elements holding their cells: each column taken from the frame once, as a
-        list, its cells made as text and parsed in one go (no per-cell DataFrame access, no per-cell element)."""
-        columns: list[list[str]] = []
-        rows = range(r1 + 1, r1 + n + 1)
+        list, its cells made as text and parsed BLOCK_ROWS rows at a time (no per-cell DataFrame access, no per-cell
+        element, and never the text of a whole 700,000-row table at once)."""
+        columns: list[tuple[str, list[object], str, str | None]] = []
         for header, style in zip(headers, styles, strict=True):
             letter = column_letters(c1 + len(columns))
             source = lookup.get(header.lower())
             values: list[object] = _column_values(frame[source]) if source is not None and len(frame) else []
             values += [None] * (n - len(values))
-            shown = f' s="{style}"' if style is not None else ""
             formula = formulas.get(header.lower())
-            if formula is not None:
-                marker = formula(_ROW_MARKER)
-                cells = []
-                for r, value in zip(rows, values, strict=True):
-                    result = _result_xml(value)
-                    text = html.escape(marker.replace(str(_ROW_MARKER), str(r)), quote=False)
-                    cells.append(f'<c r="{letter}{r}"{shown}><f>{text}</f>{result}</c>')
-                columns.append(cells)
-                continue
-            empty = f'<c r="{letter}{{}}"{shown}/>' if style is not None else ""
-            cells = []
-            for r, value in zip(rows, values, strict=True):
-                inner = _cell_xml(value, f"{letter}{r}")
-                cells.append(f'<c r="{letter}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
-            columns.append(cells)
-        text = "".join(f'<row r="{r}">' + "".join(cells) + "</row>"
-                       for r, cells in zip(rows, zip(*columns, strict=True), strict=True))
-        block = parse_part(f'<sheetData xmlns="{NS}">{text}</sheetData>'.encode(), "the table written")
-        return list(block)
+            columns.append((letter, values, f' s="{style}"' if style is not None else "",
+                            None if formula is None else formula(_ROW_MARKER)))
+        out: list[etree._Element] = []
+        for start in range(0, n, BLOCK_ROWS):
+            rows = range(r1 + 1 + start, r1 + 1 + min(n, start + BLOCK_ROWS))
+            cells = [self._column_cells(letter, values[start:start + BLOCK_ROWS], shown, marker, rows)
+                     for letter, values, shown, marker in columns]
+            text = "".join(f'<row r="{r}">' + "".join(row) + "</row>"
+                           for r, row in zip(rows, zip(*cells, strict=True), strict=True))
+            del cells
+            try:
+                out.extend(parse_part(f'<sheetData xmlns="{NS}">{text}</sheetData>'.encode(), "the table written"))
+            except (WorkbookError, MemoryError):
+                # The text is made here from the frame: it fails to parse only when memory runs out.
+                raise WorkbookError(f"{table} could not be written: {n:,} rows x {len(columns)} columns need more "
+                                    "memory than this machine has free (close other programs, or plan fewer items "
+                                    "in one workbook); nothing was written") from None
+        return out
+
+    @staticmethod
+    def _column_cells(letter: str, values: list[object], shown: str, marker: str | None, rows: range) -> list[str]:
+        """One column's cells of the rows as XML text: a formula with the figure the step computed as its result."""
+        if marker is not None:
+            return [f'<c r="{letter}{r}"{shown}><f>'
+                    f'{html.escape(marker.replace(str(_ROW_MARKER), str(r)), quote=False)}</f>{_result_xml(value)}</c>'
+                    for r, value in zip(rows, values, strict=True)]
+        empty = f'<c r="{letter}{{}}"{shown}/>' if shown else ""
+        cells = []
+        for r, value in zip(rows, values, strict=True):
+            inner = _cell_xml(value, f"{letter}{r}")
+            cells.append(f'<c r="{letter}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
+        return cells
 
     @staticmethod
     def _clear(row: etree._Element, first_col: int, last_col: int) -> int:
@@ -1016,12 +1032,13 @@ class FileBook:
                         masters[f.get("si")] = (text, ref)
                     elif f.get("si") in masters:
                         text = _translated(*masters[f.get("si")], ref)
-                if "SOP_" in text.upper():
-                    continue
                 v = cell.find(f"{Q}v")
                 has_result = v is not None and (bool(v.text) or cell.get("t") == "str")
                 if (self._inside_written(part, ref) and has_result if part in self._written
                         else not naming.search(text)):
+                    continue
+                if "SOP_" in text.upper():  # a cell function needs the add-in: Excel calculates it on load
+                    left += 1
                     continue
                 if f.get("t") == "array" or not text:
                     left += _drop_result(cell)
