@@ -173,10 +173,11 @@ def publish_only(path: Path) -> dict[str, float]:
     """Publish a workbook cycled before (--keep), timed and measured as in measure()."""
     from xl_sop.cycle.publish import publish
 
+    load = os.getloadavg()[0]
     _reset_peak()
     start = time.perf_counter()
     published = publish(path, path.parent / "published")
-    times = {"load start": os.getloadavg()[0], "publish": time.perf_counter() - start, "MB publish": _peak_mb(),
+    times = {"load start": load, "publish": time.perf_counter() - start, "MB publish": _peak_mb(),
              "file MB": path.stat().st_size / 1e6, "copy MB": published.workbook.stat().st_size / 1e6,
              "pack pages": _pages(published.pdf) if published.pdf else float("nan"), "load end": os.getloadavg()[0]}
     print("\n".join(published.notes), file=sys.stderr)
