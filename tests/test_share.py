@@ -44,14 +44,16 @@ def master(cycled, tmp_path):
 def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffice):
     book = FileBook(master)
     plan = book.read_table("tblDemandPlan")
-    # A stale cached Consensus (as a file saved without calculating would have): publish must recalculate it.
-    # Written straight into the output table: no step writes a plan whose results disagree with its figures.
+    # Written straight into the output table (no step writes a plan whose results disagree with its figures) ...
     plan.loc[plan.index[0], ["SalesAdj", "Consensus"]] = [50, 0]
     book.write_table("tblDemandPlan", plan)
     decisions = pd.DataFrame({"Date": [pd.Timestamp("2026-11-19")], "Topic": ["Snacks"], "Decision": [INJECTION],
                               "Owner": ["Ops"]})
     book.write_table("tblDecisions", decisions)  # typed text that looks like a formula
     book.save()
+    # ... and its result then removed, as a program that writes formulas without results leaves them: publish
+    # must recalculate it.
+    _drop_saved_result(master, "Demand Detail", plan_cell("Consensus"))
     published = publish(master, tmp_path / "out", draft=True)  # the plan written by hand: later steps are stale
     assert published.workbook.name == "Master_2026-11.xlsx"
     notes = [n for n in published.notes if not n.startswith(("published as a DRAFT", "the PDF pack prints"))]
@@ -80,6 +82,21 @@ def test_published_copy_is_values_only_and_recalculated(master, tmp_path, soffic
     tiles = wb["5 Executive"]
     assert tiles["A4"].value == pytest.approx(FileBook(master).read_table("tblExecutive")["Revenue"].sum(), rel=1e-6)
     assert published.pdf is not None and published.pdf.stat().st_size > 10_000
+
+
+def _drop_saved_result(path: Path, sheet: str, at: tuple[int, int]) -> None:
+    """Remove the cached result of the formula at ``at`` on ``sheet`` (edits the package in place)."""
+    from openpyxl.utils import get_column_letter
+
+    part = FileBook(path)._sheet_part(sheet)
+    ref = f"{get_column_letter(at[1])}{at[0]}"
+    with zipfile.ZipFile(path) as z:
+        infos, parts = z.infolist(), {i.filename: z.read(i.filename) for i in z.infolist()}
+    parts[part], n = re.subn(rf'(<c r="{ref}"[^>]*>\s*<f>[^<]*</f>)<v>[^<]*</v>'.encode(), rb"\1", parts[part])
+    assert n == 1
+    with zipfile.ZipFile(path, "w") as out:
+        for info in infos:
+            out.writestr(info, parts[info.filename], compress_type=info.compress_type)
 
 
 @pytest.mark.libreoffice
@@ -114,8 +131,8 @@ def test_publish_needs_no_libreoffice_when_every_formula_has_its_result(master, 
         raise AssertionError("LibreOffice was asked to recalculate")
 
     monkeypatch.setattr(publish_module, "_recalculated", no_second_application)
-    monkeypatch.setattr(FileBook, "formulas_without_value", lambda self: 0)
-    published = publish(master, tmp_path / "out", pdf=False)
+    published = publish(master, tmp_path / "out", pdf=False)  # the steps stored every formula's result
+    assert not published.recalculated
     assert not any("recalculated" in n or "not installed" in n for n in published.notes)
     ws = load_workbook(published.workbook)["Demand Detail"]
     plan = FileBook(master).read_table("tblDemandPlan")

@@ -156,29 +156,70 @@ def test_writing_tables_whose_results_nothing_else_reads_asks_excel_for_no_full_
     assert _written(_saved_by_excel(copy), DETAIL) == {"calcId": EXCEL_ENGINE}
 
 
-def test_writing_the_plan_under_the_formulas_that_read_it_has_excel_calculate_on_load(copy):
-    # the chart tables beside it (tblDemandChart's 80% range) read tblDemandPlan: their results may be stale
-    assert _written(_saved_by_excel(copy), {"tblDemandPlan": PLAN_WITH_RESULTS})["fullCalcOnLoad"] == "1"
+def test_writing_the_plan_under_the_formulas_that_read_it_stores_their_results(copy):
+    # the chart tables beside it (tblDemandChart's 80% range) read tblDemandPlan: their results are computed again,
+    # so nothing is stale and Excel is not asked for a full calculation
+    assert "fullCalcOnLoad" not in _written(_saved_by_excel(copy), {"tblDemandPlan": PLAN_WITH_RESULTS})
+    chart = FileBook(copy).read_table("tblDemandChart")
+    assert chart.notna().all().all() and chart["Lower80"].eq(0).all()  # the plan written has no Lower80
 
 
-def test_a_formula_written_without_its_result_has_excel_calculate_on_load(copy):
-    # PLAN has no Consensus
-    assert _written(_saved_by_excel(copy), {**DETAIL, "tblDemandPlan": PLAN})["fullCalcOnLoad"] == "1"
+def test_a_formula_written_without_its_result_gets_it(copy):
+    # PLAN has no Consensus: MAX(0, Statistical + N(Events) + N(SalesAdj) + N(MarketingAdj)) is stored for it
+    assert "fullCalcOnLoad" not in _written(_saved_by_excel(copy), {**DETAIL, "tblDemandPlan": PLAN})
+    assert FileBook(copy).read_table("tblDemandPlan")["Consensus"].tolist() == [105.5, 110.0, 47.0]
 
 
-def test_the_executive_tiles_reading_a_written_table_have_excel_calculate_on_load(copy):
+def test_the_executive_tiles_reading_a_written_table_get_their_results(copy):
     executive = pd.DataFrame({"Month": pd.to_datetime(["2026-11-01"]), "Revenue": [10.0], "BudgetRevenue": [12.0]})
-    assert _written(_saved_by_excel(copy), {"tblExecutive": executive})["fullCalcOnLoad"] == "1"
+    assert "fullCalcOnLoad" not in _written(_saved_by_excel(copy), {"tblExecutive": executive})
+    tiles = FileBook(copy).read_cells("5 Executive", "A4:E5")
+    assert tiles[(4, 1)] == 10 and tiles[(5, 1)] == "budget 12"  # SUM(B25:B424), "budget "&TEXT(SUM(C..),"#,##0")
+    assert tiles[(5, 3)] == "-16.7% of budget"  # TEXT(10/12-1, "+0.0%;-0.0%")
 
 
-@pytest.mark.parametrize(("formula", "name", "calculates"), [
-    ("SUM(&apos;Demand Detail&apos;!D6:D9)", None, True),
-    ("SUM('demand detail'!D6:D9)", None, True),
-    ("SUM(tblDemandPlan[Statistical])", None, True),
-    ("SUM(PlanFigures)", "'Demand Detail'!$D$6:$D$9", True),
-    ("SUM(Items!D6:D9)+COUNT(tblDemandPlanOld)", None, False),
-    ("SUM(PlanFigures)", "Items!$D$6:$D$9", False),
+FIRST_EXAMPLE = (10, 8)
+"""Functions!H10, the first example formula _saved_by_excel replaces."""
+
+
+@pytest.mark.parametrize(("formula", "name", "result"), [
+    ("SUM(&apos;Demand Detail&apos;!D6:D9)", None, 260.5),
+    ("SUM('demand detail'!D6:D9)", None, 260.5),
+    ("SUM(tblDemandPlan[Statistical])", None, 260.5),
+    ("SUM(PlanFigures)", "'Demand Detail'!$D$6:$D$9", 260.5),
+    ("SUM(Items!D6:D9)+COUNT(tblDemandPlanOld)", None, None),
+    ("SUM(PlanFigures)", "Items!$D$6:$D$9", None),
 ], ids=["sheet", "sheet-in-other-case", "table", "defined-name", "other-sheet-and-name", "name-elsewhere"])
-def test_a_formula_elsewhere_that_may_read_a_written_table_has_excel_calculate_on_load(copy, formula, name, calculates):
+def test_a_formula_elsewhere_that_may_read_a_written_table_gets_its_result(copy, formula, name, result):
     calc = _written(_saved_by_excel(copy, formula, name), DETAIL)
-    assert ("fullCalcOnLoad" in calc) == calculates
+    assert "fullCalcOnLoad" not in calc
+    # what the plan's Statistical column adds up to; a formula that reads nothing written is left as it was (empty)
+    assert FileBook(copy).read_cells("Functions", "H10:H10").get(FIRST_EXAMPLE) == result
+
+
+def test_a_formula_that_may_read_a_written_table_and_cannot_be_computed_has_excel_calculate_on_load(copy):
+    # SUMPRODUCT is not one of the functions formula_results takes: its old result is removed, Excel calculates it
+    calc = _written(_saved_by_excel(copy, "SUMPRODUCT(tblDemandPlan[Statistical])"), DETAIL)
+    assert calc["fullCalcOnLoad"] == "1"
+    assert FIRST_EXAMPLE not in FileBook(copy).read_cells("Functions", "H10:H10")
+
+
+def test_a_cell_function_that_may_read_a_written_table_has_excel_calculate_on_load(copy):
+    # =SOP_ functions need the add-in: their results are Excel's to calculate when it opens the file
+    calc = _written(_saved_by_excel(copy, "SOP_ACCURACY(tblDemandPlan[Statistical],tblDemandPlan[Statistical])"), DETAIL)
+    assert calc["fullCalcOnLoad"] == "1"
+
+
+def test_a_table_written_in_blocks_is_the_table_written_at_once(copy, tmp_path, monkeypatch):
+    # a long table is made and parsed BLOCK_ROWS rows at a time: the same file as in one go
+    from xl_sop.workbook import filebook
+
+    whole = tmp_path / "whole.xlsm"
+    shutil.copy(copy, whole)
+    for path in (whole, copy):
+        book = FileBook(path)
+        book.write_table("tblDemandPlan", pd.concat([PLAN_WITH_RESULTS] * 3, ignore_index=True))
+        book.save()
+        monkeypatch.setattr(filebook, "BLOCK_ROWS", 2)
+    with zipfile.ZipFile(whole) as a, zipfile.ZipFile(copy) as b:
+        assert [a.read(n) for n in a.namelist()] == [b.read(n) for n in b.namelist()]

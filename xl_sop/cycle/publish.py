@@ -77,6 +77,8 @@ class Published:
     workbook: Path
     pdf: Path | None
     notes: list[str] = field(default_factory=list)
+    recalculated: bool = False
+    """LibreOffice recalculated the workbook (some formulas had no saved result, or the file asked for it)."""
 
 
 RECALCULATE_ON_LOAD = """<?xml version="1.0" encoding="UTF-8"?>
@@ -139,12 +141,11 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
     notes: list[str] = [f"published as a DRAFT: {stamp.reasons}"] if stamp.reasons else []
     with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name, contextlib.ExitStack() as finished:
         tmp = Path(tmp_name)
-        wb = load_workbook(path, keep_vba=False)
         saved = FileBook(path)
         lacking = saved.formulas_without_value()
-        # A second spreadsheet application only when saved results are missing or asked to be recalculated.
+        # A second spreadsheet application only when saved results are missing or asked to be recalculated: a
+        # workbook the steps wrote carries every result (FileBook stores them), one Excel saved too.
         recalculate = bool(lacking) or saved.full_calculation_asked()
-        del saved
         recalculated = _recalculated(path, tmp) if recalculate else None
         if recalculate and recalculated is None:
             notes.append("LibreOffice is not installed: formulas show the values last saved by Excel")
@@ -152,39 +153,38 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
             why = (f"{lacking} formula cells had no saved result" if lacking
                    else "the workbook asks for a full calculation")
             notes.append(f"recalculated by LibreOffice: {why}")
-        # The saved and the recalculated values are streamed sheet by sheet (read-only): only the
-        # workbook being written is held in memory whole.
-        cached = load_workbook(path, data_only=True, read_only=True)
+        wb = load_workbook(path, keep_vba=False)
+        # The recalculated values are streamed sheet by sheet (read-only): only the workbook being written is held in
+        # memory whole; the saved results come from the parts FileBook holds, read only on sheets with formulas.
         again_book = load_workbook(recalculated, data_only=True, read_only=True) if recalculated else None
         missing = 0
         for ws in wb.worksheets:
             if ws.title in LEFT_OUT:
                 continue
-            formulas: dict[At, object] = {}
-            for row in ws.iter_rows():
-                for cell in row:
+            if saved.sheet_has_formulas(ws.title):
+                formulas: dict[At, object] = {}
+                for cell in ws._cells.values():  # the cells there are (iter_rows would make the empty ones)
                     if cell.data_type == "f" or isinstance(cell.value, ArrayFormula):
                         formula = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
                         formulas[(cell.row, cell.column)] = formula
-            # Kept: a formula's saved result, or a value where the copy has none (a spilled result);
-            # not every saved cell, which for the plan archive would be millions of entries.
-            values = {at: v for at, v in _stream(cached[ws.title])
-                      if at in formulas or getattr(ws._cells.get(at), "value", None) is None}
-            if again_book is not None and ws.title in again_book.sheetnames:
-                native = {at for at, formula in formulas.items() if "SOP_" not in str(formula).upper()}
-                values.update((at, v) for at, v in _stream(again_book[ws.title]) if at in native)
-                values.update((at, None) for at in native - values.keys())  # recalculated to blank
-            for at in formulas:
-                value = values.get(at)
-                missing += value is None
-                _set_value(ws.cell(*at), value)
-            for at, value in values.items():  # spilled results of array formulas: a value with no formula
-                if at not in formulas:
+                # Kept: a formula's saved result, or a value where the copy has none (a spilled result).
+                values: dict[At, object] = {at: v for at, v in saved.saved_values(ws.title).items()
+                          if at in formulas or getattr(ws._cells.get(at), "value", None) is None}
+                if again_book is not None and ws.title in again_book.sheetnames:
+                    native = {at for at, formula in formulas.items() if "SOP_" not in str(formula).upper()}
+                    values.update((at, v) for at, v in _stream(again_book[ws.title]) if at in native)
+                    values.update((at, None) for at in native - values.keys())  # recalculated to blank
+                for at in formulas:
+                    value = values.get(at)
+                    missing += value is None
                     _set_value(ws.cell(*at), value)
+                for at, value in values.items():  # spilled results of array formulas: a value with no formula
+                    if at not in formulas:
+                        _set_value(ws.cell(*at), value)
             _print_area(ws)
             if ws.title in PACK_SHEETS or ws.title == "Home":
                 _stamp_sheet(ws, stamp)
-        cached.close()
+        del saved
         if again_book is not None:
             again_book.close()
         for title in LEFT_OUT:
@@ -206,7 +206,7 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
                 if calibri_metrics_missing():
                     notes.append("the PDF pack prints smaller than Excel would: LibreOffice has neither Calibri nor "
                                  "Carlito (install fonts-crosextra-carlito)")
-    return Published(target, pack, notes)
+    return Published(target, pack, notes, recalculated=recalculated is not None)
 
 
 @dataclass

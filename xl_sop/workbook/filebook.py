@@ -30,7 +30,7 @@ from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from xl_sop import cells
 from xl_sop.errors import NOT_A_WORKBOOK, FileAccessError, WorkbookError
-from xl_sop.workbook import follow, schema, sheet_cells
+from xl_sop.workbook import follow, formula_results, schema, sheet_cells
 from xl_sop.workbook.book import date_columns, header_problem, no_room, outline_levels
 from xl_sop.workbook.saving import replacing
 
@@ -42,6 +42,8 @@ MAX_ROWS = 1_048_576
 """Excel's rows per sheet: a table that would end below is refused rather than written into a file Excel cannot open."""
 MAX_COLUMNS = 16_384
 """Excel's columns per sheet (XFD)."""
+BLOCK_ROWS = 20_000
+"""Rows of a table made as text and parsed at a time when it is written."""
 _ROW_MARKER = 1_048_577
 """A row number no sheet has: a formula made once for it becomes each row's formula by replacing it."""
 _CHART_PART = re.compile(r"xl/charts/chart\d+\.xml")
@@ -50,8 +52,10 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 _FORMULA_TEXT = re.compile(rb"<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>")
 """The text of every formula in a sheet part, read without parsing the sheet."""
-_FORMULA_NO_VALUE = re.compile(rb"<f\b[^>]*(?:/>|>([^<]*)</f>)(?!<v>)")
-"""A formula with no cached result after it (its text, empty for a shared formula's follower)."""
+_FORMULA_CELL = re.compile(rb"<c\b([^>]*?)(?<!/)>\s*<f\b[^>]*(?:/>|>([^<]*)</f>)\s*(?:<v>([^<]*)</v>|<v\s*/>)?")
+"""A formula cell: its attributes, the formula's text (empty for a shared formula's follower) and its cached result
+(None when it has none)."""
+_TYPE = re.compile(rb'\st="(\w+)"')
 _RANGE = re.compile(r"(\$?[A-Z]{1,3}\$?)(\d+):(\$?[A-Z]{1,3}\$?)(\d+)")
 """A range such as C5:C20 or $C$5:$C$20 in a formula."""
 CellValue = str | float | int | bool | None
@@ -192,6 +196,19 @@ OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 """How a compound file starts: what Excel makes of a password-protected .xlsx/.xlsm (or an old .xls)."""
 
 
+def _lacking(data: bytes) -> int:
+    """How many native formulas of a sheet part have no cached result: no <v>, or an empty one on a cell that is not
+    text (openpyxl writes <v/> for every formula; Excel writes <v></v> only for a formula whose result is "")."""
+    lacking = 0
+    for match in _FORMULA_CELL.finditer(data):
+        attributes, formula, value = match.groups()
+        if formula is not None and b"SOP_" in formula.upper():
+            continue
+        kind = _TYPE.search(attributes)
+        lacking += value is None or (not value and (kind is None or kind.group(1) != b"str"))
+    return lacking
+
+
 def _why_not_a_workbook(path: Path) -> str:
     with path.open("rb") as file:
         head = file.read(len(OLE_SIGNATURE))
@@ -314,6 +331,81 @@ def _outline_properties(sheet: etree._Element, deepest: int) -> None:
     outline.set("summaryBelow", "0")
 
 
+def _translated(formula: str, origin: str, ref: str) -> str:
+    """A shared formula's text as it reads in ``ref`` (its references moved as a copy from ``origin`` moves them)."""
+    from openpyxl.formula.translate import Translator
+
+    moved: str = Translator("=" + formula, origin).translate_formula(ref)
+    return moved[1:]
+
+
+def _drop_result(cell: etree._Element) -> int:
+    """Remove the formula cell's cached result (one that may be stale and cannot be computed here); returns 1."""
+    for old in cell.findall(f"{Q}v"):
+        cell.remove(old)
+    cell.attrib.pop("t", None)
+    return 1
+
+
+def _put_result(cell: etree._Element, result: formula_results.Result) -> None:
+    """The formula cell's cached result becomes ``result``, typed as Excel types it."""
+    _drop_result(cell)
+    if isinstance(result, formula_results.Error):
+        cell.set("t", "e")
+        text = result.code
+    elif isinstance(result, bool):
+        cell.set("t", "b")
+        text = "1" if result else "0"
+    elif isinstance(result, str):
+        cell.set("t", "str")
+        text = result
+    else:
+        number = float(result or 0.0)
+        text = str(int(number)) if number.is_integer() and abs(number) < 2**53 else repr(number)
+    value = etree.Element(f"{Q}v")
+    value.text = text
+    cell.find(f"{Q}f").addnext(value)
+
+
+class _CellsOf:
+    """The cells, tables and defined names of a FileBook, as formula_results reads them."""
+
+    def __init__(self, book: FileBook):
+        self.book = book
+        self._by_column: dict[tuple[str, int], dict[int, object]] = {}
+
+    def column(self, sheet: str, first_row: int, last_row: int, col: int) -> list[object]:
+        part = next((p for p, name in self.book._sheets.items() if name.lower() == sheet.lower()), None)
+        if part is None:  # Excel's sheet names are case-insensitive
+            raise formula_results.Unsupported(f"no sheet {sheet}")
+        cells = self.book._sheet_cells(part)
+        if first_row != last_row:  # a range: one pass over the sheet's arrays
+            return cells.column(first_row, last_row, col)
+        known = self._by_column.get((sheet, col))  # single cells (a chart row's month) come by the dozen
+        if known is None:
+            where = cells.columns == col
+            known = self._by_column[(sheet, col)] = dict(zip(cells.rows[where].tolist(), cells.values[where].tolist(),
+                                                             strict=True))
+        return [known.get(first_row)]
+
+    def table(self, name: str) -> formula_results.TableArea | None:
+        found = self.book._tables.get(name.lower())
+        if found is None:
+            return None
+        real, part, table_part = found
+        table = self.book._xml(table_part)
+        r1, c1, r2, c2 = _split(table.get("ref"))
+        return formula_results.TableArea(self.book._sheets[part], r1, c1, r2, c2, tuple(self.book.table_headers(real)),
+                                         _totals_rows(table))
+
+    def defined_name(self, name: str) -> str | None:
+        for defined in self.book._xml("xl/workbook.xml").iter(f"{Q}definedName"):
+            if defined.get("localSheetId") is None and (defined.get("name") or "").lower() == name.lower():
+                text: str | None = defined.text
+                return text
+        return None
+
+
 class FileBook:
     """Tables of a workbook file on disk, by name (case-insensitive)."""
 
@@ -337,8 +429,6 @@ class FileBook:
         self._written: dict[str, list[tuple[int, int, int, int]]] = {}
         """{sheet part: (first row, first column, last row, last column) of each table written there}."""
         self._written_tables: set[str] = set()
-        self._results_missing = False
-        """A formula was written without its result (the frame had no number for it)."""
         self._read: dict[str, sheet_cells.SheetCells] = {}
         """{sheet part: its cells as read}, dropped when the sheet is written."""
 
@@ -507,11 +597,18 @@ class FileBook:
     def formulas_without_value(self) -> int:
         """How many native formula cells (not =SOP_ cell functions) hold no cached result, as saved: what a reader
         that does not calculate would show blank (publish recalculates only then, or when full_calculation_asked)."""
-        lacking = 0
-        for part in self._sheets:
-            data = self._parts.get(part, b"")
-            lacking += sum(b"SOP_" not in formula.upper() for formula in _FORMULA_NO_VALUE.findall(data))
-        return lacking
+        return sum(_lacking(self._parts.get(part, b"")) for part in self._sheets)
+
+    def sheet_has_formulas(self, sheet: str) -> bool:
+        return b"<f" in self._parts.get(self._sheet_part(sheet), b"")
+
+    def saved_values(self, sheet: str) -> dict[tuple[int, int], CellValue]:
+        """{(row, column): value} of every cell of the sheet holding something, formulas' saved results included
+        (an error result as its text, #N/A); the sheet's parse is not kept."""
+        part = self._sheet_part(sheet)
+        values = self._cells(part, 1, MAX_ROWS, 1, MAX_COLUMNS)
+        self._read.pop(part, None)
+        return values
 
     def full_calculation_asked(self) -> bool:
         """Whether the file asks for every formula to be calculated when it opens (results may be stale)."""
@@ -554,7 +651,7 @@ class FileBook:
             sources = [min(c1 + k, c2) for k in range(len(new_headers))]
         styles = [self._style(rows.get(r1 + 1), col) for col in sources]
         total_cells = [self._cells_of(rows.get(r), c1, c2) for r in range(r2 - totals + 1, r2 + 1)]
-        body = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n)
+        body = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n, real_name)
         last = max(r2, r1 + n + totals)
         for r in range(r1 + 1, last + 1):
             row = rows.get(r)
@@ -601,38 +698,49 @@ class FileBook:
 
     def _body_rows(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
                    formulas: dict[str, Callable[[int], str]], styles: list[str | None], r1: int, c1: int,
-                   n: int) -> list[etree._Element]:
+                   n: int, table: str = "the table") -> list[etree._Element]:
         """The table's data rows as <row> elements holding their cells: each column taken from the frame once, as a
-        list, its cells made as text and parsed in one go (no per-cell DataFrame access, no per-cell element)."""
-        columns: list[list[str]] = []
-        rows = range(r1 + 1, r1 + n + 1)
+        list, its cells made as text and parsed BLOCK_ROWS rows at a time (no per-cell DataFrame access, no per-cell
+        element, and never the text of a whole 700,000-row table at once)."""
+        columns: list[tuple[str, list[object], str, str | None]] = []
         for header, style in zip(headers, styles, strict=True):
             letter = column_letters(c1 + len(columns))
             source = lookup.get(header.lower())
             values: list[object] = _column_values(frame[source]) if source is not None and len(frame) else []
             values += [None] * (n - len(values))
-            shown = f' s="{style}"' if style is not None else ""
             formula = formulas.get(header.lower())
-            if formula is not None:
-                marker = formula(_ROW_MARKER)
-                cells = []
-                for r, value in zip(rows, values, strict=True):
-                    result = _result_xml(value)
-                    self._results_missing |= not result
-                    text = html.escape(marker.replace(str(_ROW_MARKER), str(r)), quote=False)
-                    cells.append(f'<c r="{letter}{r}"{shown}><f>{text}</f>{result}</c>')
-                columns.append(cells)
-                continue
-            empty = f'<c r="{letter}{{}}"{shown}/>' if style is not None else ""
-            cells = []
-            for r, value in zip(rows, values, strict=True):
-                inner = _cell_xml(value, f"{letter}{r}")
-                cells.append(f'<c r="{letter}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
-            columns.append(cells)
-        text = "".join(f'<row r="{r}">' + "".join(cells) + "</row>"
-                       for r, cells in zip(rows, zip(*columns, strict=True), strict=True))
-        block = parse_part(f'<sheetData xmlns="{NS}">{text}</sheetData>'.encode(), "the table written")
-        return list(block)
+            columns.append((letter, values, f' s="{style}"' if style is not None else "",
+                            None if formula is None else formula(_ROW_MARKER)))
+        out: list[etree._Element] = []
+        for start in range(0, n, BLOCK_ROWS):
+            rows = range(r1 + 1 + start, r1 + 1 + min(n, start + BLOCK_ROWS))
+            cells = [self._column_cells(letter, values[start:start + BLOCK_ROWS], shown, marker, rows)
+                     for letter, values, shown, marker in columns]
+            text = "".join(f'<row r="{r}">' + "".join(row) + "</row>"
+                           for r, row in zip(rows, zip(*cells, strict=True), strict=True))
+            del cells
+            try:
+                out.extend(parse_part(f'<sheetData xmlns="{NS}">{text}</sheetData>'.encode(), "the table written"))
+            except (WorkbookError, MemoryError):
+                # The text is made here from the frame: it fails to parse only when memory runs out.
+                raise WorkbookError(f"{table} could not be written: {n:,} rows x {len(columns)} columns need more "
+                                    "memory than this machine has free (close other programs, or plan fewer items "
+                                    "in one workbook); nothing was written") from None
+        return out
+
+    @staticmethod
+    def _column_cells(letter: str, values: list[object], shown: str, marker: str | None, rows: range) -> list[str]:
+        """One column's cells of the rows as XML text: a formula with the figure the step computed as its result."""
+        if marker is not None:
+            return [f'<c r="{letter}{r}"{shown}><f>'
+                    f'{html.escape(marker.replace(str(_ROW_MARKER), str(r)), quote=False)}</f>{_result_xml(value)}</c>'
+                    for r, value in zip(rows, values, strict=True)]
+        empty = f'<c r="{letter}{{}}"{shown}/>' if shown else ""
+        cells = []
+        for r, value in zip(rows, values, strict=True):
+            inner = _cell_xml(value, f"{letter}{r}")
+            cells.append(f'<c r="{letter}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
+        return cells
 
     @staticmethod
     def _clear(row: etree._Element, first_col: int, last_col: int) -> int:
@@ -891,37 +999,70 @@ class FileBook:
                 text.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         return cell
 
-    def _results_may_be_stale(self) -> bool:
-        """Whether Excel, opening the saved file, could show a formula result that the tables written have made stale.
-
-        Never when Excel has not calculated the workbook yet (it carries the template's engine id): Excel then
-        calculates every formula as it opens it. Otherwise when a formula was written without its result, or a
-        formula this book did not write may read a written table (_read_elsewhere).
-        """
+    def _excel_has_calculated(self) -> bool:
+        """Whether Excel has saved the workbook: before that it carries the template's engine id, and Excel calculates
+        every formula as it opens it anyway."""
         calc = self._xml("xl/workbook.xml").find(f"{Q}calcPr")
-        if calc is not None and calc.get("calcId") == schema.UNCALCULATED_ENGINE:
-            return False
-        return self._results_missing or self._read_elsewhere()
+        return calc is None or calc.get("calcId") != schema.UNCALCULATED_ENGINE
 
-    def _read_elsewhere(self) -> bool:
-        """Whether a formula outside the written tables may read one: any formula on a written table's sheet, or one
-        naming a written table's sheet, a written table, or a defined name that refers to either.
-
-        A guess on the safe side: a needless full calculation costs time, a missed one a wrong number on screen.
-        """
+    def _store_results(self) -> int:
+        """Store, as each formula's cached result, what it computes now (formula_results), for every native formula
+        that may read a table written: on a written table's sheet, or naming such a sheet, a written table or a defined
+        name over them. A formula written with the figure the step computed for it keeps it; a sheet that reads
+        nothing written stays byte for byte as it was. Returns how many of these could not be computed: their results
+        are removed (none that may be stale stays), so Excel, or LibreOffice when publishing, calculates them."""
         sheets = {self._sheets[part] for part in self._written}
         refers = _naming(sheets, self._written_tables)
         names = {d.get("name") for d in self._xml("xl/workbook.xml").iter(f"{Q}definedName") if refers.search(d.text or "")}
         naming = _naming(sheets, self._written_tables | names)
-        for part in self._sheets:
-            if part in self._written:
-                if any(not self._inside_written(part, f.getparent().get("r")) for f in self._trees[part].iter(f"{Q}f")):
-                    return True
+        todo: dict[tuple[str, int, int], tuple[str, etree._Element]] = {}
+        left = 0
+        for part, sheet in self._sheets.items():
+            if part not in self._trees:
+                data = self._parts.get(part, b"")
+                texts = (html.unescape(t.decode("utf-8")) for t in _FORMULA_TEXT.findall(data))
+                if not any(naming.search(text) for text in texts):
+                    continue  # nothing here reads what was written: the part stays byte for byte as it was
+            masters: dict[str | None, tuple[str, str]] = {}
+            for f in self._xml(part).iter(f"{Q}f"):
+                cell = f.getparent()
+                ref, text = cell.get("r"), f.text or ""
+                if f.get("t") == "shared":
+                    if text:
+                        masters[f.get("si")] = (text, ref)
+                    elif f.get("si") in masters:
+                        text = _translated(*masters[f.get("si")], ref)
+                v = cell.find(f"{Q}v")
+                has_result = v is not None and (bool(v.text) or cell.get("t") == "str")
+                if (self._inside_written(part, ref) and has_result if part in self._written
+                        else not naming.search(text)):
+                    continue
+                if "SOP_" in text.upper():  # a cell function needs the add-in: Excel calculates it on load
+                    left += 1
+                    continue
+                if f.get("t") == "array" or not text:
+                    left += _drop_result(cell)
+                    self._changed.add(part)
+                    continue
+                r, c = _row_and_column(ref)
+                todo[(sheet, r, c)] = (text, cell)
+        if not todo:
+            return left
+        calculator = formula_results.Calculator(_CellsOf(self), {at: text for at, (text, _cell) in todo.items()})
+        for (sheet, r, c), (_text, cell) in todo.items():
+            try:
+                result = calculator.result(sheet, r, c)
+            except formula_results.Unsupported:
+                left += _drop_result(cell)  # no figure that may be stale: Excel calculates it on load
+                self._changed.add(self._sheet_part(sheet))
                 continue
-            formulas = (html.unescape(text.decode("utf-8")) for text in _FORMULA_TEXT.findall(self._parts.get(part, b"")))
-            if any(naming.search(formula) for formula in formulas):
-                return True
-        return False
+            _put_result(cell, result)
+            self._changed.add(self._sheet_part(sheet))
+        for part in {self._sheet_part(sheet) for sheet, _r, _c in todo}:
+            self._read.pop(part, None)  # read before the results were stored (and the memory is not needed)
+        for part in self._written:
+            self._read.pop(part, None)
+        return left
 
     def _inside_written(self, sheet_part: str, ref: str) -> bool:
         r, c = _row_and_column(ref)
@@ -943,7 +1084,9 @@ class FileBook:
         Written beside the file and moved over it (``saving.replacing``): a save cut off leaves the previous file.
         """
         dest = Path(path or self.path)
-        if self._written and self._results_may_be_stale():
+        # Results computed here, so readers that do not calculate see current figures; Excel is asked to calculate
+        # everything on load only when some could not be (their results were removed).
+        if self._written and self._store_results() and self._excel_has_calculated():
             self._calculate_fully_on_open()
         with replacing(dest) as temp, zipfile.ZipFile(temp, "w") as out:
             for info in self._infos:
