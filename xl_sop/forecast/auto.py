@@ -47,8 +47,10 @@ SINGLE_MODEL_MARGIN = 0.25
 MAX_SD_FACTOR = 3.0
 POOL = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
 COMBINED = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
-SHORT_POOL = ("ses", "holt_damped", "theta", "optimized_theta")
-SHORT_COMBINED = ("ses", "holt_damped", "theta", "optimized_theta")
+# Under two seasons: no optimised Theta (its theta up to 10 extends a few months' slope), and always the
+# combination (a hold-out of a quarter of a short history is a few periods: too few to pick one model).
+SHORT_POOL = ("ses", "holt_damped", "theta")
+SHORT_COMBINED = SHORT_POOL
 NO_SEASON_SHORT_POOL = ("ses",)
 SHORT_MAX_PHI = 0.9
 COMBINE = "mean"
@@ -246,8 +248,10 @@ def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short
         scores = {k: float(np.mean(np.abs(actual - p))) for k, p in preds.items()}
         lowest = min(scores.values())
         combined_ok = COMBINATION in scores and scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN)
-        best = COMBINATION if combined_ok else min(scores, key=scores.__getitem__)
+        best = COMBINATION if combined_ok or short else min(scores, key=scores.__getitem__)
         why = f"lowest mean absolute error on the last {hold} periods held out"
+        if short and not combined_ok:
+            why = f"the combination: {hold} period(s) held out are too few to pick one model"
     else:
         best, why = COMBINATION, "short history: the safe combination"
     if len(members_all) == 1:

@@ -34,7 +34,7 @@ position, so the indices come instead from one least-squares fit of a line plus
 one dummy per season position (on log values when multiplicative).
 
 A seasonal profile can also be given (``Seasonal.from_profile``): forecast_many
-pools one per family from the family's total and lends it to items with less
+pools one per family from its items (each divided by its own level) and lends it to items with less
 than two seasons of their own history.
 """
 
