@@ -316,7 +316,7 @@ def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short
     if naive is not None:
         snaive: ForecastMethod = SeasonallyAdjusted(naive, seasonal).fitted(n) if seasonal is not None else naive
         model = WithSeasonalNaive(model, snaive)
-        why += f"; averaged with seasonal naive (under {NAIVE_SEASONS} seasons of history)"
+        why += f"; under {NAIVE_SEASONS} seasons of history, so half of it is last season's actuals"
     if naive is None:
         sd_factor = sd_factor * PARAM_UNCERTAINTY(n, h)
     choice = Choice(model, f"{model.name}: {why}", scores, demand, sd_factor)
