@@ -81,7 +81,8 @@ def test_the_meeting_summary_says_what_the_tables_say(book):
     for family, gap in gaps.items():
         assert f"{family} {gap:+.1%}" in lines[0]
     assert any(line.startswith("  short of supply: Beverages from Jul 2027") for line in lines)
-    hours = book.read_table("tblCapacityLoad").query("Resource == 'Bottling'")["ShortHours"].sum()
+    # The summary counts the months short by more than half an hour (a sliver of a month rounds to nothing).
+    hours = book.read_table("tblCapacityLoad").query("Resource == 'Bottling' and ShortHours > 0.5")["ShortHours"].sum()
     assert f"  overloaded: Bottling short {hours:,.0f} hours beyond overtime" in "\n".join(lines)
     issues, typed = len(book.read_table("tblOpenIssues")), len(typed_issues())
     assert lines[-1] == f"  open issues: {issues} ({typed} typed by the team, {issues - typed} seeded by Reconcile)"

@@ -198,8 +198,11 @@ def test_min_trace_is_coherent_and_between_bottom_up_and_top_down_in_total(sampl
     assert (mint["Forecast"] >= 0).all() and mint["Method"].str.endswith(", min-trace with the family").all()
     by_family = [f.assign(Family=f["Item"].map(families)).groupby("Family")["Forecast"].sum() for f in (bu, td, mint)]
     low, high = np.minimum(by_family[0], by_family[1]), np.maximum(by_family[0], by_family[1])
-    # MinT moves each family's total from the sum of its items towards its own forecast (negatives aside).
-    assert ((by_family[2] >= low - 1e-6) & (by_family[2] <= high + 1e-6)).all()
+    # MinT moves each family's total from the sum of its items towards its own forecast (negatives aside). Its
+    # weight c'We_f / c'Wc is not bounded by [0, 1]: when the family's errors co-vary with its items' a little
+    # more than with themselves it steps just past its own forecast (Household: 2% of the gap in this sample).
+    margin = 0.05 * (high - low) + 1e-6
+    assert ((by_family[2] >= low - margin) & (by_family[2] <= high + margin)).all()
     assert not np.allclose(mint["Forecast"], bu["Forecast"])
 
 

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from xl_sop.forecast import forecast, forecast_many
+from xl_sop.forecast.batch import family_profiles, to_month_series
 from xl_sop.forecast.seasonality import f_survival, is_seasonal
 from xl_sop.forecast.theta import OptimizedTheta
 
@@ -60,7 +61,7 @@ def family_table(new_months=8):
         y, _ = monthly(36, seed=k, level=400 * scale, growth=0.0)
         rows += [(f"OLD-{k}", "Coats", m, q) for m, q in zip(months, y, strict=True)]
     noise = np.random.default_rng(9).normal(0, 6, new_months)
-    rows += [("NEW", "Coats", m, 300.0 + e) for m, e in zip(months[-new_months:], noise, strict=True)]
+    rows += [("NEW", "Coats", m, 300.0 * PROFILE[m.month - 1] + e) for m, e in zip(months[-new_months:], noise, strict=True)]
     return pd.DataFrame(rows, columns=["Item", "Family", "Month", "Quantity"])
 
 
@@ -70,14 +71,33 @@ def test_a_new_item_borrows_its_familys_season():
     out = forecast_many(table, 12, season_length=12, families=items)
     new = out[out.Item == "NEW"].set_index("Month")
     assert "borrowed profile" in new["Method"].iloc[0]
-    assert "family Coats, pooled from 4 items" in new["Explanation"].iloc[0]
-    # December against June: 1.35 / 0.97 in the old items; NEW's flat months in the family total dilute it a little.
-    assert new.loc["2026-12-01", "Forecast"] / new.loc["2026-06-01", "Forecast"] == pytest.approx(1.35 / 0.97, rel=0.15)
+    # NEW has no whole season, so no level of its own: it borrows the profile without shaping it.
+    assert "family Coats, pooled from 3 items" in new["Explanation"].iloc[0]
+    assert new.loc["2026-12-01", "Forecast"] / new.loc["2026-06-01", "Forecast"] == pytest.approx(1.35 / 0.97, rel=0.05)
     alone = forecast_many(table, 12, season_length=12)
     flat = alone[alone.Item == "NEW"]["Forecast"]
     assert flat.max() / flat.min() < 1.05
     by_column = forecast_many(table, 12, season_length=12, families="Family")
     np.testing.assert_allclose(by_column["Forecast"], out["Forecast"])
+
+
+def test_items_starting_mid_history_do_not_hide_the_familys_season():
+    # Two items of different sizes launched 15 and 22 months into three years: the family's total steps up
+    # twice, and that level step swamps the season in the total; each item over its own level does not.
+    months = pd.date_range("2023-01-01", periods=36, freq="MS")
+    rows = []
+    for k, (launch, level) in enumerate(((0, 100.0), (15, 900.0), (22, 2500.0))):
+        y, _ = monthly(36, seed=k, level=level, growth=0.0, noise=0.05)
+        rows += [(f"OLD-{k}", m, q) for m, q in zip(months[launch:], y[launch:], strict=True)]
+    rows += [("NEW", m, 300.0 * PROFILE[m.month - 1]) for m in months[-6:]]
+    table = pd.DataFrame(rows, columns=["Item", "Month", "Quantity"])
+    profiles = family_profiles(to_month_series(table)[0], dict.fromkeys(table.Item.unique(), "Coats"), 12)
+    assert profiles["Coats"][1] == 3
+    profile = profiles["Coats"][0]  # profile[p.ordinal % 12] applies to month p; January 2023 has ordinal % 12 == 0
+    np.testing.assert_allclose(profile, PROFILE / PROFILE.mean(), rtol=0.1)
+    out = forecast_many(table, 12, season_length=12, families={item: "Coats" for item in table.Item.unique()})
+    new = out[out.Item == "NEW"].set_index("Month")["Forecast"]
+    assert new["2026-12-01"] / new["2026-06-01"] == pytest.approx(1.35 / 0.97, rel=0.06)
 
 
 def test_trailing_blank_months_of_the_table_are_not_history():

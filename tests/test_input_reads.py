@@ -4,7 +4,8 @@ The checks find a column's problems with numpy masks (inputs._clean, cells.numbe
 these tests pin that every message still names the row Excel shows and the column, in the order a reader meets
 them, wherever the bad cells sit: the first row, several rows, blanks, text in number and date columns.
 The demand tables of the 24-item demo are compared with those the code made before the Demand step was sped up
-(tests/data/demand_24_items: CSVs written by main at 2026-11-30, plain and with regions).
+(tests/data/demand_24_items: CSVs written by main at 2026-11-30, plain and with regions; rewritten
+with the same code path when issue 17 changed the forecasts themselves).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from numbers import Number
 from statistics import NormalDist
 from typing import SupportsFloat, cast
@@ -144,10 +145,10 @@ def forecast(
     if key == "auto":
         choice = choose(scaled, steps, m, profile, short_rule_m=12 if m_given is None else m_given)
         model, explanation, scores, demand = choice.model, choice.explanation, choice.scores, choice.demand_class
-        sd_factor = choice.sd_factor
+        sd_factor, dof = choice.sd_factor, choice.dof
     else:
         model = _fit_named(key, scaled, m)
-        explanation, scores, sd_factor = f"{model.name}: chosen by the user", {}, 1.0
+        explanation, scores, sd_factor, dof = f"{model.name}: chosen by the user", {}, 1.0, None
         demand = demand_class(scaled)[0]
 
     mean = model.predict(steps) * scale
@@ -159,10 +160,25 @@ def forecast(
     mean = np.maximum(mean, 0.0)
     lower, upper = {}, {}
     for lv in levels:
-        z = NormalDist().inv_cdf(0.5 + lv / 200.0)
+        z = t_quantile(0.5 + lv / 200.0, dof)
         lower[lv] = np.maximum(mean - z * sd, 0.0)
         upper[lv] = np.maximum(mean + z * sd, mean)
     return Forecast(mean, lower, upper, model.name, explanation, m, demand, scores, tuple(prep.notes))
+
+
+@lru_cache(maxsize=256)
+def t_quantile(p: float, dof: int | None) -> float:
+    """Quantile p of Student's t with dof degrees of freedom (the normal's when dof is None).
+
+    Cornish-Fisher expansion around the normal quantile (Abramowitz and Stegun 26.7.5): within 0.5% for dof >= 3
+    at the 80-99% levels; smaller dof are taken as 3, a guard rather than an estimate.
+    """
+    z = NormalDist().inv_cdf(p)
+    if dof is None:
+        return z
+    d = max(dof, 3)
+    return float(z + (z**3 + z) / (4 * d) + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * d**2)
+                 + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * d**3))
 
 
 def _fit_named(key: str, y: FloatArray, m: int) -> ForecastMethod:

@@ -26,9 +26,9 @@ import numpy as np
 
 from xl_sop.forecast.base import FloatArray, ForecastMethod, IntArray
 from xl_sop.forecast.intermittent import demand_class
-from xl_sop.forecast.registry import Combination, SeasonallyAdjusted, build
+from xl_sop.forecast.registry import Combination, SeasonallyAdjusted, WithSeasonalNaive, build
 from xl_sop.forecast.seasonality import Seasonal, decompose, is_seasonal
-from xl_sop.forecast.simple import MovingAverage, Naive
+from xl_sop.forecast.simple import MovingAverage, Naive, SeasonalNaive
 from xl_sop.forecast.smoothing import (
     DAMPING,
     DampedHolt,
@@ -47,12 +47,16 @@ SINGLE_MODEL_MARGIN = 0.25
 MAX_SD_FACTOR = 3.0
 POOL = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
 COMBINED = ("ses", "holt", "holt_damped", "theta", "optimized_theta")
-SHORT_POOL = ("ses", "holt_damped", "theta", "optimized_theta")
-SHORT_COMBINED = ("ses", "holt_damped", "theta", "optimized_theta")
+# Under two seasons: no optimised Theta (its theta up to 10 extends a few months' slope), and always the
+# combination (a hold-out of a quarter of a short history is a few periods: too few to pick one model).
+SHORT_POOL = ("ses", "holt_damped", "theta")
+SHORT_COMBINED = SHORT_POOL
 NO_SEASON_SHORT_POOL = ("ses",)
 SHORT_MAX_PHI = 0.9
 COMBINE = "mean"
 CALIBRATE = True
+NAIVE_SEASONS = 6
+"""Under this many seasons of history (and at least one), the forecast is averaged with seasonal naive."""
 
 
 class Choice:
@@ -64,6 +68,8 @@ class Choice:
         self.demand_class = demand
         self.sd_factor = sd_factor
         """Widening of the model's error sd measured on the hold-out (>= 1)."""
+        self.dof: int | None = None
+        """Degrees of freedom of the error sd when few periods estimate it (Student t intervals), else None."""
 
 
 def hold_out_length(n: int, h: int) -> int:
@@ -85,6 +91,16 @@ def _intermittent(y: FloatArray, h: int, demand: str, adi: float, cv2: float) ->
     return Choice(model, f"{model.name}: {why}", scores, demand)
 
 
+# SES, Holt and damped trend side by side; only the initial trend changes from series to series.
+_SES, _LINEAR, _DAMPED = Grid.ses(), Grid.trend((1.0,), 0.0), Grid.trend(DAMPING, 0.0)
+POOL_GRID = _SES + _LINEAR + _DAMPED
+POOL_RANGES = {
+    "ses": np.arange(_SES.size),
+    "holt": np.arange(_SES.size, _SES.size + _LINEAR.size),
+    "holt_damped": np.arange(_SES.size + _LINEAR.size, POOL_GRID.size),
+}
+
+
 class _Candidates:
     """SES, Holt, damped trend, Theta and optimised Theta fitted in two vectorised passes.
 
@@ -97,16 +113,11 @@ class _Candidates:
     def __init__(self, y: FloatArray, origin: int | None, max_phi: float = 1.0):
         self.y, self.n = y, y.size
         level0, trend0 = initial_trend(y)
-        ses, linear, damped = Grid.ses(), Grid.trend((1.0,), trend0), Grid.trend(DAMPING, trend0)
-        self.grid = grid = ses + linear + damped
-        starts = np.r_[np.full(ses.size, y[0]), np.full(linear.size + damped.size, level0)]
+        self.grid = grid = POOL_GRID.with_trend0(np.where(POOL_GRID.beta > 0, trend0, 0.0))
+        starts = np.where(POOL_GRID.beta > 0, level0, y[0])
         self.res = trend_pass(y, grid, starts, origin=origin, keep_states=True)
         self.otm = OtmPass(y, origin=origin)
-        self.ranges = {
-            "ses": np.arange(ses.size),
-            "holt": np.arange(ses.size, ses.size + linear.size),
-            "holt_damped": np.arange(ses.size + linear.size, grid.size),
-        }
+        self.ranges = dict(POOL_RANGES)
         if max_phi < 1.0:  # a strongly damped trend only
             keep = self.ranges["holt_damped"]
             self.ranges["holt_damped"] = keep[grid.phi[keep] <= max_phi]
@@ -150,6 +161,12 @@ class _Candidates:
         i = int(pool[np.argmin(self.res.sse_origin[pool])])
         return self._path(key, i, origin, h, self.res.level_origin, self.res.trend_origin, self.grid.phi)
 
+    def seasonal_naive(self, m: int, origins: IntArray, h: int) -> FloatArray:
+        """Seasonal naive forecasts (one row per origin, every origin >= m) of the adjusted series."""
+        back = (np.arange(h) % m) - m
+        paths: FloatArray = self.y[np.asarray(origins)[..., None] + back]
+        return paths
+
     def model(self, key: str) -> ForecastMethod:
         y, grid, res = self.y, self.grid, self.res
         if key == "optimized_theta":
@@ -163,21 +180,26 @@ def combine(paths: list[FloatArray]) -> FloatArray:
     return combined
 
 
-def calibration(cands: _Candidates, members: list[str], models: list[ForecastMethod], h: int) -> FloatArray:
+def calibration(cands: _Candidates, members: list[str], models: list[ForecastMethod], h: int,
+                naive: SeasonalNaive | None = None) -> FloatArray:
     """Widening of the model's error sd for steps 1..h (>= 1, never falling with the step).
 
     The chosen forecast is made from every earlier origin (from a third of the
     series on, parameters as fitted on the whole series) and its errors at
     each step j are compared with the model's own h-step sd:
     factor_j = sqrt(mean(e_j^2) / sd_j^2), at least 1. Steps with fewer than
-    three errors take the factor of the last step that had them.
+    three errors take the factor of the last step that had them. With ``naive``
+    the forecast is the mean of the members' and seasonal naive's.
     """
     y, n = cands.y, cands.n
     sd = np.mean([m.forecast_sd(h) for m in models], axis=0)
-    origins = np.arange(max(3, n // 3), n)
+    origins = np.arange(max(3, n // 3, naive.m if naive else 0), n)
     if origins.size == 0:
         return np.ones(h)
     paths = combine([cands.forecasts(key, origins, h) for key in members])
+    if naive is not None:
+        paths = (paths + cands.seasonal_naive(naive.m, origins, h)) / 2
+        sd = (sd + naive.forecast_sd(h)) / 2
     target = origins[:, None] + np.arange(h)
     inside = target < n
     err = np.where(inside, y[np.minimum(target, n - 1)] - paths, 0.0)
@@ -191,6 +213,19 @@ def calibration(cands: _Candidates, members: list[str], models: list[ForecastMet
     ratio[last + 1 :] = ratio[last]
     factor: FloatArray = np.sqrt(np.maximum.accumulate(np.maximum(ratio, 1.0)))
     return np.minimum(factor, MAX_SD_FACTOR)
+
+
+def trend_uncertainty(n: int, h: int) -> FloatArray:
+    """sqrt(1 + 1/n + (distance of step j from the middle of the history)^2 / Sxx), as for a least-squares line."""
+    t = np.arange(n, dtype=float)
+    sxx = float(((t - t.mean()) ** 2).sum()) or 1.0
+    ahead = n - 1 + np.arange(1, h + 1) - t.mean()
+    factor: FloatArray = np.sqrt(1 + 1 / n + ahead**2 / sxx)
+    return factor
+
+
+PARAM_UNCERTAINTY = trend_uncertainty
+DOF_PARAMS = 3
 
 
 def clear_trend(y: FloatArray, m: int) -> bool:
@@ -246,8 +281,10 @@ def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short
         scores = {k: float(np.mean(np.abs(actual - p))) for k, p in preds.items()}
         lowest = min(scores.values())
         combined_ok = COMBINATION in scores and scores[COMBINATION] <= lowest * (1 + SINGLE_MODEL_MARGIN)
-        best = COMBINATION if combined_ok else min(scores, key=scores.__getitem__)
+        best = COMBINATION if combined_ok or short else min(scores, key=scores.__getitem__)
         why = f"lowest mean absolute error on the last {hold} periods held out"
+        if short and not combined_ok:
+            why = f"the combination: {hold} period(s) held out are too few to pick one model"
     else:
         best, why = COMBINATION, "short history: the safe combination"
     if len(members_all) == 1:
@@ -259,15 +296,29 @@ def choose(y: FloatArray, h: int, m: int, profile: Seasonal | None = None, short
             why += " (a rise may be the season's)"
     keys = list(members_all) if best == COMBINATION else [best]
     fitted = [cands.model(k) for k in keys]
-    sd_factor = calibration(cands, keys, fitted, h) if CALIBRATE else np.ones(h)
+    # Few seasons give noisy seasonal indices and trends; last season's actuals are an independent guess.
+    naive = SeasonalNaive().fit(adjusted, m) if m > 1 and m <= n < NAIVE_SEASONS * m else None
+    sd_factor = calibration(cands, keys, fitted, h, naive) if CALIBRATE else np.ones(h)
     if hold:  # the hold-out errors, with parameters fitted without them, widen too
         sd = np.mean([m.forecast_sd(hold) for m in fitted], axis=0)
+        pred = preds[best]
+        if naive is not None and origin >= m:
+            pred = (pred + cands.seasonal_naive(m, np.array(origin), hold)) / 2
+            sd = (sd + naive.forecast_sd(hold)) / 2
         if np.all(sd > 0):
-            out_of_sample = float(np.sqrt(max(1.0, np.mean(((actual - preds[best]) / sd) ** 2))))
+            out_of_sample = float(np.sqrt(max(1.0, np.mean(((actual - pred) / sd) ** 2))))
             sd_factor = np.minimum(np.maximum(sd_factor, out_of_sample), MAX_SD_FACTOR)
     members = fitted
     if seasonal is not None:
         members = [SeasonallyAdjusted(mb, seasonal).fitted(n) for mb in members]
         why += f"; {season_why}"
     model = Combination(members, COMBINE) if best == COMBINATION else members[0]
-    return Choice(model, f"{model.name}: {why}", scores, demand, sd_factor)
+    if naive is not None:
+        snaive: ForecastMethod = SeasonallyAdjusted(naive, seasonal).fitted(n) if seasonal is not None else naive
+        model = WithSeasonalNaive(model, snaive)
+        why += f"; under {NAIVE_SEASONS} seasons of history, so half of it is last season's actuals"
+    if naive is None:
+        sd_factor = sd_factor * PARAM_UNCERTAINTY(n, h)
+    choice = Choice(model, f"{model.name}: {why}", scores, demand, sd_factor)
+    choice.dof = max(n - DOF_PARAMS, 1)
+    return choice

@@ -4,7 +4,7 @@ The long table (item, month, quantity) is converted once into one numpy array
 per item; the per-item loop never touches pandas.
 
 With ``families`` (item -> family), each family's seasonal profile is pooled
-from the total of its items and lent to the items with less than two seasons
+from its items (each divided by its own level) and lent to the items with less than two seasons
 of their own history (new items): see ``family_profiles``.
 """
 
@@ -96,9 +96,14 @@ def family_profiles(
 ) -> dict[Hashable, tuple[FloatArray, int]]:
     """{family: (calendar profile, items pooled)}: profile[p.ordinal % m] applies to month p.
 
-    The family's total (its items added month by month, a blank counting as
-    nothing) is tested for seasonality like any series (seasonality.py) and,
-    when seasonal and positive, its multiplicative indices become the profile.
+    Each item with at least one whole season is divided by its own level (its
+    mean over its last whole seasons), and the family's series is the mean of
+    these normalised items month by month (blank months left out). So an item
+    that starts mid-history adds no step to the family's series, as it would
+    to the family's total. That series is tested for seasonality like any
+    series (seasonality.py) and, when seasonal, its multiplicative indices
+    become the profile. Items under one season have no level of their own
+    yet: they borrow the profile without shaping it.
     """
     members: dict[Hashable, list[Hashable]] = {}
     for item, fam in family.items():
@@ -110,20 +115,32 @@ def family_profiles(
     for fam, items in members.items():
         start = min(series[i][0] for i in items)
         length = max((series[i][0] - start).n + series[i][1].size for i in items)
-        total = np.zeros(length)
-        for i in items:
+        sums, counts = np.zeros(length), np.zeros(length)
+        pooled = 0
+        for i in sorted(items, key=str):  # one order everywhere: a Dask partition pools exactly as one process
             first, values = series[i]
-            offset = (first - start).n
-            total[offset : offset + values.size] += np.nan_to_num(values)
-        nonzero = np.flatnonzero(total)
-        if nonzero.size == 0:
+            started = np.flatnonzero(np.nan_to_num(values))
+            if started.size == 0:
+                continue
+            own = values[started[0] :]
+            whole = own.size // m * m
+            level = float(np.nanmean(own[-whole:])) if whole else 0.0
+            if not level > 0:
+                continue
+            offset = (first - start).n + int(started[0])
+            valid = ~np.isnan(own)
+            sums[offset : offset + own.size] += np.where(valid, own, 0.0) / level
+            counts[offset : offset + own.size] += valid
+            pooled += 1
+        active = np.flatnonzero(counts)
+        if active.size == 0:
             continue
-        total = total[nonzero[0] :]
-        begin = start + int(nonzero[0])
-        if total.size < 2 * m or np.any(total <= 0) or not is_seasonal(total, m):
+        mean = sums[active[0] :] / np.maximum(counts[active[0] :], 1)
+        begin = start + int(active[0])
+        if mean.size < 2 * m or np.any(mean <= 0) or not is_seasonal(mean, m):
             continue
-        seasonal = decompose(total, m)
-        out[fam] = (np.roll(seasonal.index, begin.ordinal % m), len(items))
+        seasonal = decompose(mean, m)
+        out[fam] = (np.roll(seasonal.index, begin.ordinal % m), pooled)
     return out
 
 

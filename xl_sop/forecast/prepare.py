@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from xl_sop import cells
 from xl_sop.errors import CellError, InputError
 from xl_sop.forecast.base import FloatArray
 
@@ -72,7 +71,18 @@ def flatten(values: object) -> list[object]:
     return out
 
 
+_PLAIN_NUMBERS = (float, int, np.float64, np.int64)
+
+
 def _to_float(v: object, i: int, what: str) -> float:
+    # Plain numbers and blanks need no cell reader; the reader (and pandas behind it) loads for text, dates and
+    # the like only, so that the first =SOP_FORECAST in a fresh process does not wait for pandas.
+    if type(v) in _PLAIN_NUMBERS:  # not isinstance: True is an int, and is refused by the reader
+        return float(v)  # type: ignore[arg-type]
+    if v is None:
+        return np.nan
+    from xl_sop import cells
+
     try:
         number = cells.number(v)
     except CellError as exc:

@@ -120,7 +120,7 @@ class Combination(ForecastMethod):
         return self
 
     def predict(self, h: int) -> FloatArray:
-        paths = [m.predict(h) for m in self.members]
+        paths = [np.maximum(m.predict(h), 0.0) for m in self.members]  # demand is never negative: nor a member
         mean: FloatArray = np.median(paths, axis=0) if self.how == "median" else np.mean(paths, axis=0)
         return mean
 
@@ -137,6 +137,17 @@ class Combination(ForecastMethod):
         if isinstance(first, SeasonallyAdjusted):
             text += first.season_text
         return text
+
+
+class WithSeasonalNaive(Combination):
+    """A fitted model (a combination or one method) averaged half and half with seasonal naive."""
+
+    def __init__(self, model: ForecastMethod, seasonal_naive: ForecastMethod):
+        super().__init__([model, seasonal_naive])
+
+    @property
+    def name(self) -> str:
+        return f"{self.members[0].name}, averaged with seasonal naive"
 
 
 def build(key: str, seasonal: Seasonal | None) -> ForecastMethod:

@@ -34,7 +34,7 @@ position, so the indices come instead from one least-squares fit of a line plus
 one dummy per season position (on log values when multiplicative).
 
 A seasonal profile can also be given (``Seasonal.from_profile``): forecast_many
-pools one per family from the family's total and lends it to items with less
+pools one per family from its items (each divided by its own level) and lends it to items with less
 than two seasons of their own history.
 """
 
@@ -226,7 +226,11 @@ def _decompose(y: FloatArray, m: int, multiplicative: bool) -> Seasonal:
     detrended = np.full(n, np.nan)
     part = y[offset : offset + trend.size]
     detrended[offset : offset + trend.size] = part / trend if multiplicative else part - trend
-    index = np.array([np.nanmean(detrended[k::m]) if np.any(~np.isnan(detrended[k::m])) else np.nan for k in range(m)])
-    index = np.where(np.isnan(index), 1.0 if multiplicative else 0.0, index)
+    padded = np.full(-(-n // m) * m, np.nan)
+    padded[:n] = detrended
+    by_position = padded.reshape(-1, m)  # row k: the k-th season, column j: position j
+    seen = (~np.isnan(by_position)).sum(axis=0)
+    sums = np.nansum(by_position, axis=0)
+    index = np.where(seen > 0, sums / np.maximum(seen, 1), 1.0 if multiplicative else 0.0)
     index = index / index.mean() if multiplicative else index - index.mean()
     return Seasonal(m, index, multiplicative)

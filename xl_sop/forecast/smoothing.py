@@ -53,8 +53,12 @@ class Grid:
         A, B, P = A.ravel(), (A * B).ravel(), P.ravel()
         return cls(A, B, P, np.full(A.size, trend0))
 
+    def with_trend0(self, trend0: ArrayLike) -> Grid:
+        """The same parameters with other initial trends."""
+        return Grid(self.alpha, self.beta, self.phi, trend0)
+
     def __add__(self, other: Grid) -> Grid:
-        return Grid(*(np.r_[getattr(self, k), getattr(other, k)] for k in ("alpha", "beta", "phi", "trend0")))
+        return Grid(*(np.concatenate((getattr(self, k), getattr(other, k))) for k in ("alpha", "beta", "phi", "trend0")))
 
     @property
     def size(self) -> int:
@@ -85,32 +89,29 @@ def trend_pass(y: FloatArray, grid: Grid, level0: float | FloatArray, origin: in
     every period (for forecasts from earlier origins, as interval calibration needs).
     """
     alpha, beta, phi = grid.alpha, grid.beta, grid.phi
-    level = np.full(grid.size, level0)
-    trend = grid.trend0.copy()
-    sse = np.zeros(grid.size)
-    fitted = np.empty(grid.size)
-    error = np.empty(grid.size)
-    saved = None
-    levels = trends = None
-    if keep_states:
-        levels, trends = np.empty((y.size + 1, grid.size)), np.empty((y.size + 1, grid.size))
-        levels[0], trends[0] = level, trend
-    for t, value in enumerate(y):
-        if t == origin:
-            saved = (sse.copy(), level.copy(), trend.copy())
-        np.multiply(phi, trend, out=fitted)
-        fitted += level
-        np.subtract(value, fitted, out=error)
-        sse += error * error
+    n = y.size
+    # Every state is written in place into its row (fewest numpy calls per period: the loop is the cost).
+    levels, trends = np.empty((n + 1, grid.size)), np.empty((n + 1, grid.size))
+    levels[0], trends[0] = level0, grid.trend0
+    errors = np.empty((n, grid.size))
+    damped, fitted = np.empty(grid.size), np.empty(grid.size)
+    for t in range(n):
+        np.multiply(phi, trends[t], out=damped)
+        np.add(levels[t], damped, out=fitted)
+        error = errors[t]
+        np.subtract(y[t], fitted, out=error)
+        level, trend = levels[t + 1], trends[t + 1]
         np.multiply(alpha, error, out=level)
         level += fitted
-        trend *= phi
-        trend += beta * error
-        if levels is not None and trends is not None:
-            levels[t + 1], trends[t + 1] = level, trend
-    if saved is None:
-        return PassResult(sse, level, trend, levels=levels, trends=trends)
-    return PassResult(sse, level, trend, origin, *saved, levels=levels, trends=trends)
+        np.multiply(beta, error, out=trend)
+        trend += damped
+    squared = errors * errors
+    sse = squared.sum(axis=0)
+    kept = (levels, trends) if keep_states else (None, None)
+    if origin is None or not 0 <= origin < n:
+        return PassResult(sse, levels[n], trends[n], levels=kept[0], trends=kept[1])
+    saved = (squared[:origin].sum(axis=0), levels[origin], trends[origin])
+    return PassResult(sse, levels[n], trends[n], origin, *saved, levels=kept[0], trends=kept[1])
 
 
 def damped_steps(phi: float, h: int) -> FloatArray:
@@ -120,7 +121,9 @@ def damped_steps(phi: float, h: int) -> FloatArray:
 
 def trend_variance_multipliers(alpha: float, beta: float, phi: float, h: int) -> FloatArray:
     c = alpha + beta * damped_steps(phi, h)[:-1]
-    multipliers: FloatArray = 1.0 + np.r_[0.0, np.cumsum(c**2)]
+    multipliers = np.ones(h)
+    np.cumsum(c**2, out=multipliers[1:])
+    multipliers[1:] += 1.0
     return multipliers
 
 
@@ -129,9 +132,10 @@ def initial_trend(y: FloatArray, k: int = 10) -> tuple[float, float]:
     k = min(k, y.size)
     if k < 2:
         return float(y[0]), 0.0
-    t = np.arange(1, k + 1, dtype=float)
-    slope, intercept = np.polyfit(t, y[:k], 1)
-    return float(intercept), float(slope)
+    t = np.arange(1, k + 1, dtype=float) - (k + 1) / 2
+    head = y[:k]
+    slope = float(t @ (head - head.mean()) / (t @ t))
+    return float(head.mean()) - slope * (k + 1) / 2, slope
 
 
 class _SmoothingFromGrid(ForecastMethod):

@@ -53,6 +53,7 @@ def slope_path(y: FloatArray) -> FloatArray:
 OTM_ALPHAS = np.r_[0.01, 0.03, 0.05, 0.1, 0.15, np.arange(0.2, 1.0, 0.1), 0.99]
 OTM_WEIGHTS = np.array([0.0, 0.25, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
 """w = 1 - 1/theta: 0 is SES (theta = 1), 0.5 the standard Theta (theta = 2), 0.9 theta = 10."""
+_GRID_ALPHA, _GRID_W = (a.ravel() for a in np.meshgrid(OTM_ALPHAS, OTM_WEIGHTS, indexing="ij"))
 
 
 class OtmPass:
@@ -66,40 +67,46 @@ class OtmPass:
 
     where B_t is the least-squares slope of y_1..y_t (``slope_path``). The sum
     of squared one-step errors is taken from the third period on (the slope of
-    one or two points says nothing). ``levels[t]`` keeps the levels after t
+    one or two points says nothing). ``level(t, i)`` gives the level after t
     periods for every grid point, for forecasts from earlier origins.
     """
 
     def __init__(self, y: FloatArray, origin: int | None = None):
-        a, w = np.meshgrid(OTM_ALPHAS, OTM_WEIGHTS, indexing="ij")
-        self.alpha, self.w = a.ravel(), w.ravel()
+        self.alpha, self.w = _GRID_ALPHA, _GRID_W
         self.slope = slope_path(y)
-        n, k = y.size, self.alpha.size
-        self.levels = np.empty((n + 1, k))
-        level = np.full(k, float(y[0]))
-        decay = np.ones(k)
-        sse = np.zeros(k)
-        inv = 1.0 / self.alpha
-        self.levels[0] = level
-        self.sse_origin = None
+        n = y.size
+        # The levels depend on alpha only: one loop over time for the alphas, then every w at once.
+        ses = np.empty((n + 1, OTM_ALPHAS.size))
+        level = np.full(OTM_ALPHAS.size, float(y[0]))
+        ses[0] = level
         for t in range(n):
-            if t == origin:
-                self.sse_origin = sse.copy()
-            if t >= 2:
-                fitted = level + self.w * self.slope[t - 1] * (1.0 - decay) * inv
-                error = y[t] - fitted
-                sse += error * error
-            level = level + self.alpha * (y[t] - level)
-            decay = decay * (1.0 - self.alpha)
-            self.levels[t + 1] = level
-        self.sse = sse
+            level += OTM_ALPHAS * (y[t] - level)
+            ses[t + 1] = level
+        steps = np.arange(2, n)
+        if steps.size:
+            weight = (1.0 - (1.0 - OTM_ALPHAS) ** steps[:, None]) / OTM_ALPHAS * self.slope[steps - 1, None]
+            fitted = ses[steps][:, :, None] + weight[:, :, None] * OTM_WEIGHTS
+            error = (y[steps, None, None] - fitted).reshape(steps.size, -1)
+            squared = error * error
+        else:
+            squared = np.zeros((0, self.alpha.size))
+        self.sse = squared.sum(axis=0)
+        self.sse_origin = None
+        if origin is not None and origin < n:  # errors of periods 2..origin-1 (row k is period k + 2)
+            self.sse_origin = squared[: max(origin - 2, 0)].sum(axis=0)
+        self.ses = ses
         self.n = n
+
+    def level(self, origin: int | IntArray, i: int) -> FloatArray:
+        """Levels of grid point i after the first ``origin`` periods."""
+        level: FloatArray = self.ses[origin, i // OTM_WEIGHTS.size]
+        return level
 
     def paths(self, i: int, origin: int | IntArray, h: int) -> FloatArray:
         """Forecasts of grid point i for the h periods after the first ``origin`` periods (a row per origin)."""
         alpha = self.alpha[i]
         o = np.asarray(origin)[..., None]
-        path: FloatArray = self.levels[o, i] + self.w[i] * self.slope[o - 1] * (np.arange(h) + (1 - (1 - alpha) ** o) / alpha)
+        path: FloatArray = self.level(o, i) + self.w[i] * self.slope[o - 1] * (np.arange(h) + (1 - (1 - alpha) ** o) / alpha)
         return path
 
 
@@ -126,7 +133,7 @@ class OptimizedTheta(ForecastMethod):
         if i is None:
             i = int(np.argmin(grid.sse))
         self.alpha, self.w, self.n = float(grid.alpha[i]), float(grid.w[i]), grid.n
-        self.level, self.slope = float(grid.levels[grid.n, i]), float(grid.slope[-1])
+        self.level, self.slope = float(grid.level(grid.n, i)), float(grid.slope[-1])
         self.sigma = float(np.sqrt(grid.sse[i] / max(grid.n - 2 - 3, 1)))
         return self
 

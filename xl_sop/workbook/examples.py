@@ -44,10 +44,11 @@ ACTUAL, FORECAST = (100.0, 120, 90, 110), (95.0, 125, 100, 100)
 
 FUNCTION_EXAMPLES = (
     Example("SOP_FORECAST", (TWO_SEASONS,), ", 6", "Statistical forecast; spills one value per period.",
-            "121, 114.6, 133, 151.4, 169.2, 193.3", spill=(1, 6)),
+            "115.5, 109.3, 127, 144.7, 161.6, 184.7", spill=(1, 6)),
     Example("SOP_FORECAST_METHOD", (TWO_SEASONS,), "", "The model SOP_FORECAST picks, and why.",
-            "Holt linear trend, seasonally adjusted (multiplicative, m=12): lowest mean absolute error on the last 6 "
-            "periods held out; seasonal with period 12"),
+            "Holt linear trend, seasonally adjusted (multiplicative, m=12), averaged with seasonal naive: lowest mean "
+            "absolute error on the last 6 periods held out; seasonal with period 12; under 6 seasons of history, so "
+            "half of it is last season's actuals"),
     Example("SOP_ACCURACY", (ACTUAL, FORECAST), "", "Forecast accuracy = 1 - sum|A-F| / sum|A|.", "0.9286"),
     Example("SOP_MASE", (ACTUAL, FORECAST, HISTORY), "",
             "Mean absolute error scaled by the naive forecast's in-sample error.", "0.6653"),
