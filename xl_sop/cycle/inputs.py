@@ -258,8 +258,7 @@ def load_inputs(book: Book) -> Inputs:
         if name.lower() not in names and name in OPTIONAL_TABLES:
             raw = pd.DataFrame(columns=spec.column_names)
         elif name.lower() not in names:
-            inputs.problems.append(Problem(spec.sheet, name, None, "",
-                                           f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
+            inputs.problems.append(Problem(spec.sheet, name, None, "", missing_table_text(name)))
             raw = pd.DataFrame(columns=spec.column_names)
         else:
             raw = on_sheet_rows(book, name, book.read_table(name))
@@ -283,7 +282,15 @@ def load_inputs(book: Book) -> Inputs:
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
 TYPED_NUMBERS: dict[str, tuple[str, ...]] = {}
 """(None today: the adjustments are typed in the demand grid, whose cells Run Forecast checks, demand_view.typed_in.)"""
-TEMPLATE_HINT = "copy it back from a new workbook made by xl-sop new"
+UPGRADE_HINT = "made by an older xl-sop: run `xl-sop upgrade BOOK` (or the Upgrade button)"
+"""Said where a table or column of this version is missing (xl_sop.cycle.upgrade)."""
+
+
+def missing_table_text(name: str) -> str:
+    """What a step says of a schema table the workbook lacks: most often it was made by an older xl-sop (upgrade adds
+    the table and keeps every typed input); upgrade also puts back one whose sheet was deleted."""
+    return (f"the table {name} is missing: the workbook was {UPGRADE_HINT}, which adds it and keeps every typed "
+            f"input (it also puts back the sheet {schema.table(name).sheet} if it was deleted)")
 
 
 def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
@@ -294,8 +301,7 @@ def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
     for name in dict.fromkeys(names):
         spec = schema.table(name)
         if name.lower() not in have:
-            problems.append(Problem(spec.sheet, name, None, "",
-                                    f"the table {name} is missing (was the sheet {spec.sheet} deleted? {TEMPLATE_HINT})"))
+            problems.append(Problem(spec.sheet, name, None, "", missing_table_text(name)))
             continue
         columns = book.table_headers(name)
         headers = {str(c).strip().lower(): c for c in columns}
@@ -303,7 +309,7 @@ def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
             if column.name.lower() not in headers:
                 problems.append(Problem(spec.sheet, name, None, column.name,
                                         f"the column {column.name} is missing (the table has {', '.join(map(str, columns))}); "
-                                        "give the header back its name"))
+                                        f"give the header back its name; in a workbook {UPGRADE_HINT}"))
         typed = [c for c in TYPED_NUMBERS.get(name, ()) if c.lower() in headers]
         if not typed:
             continue

@@ -385,6 +385,10 @@ class FileBook:
     def has_macros(self) -> bool:
         return "xl/vbaProject.bin" in self._parts
 
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheets, in its order."""
+        return list(self._sheets.values())
+
     def first_row(self, name: str) -> int:
         _, _, table_part = self._table(name)
         return _split(self._xml(table_part).get("ref"))[0] + 1
