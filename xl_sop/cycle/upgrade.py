@@ -93,6 +93,10 @@ def upgrade(path: Path, out: Path | None = None, *, in_place: bool = False) -> U
     what cannot be carried, before anything is written.
     """
     path = refuse_template(Path(path))
+    if path.suffix.lower() != ".xlsm" or (out is not None and Path(out).suffix.lower() != ".xlsm"):
+        raise InputError(f"upgrade works on a master workbook and writes one (.xlsm, with its macros): "
+                         f"{path.name if path.suffix.lower() != '.xlsm' else Path(str(out)).name} is not one "
+                         "(a published .xlsx copy is not upgraded: publish again from the upgraded master)")
     if in_place and out is not None:
         raise InputError("upgrade writes either a new file (--out) or the workbook itself (--in-place), not both")
     with workbook_lock(path, "upgrade"):
