@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xl_sop import cells
-from xl_sop.cycle.demand_view import contributors_from, typed_in, typed_over_computed
+from xl_sop.cycle.demand_view import contributors_from, typed_in, typed_in_history, typed_over_computed
 from xl_sop.cycle.scenario_inputs import ScenarioChange, scenario_changes
 from xl_sop.errors import Problem
 from xl_sop.forecast.events import event_problems
@@ -344,7 +344,8 @@ def validate(book: Book) -> list[Problem]:
     """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns,
     and a workbook that lost its macros."""
     inputs = load_inputs(book)
-    problems = (inputs.problems + book_problems(book, output_tables()) + _demand_grid_problems(book)
+    problems = (inputs.problems + book_problems(book, output_tables())
+                + _demand_grid_problems(book, inputs.settings.cycle_month)
                 + scenario_problems(book, inputs))
     if not book.has_macros():  # saved as .xlsx by some program and renamed: the headless steps still run
         problems.append(Problem("Home", "(VBA project)", None, "",
@@ -354,7 +355,7 @@ def validate(book: Book) -> list[Problem]:
     return problems
 
 
-def _demand_grid_problems(book: Book) -> list[Problem]:
+def _demand_grid_problems(book: Book, cycle: pd.Timestamp | None) -> list[Problem]:
     """A word typed in the demand grid, or a contributor row Run Forecast cannot use: Run Forecast stops on them
     (demand_step), so Validate names them too. (The adjustments used to be columns of tblDemandPlan, checked by
     book_problems through TYPED_NUMBERS; they are now typed in the grid.)"""
@@ -365,7 +366,8 @@ def _demand_grid_problems(book: Book) -> list[Problem]:
     grid = book.read_table(T.DEMAND_VIEW)
     _typed, typed_problems = typed_in(grid, contributors)
     over = typed_over_computed(grid, book.read_table(T.DEMAND_PLAN)) if T.DEMAND_PLAN.lower() in have else []
-    return problems + typed_problems + over
+    past = typed_in_history(grid, contributors, cycle) if cycle is not None else []
+    return problems + typed_problems + over + past
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:

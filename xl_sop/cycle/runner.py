@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from xl_sop.cycle.demand_view import carry_typed, contributors_from
+from xl_sop.cycle.demand_view import carry_typed, contributors_from, history_typed_note
 from xl_sop.cycle.freshness import mark_stale, record_inputs
 from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs, scenario_problems
@@ -78,6 +78,8 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
             note += f"; forced without the approval of {', '.join(missing)}"
     if step.id == "demand":
         note = consensus_cut_note(new[T.DEMAND_PLAN])
+        typed_past = history_typed_note(new[T.DEMAND_VIEW], current.get(T.CONTRIBUTORS), inputs.settings.cycle_month)
+        note = "; ".join(n for n in (note, typed_past) if n)
     _write_all(book, {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new})
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
     _status(book, step, now, "done" + (f": {note}" if note else ""))
