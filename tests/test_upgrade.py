@@ -211,3 +211,18 @@ def test_an_older_workbooks_steps_say_to_upgrade(tmp_path, capsys):
     err = capsys.readouterr().err
     assert ("Scenarios / tblScenarioInputs: the table tblScenarioInputs is missing: the workbook was made by an older "
             "xl-sop: run `xl-sop upgrade BOOK` (or the Upgrade button)") in err
+
+
+def test_publish_refuses_an_upgraded_workbook_until_its_steps_ran_again(tmp_path):
+    from xl_sop.cycle.freshness import not_current
+
+    old = tmp_path / "Ran.xlsm"
+    shutil.copyfile(BEFORE_EVENTS, old)
+    book = FileBook(old)
+    status = book.read_table(T.STEP_STATUS)
+    status["Status"] = "done"
+    book.write_table(T.STEP_STATUS, status)
+    book.save()
+    upgraded = FileBook(upgrade(old).written)
+    assert not_current(upgraded) == [f"{label}: upgraded to schema version {schema.SCHEMA_VERSION}: run it again"
+                                     for label in status["Step"] if label != "Freeze Plan"]

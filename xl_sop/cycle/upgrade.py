@@ -45,6 +45,8 @@ SCENARIO_SETTINGS = {
 """Settings of workbooks before tblScenarioInputs (scenarios were two fixed pairs of factors): each becomes a row."""
 PLAN_ADJUSTMENTS = {"SalesAdj": "Sales", "MarketingAdj": "Marketing"}
 """tblDemandPlan's typed columns before the demand grid, and the contributor Stage whose grid row takes them."""
+UPGRADED_STATUS = f"upgraded to schema version {schema.SCHEMA_VERSION}: run it again"
+"""The Status of every step that had run, after an upgrade (tblStepStatus on Home)."""
 NOT_CARRIED = (T.UNDO, T.DATA_CONTRACT)
 """What the last run replaced, in an older layout (Undo Last Run starts afresh after an upgrade), and the data
 contract on Home, which the template documents for this version."""
@@ -212,6 +214,8 @@ def _carry(old: FileBook, new: FileBook) -> list[str]:
         if spec.name == T.SETTINGS:
             frame, dropped = _settings(frame, new.read_table(T.SETTINGS))
             carried += [f"Settings '{s}' (no longer used: not carried)" for s in dropped]
+        if spec.name == T.STEP_STATUS:
+            frame = _not_current(frame)
         headers = _headers(spec, old.table_headers(spec.name))
         new.write_table(spec.name, frame, headers)
         if not frame.empty:
@@ -229,6 +233,16 @@ def _carry(old: FileBook, new: FileBook) -> list[str]:
     if schema.XLWINGS_CONF_SHEET in old.sheet_names():
         xlwings_conf.write(new, xlwings_conf.read(old))  # the Python it was wired to (xl-sop new)
     return carried
+
+
+def _not_current(status: pd.DataFrame) -> pd.DataFrame:
+    """The step status with each step that ran marked to run again: its outputs lack what this version adds (new
+    tables empty, new columns blank), so Publish must not take them as current. Not "stale", which a later run
+    clears by fingerprints the old workbook may not have recorded: a step is current again once it has run."""
+    status = status.copy()
+    ran = status["Status"].astype(str).str.strip().str.lower().str.startswith(("done", schema.STALE))
+    status.loc[ran, "Status"] = UPGRADED_STATUS
+    return status
 
 
 def _headers(spec: schema.Table, old_headers: list[str]) -> list[str]:
