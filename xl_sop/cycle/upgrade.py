@@ -73,8 +73,8 @@ class Upgraded:
             lines.append(f"the workbook as it was: {self.backup}")
         lines += [f"  added {what}" for what in self.added]
         lines += [f"  kept {what}" for what in self.carried]
-        lines.append("Run all steps (xl-sop run BOOK, or each button) before publishing: tables new in this version "
-                     "are empty until their step runs.")
+        lines.append("Run all steps (xl-sop run BOOK, or each button): tables new in this version are empty until "
+                     "their step runs, and Publish waits for them.")
         return "\n".join(lines)
 
 
@@ -113,6 +113,7 @@ def upgrade(path: Path, out: Path | None = None, *, in_place: bool = False) -> U
         result.added = list(_additions(old, result.from_version))
         if not result.added:
             return result
+        old_id = identity.workbook_id(path)
         new = FileBook(template_path())
         result.carried = _carry(old, new)
         target = path if in_place else _free(out or path.with_name(f"{path.stem} (upgraded){path.suffix}"))
@@ -120,7 +121,6 @@ def upgrade(path: Path, out: Path | None = None, *, in_place: bool = False) -> U
             result.backup = _free(path.with_name(f"{path.stem} (before upgrade){path.suffix}"), numbered=True)
             shutil.copy2(path, result.backup)
         new.save(target)
-        old_id = identity.workbook_id(path if not in_place else result.backup or path)
         if old_id is not None:  # the same workbook: its copies in circulation still collect into it
             identity.stamp(target, old_id)
         result.written = target
