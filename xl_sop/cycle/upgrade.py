@@ -206,6 +206,7 @@ def _unmappable(old: FileBook) -> Iterator[str]:
 def _carry(old: FileBook, new: FileBook) -> list[str]:
     """Write the old workbook's tables into ``new`` (this version's template); what was kept, one line a table."""
     carried: list[str] = []
+    outputs = 0
     have = {n.lower() for n in old.table_names()}
     for spec in schema.TABLES:
         if spec.name.lower() not in have or spec.name in NOT_CARRIED:
@@ -218,8 +219,11 @@ def _carry(old: FileBook, new: FileBook) -> list[str]:
             frame = _not_current(frame)
         headers = _headers(spec, old.table_headers(spec.name))
         new.write_table(spec.name, frame, headers)
-        if not frame.empty:
+        typed = not spec.output or spec.name == T.PLAN_ARCHIVE or any(c.input for c in spec.columns)
+        if typed and not frame.empty:
             carried.append(f"{len(frame):,} row{'s' * (len(frame) != 1)} of {spec.name}")
+        elif not frame.empty:
+            outputs += 1
     if T.SCENARIO_INPUTS.lower() not in have and T.SETTINGS.lower() in have:
         rows = _scenario_rows(old.read_table(T.SETTINGS))
         if not rows.empty:
@@ -230,6 +234,8 @@ def _carry(old: FileBook, new: FileBook) -> list[str]:
         if not grid.empty:
             new.write_table(T.DEMAND_VIEW, grid, list(grid.columns))
             carried.append(f"the adjustments typed in {T.DEMAND_PLAN} as {len(grid)} contributor rows of 1 Demand")
+    if outputs:
+        carried.append(f"the last outputs of the steps ({outputs} tables; columns new in this version blank)")
     if schema.XLWINGS_CONF_SHEET in old.sheet_names():
         xlwings_conf.write(new, xlwings_conf.read(old))  # the Python it was wired to (xl-sop new)
     return carried
