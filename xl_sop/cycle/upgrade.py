@@ -286,10 +286,10 @@ def _scenario_rows(settings: pd.DataFrame) -> pd.DataFrame:
         rows.setdefault(scenario, [])
         factor = cells.number(value)
         if factor is not None and factor != 1:
-            rows[scenario].append((scenario, change, None, None, None, factor, f"{setting} (Settings before the upgrade)"))
+            rows[scenario].append((scenario, change, None, None, None, factor, f"Settings: {setting}"))
     for scenario, changes in rows.items():
         if not changes:
-            changes.append((scenario, "demand", None, None, None, 1.0, "Settings before the upgrade had no change"))
+            changes.append((scenario, "demand", None, None, None, 1.0, "Settings: no change"))
     columns = schema.table(T.SCENARIO_INPUTS).column_names
     return pd.DataFrame([r for changes in rows.values() for r in changes], columns=columns)
 
