@@ -2,7 +2,12 @@
 old_templates: 887ec10, the last before events, scenarios and versions; 5def137, before the demand grid), filled
 with the sample data as a team would have typed it, upgraded, then run through every step headless."""
 
+import io
+import os
 import shutil
+import subprocess
+import sys
+import tarfile
 from pathlib import Path
 
 import pandas as pd
@@ -226,3 +231,67 @@ def test_publish_refuses_an_upgraded_workbook_until_its_steps_ran_again(tmp_path
     upgraded = FileBook(upgrade(old).written)
     assert not_current(upgraded) == [f"{label}: upgraded to schema version {schema.SCHEMA_VERSION}: run it again"
                                      for label in status["Step"] if label != "Freeze Plan"]
+
+
+OLD_CODE = "887ec10"
+OLD_SESSION = f"""
+import sys
+import pandas as pd
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from grid_typing import type_in_grid
+from xl_sop.cli import main
+from xl_sop.workbook.filebook import FileBook
+assert main(["demo", "--out", "demo", "--items", "12"]) == 0
+book = FileBook("demo/SOP_Demo.xlsm")
+assert "tblEvents" not in book.table_names()  # the old code and its template ran, not this checkout's
+grid = book.read_table("tblDemandView")
+row = grid[(grid["Measure"] == "Sales adj.") & (grid["Item"] != "Total")].iloc[0]
+type_in_grid(book, {{(row["Family"], row["Item"], "Sales adj.", pd.Timestamp("2027-02-01")): 77}})
+book.save()
+assert main(["run", "demo/SOP_Demo.xlsm", "--step", "demand"]) == 0
+assert main(["freeze", "demo/SOP_Demo.xlsm", "--force"]) == 0
+print(row["Item"])
+"""
+"""Last month at 887ec10: the demo made, a Sales figure typed in 1 Demand, Run Forecast and Freeze Plan pressed."""
+
+
+@pytest.fixture(scope="module")
+def made_by_old_code(tmp_path_factory) -> tuple[Path, str]:
+    """A workbook made and run by xl-sop's own code of commit 887ec10 (from the git history, run in a subprocess of
+    this environment), and the item whose Sales adj. row got a figure."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(root), "archive", OLD_CODE, "xl_sop", "workbook"], capture_output=True)
+    if archive.returncode != 0:
+        pytest.skip(f"commit {OLD_CODE} is not in this clone's history (shallow?): {archive.stderr.decode().strip()}")
+    folder = tmp_path_factory.mktemp("old_code")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder / "src", filter="data")
+    templates = folder / "src" / "xl_sop" / "templates"  # where the installed package has it (pyproject package-dir)
+    templates.mkdir()
+    (templates / "__init__.py").touch()
+    shutil.copyfile(folder / "src" / "workbook" / "SOP_Template.xlsm", templates / "SOP_Template.xlsm")
+    ran = subprocess.run([sys.executable, "-c", OLD_SESSION], cwd=folder, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(folder / "src")})
+    assert ran.returncode == 0, ran.stderr
+    return folder / "demo" / "SOP_Demo.xlsm", ran.stdout.split()[-1]
+
+
+@pytest.mark.slow
+def test_a_workbook_made_and_run_by_the_old_code_upgrades_and_runs(made_by_old_code):
+    old_path, item = made_by_old_code
+    new_path = upgrade(old_path).written
+    book = FileBook(new_path)
+    run_all(book, now=NOW)
+    book.save()
+    old, new = FileBook(old_path), FileBook(new_path)
+    assert len(old.read_table(T.PLAN_ARCHIVE)) > 0
+    for name in (T.ITEMS, T.HISTORY, T.INVENTORY, T.ORDERS, T.CAPACITY, T.PRODUCTION, T.BUDGET, T.DECISIONS,
+                 T.APPROVAL, T.CONTRIBUTORS, T.TARGETS, T.PLAN_ARCHIVE):
+        before = old.read_table(name)
+        pd.testing.assert_frame_equal(new.read_table(name)[list(before.columns)], before, check_dtype=False, obj=name)
+    plan = new.read_table(T.DEMAND_PLAN)
+    feb = plan[(plan["Item"] == item) & (pd.to_datetime(plan["Month"]) == pd.Timestamp("2027-02-01"))]
+    assert feb["SalesAdj"].tolist() == [77]  # the figure typed last month, counted by this version's Run Forecast
+    assert len(new.read_table(T.VERSION_COMPARE)) > 0  # this cycle against the plan the old code froze
+    status = new.read_table(T.STEP_STATUS).set_index("Step")["Status"].astype(str)
+    assert status.drop("Freeze Plan").tolist() == ["done"] * 5 and status["Freeze Plan"].startswith("done")

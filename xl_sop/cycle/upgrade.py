@@ -246,7 +246,9 @@ def _not_current(status: pd.DataFrame) -> pd.DataFrame:
     tables empty, new columns blank), so Publish must not take them as current. Not "stale", which a later run
     clears by fingerprints the old workbook may not have recorded: a step is current again once it has run."""
     status = status.copy()
-    ran = status["Status"].astype(str).str.strip().str.lower().str.startswith(("done", schema.STALE))
+    run_all = {schema.step(s).label for s in schema.RUN_ALL}  # not Freeze Plan: its archive is kept, not redone
+    ran = (status["Step"].astype(str).isin(run_all)
+           & status["Status"].astype(str).str.strip().str.lower().str.startswith(("done", schema.STALE)))
     status.loc[ran, "Status"] = UPGRADED_STATUS
     return status
 
