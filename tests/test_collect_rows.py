@@ -118,3 +118,20 @@ def test_two_copies_adding_the_same_event_differently_add_neither_and_list_both(
     assert set(conflicts["Key"]) == {"Events new row: promotion / BEV-1000 / Mar 2027"}
     assert sorted(zip(conflicts["Source"], conflicts["Value"], strict=True)) == [
         ("North.xlsx", "0.2"), ("South.xlsx", "0.3"), ("master (not added)", "(no row)")]
+
+
+def test_an_event_typed_twice_is_matched_row_for_row(master):
+    book = FileBook(master)
+    book.write_table(T.EVENTS, with_row(with_row(book.read_table(T.EVENTS), {**NEW_EVENT, "Note": "first"}),
+                                        {**NEW_EVENT, "Note": "second"}))
+    book.save()
+
+    def second_edited(copy):
+        def change(events):
+            events.loc[events["Note"] == "second", "Note"] = "second, checked"
+            return events
+        edited(copy, T.EVENTS, change)
+
+    assert main(["collect", str(master), str(returned(master, "Sales.xlsx", second_edited))]) == 0
+    notes = FileBook(master).read_table(T.EVENTS)["Note"].tolist()
+    assert notes[-2:] == ["first", "second, checked"]

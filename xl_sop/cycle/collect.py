@@ -190,7 +190,9 @@ def _collect_keyed_rows(master: Book, name: str, key: tuple[str, ...], read: lis
     header_row = schema.table_origin(spec)[0]
     mine = master.read_table(name).reset_index(drop=True).astype(object)
     my_keys = [_row_key(mine, i, key) for i in range(len(mine))]
-    position = {k: i for i, k in enumerate(my_keys)}
+    position: dict[tuple[object, ...], list[int]] = {}
+    for i, k in enumerate(my_keys):  # a key typed twice: the copy's first such row is the master's first, and so on
+        position.setdefault(k, []).append(i)
     edits: dict[tuple[int, str], dict[str, object]] = {}
     added: dict[tuple[object, ...], dict[str, pd.Series]] = {}
     for copy_name, tables in read:
@@ -199,18 +201,21 @@ def _collect_keyed_rows(master: Book, name: str, key: tuple[str, ...], read: lis
             continue
         their_keys = [_row_key(theirs, j, key) for j in range(len(theirs))]
         kept = set(their_keys)
+        seen: dict[tuple[object, ...], int] = {}
         for j, k in enumerate(their_keys):
             if all(v is None for v in k):
                 continue
-            i = position.get(k)
-            if i is None and j < len(mine) and my_keys[j] not in kept:
-                i = j  # the same row, its key edited
-            if i is None:
+            nth = seen[k] = seen.get(k, -1) + 1
+            same = position.get(k, [])
+            at = same[nth] if nth < len(same) else None
+            if at is None and j < len(mine) and my_keys[j] not in kept:
+                at = j  # the same row, its key edited
+            if at is None:
                 added.setdefault(k, {})[copy_name] = theirs.iloc[j]
                 continue
             for column in mine.columns:
-                if column in theirs and norm(theirs[column].iloc[j]) != norm(mine[column].iloc[i]):
-                    edits.setdefault((i, column), {})[copy_name] = theirs[column].iloc[j]
+                if column in theirs and norm(theirs[column].iloc[j]) != norm(mine[column].iloc[at]):
+                    edits.setdefault((at, column), {})[copy_name] = theirs[column].iloc[j]
     conflicts: list[Conflict] = []
     changed = False
     for (i, column), by_copy in edits.items():
