@@ -126,12 +126,12 @@ def test_an_event_typed_twice_is_matched_row_for_row(master):
                                         {**NEW_EVENT, "Note": "second"}))
     book.save()
 
-    def second_edited(copy):
+    def first_edited(copy):
         def change(events):
-            events.loc[events["Note"] == "second", "Note"] = "second, checked"
+            events.loc[events["Note"] == "first", "Note"] = "first, checked"
             return events
         edited(copy, T.EVENTS, change)
 
-    assert main(["collect", str(master), str(returned(master, "Sales.xlsx", second_edited))]) == 0
+    assert main(["collect", str(master), str(returned(master, "Sales.xlsx", first_edited))]) == 0
     notes = FileBook(master).read_table(T.EVENTS)["Note"].tolist()
-    assert notes[-2:] == ["first", "second, checked"]
+    assert notes[-2:] == ["first, checked", "second"]
