@@ -233,7 +233,7 @@ def _carry(old: FileBook, new: FileBook) -> list[str]:
         grid = _grid_from_plan(old.read_table(T.DEMAND_PLAN), new.read_table(T.CONTRIBUTORS))
         if not grid.empty:
             new.write_table(T.DEMAND_VIEW, grid, list(grid.columns))
-            carried.append(f"the adjustments typed in {T.DEMAND_PLAN} as {len(grid)} contributor rows of 1 Demand")
+            carried.append(f"the adjustments typed in {T.DEMAND_PLAN} as {len(grid)} contributor row(s) of 1 Demand")
     if outputs:
         carried.append(f"the last outputs of the steps ({outputs} tables; columns new in this version blank)")
     if schema.XLWINGS_CONF_SHEET in old.sheet_names():
