@@ -314,3 +314,13 @@ def test_a_workbook_made_and_run_by_the_old_code_upgrades_and_runs(made_by_old_c
     assert len(new.read_table(T.VERSION_COMPARE)) > 0  # this cycle against the plan the old code froze
     status = new.read_table(T.STEP_STATUS).set_index("Step")["Status"].astype(str)
     assert status.drop("Freeze Plan").tolist() == ["done"] * 5 and status["Freeze Plan"].startswith("done")
+
+
+def test_a_renamed_sheet_is_refused_with_its_name(tmp_path):
+    from openpyxl import load_workbook
+
+    path = tmp_path / "Renamed sheet.xlsm"
+    wb = load_workbook(BEFORE_EVENTS, keep_vba=True)
+    wb["Capacity"].title = "Hours"
+    wb.save(path)
+    _refused(path, "the sheet 'Hours' holds tblCapacity, which stands on 'Capacity': give the sheet its name back")

@@ -169,7 +169,13 @@ def _unmappable(old: FileBook) -> Iterator[str]:
     """Why part of the old workbook has no place in the new one, named by sheet, table and column."""
     known_sheets = {s.name for s in schema.SHEETS}
     for sheet in old.sheet_names():
-        if sheet not in known_sheets:
+        if sheet in known_sheets:
+            continue
+        ours = [t.name for t in schema.TABLES if t.name in old.table_names() and old.table_sheet(t.name) == sheet]
+        if ours:
+            yield (f"the sheet '{sheet}' holds {', '.join(ours)}, which stand{'s' * (len(ours) == 1)} on "
+                   f"'{schema.table(ours[0]).sheet}': give the sheet its name back")
+        else:
             yield f"the sheet '{sheet}' is not one of xl-sop's: move it to another workbook first"
     known = {t.name.lower() for t in schema.TABLES}
     for name in old.table_names():
