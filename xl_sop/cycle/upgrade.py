@@ -30,7 +30,6 @@ import pandas as pd
 from xl_sop import cells
 from xl_sop.cycle.demand_view import contributors_from
 from xl_sop.cycle.grids import header_month, month_header
-from xl_sop.cycle.inputs import UPGRADE_HINT
 from xl_sop.errors import FileAccessError, InputError, WorkbookError
 from xl_sop.workbook import identity, schema, xlwings_conf
 from xl_sop.workbook.filebook import FileBook
@@ -38,7 +37,6 @@ from xl_sop.workbook.lock import workbook_lock
 from xl_sop.workbook.template import refuse_template, template_path
 
 T = schema.TableName
-__all__ = ["UPGRADE_HINT", "Upgraded", "schema_version", "upgrade"]
 SCENARIO_SETTINGS = {
     "upside demand factor": ("Upside", "demand"), "upside capacity factor": ("Upside", "capacity"),
     "downside demand factor": ("Downside", "demand"), "downside capacity factor": ("Downside", "capacity")}
