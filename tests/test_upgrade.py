@@ -70,6 +70,8 @@ def filled(template: Path, folder: Path, items: int = 8) -> Path:
     approval.loc[approval.index[0], "Name"] = "A. Planner"
     book.write_table(T.APPROVAL, approval)
     _settings(book, **{"Holding cost": 0.03, "Upside demand factor": 1.2, "Downside capacity factor": 0.8})
+    if T.DEMAND_VIEW.lower() in have:  # the family the demand chart shows, chosen (the chart came with the grid)
+        book.write_cells("1 Demand", {"B4": "Snacks"})
     if T.DEMAND_VIEW.lower() in have:  # a figure typed in the grid
         first = item_table.iloc[0]
         book.write_table(T.DEMAND_VIEW, pd.DataFrame({"Family": [first["Family"]], "Item": [first["Item"]],
@@ -118,6 +120,7 @@ def test_every_typed_input_and_the_archive_survive_cell_for_cell(upgraded, templ
     assert settings["Holding cost"] == 0.03
     assert settings["Company"] == "Example Foods Co."  # a setting new since: the template's default
     assert identity.workbook_id(new_path) == "0123456789abcdef"
+    assert new.read_cells("1 Demand", "B4") == {(4, 2): "Snacks" if template == BEFORE_EVENTS else "Beverages"}
     assert schema_version(old_path) == 0 and schema_version(new_path) == schema.SCHEMA_VERSION
 
 

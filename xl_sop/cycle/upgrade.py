@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils import coordinate_to_tuple
 
 from xl_sop import cells
 from xl_sop.cycle.demand_view import contributors_from
@@ -240,9 +241,25 @@ def _carry(old: FileBook, new: FileBook) -> list[str]:
             carried.append(f"the adjustments typed in {T.DEMAND_PLAN} as {len(grid)} contributor row(s) of 1 Demand")
     if outputs:
         carried.append(f"the last outputs of the steps ({outputs} tables; columns new in this version blank)")
+    for choice in (schema.DEMAND_CHOICE_NAME, schema.RESOURCE_CHOICE_NAME):  # what the charts show, chosen
+        was, now = _chooser(old, choice), _chooser(new, choice)
+        value = old.read_cells(*was).get(coordinate_to_tuple(was[1])) if was is not None else None
+        if now is not None and not cells.is_blank(value):
+            new.write_cells(now[0], {now[1]: value})
+            carried.append(f"the chart's choice on {now[0]} ({value})")
     if schema.XLWINGS_CONF_SHEET in old.sheet_names():
         xlwings_conf.write(new, xlwings_conf.read(old))  # the Python it was wired to (xl-sop new)
     return carried
+
+
+def _chooser(book: FileBook, name: str) -> tuple[str, str] | None:
+    """(sheet, cell) of a chooser above a chart: the defined name ``name`` (SopDemandChoice = '1 Demand'!$B$4)."""
+    target = identity.constant(book.path, name)
+    if target is None or "!" not in target:
+        return None
+    sheet, ref = target.rsplit("!", 1)
+    sheet = sheet.strip("'").replace("''", "'")
+    return (sheet, ref.replace("$", "")) if sheet in book.sheet_names() else None
 
 
 def _not_current(status: pd.DataFrame) -> pd.DataFrame:
