@@ -102,39 +102,35 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
     Rows kept at the bottom (KEPT) count as typed rows of their measure."""
     spec = schema.table(T.DEMAND_VIEW)
     header_row = schema.table_origin(spec)[0]
-    problems: list[Problem] = []
     if grid.empty or "Measure" not in grid:
-        return Typed(), problems
+        return Typed(), []
     names = {c.name.lower(): c.name for c in contributors}
     months = {col: header_month(col) for col in grid.columns}
     month_cols = [c for c, m in months.items() if m is not None and c not in LABELS]
-    values, locks = [], []
-    # Columns as lists, read once: a grid with region rows has 25,000 rows at 1,000 items (iterrows took seconds).
-    column = {name: grid[name].tolist() if name in grid else [None] * len(grid) for name in LABELS}
-    by_month = {col: grid[col].tolist() for col in month_cols}
-    for k, row in enumerate(grid.index):
-        measure = cells.text(column["Measure"][k]) or ""
-        family, item = cells.text(column["Family"][k]), cells.text(column["Item"][k])
-        base = measure[: -len(KEPT)] if measure.endswith(KEPT) else measure
-        lock = column["Lock"][k]
-        if not cells.is_blank(lock):
-            locks.append((family, item, base, str(lock).strip()))
-        if not _typed_row(measure, names):
-            continue
-        for col in month_cols:
-            value = by_month[col][k]
-            if value is None or (isinstance(value, float) and np.isnan(value)):
-                continue  # blank: most cells
-            try:
-                number = cells.number(value)
-            except cells.CellError as exc:
-                # a family's own rows have Item "Total": name the family ("Snacks Sales adj.", not "Total Sales adj.")
-                who = family if item in (None, TOTAL) else item
-                problems.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
-                                        f"{who} {base}: {exc.table_text('1250 or -300')}"))
-                continue
-            if number is not None and number != 0:
-                values.append((family, item, names.get(base.lower(), base), months[col], float(number)))
+    # Columns read at once: a grid with region rows has 25,000 rows at 1,000 items (iterrows took seconds).
+    labels = {name: cells.text_column(grid[name] if name in grid else [None] * len(grid))[0] for name in LABELS}
+    measures = np.array([m or "" for m in labels["Measure"]], dtype=object)
+    bases = np.array([m[: -len(KEPT)] if m.endswith(KEPT) else m for m in measures], dtype=object)
+    lock_cells = grid["Lock"].tolist() if "Lock" in grid else [None] * len(grid)
+    locks = [(labels["Family"][k], labels["Item"][k], bases[k], str(lock).strip())
+             for k, lock in enumerate(lock_cells) if not cells.is_blank(lock)]
+    typed_rows = np.flatnonzero([_typed_row(measure, names) for measure in measures])
+    found: list[tuple[int, int, float]] = []  # (row position, month column position, value)
+    bad_cells: list[tuple[int, int, cells.CellError]] = []
+    for c, col in enumerate(month_cols):
+        numbers, bad = cells.number_column(grid[col].iloc[typed_rows])
+        bad_cells += [(int(typed_rows[i]), c, exc) for i, exc in bad.items()]
+        kept = np.flatnonzero(~np.isnan(numbers) & (numbers != 0))
+        found += zip(typed_rows[kept].tolist(), [c] * len(kept), numbers[kept].tolist(), strict=True)
+    problems = []
+    for k, c, exc in sorted(bad_cells, key=lambda b: (b[0], b[1])):  # row by row, as the grid reads
+        # a family's own rows have Item "Total": name the family ("Snacks Sales adj.", not "Total Sales adj.")
+        family, item = labels["Family"][k], labels["Item"][k]
+        who = family if item in (None, TOTAL) else item
+        problems.append(Problem(spec.sheet, spec.name, header_row + int(str(grid.index[k])), str(month_cols[c]),
+                                f"{who} {bases[k]}: {exc.table_text('1250 or -300')}"))
+    values = [(labels["Family"][k], labels["Item"][k], names.get(bases[k].lower(), bases[k]), months[month_cols[c]], v)
+              for k, c, v in sorted(found, key=lambda f: (f[0], f[1]))]
     return Typed(pd.DataFrame(values, columns=["Family", "Item", "Measure", "Month", "Value"]),
                  pd.DataFrame(locks, columns=["Family", "Item", "Measure", "Lock"])), problems
 
@@ -195,33 +191,47 @@ def typed_over_computed(grid: pd.DataFrame, plan: pd.DataFrame) -> list[Problem]
     header_row = schema.table_origin(spec)[0]
     if grid.empty or plan.empty or "Measure" not in grid or not {"Item", "Month"} <= set(plan.columns):
         return []
-    written = {(str(i), pd.Timestamp(m), measure): float(v)
-               for measure in (STATISTICAL, CONSENSUS) if measure in plan
-               for i, m, v in zip(plan["Item"], plan["Month"], plan[measure], strict=True)
-               if cells.text(i) is not None and pd.notna(m) and isinstance(v, int | float) and np.isfinite(v)}
     month_of = {col: header_month(col) for col in grid.columns if col not in LABELS}
-    # columns as lists, read once (a grid with regions has 25,000 rows at 1,000 items), as typed_in reads them
-    measures, items = grid["Measure"].tolist(), grid["Item"].tolist()
-    by_month = {col: grid[col].tolist() for col, month in month_of.items() if month is not None}
-    problems = []
-    for k, row in enumerate(grid.index):
-        measure, item = cells.text(measures[k]), cells.text(items[k])
-        if measure not in (STATISTICAL, CONSENSUS) or item is None or item == TOTAL:
+    month_cols = [col for col, month in month_of.items() if month is not None]
+    measures, items = cells.text_column(grid["Measure"])[0], cells.text_column(grid["Item"])[0]
+    rows = np.flatnonzero([m in (STATISTICAL, CONSENSUS) and i is not None and i != TOTAL
+                           for m, i in zip(measures, items, strict=True)])
+    if not len(rows) or not month_cols:
+        return []
+    # what the last run wrote, as rows x month columns aligned with the grid's item rows (NaN: nothing written)
+    plan_items = [str(i) if cells.text(i) is not None else None for i in plan["Item"].tolist()]
+    plan_months = pd.to_datetime(plan["Month"], errors="coerce")
+    written = np.full((len(rows), len(month_cols)), np.nan)
+    for measure in (STATISTICAL, CONSENSUS):
+        if measure not in plan:
             continue
-        for col, column in by_month.items():
-            was = written.get((item, month_of[col], measure))
-            value = column[k]
-            if was is None or cells.is_blank(value):
-                continue
-            try:
-                now = cells.number(value)
-            except cells.CellError:
-                now = None
-            if now is None or abs(now - was) > 0.011:
-                problems.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
-                                        f"{item} {measure} holds {value}, not the {was:,.2f} Run Forecast wrote: the "
-                                        f"{measure} row is computed and the next run would overwrite it; type the "
-                                        "change in a contributor row (e.g. Sales adj.) and clear this cell"))
+        figures = plan[measure]
+        numeric = np.array([isinstance(v, int | float) for v in figures.tolist()], dtype=bool)
+        values = np.where(numeric, pd.to_numeric(figures.where(numeric), errors="coerce"), np.nan).astype(float)
+        keep = np.isfinite(values) & plan_months.notna().to_numpy() & np.array([i is not None for i in plan_items])
+        table = pd.Series(values[keep], index=pd.MultiIndex.from_arrays(
+            [np.array(plan_items, dtype=object)[keep], plan_months.to_numpy()[keep]]))
+        table = table[~table.index.duplicated(keep="last")]  # the last row of a key, as a dict keeps it
+        of_rows = np.flatnonzero(measures[rows] == measure)
+        wanted = pd.MultiIndex.from_product([items[rows[of_rows]], [month_of[c] for c in month_cols]])
+        written[of_rows] = table.reindex(wanted).to_numpy(dtype=float).reshape(len(of_rows), len(month_cols))
+    found: list[tuple[int, int, object, float]] = []
+    for c, col in enumerate(month_cols):
+        raw = grid[col].iloc[rows]
+        now, bad, listed = *cells.number_column(raw), raw.tolist()
+        bad_mask = np.zeros(len(rows), dtype=bool)
+        bad_mask[list(bad)] = True
+        compared = ~np.isnan(written[:, c]) & (~np.isnan(now) | bad_mask)
+        with np.errstate(invalid="ignore"):
+            off = compared & (bad_mask | (np.abs(now - written[:, c]) > 0.011))
+        found += [(int(k), c, listed[k], float(written[k, c])) for k in np.flatnonzero(off)]
+    problems = []
+    for k, c, value, was in sorted(found, key=lambda f: (f[0], f[1])):
+        item, measure, col = items[rows[k]], measures[rows[k]], month_cols[c]
+        problems.append(Problem(spec.sheet, spec.name, header_row + int(str(grid.index[rows[k]])), str(col),
+                                f"{item} {measure} holds {value}, not the {was:,.2f} Run Forecast wrote: the "
+                                f"{measure} row is computed and the next run would overwrite it; type the "
+                                "change in a contributor row (e.g. Sales adj.) and clear this cell"))
     return problems
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 
+import numpy as np
 import pandas as pd
 
 from xl_sop.cycle.steps import step_record
@@ -49,9 +50,31 @@ def fingerprint(frame: pd.DataFrame, cycle: pd.Timestamp | None = None, name: st
     if name == T.PLAN_ARCHIVE and cycle is not None and "PlanMonth" in frame:
         frame = frame[month_start(frame["PlanMonth"]) < cycle]
     digest = hashlib.sha1("\x1f".join(str(c).strip().lower() for c in frame.columns).encode())
-    for line in sorted("\x1f".join(_cell(v) for v in row) for row in frame.itertuples(index=False)):
-        digest.update(("\x1e" + line).encode())  # in any order: a sorted table is the same table
+    shown = [_cells(frame.iloc[:, k]) for k in range(frame.shape[1])]
+    lines = list(map("\x1f".join, zip(*shown, strict=True))) if shown else [""] * len(frame)
+    # in any order: a sorted table is the same table
+    digest.update("".join("\x1e" + line for line in sorted(lines)).encode())
     return digest.hexdigest()[:16]
+
+
+def _cells(column: pd.Series) -> list[str]:
+    """_cell of every value of the column, a column of one type at once."""
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype) and not column.hasnans:
+        return [str(v) for v in column.tolist()]
+    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        shown = np.array(list(map("{:.10g}".format, values.tolist())), dtype=object)
+        shown[np.isnan(values)] = ""
+        return list(shown)
+    if isinstance(dtype, np.dtype) and dtype.kind == "M":  # datetime64 without a time zone
+        stamps = column.to_numpy()
+        if not (stamps.astype("datetime64[s]") != stamps).any():  # whole seconds, as isoformat shows them
+            shown = column.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object, na_value="")
+            return list(shown)
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        return list(column.str.strip().to_numpy(dtype=object, na_value=""))
+    return list(map(_cell, column.tolist()))
 
 
 def _cell(value: object) -> str:
@@ -80,11 +103,29 @@ def _cycle(book: Book) -> pd.Timestamp | None:
     return None if pd.isna(month) else month
 
 
-def current_fingerprints(book: Book, names: list[str] | tuple[str, ...]) -> dict[str, str]:
-    have = {n.lower() for n in book.table_names()}
-    cycle = _cycle(book)
-    return {name: fingerprint(book.read_table(name), cycle, name) if name.lower() in have else "missing"
-            for name in dict.fromkeys(names)}
+Memo = dict[str, str]
+"""Fingerprints already taken in one command, by table: whoever writes a table in that command drops its entry
+(runner.py does), so a table that did not change is read and fingerprinted once per command, not once per step."""
+
+
+def remember(memo: Memo, book: Book, frames: dict[str, pd.DataFrame]) -> None:
+    """Put the fingerprints of tables just read from the book (``frames``, as read_table gave them) in the memo, so
+    that they are not read again: for tables the command does not write."""
+    new = {name: frame for name, frame in frames.items() if name not in memo}
+    if new:
+        cycle = _cycle(book)
+        memo.update({name: fingerprint(frame, cycle, name) for name, frame in new.items()})
+
+
+def current_fingerprints(book: Book, names: list[str] | tuple[str, ...], memo: Memo | None = None) -> dict[str, str]:
+    memo = {} if memo is None else memo
+    wanted = [name for name in dict.fromkeys(names) if name not in memo]
+    if wanted:
+        have = {n.lower() for n in book.table_names()}
+        cycle = _cycle(book)
+        memo.update({name: fingerprint(book.read_table(name), cycle, name) if name.lower() in have else "missing"
+                     for name in wanted})
+    return {name: memo[name] for name in dict.fromkeys(names)}
 
 
 def _tracking(book: Book) -> bool:
@@ -92,12 +133,12 @@ def _tracking(book: Book) -> bool:
     return T.STEP_INPUTS.lower() in {n.lower() for n in book.table_names()}
 
 
-def record_inputs(book: Book, step_id: str) -> None:
+def record_inputs(book: Book, step_id: str, memo: Memo | None = None) -> None:
     """Keep the fingerprints of the tables the step read (after it wrote: a table it rewrites counts as it left it)."""
     if step_id not in TRACKED or not _tracking(book):
         return
     label = schema.step(step_id).label
-    rows = pd.DataFrame([(label, name, print_) for name, print_ in current_fingerprints(book, watched(step_id)).items()],
+    rows = pd.DataFrame([(label, name, print_) for name, print_ in current_fingerprints(book, watched(step_id), memo).items()],
                         columns=schema.table(T.STEP_INPUTS).column_names)
     old = book.read_table(T.STEP_INPUTS)
     if not old.empty and "Step" in old:
@@ -106,7 +147,7 @@ def record_inputs(book: Book, step_id: str) -> None:
     book.write_table(T.STEP_INPUTS, rows)
 
 
-def stale_steps(book: Book) -> dict[str, str]:
+def stale_steps(book: Book, memo: Memo | None = None) -> dict[str, str]:
     """{step id: why} for each step of "run all" that ran ("done" or already stale) and is stale now."""
     if not _tracking(book):
         return {}
@@ -119,7 +160,7 @@ def stale_steps(book: Book) -> dict[str, str]:
     text = by_label["Status"].astype(str).str.strip().str.lower()
     ran = [s for s in TRACKED if schema.step(s).label in by_label.index
            and text[schema.step(s).label].startswith((DONE, schema.STALE))]
-    now = current_fingerprints(book, [name for s in ran for name in watched(s)])
+    now = current_fingerprints(book, [name for s in ran for name in watched(s)], memo)
     stale = {}
     for s in ran:
         label = schema.step(s).label
@@ -136,10 +177,10 @@ def stale_steps(book: Book) -> dict[str, str]:
     return stale
 
 
-def mark_stale(book: Book) -> dict[str, str]:
+def mark_stale(book: Book, memo: Memo | None = None) -> dict[str, str]:
     """Write "stale: why" as the Status of every stale step (and "done" back on a step no longer stale);
     returns stale_steps."""
-    stale = stale_steps(book)
+    stale = stale_steps(book, memo)
     status = book.read_table(T.STEP_STATUS)
     if status.empty or "Step" not in status:
         return stale

@@ -49,6 +49,9 @@ REQUIRED_VALUES = {
     T.EVENTS: ("Kind", "FromMonth"),
 }
 DATA_TABLES = tuple(REQUIRED_VALUES)
+INPUT_TABLES = (*DATA_TABLES, T.SETTINGS, T.TARGETS)
+ALWAYS_READ = (T.HISTORY, T.SETTINGS)
+"""Read for every command: the cycle month is a setting or, when it is blank, the month after the last history."""
 ITEM_TABLES = (T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION)
 MUST_HAVE_ROWS = (T.ITEMS, T.HISTORY)
 OPTIONAL_TABLES = (T.EVENTS,)
@@ -64,6 +67,8 @@ class Inputs:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
+    raw: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """The tables as the book gave them (those it has), before cleaning: what freshness fingerprints."""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -90,40 +95,65 @@ def _clean(spec: schema.Table, raw: pd.DataFrame, problems: list[Problem]) -> pd
         kind = "a date" if column.format in DATE_FORMATS else "a number" if column.format in NUMBER_FORMATS else ""
         if kind == "a date":
             parsed, bad = cells.date_column(values)
+            blank = parsed.isna().to_numpy()
             example = cells.DATE_EXAMPLE
         elif kind == "a number":
             parsed, bad = cells.number_column(values)
+            blank = np.isnan(parsed)
             example = cells.NUMBER_EXAMPLE
         else:
-            parsed, bad = pd.Series([cells.text(v) for v in values], dtype=object), {}
-            example = ""
-        blank = [cells.is_blank(v) for v in values]
-        for position, row in enumerate(frame.index):
-            if position in bad:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, bad[position].table_text(example)))
-            elif blank[position] and column.name in required:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, "is blank; it must be filled in"))
-            elif kind == "a number" and abs(parsed[position]) > LARGEST_NUMBER:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name,
-                                        f"{parsed[position]:g} is too large to plan with (more than {LARGEST_NUMBER:,.0f})"))
-            elif kind == "a number" and parsed[position] < 0 and (spec.name, column.name) not in NEGATIVE_ALLOWED:
-                problems.append(Problem(spec.sheet, spec.name, int(row), column.name, f"{parsed[position]:g} is negative"))
+            parsed, blank = cells.text_column(values)
+            bad, example = {}, ""
+        problems.extend(_cell_problems(spec, column.name, frame.index, parsed if kind == "a number" else None,
+                                       bad, blank & (column.name in required), example))
         if kind == "a number":
             frame[column.name] = pd.array(parsed, dtype=float)
-        else:
+        elif kind == "a date":
             frame[column.name] = pd.Series(parsed.to_numpy(), index=frame.index)
+        else:
+            frame[column.name] = pd.Series(parsed, index=frame.index)
     for column in spec.columns:
         if column.format == schema.MONTH and column.name in frame:
             frame[column.name] = frame[column.name].dt.to_period("M").dt.to_timestamp()
     if spec.key and spec.name not in SUMMED_KEYS and all(k in frame for k in spec.key):
         keyed = frame.dropna(subset=list(spec.key))
         dup = keyed.duplicated(list(spec.key), keep="first")
+        # the first row of each key, by one grouping (only when some key is listed twice)
+        firsts = (keyed.index.to_series().groupby([keyed[k] for k in spec.key], sort=False).transform("first")
+                  if dup.any() else pd.Series(dtype=object))
         for row in keyed.index[dup]:
-            first = keyed.index[(keyed[list(spec.key)] == keyed.loc[row, list(spec.key)]).all(axis=1)][0]
+            first = firsts[row]
             what = ", ".join(f"{k} {_show(keyed.loc[row, k])}" for k in spec.key)
             problems.append(Problem(spec.sheet, spec.name, int(row), spec.key[-1],
                                     f"{what} is listed twice (rows {first} and {row})"))
     return frame
+
+
+def _cell_problems(spec: schema.Table, column: str, rows: pd.Index, numbers: np.ndarray | None,
+                   bad: dict[int, cells.CellError], blank_required: np.ndarray, example: str) -> list[Problem]:
+    """The problems of one column, row by row, found over the whole column at once: a cell that is not what the
+    column holds, else a required cell left blank, else (``numbers``: a number column) a number too large or
+    negative where it cannot be."""
+    flagged = np.zeros(len(rows), dtype=bool)
+    flagged[list(bad)] = True
+    flagged |= blank_required
+    figures = np.zeros(len(rows)) if numbers is None else numbers  # a column of text or dates: never large or negative
+    large = np.abs(figures) > LARGEST_NUMBER
+    negative = (figures < 0) & ((spec.name, column) not in NEGATIVE_ALLOWED)
+    flagged |= large | negative
+    found = []
+    for position in np.flatnonzero(flagged).tolist():
+        row = int(rows[position])
+        if position in bad:
+            text = bad[position].table_text(example)
+        elif blank_required[position]:
+            text = "is blank; it must be filled in"
+        elif large[position]:
+            text = f"{figures[position]:g} is too large to plan with (more than {LARGEST_NUMBER:,.0f})"
+        else:
+            text = f"{figures[position]:g} is negative"
+        found.append(Problem(spec.sheet, spec.name, row, column, text))
+    return found
 
 
 def _show(value: object) -> str:
@@ -131,11 +161,14 @@ def _show(value: object) -> str:
 
 
 def _references(inputs: Inputs) -> None:
-    """Items every table uses must be in Items; made items need hours and a resource with capacity."""
-    problems = inputs.problems
+    """Items every table uses must be in Items; made items need hours and a resource with capacity. (Each check
+    whose tables were read.)"""
+    problems, read = inputs.problems, inputs.tables
+    if T.ITEMS not in read:
+        return
     items = inputs[T.ITEMS]
     known = set(items["Item"].dropna())
-    for name in ITEM_TABLES:
+    for name in (name for name in ITEM_TABLES if name in read):
         spec = schema.table(name)
         t = inputs[name]
         unknown = t["Item"].notna() & ~t["Item"].isin(known)
@@ -145,15 +178,18 @@ def _references(inputs: Inputs) -> None:
             problems.append(Problem(spec.sheet, name, None, "Item",
                                     f"... {int(unknown.sum()) - 20} more rows with unknown items"))
     spec = schema.table(T.ITEMS)
-    resources = set(inputs[T.CAPACITY]["Resource"].dropna())
     made = items["Resource"].notna()
     for row in items.index[made & items["HoursPerUnit"].isna()]:
         problems.append(Problem(spec.sheet, spec.name, int(row), "HoursPerUnit",
                                 f"item '{items.loc[row, 'Item']}' is made on '{items.loc[row, 'Resource']}' "
                                 "but has no hours per unit"))
-    for row in items.index[made & ~items["Resource"].isin(resources)]:
-        problems.append(Problem(spec.sheet, spec.name, int(row), "Resource",
-                                f"resource '{items.loc[row, 'Resource']}' has no rows in table Capacity"))
+    if T.CAPACITY in read:
+        resources = set(inputs[T.CAPACITY]["Resource"].dropna())
+        for row in items.index[made & ~items["Resource"].isin(resources)]:
+            problems.append(Problem(spec.sheet, spec.name, int(row), "Resource",
+                                    f"resource '{items.loc[row, 'Resource']}' has no rows in table Capacity"))
+    if T.BUDGET not in read:
+        return
     budget, families = inputs[T.BUDGET], set(items["Family"].dropna())
     spec = schema.table(T.BUDGET)
     for row in budget.index[budget["Family"].notna() & ~budget["Family"].isin(families)][:20]:
@@ -223,7 +259,7 @@ def _calendar(inputs: Inputs) -> None:
                                     f"Cycle month: {start:%b %Y} is {missing + 1} months after the last history month "
                                     f"({last:%b %Y}): paste the {missing} missing months into History or set the cycle "
                                     f"month to {last + pd.DateOffset(months=1):%b %Y}"))
-    if months.empty and start is None:
+    if (months.empty and start is None) or T.CAPACITY not in inputs.tables or T.ITEMS not in inputs.tables:
         return
     wanted = set(plan_months(inputs))
     capacity, items = inputs[T.CAPACITY], inputs[T.ITEMS]
@@ -249,33 +285,37 @@ def on_sheet_rows(book: Book, name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame.set_axis(frame.index + book.first_row(name) - 1)
 
 
-def load_inputs(book: Book) -> Inputs:
-    """Every input table of the book, cleaned, with every problem found (nothing raises for bad data)."""
+def load_inputs(book: Book, names: Iterable[str] | None = None) -> Inputs:
+    """The input tables ``names`` of the book (None: every one; History and Settings always), each read once and
+    cleaned, with every problem found in them and between them (nothing raises for bad data): a check across
+    tables runs when its tables were read."""
     inputs = Inputs()
-    names = {n.lower() for n in book.table_names()}
-    for name in (*DATA_TABLES, T.SETTINGS, T.TARGETS):
+    wanted = set(INPUT_TABLES if names is None else (*names, *ALWAYS_READ))
+    have = {n.lower() for n in book.table_names()}
+    for name in (name for name in INPUT_TABLES if name in wanted):
         spec = schema.table(name)
-        if name.lower() not in names and name in OPTIONAL_TABLES:
+        if name.lower() not in have and name in OPTIONAL_TABLES:
             raw = pd.DataFrame(columns=spec.column_names)
-        elif name.lower() not in names:
+        elif name.lower() not in have:
             inputs.problems.append(Problem(spec.sheet, name, None, "", missing_table_text(name)))
             raw = pd.DataFrame(columns=spec.column_names)
         else:
-            raw = on_sheet_rows(book, name, book.read_table(name))
+            raw = inputs.raw[name] = on_sheet_rows(book, name, book.read_table(name))
         if name == T.SETTINGS:
             _settings(inputs, raw)
             continue
         inputs.tables[name] = _clean(spec, raw, inputs.problems)
     for name in MUST_HAVE_ROWS:
-        if inputs[name].empty:
+        if name in inputs.tables and inputs[name].empty:
             spec = schema.table(name)
             inputs.problems.append(Problem(spec.sheet, name, None, "", "the table has no rows; paste the data first"))
     _references(inputs)
     _calendar(inputs)
-    spec = schema.table(T.EVENTS)
-    history = inputs[T.HISTORY]
-    regions = frozenset(r for r in history["Region"].map(cells.text) if r) if "Region" in history else frozenset()
-    inputs.problems += event_problems(inputs[T.EVENTS], inputs[T.ITEMS], spec.sheet, spec.name, regions)
+    if T.EVENTS in inputs.tables and T.ITEMS in inputs.tables:
+        spec = schema.table(T.EVENTS)
+        history = inputs[T.HISTORY]
+        regions = frozenset(r for r in history["Region"].map(cells.text) if r) if "Region" in history else frozenset()
+        inputs.problems += event_problems(inputs[T.EVENTS], inputs[T.ITEMS], spec.sheet, spec.name, regions)
     return inputs
 
 
@@ -336,7 +376,7 @@ def _typed_number_problem(value: object) -> str | None:
 
 def output_tables() -> tuple[str, ...]:
     """Every table of the schema that is not an input table: what steps write, read back and keep."""
-    inputs = {*DATA_TABLES, T.SETTINGS, T.TARGETS}
+    inputs = set(INPUT_TABLES)
     return tuple(t.name for t in schema.TABLES if t.name not in inputs)
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from xl_sop.cycle.demand_view import carry_typed, contributors_from, history_typed_note
-from xl_sop.cycle.freshness import mark_stale, record_inputs
+from xl_sop.cycle.freshness import TRACKED, Memo, mark_stale, record_inputs, remember, watched
 from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs, scenario_problems
 from xl_sop.cycle.keep import carry_inputs, kept_columns, merge_rows
 from xl_sop.cycle.plan import Progress, consensus, consensus_cut_note
 from xl_sop.cycle.review import approved_by, missing_approvals
-from xl_sop.cycle.steps import step_record
+from xl_sop.cycle.steps import inputs_of, step_record
 from xl_sop.cycle.undo import UNDO_TABLE, grid_headers, stored_tables, undo_rows
 from xl_sop.errors import InputError, ValidationError
 from xl_sop.workbook import schema
@@ -48,20 +48,27 @@ def run_step(book: Book, step_id: str, progress: Progress | None = None, now: pd
              inputs: Inputs | None = None, *, force: bool = False) -> StepResult:
     """Run one step of the cycle on the book; raises (writing nothing) when inputs have problems.
 
-    ``inputs``: the book's checked input tables, when the caller has them already (no step writes them).
+    ``inputs``: the book's checked input tables, when the caller has them already (no step writes them); otherwise
+    the input tables the step reads are read and checked, and only those.
     ``force``: Freeze Plan without the approvals Settings require (the archive says whose were missing).
     """
-    inputs = inputs if inputs is not None else load_inputs(book)
+    inputs = inputs if inputs is not None else load_inputs(book, inputs_of([step_id]))
     check_steps(book, [step_id], inputs)
     return _run_checked(book, step_id, progress, now, inputs, force)
 
 
 def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Timestamp | None,
-                 inputs: Inputs, force: bool = False) -> StepResult:
+                 inputs: Inputs, force: bool = False, fingerprints: Memo | None = None) -> StepResult:
+    """``fingerprints``: those of the tables the command has taken already (a step of run all), kept up to date."""
+    fingerprints = {} if fingerprints is None else fingerprints
     record = step_record(step_id)
     step = record.face
     now = now or pd.Timestamp.now().floor("min")
     current = {name: book.read_table(name) for name in dict.fromkeys((*record.reads, *record.writes))}
+    if step.id in TRACKED:  # what the step reads and does not write, fingerprinted from what was just read
+        read = {**inputs.raw, **current}
+        remember(fingerprints, book, {name: read[name] for name in watched(step.id)
+                                      if name in read and name not in record.writes})
     missing = missing_approvals(inputs.settings.approvals_required, current) if step.id == "freeze" else []
     if missing and not force:
         raise InputError(f"{step.label}: the approval of {', '.join(missing)} is missing (Settings: Approvals required). "
@@ -80,11 +87,14 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
         note = consensus_cut_note(new[T.DEMAND_PLAN])
         typed_past = history_typed_note(new[T.DEMAND_VIEW], current.get(T.CONTRIBUTORS), inputs.settings.cycle_month)
         note = "; ".join(n for n in (note, typed_past) if n)
-    _write_all(book, {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new})
+    written = {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new}
+    for name in (*written, STATUS_TABLE, T.STEP_INPUTS):  # what this step writes is fingerprinted again when asked
+        fingerprints.pop(name, None)
+    _write_all(book, written)
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
     _status(book, step, now, "done" + (f": {note}" if note else ""))
-    record_inputs(book, step.id)
-    mark_stale(book)
+    record_inputs(book, step.id, fingerprints)
+    mark_stale(book, fingerprints)
     return result
 
 
@@ -121,11 +131,13 @@ def run_steps(book: Book, step_ids: Sequence[str], progress_for: ProgressFor | N
               now: pd.Timestamp | None = None) -> list[StepResult]:
     """Several steps in order; progress_for(step) gives a progress callback. Every step's tables are
     checked first, so a problem for a late step stops the run before an early step writes. The input
-    tables are read and checked once: steps write only output tables."""
-    inputs = load_inputs(book)
+    tables the steps read are read and checked once (steps write only output tables), and a table's fingerprint
+    (freshness) is taken once until a step writes it."""
+    inputs = load_inputs(book, inputs_of(step_ids))
     check_steps(book, step_ids, inputs)
-    return [_run_checked(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now, inputs)
-            for step_id in step_ids]
+    fingerprints: Memo = {}
+    return [_run_checked(book, step_id, progress_for(schema.step(step_id)) if progress_for else None, now, inputs,
+                         fingerprints=fingerprints) for step_id in step_ids]
 
 
 def run_all(book: Book, progress_for: ProgressFor | None = None, now: pd.Timestamp | None = None) -> list[StepResult]:

@@ -8,7 +8,7 @@ ribbon button) is schema.Step; everything the runner needs to run it is here, in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -39,6 +39,13 @@ class StepRecord:
     """Tables it replaces (Undo Last Run restores them)."""
     kept_only: tuple[str, ...] = ()
     """Tables it reads only to keep what people typed in them: typing there leaves it current (freshness)."""
+    uses: tuple[str, ...] = ()
+    """Input tables it reads besides those it checks (History and Settings are read for every step: inputs.ALWAYS_READ)."""
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """The input tables the step reads: the only ones read and checked when it runs."""
+        return (*self.checks, *self.uses)
 
     @property
     def face(self) -> schema.Step:
@@ -49,7 +56,7 @@ class StepRecord:
 STEPS = {s.id: s for s in (
     StepRecord("demand", demand_step, (T.ITEMS, T.HISTORY, T.EVENTS), (T.DEMAND_VIEW, T.CONTRIBUTORS, T.PLAN_ARCHIVE),
                (T.DEMAND_VIEW, T.DEMAND_PLAN, T.DEMAND_HISTORY_CHART, T.DEMAND_CHART, T.DEMAND_CHOICES, T.ACCURACY,
-                T.FVA, T.EVENT_EFFECTS)),
+                T.FVA, T.EVENT_EFFECTS), uses=(T.BUDGET,)),
     StepRecord("supply", supply_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.CAPACITY), (T.DEMAND_PLAN,),
                (T.CAPACITY_LOAD, T.SUPPLY_PLAN, T.SUPPLY_VIEW, T.LOAD_CHART, T.RESOURCE_CHOICES)),
     StepRecord("reconcile", reconcile_step, (T.ITEMS, T.INVENTORY, T.CAPACITY, T.BUDGET),
@@ -62,6 +69,11 @@ STEPS = {s.id: s for s in (
     StepRecord("kpis", kpi_step, (T.ITEMS, T.HISTORY, T.INVENTORY, T.ORDERS, T.PRODUCTION), (T.PLAN_ARCHIVE,),
                (T.KPIS, T.ACCURACY_BY_LAG, T.LAG_ACCURACY, T.KPI_TREND)),
 )}
+
+
+def inputs_of(step_ids: Iterable[str]) -> tuple[str, ...]:
+    """The input tables the steps read, each once."""
+    return tuple(dict.fromkeys(name for step_id in step_ids for name in step_record(step_id).inputs))
 
 
 def step_record(step_id: str) -> StepRecord:

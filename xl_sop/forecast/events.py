@@ -146,30 +146,53 @@ def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
     if past.empty or history.empty:
         return history, pd.DataFrame(columns=EFFECT_COLUMNS)
     flagged: dict[str, set[pd.Timestamp]] = {}
-    for _, e in past.iterrows():
-        for item in _members(e, families):
-            flagged.setdefault(item, set()).update(m for m in _months(e) if m < start)
+    # each event's members and months before the cycle, found once (its effect below uses them again)
+    each = [(e, _members(e, families), [m for m in _months(e) if m < start]) for _, e in past.iterrows()]
+    for _e, members, within in each:
+        for item in members:
+            flagged.setdefault(item, set()).update(within)
     series = history.groupby(["Item", "Month"])["Quantity"].sum()
-    baseline: dict[str, pd.Series] = {}
-    actual: dict[str, pd.Series] = {}
+    baseline: dict[str, np.ndarray] = {}
+    actual: dict[str, np.ndarray] = {}
+    first_month: dict[str, pd.Timestamp] = {}
     rows = [history[~history["Item"].isin(flagged.keys())]]
+    # each item's rows of the sums, found once (a look-up per item took most of the time)
+    codes = series.index.codes[0]
+    cut = np.flatnonzero(np.diff(codes)) + 1
+    where = {series.index.levels[0][codes[a]]: (a, b) for a, b in zip(np.r_[0, cut], np.r_[cut, len(codes)],
+                                                                    strict=True)} if len(codes) else {}
+    month_of, sums = series.index.get_level_values(1), series.to_numpy(dtype=float)
     for item, months in flagged.items():
-        if item not in series.index.get_level_values(0):
+        if item not in where:
             continue
-        own = series.loc[item]
-        calendar = pd.date_range(own.index.min(), own.index.max(), freq="MS")
-        full = own.reindex(calendar, fill_value=0.0).astype(float)
-        masked = full.mask(full.index.isin(list(months)))
-        every = masked.notna().sum() == 0  # every month in an event: nothing to draw a baseline from
-        base = full if every else masked.interpolate(method="linear", limit_area="inside").ffill().bfill()
-        baseline[item], actual[item] = base, full
-        rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2).to_numpy()}))
+        first, last = where[item]
+        own_months = month_of[first:last]
+        calendar = pd.date_range(own_months.min(), own_months.max(), freq="MS")
+        full = np.zeros(len(calendar))
+        at = calendar.get_indexer(own_months)
+        full[at[at >= 0]] = sums[first:last][at >= 0]
+        flagged_months = calendar.isin(list(months))
+        base = full.copy()
+        if not flagged_months.all():  # every month in an event: nothing to draw a baseline from
+            # linear between the months around, the nearest month's figure before the first and after the last
+            # (what pandas' interpolate(limit_area="inside").ffill().bfill() gives)
+            base[flagged_months] = np.interp(np.flatnonzero(flagged_months), np.flatnonzero(~flagged_months),
+                                             full[~flagged_months])
+        baseline[item], actual[item], first_month[item] = base, full, calendar[0]
+        rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2)}))
     cleansed = pd.concat(rows, ignore_index=True).sort_values(["Item", "Month"], ignore_index=True)
     effects = []
-    for _, e in past.iterrows():
-        within = [m for m in _months(e) if m < start]
-        a = sum(float(actual[i].reindex(within).fillna(0).sum()) for i in _members(e, families) if i in actual)
-        b = sum(float(baseline[i].reindex(within).fillna(0).sum()) for i in _members(e, families) if i in baseline)
+    def total(months: dict[str, np.ndarray], item: str, within: list[pd.Timestamp]) -> float:
+        """The item's figures summed over the months ``within`` (0 for a month outside its calendar)."""
+        figures, first = months[item], first_month[item]
+        at = np.array([(m.year - first.year) * 12 + m.month - first.month for m in within], dtype=np.int64)
+        inside = (at >= 0) & (at < len(figures))
+        return float(np.where(inside, figures[np.where(inside, at, 0)] if len(figures) else 0.0, 0.0).sum())
+
+    for e, members, within in each:
+        members = [i for i in members if i in actual]
+        a = sum(total(actual, i, within) for i in members)
+        b = sum(total(baseline, i, within) for i in members)
         effects.append((cells.text(e["Item"]), cells.text(e["Family"]) or families.get(cells.text(e["Item"])),
                         e["Kind"], e["FromMonth"], e["ToMonth"], round(a, 2), round(b, 2), round(a - b, 2),
                         (a - b) / b if b > 0 else np.nan))

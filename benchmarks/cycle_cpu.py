@@ -1,0 +1,81 @@
+"""CPU seconds of Run Forecast, forecast_many alone, run all and validate on one filled workbook.
+
+    python benchmarks/cycle_cpu.py --items 1000 [--book FILLED.xlsm] [--no-run-all]
+    python benchmarks/cycle_cpu.py --items 5000 --fill-only FILLED.xlsm
+
+CPU seconds (time.process_time: this process only) move much less than wall seconds when other work shares the
+machine, so two versions of the code can be compared on a loaded machine: run the script with each version on the
+same filled book (``--book``; without it a book is filled first, as cycle_scale.py fills it). Wall seconds are
+printed beside them, and the 1-minute load average at the start and the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def measure(filled: Path, folder: Path, with_run_all: bool = True) -> dict[str, object]:
+    from xl_sop.cycle import run_all, run_step, validate
+    from xl_sop.cycle.inputs import history_before_cycle, load_inputs
+    from xl_sop.forecast.batch import forecast_many
+    from xl_sop.workbook.filebook import FileBook
+    from xl_sop.workbook.schema import TableName as T
+
+    out: dict[str, object] = {"load start": os.getloadavg()[0]}
+
+    def phase(name: str, func: Callable[[], object]) -> None:
+        cpu, wall = time.process_time(), time.perf_counter()
+        func()
+        out[name] = {"cpu": round(time.process_time() - cpu, 2), "wall": round(time.perf_counter() - wall, 2)}
+
+    work = folder / "Work.xlsm"
+    shutil.copyfile(filled, work)
+    book = FileBook(work)
+    phase("demand", lambda: run_step(book, "demand"))
+    inputs = load_inputs(FileBook(filled))
+    history = history_before_cycle(inputs)
+    items = inputs[T.ITEMS].dropna(subset=["Item"])
+    phase("forecast_many", lambda: forecast_many(history, inputs.settings.horizon,
+                                                 season_length=inputs.settings.season_length, level=(80,),
+                                                 families=items))
+    if with_run_all:
+        shutil.copyfile(filled, work)
+        book = FileBook(work)
+        phase("run all", lambda: run_all(book))
+        book.save()
+    phase("validate", lambda: validate(FileBook(work)))  # without run all: on the book Run Forecast left
+    out["load end"] = os.getloadavg()[0]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--book", type=Path, help="a book filled before (the same one for both versions)")
+    parser.add_argument("--fill-only", type=Path, help="fill a book for --book at this path and stop")
+    parser.add_argument("--no-run-all", action="store_true", help="skip run all (large books on a busy machine)")
+    args = parser.parse_args()
+    if args.fill_only:
+        from xl_sop.cycle.demo import fill_demo_book
+
+        fill_demo_book(args.fill_only, items=args.items).save()
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        filled = args.book
+        if filled is None:
+            from xl_sop.cycle.demo import fill_demo_book
+
+            filled = Path(tmp) / "Filled.xlsm"
+            fill_demo_book(filled, items=args.items).save()
+        print(json.dumps(measure(filled, Path(tmp), not args.no_run_all)))
+
+
+if __name__ == "__main__":
+    main()
