@@ -21,6 +21,7 @@ from xl_sop.cycle.inputs import problems_table
 from xl_sop.cycle.inputs import validate as validate_book
 from xl_sop.cycle.publish import PACK_SHEETS
 from xl_sop.cycle.publish import publish as publish_copy
+from xl_sop.cycle.upgrade import upgrade
 from xl_sop.errors import FileAccessError, UnexpectedError, ValidationError, translate, write_report
 from xl_sop.workbook import schema
 from xl_sop.workbook.identity import workbook_id
@@ -148,3 +149,16 @@ def collect_inputs() -> None:
             raise FileAccessError(f"no returned copies in {folder}: save the copies people sent back there")
         result = collect(_live(book), open_copies(copies), master_id=workbook_id(Path(book.fullname)))
         book.app.alert(result.summary(), title="xl-sop: Collect Inputs")
+
+
+def upgrade_workbook() -> None:
+    """Save, write "BOOK (upgraded).xlsm" beside the workbook (xl_sop.cycle.upgrade: the same as `xl-sop upgrade`)
+    and open it; the workbook itself stays as it was."""
+    book = xw.Book.caller()
+    with _busy(book, "Upgrade"):
+        path = refuse_template(Path(book.fullname))
+        book.save()
+        result = upgrade(path)
+        if result.written is not None:
+            book.app.books.open(str(result.written))
+        book.app.alert(result.summary(), title="xl-sop: Upgrade")

@@ -144,12 +144,14 @@ def cli(*args) -> int:
 
 BROKEN = {
     "sheet deleted": (lambda wb: wb.remove(wb["2 Supply"]),
-                      "2 Supply / tblSupplyView: the table tblSupplyView is missing (was the sheet 2 Supply deleted?"),
+                      "2 Supply / tblSupplyView: the table tblSupplyView is missing: the workbook was made by an older xl-sop: "
+                      "run `xl-sop upgrade BOOK`"),
     "detail sheet deleted": (lambda wb: wb.remove(wb["Supply Detail"]),
-                             "Supply Detail / tblSupplyPlan: the table tblSupplyPlan is missing "
-                             "(was the sheet Supply Detail deleted?"),
+                             "Supply Detail / tblSupplyPlan: the table tblSupplyPlan is missing: the workbook was "
+                             "made by an older xl-sop"),
     "table deleted, sheet kept": (lambda wb: wb["History"].tables.pop("tblHistory"),
-                                  "History / tblHistory: the table tblHistory is missing (was the sheet History deleted?"),
+                                  "History / tblHistory: the table tblHistory is missing: the workbook was made by an older "
+                                  "xl-sop"),
     "hidden undo sheet deleted": (lambda wb: wb.remove(wb["Undo"]), "Undo / tblUndo: the table tblUndo is missing"),
     "input header renamed": (rename_header("tblHistory", "Quantity", "Qty"),
                              "History / tblHistory, column Quantity: the column Quantity is missing "

@@ -15,6 +15,8 @@
     xl-sop forecast HISTORY.csv|.parquet [--horizon 12] [--level 80 95] [--id Item ...] [--out FILE.csv|.parquet]
                    [--scheduler ADDRESS | --workers N]   on a Dask cluster (docs/distributed.md)
     xl-sop aggregate TABLE [--by Item ...] [--out FILE]  detail series (history or forecast) added up to items
+    xl-sop upgrade BOOK [--out NEW | --in-place]
+                                             a workbook from an older xl-sop brought up to this version, inputs kept
     xl-sop build-template [--out workbook/SOP_Template.xlsm] [--snapshot FILE]
 
 Any command also takes --debug (show the traceback of a failure). Exit codes: see EXIT_CODES_HELP.
@@ -408,6 +410,14 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from xl_sop.cycle.upgrade import upgrade
+
+    result = upgrade(Path(args.book), Path(args.out) if args.out else None, in_place=args.in_place)
+    print(result.summary())
+    return EXIT_OK
+
+
 def cmd_build_template(args: argparse.Namespace) -> int:
     from xl_sop.workbook.build import save
     from xl_sop.workbook.snapshot import snapshot
@@ -503,6 +513,13 @@ def build_parser() -> argparse.ArgumentParser:
     agg.add_argument("--by", nargs="+", default=["Item"], metavar="COLUMN", help="the columns to sum to (default Item)")
     agg.add_argument("--out", help="write here: .parquet/.pq as Parquet, anything else as CSV (default: CSV on stdout)")
     agg.set_defaults(run=cmd_aggregate)
+    upg = sub.add_parser("upgrade", help="bring a workbook made by an older xl-sop up to this version, every typed "
+                         "input kept (a new file, or --in-place with a backup)")
+    upg.add_argument("book")
+    upg.add_argument("--out", help='the upgraded workbook (default: "BOOK (upgraded).xlsm" beside it)')
+    upg.add_argument("--in-place", action="store_true",
+                     help='upgrade the workbook itself, after copying it to "BOOK (before upgrade).xlsm"')
+    upg.set_defaults(run=cmd_upgrade)
     bt = sub.add_parser("build-template", help="build the S&OP workbook template (.xlsm with VBA and ribbon)")
     bt.add_argument("--out", default="workbook/SOP_Template.xlsm")
     bt.add_argument("--snapshot", help="also write a text snapshot of the built file (for review diffs)")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from xl_sop import cells
 from xl_sop.cycle.demand_view import Typed, contributors_from, typed_in, with_typed
 from xl_sop.cycle.keep import key_frame, merge_rows, norm
 from xl_sop.errors import FileAccessError, ForeignCopyError, about
@@ -40,6 +41,11 @@ CellKey = tuple[str, str, str, pd.Timestamp | None]
 """A typed cell of the demand grid: Family, Item, Measure, Month (None for the row's Lock)."""
 CONTRIBUTORS = schema.TableName.CONTRIBUTORS
 ROW_INPUTS = ("tblDecisions", "tblOpenIssues")
+KEYED_ROWS = {schema.TableName.EVENTS: ("Kind", "Item", "Family", "Region", "FromMonth"),
+              schema.TableName.SCENARIO_INPUTS: ("Scenario", "Change", "AppliesTo", "FromMonth")}
+"""Input tables whose rows are merged by key (an edited row replaces the master's, a new one is added once), and
+the columns that say which row it is: an event is its kind, what it applies to and when it starts; a scenario row
+is its scenario, its change, what it applies to and when it starts."""
 SETTINGS = schema.TableName.SETTINGS
 
 
@@ -117,6 +123,8 @@ def collect(master: Book, copies: Sequence[Returned], *, master_id: str | None) 
         if changed:
             master.write_table(name, mine)
     conflict_rows += _collect_grid(master, read, result)
+    for name, key in KEYED_ROWS.items():
+        conflict_rows += _collect_keyed_rows(master, name, key, read, result)
     for name in ROW_INPUTS:
         mine = master.read_table(name).reset_index(drop=True)
         merged = mine
@@ -167,6 +175,91 @@ def _collect_grid(master: Book, read: list[tuple[str, dict[str, pd.DataFrame]]],
     return conflicts
 
 
+def _collect_keyed_rows(master: Book, name: str, key: tuple[str, ...], read: list[tuple[str, dict[str, pd.DataFrame]]],
+                        result: Collected) -> list[Conflict]:
+    """Merge the rows of the input table ``name`` from the copies into the master's by ``key``; the conflict rows.
+
+    A copy's row with a master row's key is an edit of it: each changed cell is taken when the copies that changed it
+    agree, else listed (the master keeps its own). A row whose key is new and that stands where a master row stands
+    whose key the copy no longer has is that row with its key edited (an event moved to another month): an edit too,
+    not a second event. Any other new row is added once; two copies adding the same key with different cells are
+    listed and neither is added. Rows a copy deleted stay in the master."""
+    if name.lower() not in {n.lower() for n in master.table_names()}:
+        return []  # a master made by an older xl-sop: `xl-sop upgrade` adds the table
+    spec = schema.table(name)
+    header_row = schema.table_origin(spec)[0]
+    mine = master.read_table(name).reset_index(drop=True).astype(object)
+    my_keys = [_row_key(mine, i, key) for i in range(len(mine))]
+    position: dict[tuple[object, ...], list[int]] = {}
+    for i, k in enumerate(my_keys):  # a key typed twice: the copy's first such row is the master's first, and so on
+        position.setdefault(k, []).append(i)
+    edits: dict[tuple[int, str], dict[str, object]] = {}
+    added: dict[tuple[object, ...], dict[str, pd.Series]] = {}
+    for copy_name, tables in read:
+        theirs = tables.get(name)
+        if theirs is None or theirs.empty:
+            continue
+        their_keys = [_row_key(theirs, j, key) for j in range(len(theirs))]
+        kept = set(their_keys)
+        seen: dict[tuple[object, ...], int] = {}
+        for j, k in enumerate(their_keys):
+            if all(v is None for v in k):
+                continue
+            nth = seen[k] = seen.get(k, -1) + 1
+            same = position.get(k, [])
+            at = same[nth] if nth < len(same) else None
+            if at is None and j < len(mine) and my_keys[j] not in kept:
+                at = j  # the same row, its key edited
+            if at is None:
+                added.setdefault(k, {})[copy_name] = theirs.iloc[j]
+                continue
+            for column in mine.columns:
+                if column in theirs and norm(theirs[column].iloc[j]) != norm(mine[column].iloc[at]):
+                    edits.setdefault((at, column), {})[copy_name] = theirs[column].iloc[j]
+    conflicts: list[Conflict] = []
+    changed = False
+    for (i, column), by_copy in edits.items():
+        if len({norm(v) for v in by_copy.values()}) == 1:
+            mine.at[i, column] = next(iter(by_copy.values()))
+            result.applied += 1
+            changed = True
+            continue
+        label = f"{spec.sheet} row {header_row + 1 + i}: {_row_label(mine.iloc[i], key)}"
+        conflicts.append((name, label, column, "master (kept)", _show(mine.at[i, column])))
+        conflicts += [(name, label, column, copy_name, _show(v)) for copy_name, v in by_copy.items()]
+    new_rows: list[pd.Series] = []
+    for offers in added.values():
+        rows = [r.reindex(mine.columns) for r in offers.values()]
+        differ = [c for c in mine.columns if len({norm(r[c]) for r in rows}) > 1]
+        if not differ:
+            new_rows.append(rows[0])
+            continue
+        label = f"{spec.sheet} new row: {_row_label(rows[0], key)}"
+        for column in differ:
+            conflicts.append((name, label, column, "master (not added)", "(no row)"))
+            conflicts += [(name, label, column, copy_name, _show(r[column]))
+                          for copy_name, r in zip(offers, rows, strict=True)]
+    if new_rows:
+        mine = pd.concat([mine, pd.DataFrame(new_rows)], ignore_index=True)
+        result.added_rows += len(new_rows)
+    if changed or new_rows:
+        master.write_table(name, mine)
+    return conflicts
+
+
+def _row_key(frame: pd.DataFrame, j: int, key: tuple[str, ...]) -> tuple[object, ...]:
+    """The key of a table's row ``j`` in comparable form (blank columns, and columns the table lacks, as None)."""
+    lookup = {str(c).lower(): c for c in frame.columns}
+    return tuple(norm(frame[lookup[c.lower()]].iloc[j]) if c.lower() in lookup else None for c in key)
+
+
+def _row_label(row: pd.Series, key: tuple[str, ...]) -> str:
+    """The filled key cells of a row, as tblConflicts names it: "promotion / BEV-1000 / Jun 2027"."""
+    lookup = {str(c).lower(): c for c in row.index}
+    return _key_text(pd.Series([row[lookup[c.lower()]] for c in key
+                                if c.lower() in lookup and not cells.is_blank(row[lookup[c.lower()]])]))
+
+
 def _typed_cells(typed: Typed) -> dict[CellKey, object]:
     """{(Family, Item, Measure, Month): value} of typed numbers and {(Family, Item, Measure, None): lock}."""
     out: dict[CellKey, object] = {(f, i, m, month): v for f, i, m, month, v in typed.values.itertuples(index=False)}
@@ -187,6 +280,10 @@ def _checked(master: Book, copies: Sequence[Returned], master_id: str | None,
         with _reading(copy.name):
             tables = {name: copy.book.read_table(name).reset_index(drop=True)
                       for name in (SETTINGS, *KEYED_INPUTS, *ROW_INPUTS, GRID)}
+            have = {n.lower() for n in copy.book.table_names()}
+            # Events and scenario rows: absent from a copy made by an older xl-sop, which then changed none of them
+            tables |= {name: copy.book.read_table(name).reset_index(drop=True) for name in KEYED_ROWS
+                       if name.lower() in have}
         why = _foreign(read_settings(tables[SETTINGS]).cycle_month, month, copy.workbook_id, master_id)
         if why:
             foreign.append(f"{copy.name} {why}")

@@ -114,9 +114,7 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
     lock_cells = grid["Lock"].tolist() if "Lock" in grid else [None] * len(grid)
     locks = [(labels["Family"][k], labels["Item"][k], bases[k], str(lock).strip())
              for k, lock in enumerate(lock_cells) if not cells.is_blank(lock)]
-    # A contributor's row, or one of a contributor renamed or removed since (its figures are kept, not counted)
-    typed_rows = np.flatnonzero([base.lower() in names or measure.endswith(KEPT) or (bool(base) and base not in COMPUTED)
-                                 for base, measure in zip(bases, measures, strict=True)])
+    typed_rows = np.flatnonzero([_typed_row(measure, names) for measure in measures])
     found: list[tuple[int, int, float]] = []  # (row position, month column position, value)
     bad_cells: list[tuple[int, int, cells.CellError]] = []
     for c, col in enumerate(month_cols):
@@ -135,6 +133,54 @@ def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[T
               for k, c, v in sorted(found, key=lambda f: (f[0], f[1]))]
     return Typed(pd.DataFrame(values, columns=["Family", "Item", "Measure", "Month", "Value"]),
                  pd.DataFrame(locks, columns=["Family", "Item", "Measure", "Lock"])), problems
+
+
+def _typed_row(measure: str, names: dict[str, str]) -> bool:
+    """Whether a grid row of ``measure`` is typed: a contributor's row (``names``: their names, lower case), or one of
+    a contributor renamed or removed since (its figures are kept, not counted)."""
+    base = measure[: -len(KEPT)] if measure.endswith(KEPT) else measure
+    return base.lower() in names or measure.endswith(KEPT) or (bool(base) and base not in COMPUTED)
+
+
+def typed_in_history(grid: pd.DataFrame, contributors: Sequence[Contributor], cycle: pd.Timestamp) -> list[Problem]:
+    """A note for every figure typed in a contributor row in a month before the cycle month: the grid keeps it, the
+    plan does not count it (the plan starts at the cycle month). Not a stop: Run Forecast says so in its note and
+    Validate lists them, by cell."""
+    spec = schema.table(T.DEMAND_VIEW)
+    header_row = schema.table_origin(spec)[0]
+    if grid.empty or "Measure" not in grid:
+        return []
+    names = {c.name.lower(): c.name for c in contributors}
+    past = {col: m for col in grid.columns if col not in LABELS and (m := header_month(col)) is not None and m < cycle}
+    measures, items, families = grid["Measure"].tolist(), grid["Item"].tolist(), grid["Family"].tolist()
+    notes = []
+    for col, month in past.items():
+        for k, (row, value) in enumerate(grid[col].items()):
+            measure = cells.text(measures[k]) or ""
+            if cells.is_blank(value) or not _typed_row(measure, names):
+                continue
+            item = cells.text(items[k])
+            who = cells.text(families[k]) if item in (None, TOTAL) else item
+            shown = f"{value:,.10g}" if isinstance(value, int | float) else value
+            notes.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
+                                 f"{who} {measure}: {shown} is typed in a history month ({month:%b %Y}, before the "
+                                 f"cycle month {cycle:%b %Y}): kept, but not counted in the plan; move it to a plan "
+                                 "month or clear it (a note, not a stop)"))
+    return notes
+
+
+def history_typed_note(grid: pd.DataFrame, contributors_table: pd.DataFrame | None, cycle: pd.Timestamp | None) -> str:
+    """Run Forecast's note on figures typed in history months (typed_in_history); empty when there is none."""
+    if cycle is None:
+        return ""
+    contributors, _problems = contributors_from(contributors_table)
+    # the grid as the step wrote it, numbered as the book numbers its rows (1 = the first under the header)
+    notes = typed_in_history(grid.set_axis(pd.RangeIndex(1, len(grid) + 1)), contributors, cycle)
+    if not notes:
+        return ""
+    first = notes[0]
+    return (f"{len(notes)} figure(s) typed in history months of {first.sheet} are kept but not counted (first: row "
+            f"{first.row}, {first.column}); Validate lists them")
 
 
 def typed_over_computed(grid: pd.DataFrame, plan: pd.DataFrame) -> list[Problem]:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from xl_sop import cells
-from xl_sop.cycle.demand_view import contributors_from, typed_in, typed_over_computed
+from xl_sop.cycle.demand_view import contributors_from, typed_in, typed_in_history, typed_over_computed
 from xl_sop.cycle.scenario_inputs import ScenarioChange, scenario_changes
 from xl_sop.errors import Problem
 from xl_sop.forecast.events import event_problems
@@ -297,8 +297,7 @@ def load_inputs(book: Book, names: Iterable[str] | None = None) -> Inputs:
         if name.lower() not in have and name in OPTIONAL_TABLES:
             raw = pd.DataFrame(columns=spec.column_names)
         elif name.lower() not in have:
-            inputs.problems.append(Problem(spec.sheet, name, None, "",
-                                           f"the table {name} is missing (was the sheet {spec.sheet} deleted?)"))
+            inputs.problems.append(Problem(spec.sheet, name, None, "", missing_table_text(name)))
             raw = pd.DataFrame(columns=spec.column_names)
         else:
             raw = inputs.raw[name] = on_sheet_rows(book, name, book.read_table(name))
@@ -323,7 +322,15 @@ def load_inputs(book: Book, names: Iterable[str] | None = None) -> Inputs:
 # Typed columns of output tables that feed a computation: a word there would silently count as 0.
 TYPED_NUMBERS: dict[str, tuple[str, ...]] = {}
 """(None today: the adjustments are typed in the demand grid, whose cells Run Forecast checks, demand_view.typed_in.)"""
-TEMPLATE_HINT = "copy it back from a new workbook made by xl-sop new"
+UPGRADE_HINT = "made by an older xl-sop: run `xl-sop upgrade BOOK` (or the Upgrade button)"
+"""Said where a table or column of this version is missing (xl_sop.cycle.upgrade)."""
+
+
+def missing_table_text(name: str) -> str:
+    """What a step says of a schema table the workbook lacks: most often it was made by an older xl-sop (upgrade adds
+    the table and keeps every typed input); upgrade also puts back one whose sheet was deleted."""
+    return (f"the table {name} is missing: the workbook was {UPGRADE_HINT}, which adds it and keeps every typed "
+            f"input (it also puts back the sheet {schema.table(name).sheet} if it was deleted)")
 
 
 def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
@@ -334,8 +341,7 @@ def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
     for name in dict.fromkeys(names):
         spec = schema.table(name)
         if name.lower() not in have:
-            problems.append(Problem(spec.sheet, name, None, "",
-                                    f"the table {name} is missing (was the sheet {spec.sheet} deleted? {TEMPLATE_HINT})"))
+            problems.append(Problem(spec.sheet, name, None, "", missing_table_text(name)))
             continue
         columns = book.table_headers(name)
         headers = {str(c).strip().lower(): c for c in columns}
@@ -343,7 +349,7 @@ def book_problems(book: Book, names: Iterable[str]) -> list[Problem]:
             if column.name.lower() not in headers:
                 problems.append(Problem(spec.sheet, name, None, column.name,
                                         f"the column {column.name} is missing (the table has {', '.join(map(str, columns))}); "
-                                        "give the header back its name"))
+                                        f"give the header back its name; in a workbook {UPGRADE_HINT}"))
         typed = [c for c in TYPED_NUMBERS.get(name, ()) if c.lower() in headers]
         if not typed:
             continue
@@ -378,7 +384,8 @@ def validate(book: Book) -> list[Problem]:
     """Every problem in the workbook: the input tables' contents, then missing or renamed output tables and columns,
     and a workbook that lost its macros."""
     inputs = load_inputs(book)
-    problems = (inputs.problems + book_problems(book, output_tables()) + _demand_grid_problems(book)
+    problems = (inputs.problems + book_problems(book, output_tables())
+                + _demand_grid_problems(book, inputs.settings.cycle_month)
                 + scenario_problems(book, inputs))
     if not book.has_macros():  # saved as .xlsx by some program and renamed: the headless steps still run
         problems.append(Problem("Home", "(VBA project)", None, "",
@@ -388,7 +395,7 @@ def validate(book: Book) -> list[Problem]:
     return problems
 
 
-def _demand_grid_problems(book: Book) -> list[Problem]:
+def _demand_grid_problems(book: Book, cycle: pd.Timestamp | None) -> list[Problem]:
     """A word typed in the demand grid, or a contributor row Run Forecast cannot use: Run Forecast stops on them
     (demand_step), so Validate names them too. (The adjustments used to be columns of tblDemandPlan, checked by
     book_problems through TYPED_NUMBERS; they are now typed in the grid.)"""
@@ -399,7 +406,8 @@ def _demand_grid_problems(book: Book) -> list[Problem]:
     grid = book.read_table(T.DEMAND_VIEW)
     _typed, typed_problems = typed_in(grid, contributors)
     over = typed_over_computed(grid, book.read_table(T.DEMAND_PLAN)) if T.DEMAND_PLAN.lower() in have else []
-    return problems + typed_problems + over
+    past = typed_in_history(grid, contributors, cycle) if cycle is not None else []
+    return problems + typed_problems + over + past
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:

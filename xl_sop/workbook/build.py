@@ -707,6 +707,8 @@ def _names(wb: Workbook) -> None:
         defined = "".join(part.capitalize() for part in name.split())
         ref = f"'Settings'!${get_column_letter(col + 1)}${row + i}"
         wb.defined_names[defined] = DefinedName(defined, attr_text=ref)
+    version = schema.SCHEMA_VERSION_NAME
+    wb.defined_names[version] = DefinedName(version, attr_text=str(schema.SCHEMA_VERSION), hidden=True)
 
 
 def save(path: Path) -> Path:

@@ -475,6 +475,14 @@ class FileBook:
     def has_macros(self) -> bool:
         return "xl/vbaProject.bin" in self._parts
 
+    def sheet_names(self) -> list[str]:
+        """The workbook's sheets, in its order."""
+        return list(self._sheets.values())
+
+    def table_sheet(self, name: str) -> str:
+        """The name of the sheet the table stands on."""
+        return self._sheets[self._table(name)[1]]
+
     def first_row(self, name: str) -> int:
         _, _, table_part = self._table(name)
         return _split(self._xml(table_part).get("ref"))[0] + 1

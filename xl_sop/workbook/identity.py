@@ -28,39 +28,51 @@ _BEFORE_NAMES = ("sheets", "functionGroups", "externalReferences")
 """The elements of the workbook part that come before definedNames (the schema fixes the order)."""
 
 
-def _id_name(workbook: etree._Element) -> etree._Element | None:
+def _named(workbook: etree._Element, defined: str) -> etree._Element | None:
     for name in workbook.iter(f"{_Q}definedName"):
-        if (name.get("name") or "").lower() == schema.WORKBOOK_ID_NAME.lower() and name.get("localSheetId") is None:
+        if (name.get("name") or "").lower() == defined.lower() and name.get("localSheetId") is None:
             return name
     return None
 
 
-def workbook_id(path: Path) -> str | None:
-    """The id the workbook file at ``path`` carries, or None (made before ids, or not made by xl-sop)."""
+def constant(path: Path, defined: str) -> str | None:
+    """The text of the workbook-level defined name ``defined`` of the file at ``path`` (quotes and = taken off), or
+    None when it has none."""
     with zipfile.ZipFile(path) as z:
-        name = _id_name(parse_part(z.read(WORKBOOK_PART), WORKBOOK_PART))
+        name = _named(parse_part(z.read(WORKBOOK_PART), WORKBOOK_PART), defined)
     text = (name.text or "").strip() if name is not None else ""
     return text.strip('="') or None
 
 
-def stamp(path: Path) -> str:
-    """Give the workbook at ``path`` a new id (replacing any it has) and return it; every other part is kept as it was."""
-    new_id = uuid.uuid4().hex
+def workbook_id(path: Path) -> str | None:
+    """The id the workbook file at ``path`` carries, or None (made before ids, or not made by xl-sop)."""
+    return constant(path, schema.WORKBOOK_ID_NAME)
+
+
+def stamp(path: Path, new_id: str | None = None) -> str:
+    """Give the workbook at ``path`` an id (a new one unless ``new_id``; replacing any it has) and return it."""
+    new_id = new_id or uuid.uuid4().hex
+    set_constant(path, schema.WORKBOOK_ID_NAME, f'"{new_id}"')
+    return new_id
+
+
+def set_constant(path: Path, defined: str, text: str) -> None:
+    """Set the hidden workbook-level defined name ``defined`` of the file at ``path`` to ``text`` (a formula constant,
+    such as "abc" or 2); every other part is kept as it was."""
     with zipfile.ZipFile(path) as z:
         infos = z.infolist()
         parts = {info.filename: z.read(info.filename) for info in infos}
     workbook = parse_part(parts[WORKBOOK_PART], WORKBOOK_PART)
-    name = _id_name(workbook)
+    name = _named(workbook, defined)
     if name is None:
         names = workbook.find(f"{_Q}definedNames")
         if names is None:
             names = etree.Element(f"{_Q}definedNames")
             last = max(workbook.index(e) for e in workbook if etree.QName(e).localname in _BEFORE_NAMES)
             workbook.insert(last + 1, names)
-        name = etree.SubElement(names, f"{_Q}definedName", name=schema.WORKBOOK_ID_NAME, hidden="1")
-    name.text = f'"{new_id}"'
+        name = etree.SubElement(names, f"{_Q}definedName", name=defined, hidden="1")
+    name.text = text
     parts[WORKBOOK_PART] = etree.tostring(workbook, xml_declaration=True, encoding="UTF-8", standalone=True)
     with replacing(path) as temp, zipfile.ZipFile(temp, "w") as out:
         for info in infos:
             out.writestr(info, parts[info.filename], compress_type=info.compress_type)
-    return new_id

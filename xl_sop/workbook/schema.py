@@ -129,6 +129,13 @@ WORKBOOK_ID_NAME = "SOP_WorkbookId"
 `xl-sop new` and the demo, carried by publish into the values-only copy; Collect Inputs takes only copies that carry
 the master's id (xl_sop.workbook.identity)."""
 
+SCHEMA_VERSION_NAME = "SOP_SchemaVersion"
+"""The hidden workbook-level defined name holding the schema version a workbook was built (or upgraded) to, its value
+a number constant (=1): `xl-sop upgrade` reads it to know where it starts (xl_sop.cycle.upgrade)."""
+SCHEMA_VERSION = 1
+"""This schema's version: raise it with any change an older workbook needs upgrading for. A workbook without
+SCHEMA_VERSION_NAME was built before versions were recorded (version 0)."""
+
 XLWINGS_CONF_SHEET = "xlwings.conf"
 """The sheet xlwings reads its settings from (keys in column A from A1 down to the first blank, values in B)."""
 
@@ -645,6 +652,8 @@ BUTTONS = (
            "Merge overrides and comments from returned copies"),
     Button("Validate", "Validate", "validate", "DataValidation", "Share", "Check every input table and list the problems"),
     Button("UndoLastRun", "Undo Last Run", "undo_last_run", "Undo", "Share", "Restore the tables the last step replaced"),
+    Button("Upgrade", "Upgrade", "upgrade_workbook", "FileSaveAs", "Share",
+           "A copy of this workbook brought up to this xl-sop's template, every typed input kept"),
 )
 """The buttons that run a step or a sharing command in Python."""
 FUNCTION_HELP = Button("FunctionHelp", "Function Help", None, "FunctionWizard", "Help",
