@@ -200,3 +200,23 @@ def test_a_full_disk_during_publish_leaves_no_file_under_the_published_name(mast
         publish(master, tmp_path / "again", pdf=False)
     assert earlier.read_bytes() == before  # the earlier publish stays whole
     assert only_the_workbook_is_left(earlier)
+
+
+def test_a_lock_caught_between_its_creation_and_its_writing_still_names_its_holder(tmp_path):
+    """The race seen under load: the second command found the lock created but still empty."""
+    import threading
+
+    from xl_sop.errors import WorkbookBusyError
+
+    book = tmp_path / "Book.xlsm"
+    book.write_bytes(b"not opened: the lock comes first")
+    lock = lock_path(book)
+    lock.touch()  # created by the first command, which writes who it is a moment later
+    holder = {"command": "collect", "user": "ann", "host": socket.gethostname(), "pid": os.getpid(),
+              "since": "2026-11-30T09:00:00"}
+    writer = threading.Timer(0.2, lambda: lock.write_text(json.dumps(holder), encoding="utf-8"))
+    writer.start()
+    with pytest.raises(WorkbookBusyError, match="busy: xl-sop collect started by ann"), workbook_lock(book, "run"):
+        pass
+    writer.join()
+    assert json.loads(lock.read_text(encoding="utf-8")) == holder  # the holder's lock is left alone

@@ -21,6 +21,7 @@ import json
 import os
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def _take(path: Path, workbook: Path, command: str) -> None:
         try:
             handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError:
-            holder = _holder(path)
+            holder = _holder(path, wait=True)
             if not _is_stale(holder) or not _move_away(path, holder):
                 raise WorkbookBusyError(_busy_message(workbook, path, holder)) from None
             continue
@@ -75,13 +76,22 @@ def _take(path: Path, workbook: Path, command: str) -> None:
     raise WorkbookBusyError(_busy_message(workbook, path, _holder(path)))
 
 
-def _holder(path: Path) -> dict[str, object]:
-    """What the lock file says about its holder; {} when it cannot be read (being written, or not ours)."""
-    try:
-        found = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
+def _holder(path: Path, wait: bool = False) -> dict[str, object]:
+    """What the lock file says about its holder; {} when it cannot be read (being written, or not ours).
+
+    With ``wait``, a lock just created and not yet written (its holder writes it right after creating it) is read
+    again for up to a second, so the message names the holder rather than "another command".
+    """
+    for _attempt in range(50 if wait else 1):
+        try:
+            found = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError):
+            time.sleep(0.02)
+            continue
+        return found if isinstance(found, dict) else {}
+    return {}
 
 
 def _is_stale(holder: dict[str, object]) -> bool:
