@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, ScatterChart, Series
 from openpyxl.chart.legend import Legend
+from openpyxl.chart.series import SeriesLabel
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -478,6 +479,8 @@ def _meeting(ws: Worksheet) -> None:
     row, col = schema.table_origin(table)
     j = col + table.column_names.index("VsLastFrozenPct")
     bars.add_data(Reference(ws, min_col=j, min_row=row, max_row=row + 1), titles_from_data=True)
+    for series, label in zip(bars.series, ("Against budget", "Against the last frozen plan"), strict=True):
+        series.tx = SeriesLabel(v=label)  # the legend in words, not the columns' names
     bars.type = "bar"
     bars.legend = Legend()
     bars.legend.position = "b"
