@@ -40,6 +40,17 @@ def test_tables_read_back_with_types(copy):
         book.read_table("tblNope")
 
 
+def test_a_time_of_day_reads_back_to_the_millisecond(copy):
+    """A day fraction is not exact in binary: 09:10:00 came back 3 microseconds early before reads were rounded."""
+    book = FileBook(copy)
+    status = book.read_table("tblStepStatus")
+    runs = [pd.Timestamp("2026-11-30 09:10:00"), pd.Timestamp("2026-11-30 17:45:30.250"), pd.Timestamp("2026-12-01")]
+    status["LastRun"] = runs + [pd.NaT] * (len(status) - 3)
+    book.write_table("tblStepStatus", status)
+    book.save()
+    assert FileBook(copy).read_table("tblStepStatus")["LastRun"].iloc[:3].tolist() == runs
+
+
 @pytest.mark.slow
 def test_writing_a_table_round_trips_and_changes_nothing_else(copy):
     before = snapshot(copy)

@@ -148,7 +148,7 @@ def _serial(serial: float, value: object) -> pd.Timestamp:
     if not FIRST_SERIAL <= serial < LAST_SERIAL + 1:
         raise CellError(value, "a date", f"({_shown(value)}) is not a date",
                         f"a date is a day number from {FIRST_SERIAL} to {LAST_SERIAL} or text such as {DATE_EXAMPLE}")
-    return EXCEL_EPOCH + pd.Timedelta(days=serial)
+    return EXCEL_EPOCH + pd.Timedelta(days=serial).round("ms")  # Excel's resolution; the binary fraction is not exact
 
 
 def month(value: object) -> pd.Timestamp | None:

@@ -225,7 +225,9 @@ def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
             serial = pd.to_numeric(frame[name], errors="coerce")
             # Only day numbers Excel can show as dates: -5 or 20231101 stay as typed, for the checks to report.
             plausible = serial.ge(cells.FIRST_SERIAL) & serial.lt(cells.LAST_SERIAL + 1)
-            dates = cells.EXCEL_EPOCH + pd.to_timedelta(serial.where(plausible), unit="D")
+            # to the millisecond, Excel's own resolution: a day fraction in binary is not exact (09:10:00 came back
+            # 3 microseconds early and differed from what Excel hands over)
+            dates = cells.EXCEL_EPOCH + pd.to_timedelta(serial.where(plausible), unit="D").dt.round("ms")
             if plausible.all() or frame[name].isna().all():
                 frame[name] = dates
             else:  # text typed in a date column stays as typed, for the checks to read or report
