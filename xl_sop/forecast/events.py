@@ -306,5 +306,5 @@ def apply_events(statistical: pd.DataFrame, history: pd.DataFrame, events: pd.Da
     added = added.groupby(["Item", "Month"], as_index=False)["Events"].sum()
     figures = ["Statistical", "Lower80", "Upper80"]
     forecast[figures] = forecast[figures].astype(float).round(2)
-    added["Events"] = added["Events"].round(2)
+    added["Events"] = added["Events"].astype(float).round(2)  # float also when empty (pandas 2 keeps object)
     return forecast.reset_index(drop=True), added[added["Events"] != 0].reset_index(drop=True)
