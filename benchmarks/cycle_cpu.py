@@ -1,4 +1,4 @@
-"""CPU seconds of Run Forecast, forecast_many alone, run all and validate on one filled workbook.
+"""CPU seconds of Run Forecast, forecast_many alone, run all, its save and validate on one filled workbook.
 
     python benchmarks/cycle_cpu.py --items 1000 [--book FILLED.xlsm] [--no-run-all]
     python benchmarks/cycle_cpu.py --items 5000 --fill-only FILLED.xlsm
@@ -49,7 +49,7 @@ def measure(filled: Path, folder: Path, with_run_all: bool = True) -> dict[str, 
         shutil.copyfile(filled, work)
         book = FileBook(work)
         phase("run all", lambda: run_all(book))
-        book.save()
+        phase("save", book.save)  # stores every formula's result (formula_results): timed apart from the steps
     phase("validate", lambda: validate(FileBook(work)))  # without run all: on the book Run Forecast left
     out["load end"] = os.getloadavg()[0]
     return out
