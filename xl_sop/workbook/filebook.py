@@ -144,12 +144,12 @@ def _rels_path(part: str) -> str:
 
 
 def _put_in_order(data: etree._Element, rows: dict[int, etree._Element]) -> None:
-    """The sheet's rows by number (Excel requires it), leaving out rows that became empty."""
-    for r in sorted(rows):
-        data.remove(rows[r])
-    for r in sorted(rows):
-        if len(rows[r]) or set(rows[r].attrib) - {"r"}:
-            data.append(rows[r])
+    """The sheet's rows by number (Excel requires it), leaving out rows that became empty.
+
+    One slice assignment in lxml's C code: removing and appending each of 700,000 rows took seconds."""
+    kept = [rows[r] for r in sorted(rows) if len(rows[r]) or len(rows[r].attrib) > 1 or "r" not in rows[r].attrib]
+    others = [child for child in data if child.tag != f"{Q}row"] if len(data) != len(rows) else []
+    data[:] = others + kept
 
 
 def _string_item_text(item: etree._Element) -> str:
@@ -233,6 +233,53 @@ def _typed(frame: pd.DataFrame, table_name: str) -> pd.DataFrame:
             else:  # text typed in a date column stays as typed, for the checks to read or report
                 frame[name] = [d if ok else v for d, ok, v in zip(dates, plausible, frame[name], strict=True)]
     return frame
+
+
+def _table_frame(name: str, headers: Sequence[str], columns: Sequence[list[object]]) -> pd.DataFrame:
+    """A table's frame from its columns' cell values (None for an empty cell): the index counts the data rows from 1,
+    blank rows are dropped, date columns typed."""
+    frame = pd.DataFrame(dict(enumerate(columns)), index=pd.RangeIndex(1, len(columns[0]) + 1 if columns else 1))
+    frame.columns = pd.Index(headers)
+    frame = frame.dropna(how="all")
+    return _typed(frame, name)
+
+
+def _number_read(value: float) -> int | float:
+    """A number as reading its cell gives it back: whole ones below 2**53 as int (sheet_cells reads them so)."""
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
+def _read_back(values: list[object]) -> list[object]:
+    """What reading the cells written from ``values`` (_column_values) gives: what _cell_xml writes, read as
+    sheet_cells reads it."""
+    out: list[object] = []
+    for value in values:
+        if value is None or value is pd.NaT:
+            out.append(None)
+        elif type(value) is _Raw:  # a date column's day number
+            out.append(_number_read(float(value[4:-4])))
+        elif isinstance(value, (np.bool_, bool)):
+            out.append(bool(value))
+        elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date, np.datetime64)):
+            stamp = pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tzinfo else pd.Timestamp(value)
+            out.append(_number_read(round((stamp - cells.EXCEL_EPOCH).total_seconds() / 86400, 10)))
+        elif isinstance(value, (int, float, np.integer, np.floating)):
+            number = float(value)
+            out.append(_number_read(number) if math.isfinite(number) else None)
+        else:  # text; an XML parser reads a line end as \n
+            out.append(str(value).replace("\r\n", "\n").replace("\r", "\n"))
+    return out
+
+
+def _results_read(values: list[object]) -> list[object] | None:
+    """What reading a formula column written with ``values`` as its cached results gives; None when a result is
+    missing (the save computes it, so the figure read after the save is not known here)."""
+    out: list[object] = []
+    for value in values:
+        if not _result_xml(value) or not isinstance(value, (int, float, np.integer, np.floating)):
+            return None
+        out.append(_number_read(float(value)))
+    return out
 
 
 class _Raw(str):
@@ -433,6 +480,9 @@ class FileBook:
         self._written_tables: set[str] = set()
         self._read: dict[str, sheet_cells.SheetCells] = {}
         """{sheet part: its cells as read}, dropped when the sheet is written."""
+        self._handed: dict[str, pd.DataFrame] = {}
+        """{table name lower: the frame read_table would read from the cells write_table wrote}: the next step of
+        run all takes it without parsing the sheet again."""
 
     # --- package structure ------------------------------------------------------------------------
 
@@ -510,18 +560,16 @@ class FileBook:
         The index is the data row number as a planner counts it (1 = the first row under
         the header), so problems can name the row; blank rows are dropped.
         """
-        _, sheet_part, table_part = self._table(name)
+        real_name, sheet_part, table_part = self._table(name)
+        handed = self._handed.get(real_name.lower())
+        if handed is not None:  # what this book wrote, as reading it back gives it: not parsed again
+            return handed.copy()
         table = self._xml(table_part)
         r1, c1, r2, c2 = _split(table.get("ref"))
         r2 -= _totals_rows(table)
-        headers = self.table_headers(name)
         cells = self._sheet_cells(sheet_part)
         cells.check(r1 + 1, r2, c1, c2)
-        frame = pd.DataFrame({k: cells.column(r1 + 1, r2, c) for k, c in enumerate(range(c1, c2 + 1))},
-                             index=pd.RangeIndex(1, max(r2 - r1, 0) + 1))
-        frame.columns = pd.Index(headers)
-        frame = frame.dropna(how="all")
-        return _typed(frame, name)
+        return _table_frame(real_name, self.table_headers(name), [cells.column(r1 + 1, r2, c) for c in range(c1, c2 + 1)])
 
     def read_cells(self, sheet: str, ref: str) -> dict[tuple[int, int], CellValue]:
         """{(row, column): value} of the cells in the range ``ref`` (such as A1:B20) of a sheet; empty cells are left out.
@@ -661,7 +709,7 @@ class FileBook:
             sources = [min(c1 + k, c2) for k in range(len(new_headers))]
         styles = [self._style(rows.get(r1 + 1), col) for col in sources]
         total_cells = [self._cells_of(rows.get(r), c1, c2) for r in range(r2 - totals + 1, r2 + 1)]
-        body = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n, real_name)
+        body, read_back = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n, real_name)
         last = max(r2, r1 + n + totals)
         for r in range(r1 + 1, last + 1):
             row = rows.get(r)
@@ -705,14 +753,31 @@ class FileBook:
         self._follow(sheet_part, follow.Move(r1 + 1, r2 - totals, c1, c2, r1 + n, c2_new))
         self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2_new))
         self._written_tables.add(real_name)
+        self._drop_handed(sheet_part, (r1, c1, max(r2, r1 + n + totals), wide))
+        if read_back is not None:
+            self._handed[real_name.lower()] = _table_frame(real_name, new_headers, read_back)
+
+    def _drop_handed(self, sheet_part: str, area: tuple[int, int, int, int] | None = None) -> None:
+        """Forget the frames written to the sheet (those whose cells meet ``area``, or all): their cells changed."""
+        for key, (_real, part, table_part) in self._tables.items():
+            if part != sheet_part or key not in self._handed:
+                continue
+            if area is not None:
+                r1, c1, r2, c2 = _split(self._xml(table_part).get("ref"))
+                if r2 < area[0] or r1 > area[2] or c2 < area[1] or c1 > area[3]:
+                    continue
+            del self._handed[key]
 
     def _body_rows(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
                    formulas: dict[str, Callable[[int], str]], styles: list[str | None], r1: int, c1: int,
-                   n: int, table: str = "the table") -> list[etree._Element]:
+                   n: int, table: str = "the table") -> tuple[list[etree._Element], list[list[object]] | None]:
         """The table's data rows as <row> elements holding their cells: each column taken from the frame once, as a
         list, its cells made as text and parsed BLOCK_ROWS rows at a time (no per-cell DataFrame access, no per-cell
-        element, and never the text of a whole 700,000-row table at once)."""
+        element, and never the text of a whole 700,000-row table at once).
+
+        Also each column's values as reading the cells back gives them (None when a formula's result is missing)."""
         columns: list[tuple[str, list[object], str, str | None]] = []
+        read_back: list[list[object]] | None = []
         for header, style in zip(headers, styles, strict=True):
             letter = column_letters(c1 + len(columns))
             source = lookup.get(header.lower())
@@ -721,6 +786,11 @@ class FileBook:
             formula = formulas.get(header.lower())
             columns.append((letter, values, f' s="{style}"' if style is not None else "",
                             None if formula is None else formula(_ROW_MARKER)))
+            read = _read_back(values) if formula is None else _results_read(values)
+            if read is None or read_back is None:
+                read_back = None
+            else:
+                read_back.append(read)
         out: list[etree._Element] = []
         for start in range(0, n, BLOCK_ROWS):
             rows = range(r1 + 1 + start, r1 + 1 + min(n, start + BLOCK_ROWS))
@@ -736,7 +806,7 @@ class FileBook:
                 raise WorkbookError(f"{table} could not be written: {n:,} rows x {len(columns)} columns need more "
                                     "memory than this machine has free (close other programs, or plan fewer items "
                                     "in one workbook); nothing was written") from None
-        return out
+        return out, read_back
 
     @staticmethod
     def _column_cells(letter: str, values: list[object], shown: str, marker: str | None, rows: range) -> list[str]:
@@ -941,6 +1011,7 @@ class FileBook:
         _put_in_order(data, rows)
         self._changed.add(part)
         self._read.pop(part, None)
+        self._drop_handed(part)
 
     def _formulas(self, table_name: str) -> dict[str, Callable[[int], str]]:
         try:

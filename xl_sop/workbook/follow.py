@@ -108,8 +108,10 @@ def formula(text: str, sheet: str, move: Move) -> str:
 def sheet_ranges(sheet: etree._Element, ns: str, move: Move) -> bool:
     """Move the sheet's conditional formats and validations; whether anything changed."""
     changed = False
+    # Formats and validations stand beside the cells, never inside them: the rows are not walked.
+    around = [child for child in sheet if child.tag != f"{{{ns}}}sheetData"]
     for tag in ("conditionalFormatting", "dataValidation"):
-        for element in list(sheet.iter(f"{{{ns}}}{tag}")):
+        for element in [e for child in around for e in child.iter(f"{{{ns}}}{tag}")]:
             old = element.get("sqref") or ""
             new = sqref(old, move)
             if new == old:
@@ -119,7 +121,7 @@ def sheet_ranges(sheet: etree._Element, ns: str, move: Move) -> bool:
                 element.set("sqref", new)
             else:
                 _drop(element)
-    for element in list(sheet.iter(X14_SQREF)):
+    for element in [e for child in around for e in child.iter(X14_SQREF)]:
         old = element.text or ""
         new = sqref(old, move)
         if new != old:
