@@ -6,7 +6,8 @@
 CPU seconds (time.process_time: this process only) move much less than wall seconds when other work shares the
 machine, so two versions of the code can be compared on a loaded machine: run the script with each version on the
 same filled book (``--book``; without it a book is filled first, as cycle_scale.py fills it). Wall seconds are
-printed beside them, and the 1-minute load average at the start and the end.
+printed beside them, and the 1-minute load average at the start and the end; "peak MB" is the process's peak
+resident memory during the phase (the mark reset before each phase, as cycle_scale.py does).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from cycle_scale import _peak_mb, _reset_peak  # the process's resident high-water mark per phase
+
 
 def measure(filled: Path, folder: Path, with_run_all: bool = True) -> dict[str, object]:
     from xl_sop.cycle import run_all, run_step, validate
@@ -31,9 +34,11 @@ def measure(filled: Path, folder: Path, with_run_all: bool = True) -> dict[str, 
     out: dict[str, object] = {"load start": os.getloadavg()[0]}
 
     def phase(name: str, func: Callable[[], object]) -> None:
+        _reset_peak()
         cpu, wall = time.process_time(), time.perf_counter()
         func()
-        out[name] = {"cpu": round(time.process_time() - cpu, 2), "wall": round(time.perf_counter() - wall, 2)}
+        out[name] = {"cpu": round(time.process_time() - cpu, 2), "wall": round(time.perf_counter() - wall, 2),
+                     "peak MB": round(_peak_mb())}
 
     work = folder / "Work.xlsm"
     shutil.copyfile(filled, work)

@@ -19,6 +19,7 @@ import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -143,13 +144,22 @@ def _rels_path(part: str) -> str:
     return f"{folder}/_rels/{name}.rels"
 
 
-def _put_in_order(data: etree._Element, rows: dict[int, etree._Element]) -> None:
-    """The sheet's rows by number (Excel requires it), leaving out rows that became empty.
+def _put_in_order(data: etree._Element, rows: dict[int, etree._Element],
+                  marks: Mapping[int, etree._Element] | None = None) -> None:
+    """The sheet's rows by number (Excel requires it), leaving out rows that became empty; ``marks``: where rows
+    held as bytes go, by their first row.
 
     One slice assignment in lxml's C code: removing and appending each of 700,000 rows took seconds."""
-    kept = [rows[r] for r in sorted(rows) if len(rows[r]) or len(rows[r].attrib) > 1 or "r" not in rows[r].attrib]
-    others = [child for child in data if child.tag != f"{Q}row"] if len(data) != len(rows) else []
-    data[:] = others + kept
+    marks = marks or {}
+    placed = {**rows, **marks}
+    kept = [placed[r] for r in sorted(placed)
+            if r in marks or len(rows[r]) or len(rows[r].attrib) > 1 or "r" not in rows[r].attrib]
+    if len(data) == len(kept) and all(a is b for a, b in zip(data, kept, strict=True)):
+        return  # in order already (rows written are appended after the rows above them)
+    if len(data) != len(placed):
+        ours = {id(e) for e in kept}
+        kept = [child for child in data if child.tag != f"{Q}row" and id(child) not in ours] + kept
+    data[:] = kept
 
 
 def _string_item_text(item: etree._Element) -> str:
@@ -323,8 +333,42 @@ def _cell_xml(value: object, ref: str) -> str:
     if _NOT_XML.search(text):
         raise WorkbookError(f"cell {ref} would hold a control character ({_NOT_XML.search(text)!r}), which a workbook "
                             "cannot store: remove it from the data (nothing was written)")
+    if "\r" in text:  # an XML parser reads every line end as \n: written so, the text is what reading gives
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text:
+        return ' t="inlineStr"><is><t/></is>'
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f' t="inlineStr"><is><t{space}>{html.escape(text, quote=False)}</t></is>'
+
+
+_ROW_START = re.compile(rb'<row r="(\d+)"')
+
+
+def _row_at(block: bytes, at: int) -> int:
+    match = _ROW_START.match(block, at)
+    return -1 if match is None else int(match.group(1))
+
+
+def _cut(blocks: list[bytes], row: int) -> tuple[list[bytes], list[bytes]]:
+    """Rows made as text (each <row r="N"> with no other attribute, in order) split before ``row``: the rows above
+    it and the rows from it on."""
+    for k, block in enumerate(blocks):
+        last = _row_at(block, block.rfind(b'<row r="'))
+        if last < row:
+            continue
+        if _row_at(block, 0) >= row:
+            return blocks[:k], blocks[k:]
+        for number in range(row, last + 1):  # the first row at or below ``row`` (a row without cells is left out)
+            at = block.find(b'<row r="%d">' % number)
+            if at >= 0:
+                return blocks[:k] + [block[:at]], [block[at:]] + blocks[k + 1:]
+    return blocks, []
+
+
+def _no_memory(table: str, rows: int, columns: int) -> WorkbookError:
+    return WorkbookError(f"{table} could not be written: {rows:,} rows x {columns} columns need more memory than this "
+                         "machine has free (close other programs, or plan fewer items in one workbook); nothing was "
+                         "written")
 
 
 def _result_xml(value: object) -> str:
@@ -416,6 +460,31 @@ def _put_result(cell: etree._Element, result: formula_results.Result) -> None:
     cell.find(f"{Q}f").addnext(value)
 
 
+_BODY_MARK = "xl-sop-body"
+"""The processing instruction standing, in a sheet's tree, where a table's rows held as bytes (_Body) go."""
+_BODY_AT = re.compile(rb"<\?" + _BODY_MARK.encode() + rb" (\d+)\?>")
+_EMPTY_ROW = re.compile(rb'<row r="\d+"></row>')
+
+
+@dataclass
+class _Body:
+    """A table's data rows as written, held as the bytes lxml would write for them (no element per cell) until the
+    sheet is saved or something must walk its rows (then they are parsed into the tree: FileBook._materialize)."""
+
+    sheet_part: str
+    table: str
+    """The table's name, lower case."""
+    first: int
+    last: int
+    first_col: int
+    last_col: int
+    blocks: list[bytes]
+    """The rows' XML, BLOCK_ROWS rows a block, rows without cells left out (as the tree leaves them out)."""
+    styles: dict[int, str | None]
+    """The style of each column's cells (what the next writing of the table takes its look from)."""
+    mark: etree._Element
+
+
 class _CellsOf:
     """The cells, tables and defined names of a FileBook, as formula_results reads them."""
 
@@ -481,6 +550,8 @@ class FileBook:
         self._read: dict[str, sheet_cells.SheetCells] = {}
         """{sheet part: its cells as read}, dropped when the sheet is written."""
         self._handed: dict[str, pd.DataFrame] = {}
+        self._bodies: dict[int, _Body] = {}
+        """Tables' rows held as bytes in the sheets' trees, by the number their mark carries."""
         """{table name lower: the frame read_table would read from the cells write_table wrote}: the next step of
         run all takes it without parsing the sheet again."""
 
@@ -589,7 +660,7 @@ class FileBook:
         cells = self._read.get(sheet_part)
         if cells is None:
             tree = self._trees.get(sheet_part)
-            data = self._parts[sheet_part] if tree is None else etree.tostring(tree, encoding="UTF-8")
+            data = self._parts[sheet_part] if tree is None else b"".join(self._serialized(sheet_part))
             cells = self._read[sheet_part] = sheet_cells.scan(data, self._shared, _iso_date_serial,
                                                               lambda: self._cells_one_by_one(sheet_part))
         return cells
@@ -615,6 +686,7 @@ class FileBook:
 
         def every_row() -> Iterator[tuple[int, int, CellValue]]:
             if sheet_part in self._trees:
+                self._materialize(sheet_part)
                 for row in self._trees[sheet_part].iter(f"{Q}row"):
                     yield from take(row)
                 return
@@ -700,6 +772,14 @@ class FileBook:
         formulas = self._formulas(real_name)
         n = max(len(frame), 1)
         sheet = self._xml(sheet_part)
+        # Rows held as bytes: a plain table's (no Total Row, same columns, not a grid: a grid's rows get outline
+        # levels next) whose rows hold nothing else; the bytes of the rows it had are dropped, not parsed.
+        plain = not totals and new_headers == old_headers and not _is_grid(real_name)
+        """Rows the table alone holds can be kept as bytes (_Body): not a Total Row, not new columns, not a grid (a
+        grid's rows get outline levels next)."""
+        last = max(r2, r1 + n + totals)
+        own = self._materialize(sheet_part, keep=real_name.lower() if plain else None,
+                                area=(r1, c1, last, wide) if plain else None)
         data = sheet.find(f"{Q}sheetData")
         rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
         where = {h.lower(): c1 + j for j, h in enumerate(old_headers)}
@@ -707,11 +787,27 @@ class FileBook:
         """The old column each new one takes its style (and Total Row cell) from: its own, or the last one."""
         if _is_grid(real_name):  # a grid's look goes by position (history left, the cycle month's line), not by month
             sources = [min(c1 + k, c2) for k in range(len(new_headers))]
-        styles = [self._style(rows.get(r1 + 1), col) for col in sources]
+        styles = [own.styles.get(col) if own is not None and r1 + 1 not in rows else self._style(rows.get(r1 + 1), col)
+                  for col in sources]
         total_cells = [self._cells_of(rows.get(r), c1, c2) for r in range(r2 - totals + 1, r2 + 1)]
-        body, read_back = self._body_rows(frame, new_headers, lookup, formulas, styles, r1, c1, n, real_name)
-        last = max(r2, r1 + n + totals)
-        for r in range(r1 + 1, last + 1):
+        blocks, read_back = self._body_text(frame, new_headers, lookup, formulas, styles, r1, c1, n, real_name)
+        split = last
+        """Rows r1+1..split are written into the tree's rows, those below as bytes."""
+        if plain and read_back is not None:
+            split = self._shared_rows(data, r1 + 1, last, c1, wide)
+        if split == last and own is not None:
+            self._materialize(sheet_part)
+            rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
+        elif split < last:  # the rows below split hold the table's cells only: their old cells go
+            for r in range(split + 1, last + 1):
+                if r in rows:
+                    data.remove(rows.pop(r))
+            for number in [k for k, body in self._bodies.items() if body.sheet_part == sheet_part
+                           and body.table == real_name.lower()]:
+                data.remove(self._bodies.pop(number).mark)
+        head, tail = _cut(blocks, split + 1)
+        body = self._parsed_rows(head, n, len(new_headers), real_name)
+        for r in range(r1 + 1, split + 1):
             row = rows.get(r)
             if row is None:
                 row = rows[r] = etree.SubElement(data, f"{Q}row", r=str(r))
@@ -734,7 +830,22 @@ class FileBook:
         """Where each old column's Total Row cell goes (none for a column given up)."""
         for k, cells_of_row in enumerate(total_cells):
             self._move_totals(cells_of_row, rows[r1 + n + 1 + k], r1 + 1, r2 - totals, r1 + n, renamed)
-        _put_in_order(data, rows)
+        _put_in_order(data, rows, {body.first: body.mark for body in self._bodies.values()
+                                   if body.sheet_part == sheet_part})
+        if tail:
+            self._keep_body(data, sheet_part, real_name.lower(), (split + 1, c1, last, wide), tail,
+                            {c1 + k: style for k, style in enumerate(styles)})
+        if _is_grid(real_name):  # rows hidden by a filter or a folded outline are shown again (the rows have changed)
+            for r in range(r1 + 1, max(r2, r1 + n) + 1):
+                if r in rows and rows[r].get("hidden") is not None:
+                    del rows[r].attrib["hidden"]
+        self._written_tail(real_name, sheet_part, table, (r1, c1, r2, c2), n, c2_new, new_headers, read_back)
+
+    def _written_tail(self, real_name: str, sheet_part: str, table: etree._Element, old: tuple[int, int, int, int],
+                      n: int, c2_new: int, new_headers: list[str], read_back: list[list[object]] | None) -> None:
+        """What follows the rows of a table written: its range and filter, what follows it, and the hand-over."""
+        r1, c1, r2, c2 = old
+        totals = _totals_rows(table)
         table.set("ref", f"{column_letters(c1)}{r1}:{column_letters(c2_new)}{r1 + n + totals}")
         auto = table.find(f"{Q}autoFilter")
         if auto is not None:  # the filter covers the header and the data, never the Total Row
@@ -743,19 +854,113 @@ class FileBook:
                 # A filter set on the old rows would hide the wrong ones of the new: a rewritten grid shows every row.
                 for criterion in list(auto):
                     auto.remove(criterion)
-        if _is_grid(real_name):  # rows hidden by a filter or a folded outline are shown again (the rows have changed)
-            for r in range(r1 + 1, max(r2, r1 + n) + 1):
-                if r in rows and rows[r].get("hidden") is not None:
-                    del rows[r].attrib["hidden"]
-        self._changed |= {sheet_part, table_part}
+        self._changed |= {sheet_part, self._table(real_name)[2]}
         self._read.pop(sheet_part, None)
-        follow.widen_columns(sheet, NS, c2, c2_new)
+        follow.widen_columns(self._xml(sheet_part), NS, c2, c2_new)
         self._follow(sheet_part, follow.Move(r1 + 1, r2 - totals, c1, c2, r1 + n, c2_new))
         self._written.setdefault(sheet_part, []).append((r1, c1, r1 + n, c2_new))
         self._written_tables.add(real_name)
-        self._drop_handed(sheet_part, (r1, c1, max(r2, r1 + n + totals), wide))
+        self._drop_handed(sheet_part, (r1, c1, max(r2, r1 + n + totals), max(c2, c2_new)))
         if read_back is not None:
             self._handed[real_name.lower()] = _table_frame(real_name, new_headers, read_back)
+
+    def _shared_rows(self, data: etree._Element, first: int, last: int, first_col: int, last_col: int) -> int:
+        """The last row of first..last that holds more than the table's cells (columns first_col..last_col) or an
+        attribute other than r and spans (which writing drops); first - 1 when none does, ``last`` when the sheet's
+        rows are not in order (the tree puts them in order)."""
+        shared = first - 1
+        previous = 0
+        for child in data:
+            if child.tag is etree.PI and child.target == _BODY_MARK:
+                body = self._bodies[int(child.text)]
+                low, high = body.first, body.last
+            elif child.tag != f"{Q}row":
+                return last
+            else:
+                low = high = int(child.get("r"))
+                if first <= low <= last and (not set(child.keys()) <= {"r", "spans"}
+                                             or not all(first_col <= _column(c.get("r")) <= last_col for c in child)):
+                    shared = low
+            if low <= previous:
+                return last
+            previous = high
+        return shared
+
+    def _keep_body(self, data: etree._Element, sheet_part: str, table: str, area: tuple[int, int, int, int],
+                   blocks: list[bytes], styles: dict[int, str | None]) -> None:
+        """Hold the table's rows in ``area`` (first row, first column, last row, last column) as bytes, marked in
+        the tree where they go: before the first row below them."""
+        first, first_col, last, last_col = area
+        at = len(data)
+        for k, child in enumerate(data):
+            if child.tag is etree.PI and child.target == _BODY_MARK:
+                low = self._bodies[int(child.text)].first
+            elif child.tag == f"{Q}row":
+                low = int(child.get("r"))
+            else:
+                continue
+            if low > last:
+                at = k
+                break
+        kept = [_EMPTY_ROW.sub(b"", block) for block in blocks]
+        self._hold(data, at, _Body(sheet_part, table, first, last, first_col, last_col, kept, styles, data))
+
+    def _materialize(self, sheet_part: str, keep: str | None = None,
+                     area: tuple[int, int, int, int] | None = None) -> _Body | None:
+        """Parse the rows held as bytes on the sheet into its tree, for what walks the rows: all of them, or those
+        in the rows of ``area`` (first row, first column, last row, last column; in those rows any column may be
+        another table's), other than table ``keep``'s. The rows above and below the area stay bytes. Returns
+        ``keep``'s body when it stays bytes."""
+        kept = None
+        for number, body in list(self._bodies.items()):
+            if body.sheet_part != sheet_part:
+                continue
+            if body.table == keep:
+                kept = body
+                continue
+            low, high = (body.first, body.last) if area is None else (max(body.first, area[0]), min(body.last, area[2]))
+            if low > high:
+                continue
+            above, rest = _cut(body.blocks, low)
+            middle, below = _cut(rest, high + 1)
+            rows: list[etree._Element] = []
+            for block in middle:
+                rows.extend(parse_part(f'<sheetData xmlns="{NS}">'.encode() + block + b"</sheetData>",
+                                       "a table written"))
+            parent = body.mark.getparent()
+            at = parent.index(body.mark)
+            if any(above):  # the mark stays for the rows above
+                parent[at + 1:at + 1] = rows
+                at += 1 + len(rows)
+            else:
+                parent[at:at + 1] = rows
+                at += len(rows)
+                del self._bodies[number]
+            if any(below):
+                self._hold(parent, at, _Body(sheet_part, body.table, high + 1, body.last, body.first_col,
+                                             body.last_col, below, body.styles, body.mark))
+            body.blocks, body.last = above, low - 1
+        return kept
+
+    def _hold(self, data: etree._Element, at: int, body: _Body) -> None:
+        """Mark at position ``at`` of sheetData where ``body``'s rows go, and keep them."""
+        number = max(self._bodies, default=0) + 1
+        body.mark = etree.ProcessingInstruction(_BODY_MARK, str(number))
+        data.insert(at, body.mark)
+        self._bodies[number] = body
+
+    def _serialized(self, part: str) -> Iterator[bytes]:
+        """The part as saved, in pieces: its tree's text with the rows held as bytes put in their place."""
+        text = etree.tostring(self._trees[part], xml_declaration=True, encoding="UTF-8", standalone=True)
+        if not any(body.sheet_part == part for body in self._bodies.values()):
+            yield text
+            return
+        start = 0
+        for mark in _BODY_AT.finditer(text):
+            yield text[start:mark.start()]
+            yield from self._bodies[int(mark.group(1))].blocks
+            start = mark.end()
+        yield text[start:]
 
     def _drop_handed(self, sheet_part: str, area: tuple[int, int, int, int] | None = None) -> None:
         """Forget the frames written to the sheet (those whose cells meet ``area``, or all): their cells changed."""
@@ -768,12 +973,12 @@ class FileBook:
                     continue
             del self._handed[key]
 
-    def _body_rows(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
+    def _body_text(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
                    formulas: dict[str, Callable[[int], str]], styles: list[str | None], r1: int, c1: int,
-                   n: int, table: str = "the table") -> tuple[list[etree._Element], list[list[object]] | None]:
-        """The table's data rows as <row> elements holding their cells: each column taken from the frame once, as a
-        list, its cells made as text and parsed BLOCK_ROWS rows at a time (no per-cell DataFrame access, no per-cell
-        element, and never the text of a whole 700,000-row table at once).
+                   n: int, table: str = "the table") -> tuple[list[bytes], list[list[object]] | None]:
+        """The table's data rows as XML, BLOCK_ROWS rows a block: each column taken from the frame once, as a list,
+        its cells made as text (no per-cell DataFrame access, no element per cell, and never the text of a whole
+        700,000-row table at once); the text is what lxml writes for the same cells.
 
         Also each column's values as reading the cells back gives them (None when a formula's result is missing)."""
         columns: list[tuple[str, list[object], str, str | None]] = []
@@ -791,22 +996,31 @@ class FileBook:
                 read_back = None
             else:
                 read_back.append(read)
+        blocks: list[bytes] = []
+        try:
+            for start in range(0, n, BLOCK_ROWS):
+                rows = range(r1 + 1 + start, r1 + 1 + min(n, start + BLOCK_ROWS))
+                cells = [self._column_cells(letter, values[start:start + BLOCK_ROWS], shown, marker, rows)
+                         for letter, values, shown, marker in columns]
+                blocks.append("".join(f'<row r="{r}">' + "".join(row) + "</row>"
+                                      for r, row in zip(rows, zip(*cells, strict=True), strict=True)).encode())
+                del cells
+        except MemoryError:
+            raise _no_memory(table, n, len(columns)) from None
+        return blocks, read_back
+
+    @staticmethod
+    def _parsed_rows(blocks: list[bytes], n: int, width: int, table: str) -> list[etree._Element]:
+        """The rows made as text (_body_text) as <row> elements, one per row."""
         out: list[etree._Element] = []
-        for start in range(0, n, BLOCK_ROWS):
-            rows = range(r1 + 1 + start, r1 + 1 + min(n, start + BLOCK_ROWS))
-            cells = [self._column_cells(letter, values[start:start + BLOCK_ROWS], shown, marker, rows)
-                     for letter, values, shown, marker in columns]
-            text = "".join(f'<row r="{r}">' + "".join(row) + "</row>"
-                           for r, row in zip(rows, zip(*cells, strict=True), strict=True))
-            del cells
+        for block in blocks:
             try:
-                out.extend(parse_part(f'<sheetData xmlns="{NS}">{text}</sheetData>'.encode(), "the table written"))
+                out.extend(parse_part(f'<sheetData xmlns="{NS}">'.encode() + block + b"</sheetData>",
+                                      "the table written"))
             except (WorkbookError, MemoryError):
                 # The text is made here from the frame: it fails to parse only when memory runs out.
-                raise WorkbookError(f"{table} could not be written: {n:,} rows x {len(columns)} columns need more "
-                                    "memory than this machine has free (close other programs, or plan fewer items "
-                                    "in one workbook); nothing was written") from None
-        return out, read_back
+                raise _no_memory(table, n, width) from None
+        return out
 
     @staticmethod
     def _column_cells(letter: str, values: list[object], shown: str, marker: str | None, rows: range) -> list[str]:
@@ -912,6 +1126,7 @@ class FileBook:
             levels = [0]
         wanted = outline_levels(real_name, levels, last - r1)
         sheet = self._xml(sheet_part)
+        self._materialize(sheet_part)
         data = sheet.find(f"{Q}sheetData")
         rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
         for r, level in zip(range(r1 + 1, last + 1), wanted, strict=True):
@@ -951,6 +1166,7 @@ class FileBook:
                                 "nothing was written (for the plan archive, move old cycles to another workbook)")
         if new_last <= r2 and c2_new <= c2:
             return
+        self._materialize(sheet_part, keep=real_name.lower(), area=(r1, c1, new_last, c2_new))
         taken = []
         for row in self._xml(sheet_part).find(f"{Q}sheetData").iter(f"{Q}row"):
             r = int(row.get("r"))
@@ -994,6 +1210,7 @@ class FileBook:
         written with write_table, which keeps its range and formulas right."""
         part = self._sheet_part(sheet)
         data = self._xml(part).find(f"{Q}sheetData")
+        self._materialize(part)
         rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
         for ref, value in values.items():
             r, col = coordinate_to_tuple(ref)
@@ -1171,9 +1388,12 @@ class FileBook:
             self._calculate_fully_on_open()
         with replacing(dest) as temp, zipfile.ZipFile(temp, "w") as out:
             for info in self._infos:
-                data = self._parts[info.filename]
-                if info.filename in self._changed:
-                    data = etree.tostring(self._trees[info.filename], xml_declaration=True, encoding="UTF-8",
-                                          standalone=True)
-                out.writestr(info, data, compress_type=info.compress_type)
+                if info.filename not in self._changed:
+                    out.writestr(info, self._parts[info.filename], compress_type=info.compress_type)
+                    continue
+                pieces = list(self._serialized(info.filename))
+                info.file_size = sum(map(len, pieces))  # what writestr sets (the size decides on ZIP64)
+                with out.open(info, "w") as part:  # the pieces streamed: the part's whole text is never made
+                    for piece in pieces:
+                        part.write(piece)
         return dest
