@@ -17,7 +17,9 @@ import html
 import io
 import math
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,7 +266,11 @@ def _read_back(values: list[object]) -> list[object]:
     sheet_cells reads it."""
     out: list[object] = []
     for value in values:
-        if value is None or value is pd.NaT:
+        if type(value) is float:  # most cells: tested first
+            out.append(_number_read(value) if math.isfinite(value) else None)
+        elif type(value) is str:
+            out.append(value if "\r" not in value else value.replace("\r\n", "\n").replace("\r", "\n"))
+        elif value is None or value is pd.NaT:
             out.append(None)
         elif type(value) is _Raw:  # a date column's day number
             out.append(_number_read(float(value[4:-4])))
@@ -485,6 +491,79 @@ class _Body:
     mark: etree._Element
 
 
+_LOCAL_HEADER = "<4s2B4HL2L2H"
+"""A zip entry's local file header (APPNOTE 4.3.7; zipfile.structFileHeader): the name's and the extra field's
+lengths are its last two fields."""
+
+
+class _Parts(Mapping[str, bytes]):
+    """The package's parts as stored in the zip (compressed), each decompressed when it is asked for and not kept:
+    a planning workbook's sheets take a tenth of the memory they take as text. What is not stored or deflated (or
+    is encrypted) is kept as read."""
+
+    def __init__(self, path: Path):
+        self.raw: dict[str, bytes] = {}
+        self.plain: dict[str, bytes] = {}
+        with zipfile.ZipFile(path) as z, path.open("rb") as file:
+            self.infos = z.infolist()
+            for info in self.infos:
+                if info.flag_bits & 0x1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                    self.plain[info.filename] = z.read(info.filename)
+                    continue
+                file.seek(info.header_offset)
+                header = struct.unpack(_LOCAL_HEADER, file.read(struct.calcsize(_LOCAL_HEADER)))
+                if header[0] != b"PK\x03\x04":
+                    raise zipfile.BadZipFile(f"bad local header of {info.filename}")
+                file.seek(header[10] + header[11], io.SEEK_CUR)  # the name and extra field
+                self.raw[info.filename] = file.read(info.compress_size)
+        self._info = {info.filename: info for info in self.infos}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.plain:
+            return self.plain[name]
+        info = self._info[name]
+        raw = self.raw[name]
+        try:
+            data = raw if info.compress_type == zipfile.ZIP_STORED else zlib.decompress(raw, -zlib.MAX_WBITS)
+        except zlib.error:
+            data = b""
+        if zlib.crc32(data) != info.CRC or len(data) != info.file_size:
+            raise WorkbookError(f"the part {name} of the workbook is damaged (its stored bytes do not match their "
+                                "checksum): open and save it in Excel")
+        return data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._info)
+
+    def __len__(self) -> int:
+        return len(self._info)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._info
+
+    def copy_into(self, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+        """Write the part into ``out`` as it was stored, not decompressed and compressed again: the bytes
+        zipfile.writestr writes for it when the part was compressed as zipfile compresses (as xl-sop saves)."""
+        if info.filename in self.plain:
+            out.writestr(info, self.plain[info.filename], compress_type=info.compress_type)
+            return
+        raw = self.raw[info.filename]
+        info.flag_bits = 0  # as ZipFile._open_to_write sets them (no data descriptor on a seekable file)
+        if not info.external_attr:
+            info.external_attr = 0o600 << 16
+        info.compress_size = len(raw)
+        zip64 = info.file_size * 1.05 > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT
+        assert out.fp is not None
+        info.header_offset = out.fp.tell()
+        out._writecheck(info)  # type: ignore[attr-defined]  # what writestr checks (a duplicate name, ZIP64)
+        out._didModify = True  # type: ignore[attr-defined]
+        out.fp.write(info.FileHeader(zip64))
+        out.fp.write(raw)
+        out.filelist.append(info)
+        out.NameToInfo[info.filename] = info
+        out.start_dir = out.fp.tell()
+
+
 class _CellsOf:
     """The cells, tables and defined names of a FileBook, as formula_results reads them."""
 
@@ -531,11 +610,11 @@ class FileBook:
         self.path = Path(path)
         if not self.path.exists():
             raise FileAccessError(f"no workbook at {self.path}")
+        self._parts: Mapping[str, bytes]
         try:
-            with zipfile.ZipFile(self.path) as z:
-                self._infos = z.infolist()
-                self._parts = {i.filename: z.read(i.filename) for i in self._infos}
-        except zipfile.BadZipFile:
+            self._parts = _Parts(self.path)
+            self._infos = self._parts.infos
+        except (zipfile.BadZipFile, struct.error):
             self._parts = {}
         if "xl/workbook.xml" not in self._parts:  # not a zip, or a zip that is no workbook (a .docx, an archive)
             raise WorkbookError(f"{self.path.name} {_why_not_a_workbook(self.path)}")
@@ -1389,7 +1468,10 @@ class FileBook:
         with replacing(dest) as temp, zipfile.ZipFile(temp, "w") as out:
             for info in self._infos:
                 if info.filename not in self._changed:
-                    out.writestr(info, self._parts[info.filename], compress_type=info.compress_type)
+                    if isinstance(self._parts, _Parts):
+                        self._parts.copy_into(out, info)
+                    else:
+                        out.writestr(info, self._parts[info.filename], compress_type=info.compress_type)
                     continue
                 pieces = list(self._serialized(info.filename))
                 info.file_size = sum(map(len, pieces))  # what writestr sets (the size decides on ZIP64)
