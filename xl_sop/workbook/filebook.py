@@ -570,11 +570,20 @@ class _CellsOf:
     def __init__(self, book: FileBook):
         self.book = book
         self._by_column: dict[tuple[str, int], dict[int, object]] = {}
+        self._rows: dict[str, dict[int, etree._Element]] = {}
 
     def column(self, sheet: str, first_row: int, last_row: int, col: int) -> list[object]:
         part = next((p for p, name in self.book._sheets.items() if name.lower() == sheet.lower()), None)
         if part is None:  # Excel's sheet names are case-insensitive
             raise formula_results.Unsupported(f"no sheet {sheet}")
+        for handed_part, first, first_col, columns in self.book._handed_cells.values():
+            if (handed_part == part and first_col <= col < first_col + len(columns)
+                    and first <= first_row <= last_row < first + len(columns[0])):
+                return columns[col - first_col][first_row - first:last_row - first + 1]  # a table written
+        if first_row == last_row and part in self.book._trees and part not in self.book._read:
+            found = self._cell_of_tree(part, first_row, col)
+            if found is not None:
+                return [found[0]]
         cells = self.book._sheet_cells(part)
         if first_row != last_row:  # a range: one pass over the sheet's arrays
             return cells.column(first_row, last_row, col)
@@ -584,6 +593,21 @@ class _CellsOf:
             known = self._by_column[(sheet, col)] = dict(zip(cells.rows[where].tolist(), cells.values[where].tolist(),
                                                              strict=True))
         return [known.get(first_row)]
+
+    def _cell_of_tree(self, part: str, row: int, col: int) -> tuple[CellValue] | None:
+        """A single cell of a sheet written (a choice above a grid), from its tree rather than from all its cells
+        read; None when its row is held as bytes."""
+        rows = self._rows.get(part)
+        if rows is None:
+            data = self.book._xml(part).find(f"{Q}sheetData")
+            rows = self._rows[part] = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
+        element = rows.get(row)
+        if element is None:
+            if any(b.sheet_part == part and b.first <= row <= b.last for b in self.book._bodies.values()):
+                return None
+            return (None,)
+        cell = next((c for c in element if _column(c.get("r")) == col), None)
+        return (None if cell is None else self.book._value(cell),)
 
     def table(self, name: str) -> formula_results.TableArea | None:
         found = self.book._tables.get(name.lower())
@@ -629,6 +653,9 @@ class FileBook:
         self._read: dict[str, sheet_cells.SheetCells] = {}
         """{sheet part: its cells as read}, dropped when the sheet is written."""
         self._handed: dict[str, pd.DataFrame] = {}
+        self._handed_cells: dict[str, tuple[str, int, int, list[list[object]]]] = {}
+        """{table name lower: (sheet part, first data row, first column, each column's cell values)} of the tables
+        handed over: what the formulas' results computed at the save read, without parsing the sheet."""
         self._bodies: dict[int, _Body] = {}
         """Tables' rows held as bytes in the sheets' trees, by the number their mark carries."""
         """{table name lower: the frame read_table would read from the cells write_table wrote}: the next step of
@@ -942,6 +969,7 @@ class FileBook:
         self._drop_handed(sheet_part, (r1, c1, max(r2, r1 + n + totals), max(c2, c2_new)))
         if read_back is not None:
             self._handed[real_name.lower()] = _table_frame(real_name, new_headers, read_back)
+            self._handed_cells[real_name.lower()] = (sheet_part, r1 + 1, c1, read_back)
 
     def _shared_rows(self, data: etree._Element, first: int, last: int, first_col: int, last_col: int) -> int:
         """The last row of first..last that holds more than the table's cells (columns first_col..last_col) or an
@@ -1051,6 +1079,7 @@ class FileBook:
                 if r2 < area[0] or r1 > area[2] or c2 < area[1] or c1 > area[3]:
                     continue
             del self._handed[key]
+            del self._handed_cells[key]
 
     def _body_text(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
                    formulas: dict[str, Callable[[int], str]], styles: list[str | None], r1: int, c1: int,
