@@ -356,7 +356,7 @@ def _row_at(block: bytes, at: int) -> int:
 
 
 def _cut(blocks: list[bytes], row: int) -> tuple[list[bytes], list[bytes]]:
-    """Rows made as text (each <row r="N"> with no other attribute, in order) split before ``row``: the rows above
+    """Rows made as text (<row r="N"> and perhaps an outline level, in order) split before ``row``: the rows above
     it and the rows from it on."""
     for k, block in enumerate(blocks):
         last = _row_at(block, block.rfind(b'<row r="'))
@@ -365,7 +365,7 @@ def _cut(blocks: list[bytes], row: int) -> tuple[list[bytes], list[bytes]]:
         if _row_at(block, 0) >= row:
             return blocks[:k], blocks[k:]
         for number in range(row, last + 1):  # the first row at or below ``row`` (a row without cells is left out)
-            at = block.find(b'<row r="%d">' % number)
+            at = block.find(b'<row r="%d"' % number)
             if at >= 0:
                 return blocks[:k] + [block[:at]], [block[at:]] + blocks[k + 1:]
     return blocks, []
@@ -470,6 +470,7 @@ _BODY_MARK = "xl-sop-body"
 """The processing instruction standing, in a sheet's tree, where a table's rows held as bytes (_Body) go."""
 _BODY_AT = re.compile(rb"<\?" + _BODY_MARK.encode() + rb" (\d+)\?>")
 _EMPTY_ROW = re.compile(rb'<row r="\d+"></row>')
+_PLAIN_ROW = re.compile(rb'<row r="(\d+)">')
 
 
 @dataclass
@@ -489,6 +490,8 @@ class _Body:
     styles: dict[int, str | None]
     """The style of each column's cells (what the next writing of the table takes its look from)."""
     mark: etree._Element
+    deepest: int = 0
+    """The deepest outline level of its rows (group_rows)."""
 
 
 _LOCAL_HEADER = "<4s2B4HL2L2H"
@@ -880,9 +883,8 @@ class FileBook:
         sheet = self._xml(sheet_part)
         # Rows held as bytes: a plain table's (no Total Row, same columns, not a grid: a grid's rows get outline
         # levels next) whose rows hold nothing else; the bytes of the rows it had are dropped, not parsed.
-        plain = not totals and new_headers == old_headers and not _is_grid(real_name)
-        """Rows the table alone holds can be kept as bytes (_Body): not a Total Row, not new columns, not a grid (a
-        grid's rows get outline levels next)."""
+        plain = not totals
+        """Rows the table alone holds can be kept as bytes (_Body): not with a Total Row (its cells move)."""
         last = max(r2, r1 + n + totals)
         own = self._materialize(sheet_part, keep=real_name.lower() if plain else None,
                                 area=(r1, c1, last, wide) if plain else None)
@@ -900,7 +902,9 @@ class FileBook:
         split = last
         """Rows r1+1..split are written into the tree's rows, those below as bytes."""
         if plain and read_back is not None:
-            split = self._shared_rows(data, r1 + 1, last, c1, wide)
+            # a grid's old rows: their outline levels are set again next (group_rows), hidden ones shown
+            split = self._shared_rows(data, r1 + 1, last, c1, wide,
+                                      {"r", "spans", "outlineLevel", "hidden"} if _is_grid(real_name) else {"r", "spans"})
         if split == last and own is not None:
             self._materialize(sheet_part)
             rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
@@ -971,10 +975,11 @@ class FileBook:
             self._handed[real_name.lower()] = _table_frame(real_name, new_headers, read_back)
             self._handed_cells[real_name.lower()] = (sheet_part, r1 + 1, c1, read_back)
 
-    def _shared_rows(self, data: etree._Element, first: int, last: int, first_col: int, last_col: int) -> int:
+    def _shared_rows(self, data: etree._Element, first: int, last: int, first_col: int, last_col: int,
+                     dropped: set[str]) -> int:
         """The last row of first..last that holds more than the table's cells (columns first_col..last_col) or an
-        attribute other than r and spans (which writing drops); first - 1 when none does, ``last`` when the sheet's
-        rows are not in order (the tree puts them in order)."""
+        attribute other than those writing drops or sets again (``dropped``); first - 1 when none does, ``last`` when
+        the sheet's rows are not in order (the tree puts them in order)."""
         shared = first - 1
         previous = 0
         for child in data:
@@ -985,7 +990,7 @@ class FileBook:
                 return last
             else:
                 low = high = int(child.get("r"))
-                if first <= low <= last and (not set(child.keys()) <= {"r", "spans"}
+                if first <= low <= last and (not set(child.keys()) <= dropped
                                              or not all(first_col <= _column(c.get("r")) <= last_col for c in child)):
                     shared = low
             if low <= previous:
@@ -1234,10 +1239,14 @@ class FileBook:
             levels = [0]
         wanted = outline_levels(real_name, levels, last - r1)
         sheet = self._xml(sheet_part)
-        self._materialize(sheet_part)
+        own = self._materialize(sheet_part, keep=real_name.lower(), area=(r1 + 1, 0, last, 0))
+        if own is not None and not self._outline_body(own, r1 + 1, wanted):
+            own = self._materialize(sheet_part)
         data = sheet.find(f"{Q}sheetData")
         rows = {int(r.get("r")): r for r in data.iter(f"{Q}row")}
         for r, level in zip(range(r1 + 1, last + 1), wanted, strict=True):
+            if own is not None and own.first <= r <= own.last:
+                continue  # its levels are in its bytes
             row = rows.get(r)
             if row is None:
                 row = rows[r] = etree.SubElement(data, f"{Q}row", r=str(r))
@@ -1248,11 +1257,37 @@ class FileBook:
         for r in range(last + 1, r2 + 1):  # the Total Row
             if r in rows:
                 _drop_outline(rows[r])
-        _put_in_order(data, rows)
+        bodies = [body for body in self._bodies.values() if body.sheet_part == sheet_part]
+        _put_in_order(data, rows, {body.first: body.mark for body in bodies})
         deepest = max((int(row.get("outlineLevel") or 0) for row in data.iter(f"{Q}row")), default=0)
-        _outline_properties(sheet, deepest)
+        _outline_properties(sheet, max([deepest, *(body.deepest for body in bodies)]))
         self._changed.add(sheet_part)
         self._read.pop(sheet_part, None)
+
+    @staticmethod
+    def _outline_body(body: _Body, first: int, levels: Sequence[int]) -> bool:
+        """Give the rows held as bytes their outline levels (``levels`` of the rows from ``first``), as group_rows
+        gives them to rows in the tree (rows written fresh carry no outline); False when a row to group has no cells
+        (it is not in the bytes: the tree's way makes it)."""
+        wanted = {r: level for r, level in enumerate(levels, start=first) if level and body.first <= r <= body.last}
+        if not wanted:
+            return True
+        done = 0
+
+        def level(match: re.Match[bytes]) -> bytes:
+            nonlocal done
+            found = wanted.get(int(match.group(1)))
+            if found is None:
+                return match.group(0)
+            done += 1
+            return b'<row r="%s" outlineLevel="%d">' % (match.group(1), found)
+
+        blocks = [_PLAIN_ROW.sub(level, block) for block in body.blocks]
+        if done != len(wanted):
+            return False
+        body.blocks = blocks
+        body.deepest = max(wanted.values())
+        return True
 
     def check_room(self, name: str, rows: int, headers: Sequence[str] | None = None) -> None:
         real_name, sheet_part, table_part = self._table(name)
