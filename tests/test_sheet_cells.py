@@ -122,3 +122,24 @@ def test_a_sheet_written_is_read_again_from_what_was_written(tmp_path):
     items.loc[items.index[0], "Description"] = "changed & <new>"
     book.write_table("tblItems", items)
     assert book.read_table("tblItems")["Description"].iloc[0] == "changed & <new>"
+
+
+def test_a_sheet_read_in_pieces_reads_as_in_one(tmp_path, monkeypatch):
+    """A large part is scanned a piece of whole rows at a time (less memory); cut after every few rows, the cells,
+    their types and a damaged cell's error come out as from one pass."""
+    rows = ODD_ROWS + ODD_ROWS.replace('r="6"', 'r="12"').replace("A6", "A12").replace("B6", "B12").replace("C6", "C12")
+    rows += '<row r="13"><c r="A13" t="s"><v>7</v></c></row>'  # a shared text the workbook does not hold
+    rows += '<row r="14"><c r="A14" t="inlineStr"><is><t/></is></c></row>'  # empty text, as lxml writes it
+    book = _book(tmp_path, _sheet(rows), ["Shared", "Second"])
+    book._shared = ["Shared", "Second"]
+    data = book._parts[book._sheet_part("Items")]
+    whole = sheet_cells.scan(data, book._shared, lambda text, ref: 1.0, lambda: None)
+    monkeypatch.setattr(sheet_cells, "PIECE", 100)
+    pieces = sheet_cells.scan(data, book._shared, lambda text, ref: 1.0, lambda: None)
+    assert whole is not None and pieces is not None
+    assert pieces.cells(1, 12, 1, 5) == whole.cells(1, 12, 1, 5)
+    assert {k: type(v) for k, v in pieces.cells(1, 12, 1, 5).items()} == {
+        k: type(v) for k, v in whole.cells(1, 12, 1, 5).items()}
+    assert [(r, c, str(e)) for r, c, e in pieces.damaged] == [(r, c, str(e)) for r, c, e in whole.damaged] != []
+    assert len(pieces.rows) == len(whole.rows)
+    assert whole.values[-1] == "" and book._cells_one_by_one(book._sheet_part("Items")).values[-1] == ""

@@ -56,8 +56,8 @@ def test_a_table_beside_writing_into_the_rows_held_as_bytes(tmp_path, monkeypatc
         book.write_table("tblDemandChoices", pd.DataFrame({"Show": [f"I{k}" for k in range(900)]}))
 
     book, as_bytes, in_tree = _both_ways(tmp_path, monkeypatch, edit)
-    # the rows beside the choices went into the tree, those below them stayed bytes
-    assert sorted((body.first, body.last) for body in book._bodies.values()) == [(906, 1505)]  # choices in rows 6-905, the plan's data in 6-1505
+    # the rows beside the choices (6-905) went into the tree, the plan's rows below them (to 1505) stayed bytes
+    assert sorted((body.first, body.last) for body in book._bodies.values()) == [(906, 1505)]
     assert as_bytes == in_tree
     fresh = FileBook(tmp_path / "bytes.xlsm")
     pd.testing.assert_frame_equal(fresh.read_table("tblDemandPlan"), book.read_table("tblDemandPlan"))

@@ -27,8 +27,9 @@ from xl_sop.errors import WorkbookError
 
 _CELL = re.compile(
     rb'<c r="([A-Z]{1,3})(\d+)"([^>]*?)(?:/>|>(?:<f\b[^>]*?(?:/>|>[^<]*</f>))?(?:<v>([^<]*)</v>)?'
-    rb'(<is><t(?: xml:space="preserve")?>([^<]*)</t></is>)?</c>)')
-"""One cell: column letters, row, its other attributes, the value text (<v>), an inline string and its plain text."""
+    rb'(<is>(?:<t(?: xml:space="preserve")?>([^<]*)</t>|<t/>)</is>)?</c>)')
+"""One cell: column letters, row, its other attributes, the value text (<v>), an inline string and its plain text
+(<t/> as lxml writes an empty one)."""
 _SHAPE = re.compile(rb'\s*(?:<\?xml[^>]*\?>)?\s*<worksheet\b[^>]*\sxmlns="http://schemas\.openxmlformats\.org/'
                     rb'spreadsheetml/2006/main"')
 """The start of a sheet part with the main namespace as the default one (no DOCTYPE, no prefix)."""
@@ -117,14 +118,38 @@ def _numbers(texts: list[bytes]) -> np.ndarray:
     return out
 
 
+PIECE = 8_000_000
+"""Bytes of a sheet part scanned at a time (cut where a row starts): the matches of a 700,000-row sheet at once took
+gigabytes."""
+
+
 def scan(data: bytes, shared: list[str], iso_date: Callable[[str, str], float],
          slow: Callable[[], SheetCells]) -> SheetCells:
     """The sheet's cells from the part's bytes in one pass; ``slow()`` when the part has another shape."""
     if _SHAPE.match(data) is None or not data.rstrip().endswith(b"</worksheet>") or b"<sheetData" not in data:
         return slow()  # the main namespace under a prefix (x:sheetData), a DOCTYPE, a part cut short
+    pieces: list[SheetCells] = []
+    start = 0
+    while start < len(data):
+        end = data.find(b"<row ", start + PIECE)
+        end = len(data) if end < 0 else end
+        piece = _scan_piece(data[start:end] if start or end < len(data) else data, shared, iso_date)
+        if piece is None:
+            return slow()
+        pieces.append(piece)
+        start = end
+    if len(pieces) == 1:
+        return pieces[0]
+    return SheetCells(np.concatenate([p.rows for p in pieces]), np.concatenate([p.columns for p in pieces]),
+                      np.concatenate([p.values for p in pieces]), [d for p in pieces for d in p.damaged])
+
+
+def _scan_piece(data: bytes, shared: list[str], iso_date: Callable[[str, str], float]) -> SheetCells | None:
+    """The cells of a piece of a sheet part (whole rows); None when a cell is not taken whole or a number cell
+    holds no number (the part is read element by element then)."""
     found = _CELL.findall(data)
     if len(found) != data.count(b"<c ") + data.count(b"<c>"):  # a cell the expression did not take whole
-        return slow()
+        return None
     n = len(found)
     if not n:
         return SheetCells(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=object))
@@ -139,7 +164,7 @@ def scan(data: bytes, shared: list[str], iso_date: Callable[[str, str], float],
     try:
         values[numeric] = _numbers([texts[k] for k in numeric])
     except ValueError:  # a number cell holding no number: read cell by cell, as before
-        return slow()
+        return None
     strings = np.flatnonzero(kinds == "inlineStr").tolist()
     values[strings] = [_text(inline_texts[k]) if inline[k] else None for k in strings]
     for k in np.flatnonzero(~plain & (kinds != "inlineStr")).tolist():
