@@ -166,3 +166,23 @@ def test_rows_kept_as_bytes_save_the_same_file_as_rows_in_the_tree(book_of, tmp_
     bytes_way, tree_way = _parts(saved["bytes"]), _parts(saved["tree"])
     assert [name for name in bytes_way if bytes_way[name] != tree_way[name]] == []
     assert saved["bytes"].read_bytes() == saved["tree"].read_bytes()
+
+
+def test_a_sheet_read_is_parsed_once_and_its_cells_let_go_when_its_tables_are_read(filled, tmp_path):
+    path = tmp_path / "Book.xlsm"
+    shutil.copyfile(filled, path)
+    book = WatchedBook(path)
+    history = book.read_table("tblHistory")
+    part = book._table("tblHistory")[1]
+    tables_there = [name for name in book.table_names() if book._table(name)[1] == part]
+    for name in tables_there:
+        book.read_table(name)
+    assert part not in book._read  # every table of the sheet read: the parsed cells are let go
+    again = book.read_table("tblHistory")
+    assert book.parsed.count(part) == 1  # read again from the frame kept, not parsed again
+    pd.testing.assert_frame_equal(again, history)
+    again.iloc[0, 0] = "changed by a caller"
+    pd.testing.assert_frame_equal(book.read_table("tblHistory"), history)
+    book.write_cells("History", {"A1": "History (edited)"})  # the sheet changed: read from its cells again
+    pd.testing.assert_frame_equal(book.read_table("tblHistory"), history)
+    assert book.parsed.count(part) == 2

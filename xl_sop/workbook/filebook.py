@@ -654,8 +654,12 @@ class FileBook:
         """{sheet part: (first row, first column, last row, last column) of each table written there}."""
         self._written_tables: set[str] = set()
         self._read: dict[str, sheet_cells.SheetCells] = {}
-        """{sheet part: its cells as read}, dropped when the sheet is written."""
+        """{sheet part: its cells as read}, dropped when the sheet is written or all its tables have been read."""
+        self._unread: dict[str, set[str]] = {}
+        """{sheet part: the tables on it not read yet from its cells as read}."""
         self._handed: dict[str, pd.DataFrame] = {}
+        """{table name lower: its frame as read_table returns it}: a table written (as reading its cells would give
+        it) or read, until its cells change."""
         self._handed_cells: dict[str, tuple[str, int, int, list[list[object]]]] = {}
         """{table name lower: (sheet part, first data row, first column, each column's cell values)} of the tables
         handed over: what the formulas' results computed at the save read, without parsing the sheet."""
@@ -749,7 +753,16 @@ class FileBook:
         r2 -= _totals_rows(table)
         cells = self._sheet_cells(sheet_part)
         cells.check(r1 + 1, r2, c1, c2)
-        return _table_frame(real_name, self.table_headers(name), [cells.column(r1 + 1, r2, c) for c in range(c1, c2 + 1)])
+        frame = _table_frame(real_name, self.table_headers(name),
+                             [cells.column(r1 + 1, r2, c) for c in range(c1, c2 + 1)])
+        unread = self._unread.get(sheet_part)
+        if unread is not None:
+            unread.discard(real_name.lower())
+            if not unread:  # every table of the sheet has been read from these cells: their memory goes
+                self._read.pop(sheet_part, None)
+        # kept as read (a frame takes a fraction of the cells' memory): read again, it is not parsed again
+        self._handed[real_name.lower()] = frame.copy()
+        return frame
 
     def read_cells(self, sheet: str, ref: str) -> dict[tuple[int, int], CellValue]:
         """{(row, column): value} of the cells in the range ``ref`` (such as A1:B20) of a sheet; empty cells are left out.
@@ -772,6 +785,7 @@ class FileBook:
             data = self._parts[sheet_part] if tree is None else b"".join(self._serialized(sheet_part))
             cells = self._read[sheet_part] = sheet_cells.scan(data, self._shared, _iso_date_serial,
                                                               lambda: self._cells_one_by_one(sheet_part))
+            self._unread[sheet_part] = {key for key, (_, part, _) in self._tables.items() if part == sheet_part}
         return cells
 
     def _cells_one_by_one(self, sheet_part: str) -> sheet_cells.SheetCells:
@@ -1075,7 +1089,8 @@ class FileBook:
         yield text[start:]
 
     def _drop_handed(self, sheet_part: str, area: tuple[int, int, int, int] | None = None) -> None:
-        """Forget the frames written to the sheet (those whose cells meet ``area``, or all): their cells changed."""
+        """Forget the frames written to or read from the sheet (those whose cells meet ``area``, or all): their
+        cells changed."""
         for key, (_real, part, table_part) in self._tables.items():
             if part != sheet_part or key not in self._handed:
                 continue
@@ -1084,7 +1099,7 @@ class FileBook:
                 if r2 < area[0] or r1 > area[2] or c2 < area[1] or c1 > area[3]:
                     continue
             del self._handed[key]
-            del self._handed_cells[key]
+            self._handed_cells.pop(key, None)
 
     def _body_text(self, frame: pd.DataFrame, headers: list[str], lookup: dict[str, object],
                    formulas: dict[str, Callable[[int], str]], styles: list[str | None], r1: int, c1: int,
@@ -1481,11 +1496,12 @@ class FileBook:
                 if "SOP_" in text.upper():  # a cell function needs the add-in: Excel calculates it on load
                     left += 1
                     continue
+                r, c = _row_and_column(ref)
                 if f.get("t") == "array" or not text:
                     left += _drop_result(cell)
                     self._changed.add(part)
+                    self._drop_handed(part, (r, c, r, c))
                     continue
-                r, c = _row_and_column(ref)
                 todo[(sheet, r, c)] = (text, cell)
         if not todo:
             return left
@@ -1496,9 +1512,11 @@ class FileBook:
             except formula_results.Unsupported:
                 left += _drop_result(cell)  # no figure that may be stale: Excel calculates it on load
                 self._changed.add(self._sheet_part(sheet))
+                self._drop_handed(self._sheet_part(sheet), (r, c, r, c))
                 continue
             _put_result(cell, result)
             self._changed.add(self._sheet_part(sheet))
+            self._drop_handed(self._sheet_part(sheet), (r, c, r, c))  # a table read holding the formula
         for part in {self._sheet_part(sheet) for sheet, _r, _c in todo}:
             self._read.pop(part, None)  # read before the results were stored (and the memory is not needed)
         for part in self._written:
