@@ -1158,10 +1158,14 @@ class FileBook:
                     f'{html.escape(marker.replace(str(_ROW_MARKER), str(r)), quote=False)}</f>{_result_xml(value)}</c>'
                     for r, value in zip(rows, values, strict=True)]
         empty = f'<c r="{letter}{{}}"{shown}/>' if shown else ""
+        start = f'<c r="{letter}'
         cells = []
         for r, value in zip(rows, values, strict=True):
+            if type(value) is float and math.isfinite(value):  # most cells: _cell_xml's float, without the call
+                cells.append(f'{start}{r}"{shown}><v>{int(value) if value.is_integer() else repr(value)}</v></c>')
+                continue
             inner = _cell_xml(value, f"{letter}{r}")
-            cells.append(f'<c r="{letter}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
+            cells.append(f'{start}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
         return cells
 
     @staticmethod
