@@ -1160,11 +1160,15 @@ class FileBook:
         empty = f'<c r="{letter}{{}}"{shown}/>' if shown else ""
         start = f'<c r="{letter}'
         cells = []
+        texts: dict[str, str] = {}  # a column's texts repeat (item, family, method): each made once
         for r, value in zip(rows, values, strict=True):
             if type(value) is float and math.isfinite(value):  # most cells: _cell_xml's float, without the call
                 cells.append(f'{start}{r}"{shown}><v>{int(value) if value.is_integer() else repr(value)}</v></c>')
                 continue
-            inner = _cell_xml(value, f"{letter}{r}")
+            if type(value) is str:
+                inner = texts.get(value) or texts.setdefault(value, _cell_xml(value, f"{letter}{r}"))
+            else:
+                inner = _cell_xml(value, f"{letter}{r}")
             cells.append(f'{start}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
         return cells
 
