@@ -8,6 +8,11 @@ only the cells inside a written table's columns, the table part's range and, whe
 Excel would otherwise show a stale result, the workbook's recalculation flag
 change; every other part is copied byte for byte (the VBA project and any
 signature of it included, so a signed workbook stays signed).
+
+At planning scale (700,000-row tables) nothing is held whole that need not be: parts stay compressed as stored
+until read; a table's rows are written as the text lxml would write for them, and the rows a table alone holds stay
+that text (_Body), spliced into the sheet as it is saved; a sheet's parsed cells go once its tables are read, each
+table kept as its frame (a table written, as reading it back gives it) until its cells change.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -489,7 +494,8 @@ class _Body:
     """The rows' XML, BLOCK_ROWS rows a block, rows without cells left out (as the tree leaves them out)."""
     styles: dict[int, str | None]
     """The style of each column's cells (what the next writing of the table takes its look from)."""
-    mark: etree._Element
+    mark: etree._Element = field(init=False)
+    """Where the rows go in the sheet's tree (FileBook._hold places it)."""
     deepest: int = 0
     """The deepest outline level of its rows (group_rows)."""
 
@@ -1029,7 +1035,7 @@ class FileBook:
                 at = k
                 break
         kept = [_EMPTY_ROW.sub(b"", block) for block in blocks]
-        self._hold(data, at, _Body(sheet_part, table, first, last, first_col, last_col, kept, styles, data))
+        self._hold(data, at, _Body(sheet_part, table, first, last, first_col, last_col, kept, styles))
 
     def _materialize(self, sheet_part: str, keep: str | None = None,
                      area: tuple[int, int, int, int] | None = None) -> _Body | None:
@@ -1064,7 +1070,7 @@ class FileBook:
                 del self._bodies[number]
             if any(below):
                 self._hold(parent, at, _Body(sheet_part, body.table, high + 1, body.last, body.first_col,
-                                             body.last_col, below, body.styles, body.mark))
+                                             body.last_col, below, body.styles))
             body.blocks, body.last = above, low - 1
         return kept
 
