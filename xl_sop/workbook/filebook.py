@@ -17,6 +17,7 @@ table kept as its frame (a table written, as reading it back gives it) until its
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import html
 import io
@@ -1562,7 +1563,8 @@ class FileBook:
         if self._written and self._store_results() and self._excel_has_calculated():
             self._calculate_fully_on_open()
         with replacing(dest) as temp, zipfile.ZipFile(temp, "w") as out:
-            for info in self._infos:
+            for stored in self._infos:
+                info = copy.copy(stored)  # writing sets its sizes and checksum: the part as read keeps its own
                 if info.filename not in self._changed:
                     if isinstance(self._parts, _Parts):
                         self._parts.copy_into(out, info)
