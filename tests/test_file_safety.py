@@ -165,15 +165,16 @@ def test_a_read_only_workbook_is_refused_in_one_line_and_stays_read_only(master,
 # --- a full disk ------------------------------------------------------------------------------------------------
 
 def disk_full_after(monkeypatch, writes: int) -> None:
-    """The disk fills up after ``writes`` parts of a package have been written."""
-    real, done = zipfile.ZipFile.writestr, []
+    """The disk fills up after ``writes`` zip entry headers have been written (every part written, compressed anew
+    or copied as stored, writes one; writestr writes its header twice)."""
+    real, done = zipfile.ZipInfo.FileHeader, []
 
-    def writestr(self, *args, **kwargs):
+    def header(self, *args, **kwargs):
         done.append(1)
         if len(done) > writes:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real(self, *args, **kwargs)
-    monkeypatch.setattr(zipfile.ZipFile, "writestr", writestr)
+    monkeypatch.setattr(zipfile.ZipInfo, "FileHeader", header)
 
 
 def test_a_full_disk_during_a_run_leaves_the_workbook_byte_for_byte(master, monkeypatch, capsys):
