@@ -152,20 +152,28 @@ def typed_in_history(grid: pd.DataFrame, contributors: Sequence[Contributor], cy
         return []
     names = {c.name.lower(): c.name for c in contributors}
     past = {col: m for col in grid.columns if col not in LABELS and (m := header_month(col)) is not None and m < cycle}
-    measures, items, families = grid["Measure"].tolist(), grid["Item"].tolist(), grid["Family"].tolist()
+    measures = [m or "" for m in cells.text_column(grid["Measure"])[0]]
+    rows = np.flatnonzero([_typed_row(measure, names) for measure in measures])  # only typed rows are looked at
+    if not past or not len(rows):
+        return []
+    items, families = grid["Item"].iloc[rows].tolist(), grid["Family"].iloc[rows].tolist()
+    row_numbers = grid.index[rows]
     notes = []
     for col, month in past.items():
-        for k, (row, value) in enumerate(grid[col].items()):
-            measure = cells.text(measures[k]) or ""
-            if cells.is_blank(value) or not _typed_row(measure, names):
-                continue
+        column = grid[col].iloc[rows]
+        if pd.api.types.is_float_dtype(column.dtype):
+            filled = np.flatnonzero(column.notna().to_numpy())
+        else:
+            filled = np.flatnonzero([not cells.is_blank(value) for value in column.tolist()])
+        for k in filled.tolist():
+            value = column.iat[k]
             item = cells.text(items[k])
             who = cells.text(families[k]) if item in (None, TOTAL) else item
             shown = f"{value:,.10g}" if isinstance(value, int | float) else value
-            notes.append(Problem(spec.sheet, spec.name, header_row + int(str(row)), str(col),
-                                 f"{who} {measure}: {shown} is typed in a history month ({month:%b %Y}, before the "
-                                 f"cycle month {cycle:%b %Y}): kept, but not counted in the plan; move it to a plan "
-                                 "month or clear it (a note, not a stop)"))
+            notes.append(Problem(spec.sheet, spec.name, header_row + int(str(row_numbers[k])), str(col),
+                                 f"{who} {measures[rows[k]]}: {shown} is typed in a history month ({month:%b %Y}, "
+                                 f"before the cycle month {cycle:%b %Y}): kept, but not counted in the plan; move it "
+                                 "to a plan month or clear it (a note, not a stop)"))
     return notes
 
 

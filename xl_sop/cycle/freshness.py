@@ -133,10 +133,18 @@ def _tracking(book: Book) -> bool:
     return T.STEP_INPUTS.lower() in {n.lower() for n in book.table_names()}
 
 
-def record_inputs(book: Book, step_id: str, memo: Memo | None = None) -> None:
-    """Keep the fingerprints of the tables the step read (after it wrote: a table it rewrites counts as it left it)."""
+def record_inputs(book: Book, step_id: str, memo: Memo | None = None,
+                  written: dict[str, pd.DataFrame] | None = None) -> None:
+    """Keep the fingerprints of the tables the step read (after it wrote: a table it rewrites counts as it left it).
+    ``written``: the tables the step just wrote, fingerprinted as written instead of read back (the fingerprint is
+    of cells as read back: a frame written and the table read back from it give the same one, tested)."""
     if step_id not in TRACKED or not _tracking(book):
         return
+    memo = {} if memo is None else memo
+    if written:
+        rewritten = {name: frame for name, frame in written.items() if name in watched(step_id)}
+        if rewritten:
+            remember(memo, book, rewritten)
     label = schema.step(step_id).label
     rows = pd.DataFrame([(label, name, print_) for name, print_ in current_fingerprints(book, watched(step_id), memo).items()],
                         columns=schema.table(T.STEP_INPUTS).column_names)
