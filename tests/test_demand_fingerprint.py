@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from grid_typing import type_in_grid
 
 from xl_sop.cycle import run_step
 from xl_sop.cycle.demo import fill_demo_book
-from xl_sop.cycle.freshness import current_fingerprints, stale_steps
+from xl_sop.cycle.freshness import _cell, _cells, current_fingerprints, stale_steps
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
 
@@ -63,3 +64,13 @@ def test_the_grid_is_read_once_and_its_recorded_fingerprint_is_the_read_back_one
 
     type_in_grid(book, {(family, items[0], "Sales adj.", "2027-03-01"): 40})  # typed after the run: stale
     assert "tblDemandView changed" in stale_steps(book)["demand"]
+
+
+def test_a_column_of_mixed_cells_is_shown_as_cell_by_cell():
+    """The fingerprint shows a column of mixed cells (the grid's month and Lock columns as written) at once, the
+    same as _cell one cell at a time: numbers of each type, bools, text with spaces, blanks, dates, infinity."""
+    cells = [None, 1, 2.5, np.nan, np.float64(3.25), np.int64(7), True, False, " x ", "", pd.Timestamp("2026-01-01"),
+             1e20, -0.0, 12345678901234, pd.NaT, "  ", float("inf")]
+    for shift in range(len(cells)):
+        column = pd.Series(cells[shift:] + cells[:shift] + cells[::3], dtype=object)
+        assert _cells(column) == [_cell(value) for value in column.tolist()]

@@ -74,7 +74,25 @@ def _cells(column: pd.Series) -> list[str]:
             return list(shown)
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         return list(column.str.strip().to_numpy(dtype=object, na_value=""))
-    return list(map(_cell, column.tolist()))
+    # a column of mixed cells (a grid's month column: numbers and blanks; its Lock column: text and blanks): numbers,
+    # text and blanks each at once, anything else by _cell
+    values = column.tolist()
+    kinds = list(map(type, values))
+    shown = np.empty(len(values), dtype=object)
+    numbers = np.array([kind in _NUMBERS for kind in kinds], dtype=bool)
+    if numbers.any():
+        figures = np.array([v for v, n in zip(values, numbers, strict=True) if n], dtype=float)
+        formatted = np.array(list(map("{:.10g}".format, figures.tolist())), dtype=object)
+        formatted[np.isnan(figures)] = ""
+        shown[numbers] = formatted
+    for k in np.flatnonzero(~numbers).tolist():
+        value = values[k]
+        shown[k] = "" if value is None else str(value).strip() if kinds[k] is str else _cell(value)
+    return list(shown)
+
+
+_NUMBERS = frozenset((float, int, np.float64, np.int64))
+"""Cell types shown as numbers by _cell (exactly these: a bool is shown as True/False)."""
 
 
 def _cell(value: object) -> str:
