@@ -124,68 +124,101 @@ def per_series(events: pd.DataFrame, item_of: pd.Series, region_of: pd.Series, f
     return pd.DataFrame(rows, columns=events.columns).reset_index(drop=True)
 
 
-def _members(event: pd.Series, families: pd.Series) -> list[str]:
-    """The items an event is about: its Item, or every item of its Family."""
+def _members(event: pd.Series | dict[str, object], families: pd.Series,
+             of_family: dict[str, list[str]] | None = None) -> list[str]:
+    """The items an event is about: its Item, or every item of its Family (``of_family``: those found so far, by
+    family, filled as they are found)."""
     item = cells.text(event["Item"])
     if item is not None:
         return [item]
-    return [str(i) for i in families.index[families == cells.text(event["Family"])]]
+    family = cells.text(event["Family"])
+    if of_family is None:
+        return [str(i) for i in families.index[families == family]]
+    if family not in of_family:
+        of_family[str(family)] = [str(i) for i in families.index[families == family]]
+    return of_family[str(family)]
 
 
-def _months(event: pd.Series) -> pd.DatetimeIndex:
-    return pd.date_range(event["FromMonth"], event["ToMonth"], freq="MS")
+def _month_number(stamp: pd.Timestamp) -> int:
+    """The month as a whole number (Period('M')'s ordinal): months are counted with integers."""
+    return (stamp.year - 1970) * 12 + stamp.month - 1
+
+
+def _month_numbers(first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
+    """The numbers of the month starts from ``first`` to ``last`` (those of pd.date_range(first, last, freq="MS"))."""
+    begin = _month_number(first) + int(first != first.to_period("M").to_timestamp())
+    return np.arange(begin, _month_number(last) + 1, dtype=np.int64)
 
 
 def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
             start: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The history with the months of past promotions and one-offs replaced by the baseline (module rule), and the
-    effect measured of each such event (EFFECT_COLUMNS). ``history``: Item, Month, Quantity (before ``start``);
-    ``families``: Item -> Family."""
+    effect measured of each such event (EFFECT_COLUMNS). ``history``: Item, Month (month starts), Quantity (before
+    ``start``); ``families``: Item -> Family."""
     past = normalized(events)
     past = past[past["Kind"].isin(UPLIFTS) & (past["FromMonth"] < start)]
     if past.empty or history.empty:
         return history, pd.DataFrame(columns=EFFECT_COLUMNS)
-    flagged: dict[str, set[pd.Timestamp]] = {}
-    # each event's members and months before the cycle, found once (its effect below uses them again)
-    each = [(e, _members(e, families), [m for m in _months(e) if m < start]) for _, e in past.iterrows()]
+    # months as whole numbers (integer arithmetic, no calendar per item); each event's members and months before the
+    # cycle found once (its effect below uses them again)
+    before = _month_numbers(start, start)
+    cycle = int(before[0]) if len(before) else _month_number(start) + 1  # the first month start not before start
+    of_family: dict[str, list[str]] = {}
+    each = []
+    for e in past.to_dict("records"):
+        within = _month_numbers(e["FromMonth"], e["ToMonth"])
+        each.append((e, _members(e, families, of_family), within[within < cycle]))
+    flagged: dict[str, set[int]] = {}
     for _e, members, within in each:
         for item in members:
-            flagged.setdefault(item, set()).update(within)
+            flagged.setdefault(item, set()).update(within.tolist())
     series = history.groupby(["Item", "Month"])["Quantity"].sum()
     baseline: dict[str, np.ndarray] = {}
     actual: dict[str, np.ndarray] = {}
-    first_month: dict[str, pd.Timestamp] = {}
-    rows = [history[~history["Item"].isin(flagged.keys())]]
+    first_month: dict[str, int] = {}
     # each item's rows of the sums, found once (a look-up per item took most of the time)
     codes = series.index.codes[0]
     cut = np.flatnonzero(np.diff(codes)) + 1
     where = {series.index.levels[0][codes[a]]: (a, b) for a, b in zip(np.r_[0, cut], np.r_[cut, len(codes)],
                                                                     strict=True)} if len(codes) else {}
-    month_of, sums = series.index.get_level_values(1), series.to_numpy(dtype=float)
+    stamps = series.index.get_level_values(1)
+    month_of, sums = np.asarray(stamps.year * 12 + stamps.month - 1 - 1970 * 12, dtype=np.int64), series.to_numpy(float)
+    # the calendar of every item is a stretch of this one (pd.date_range of an item's months, as cleansed rows show)
+    calendar = pd.date_range(stamps.min(), stamps.max(), freq="MS") if len(stamps) else pd.DatetimeIndex([])
+    origin = int(month_of.min()) if len(month_of) else 0
+    items_out: list[str] = []
+    months_out: list[np.ndarray] = []
+    figures_out: list[np.ndarray] = []
     for item, months in flagged.items():
         if item not in where:
             continue
         first, last = where[item]
-        own_months = month_of[first:last]
-        calendar = pd.date_range(own_months.min(), own_months.max(), freq="MS")
-        full = np.zeros(len(calendar))
-        at = calendar.get_indexer(own_months)
-        full[at[at >= 0]] = sums[first:last][at >= 0]
-        flagged_months = calendar.isin(list(months))
+        own = month_of[first:last]  # sorted: the sums are by item and month
+        full = np.zeros(int(own[-1] - own[0]) + 1)
+        full[own - own[0]] = sums[first:last]
+        flagged_months = np.isin(np.arange(own[0], own[-1] + 1), np.fromiter(months, dtype=np.int64, count=len(months)))
         base = full.copy()
         if not flagged_months.all():  # every month in an event: nothing to draw a baseline from
             # linear between the months around, the nearest month's figure before the first and after the last
             # (what pandas' interpolate(limit_area="inside").ffill().bfill() gives)
             base[flagged_months] = np.interp(np.flatnonzero(flagged_months), np.flatnonzero(~flagged_months),
                                              full[~flagged_months])
-        baseline[item], actual[item], first_month[item] = base, full, calendar[0]
-        rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2)}))
+        baseline[item], actual[item], first_month[item] = base, full, int(own[0])
+        items_out += [item] * len(full)
+        months_out.append(np.arange(own[0] - origin, own[-1] - origin + 1))
+        figures_out.append(base.round(2))
+    rows = [history[~history["Item"].isin(flagged.keys())]]
+    if items_out:
+        rows.append(pd.DataFrame({"Item": np.array(items_out, dtype=object),
+                                  "Month": calendar[np.concatenate(months_out)],
+                                  "Quantity": np.concatenate(figures_out)}))
     cleansed = pd.concat(rows, ignore_index=True).sort_values(["Item", "Month"], ignore_index=True)
     effects = []
-    def total(months: dict[str, np.ndarray], item: str, within: list[pd.Timestamp]) -> float:
+
+    def total(months: dict[str, np.ndarray], item: str, within: np.ndarray) -> float:
         """The item's figures summed over the months ``within`` (0 for a month outside its calendar)."""
-        figures, first = months[item], first_month[item]
-        at = np.array([(m.year - first.year) * 12 + m.month - first.month for m in within], dtype=np.int64)
+        figures = months[item]
+        at = within - first_month[item]
         inside = (at >= 0) & (at < len(figures))
         return float(np.where(inside, figures[np.where(inside, at, 0)] if len(figures) else 0.0, 0.0).sum())
 
@@ -202,17 +235,20 @@ def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
 def future_uplift(statistical: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
                   months: pd.DatetimeIndex) -> pd.DataFrame:
     """Item, Month, Events: what future promotions and one-offs add to the statistical forecast (module rule).
-    ``statistical``: Item, Month, Statistical of the plan months."""
+    ``statistical``: Item, Month, Statistical of the plan months (one row per item and month)."""
     future = normalized(events)
     future = future[future["Kind"].isin(UPLIFTS)]
-    stat = statistical.set_index(["Item", "Month"])["Statistical"].fillna(0.0)
+    stat = dict(zip(zip(statistical["Item"].tolist(), statistical["Month"].tolist(), strict=True),
+                    statistical["Statistical"].fillna(0.0).tolist(), strict=True))
+    planned = set(months)
+    of_family: dict[str, list[str]] = {}
     out: list[tuple[str, pd.Timestamp, float]] = []
-    for _, e in future.iterrows():
-        members = _members(e, families)
+    for e in future.to_dict("records"):
+        members = _members(e, families, of_family)
         pct = 0.0 if pd.isna(e["UpliftPct"]) else float(e["UpliftPct"])
         units = 0.0 if pd.isna(e["UpliftUnits"]) else float(e["UpliftUnits"])
-        for month in _months(e):
-            if month not in months:
+        for month in pd.date_range(e["FromMonth"], e["ToMonth"], freq="MS"):
+            if month not in planned:
                 continue
             base = np.array([float(stat.get((i, month), 0.0)) for i in members])
             weights = base / base.sum() if base.sum() > 0 else np.full(len(members), 1 / max(len(members), 1))
