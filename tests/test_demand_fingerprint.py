@@ -74,3 +74,6 @@ def test_a_column_of_mixed_cells_is_shown_as_cell_by_cell():
     for shift in range(len(cells)):
         column = pd.Series(cells[shift:] + cells[:shift] + cells[::3], dtype=object)
         assert _cells(column) == [_cell(value) for value in column.tolist()]
+    months = pd.Series(pd.to_datetime(["2026-01-01", None, "2026-01-01 10:00:01", "2025-03-01", "2026-01-01"],
+                                      format="ISO8601"))
+    assert _cells(months) == [_cell(value) for value in months.tolist()]  # each distinct date formatted once

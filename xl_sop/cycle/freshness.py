@@ -70,8 +70,10 @@ def _cells(column: pd.Series) -> list[str]:
     if isinstance(dtype, np.dtype) and dtype.kind == "M":  # datetime64 without a time zone
         stamps = column.to_numpy()
         if not (stamps.astype("datetime64[s]") != stamps).any():  # whole seconds, as isoformat shows them
-            shown = column.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object, na_value="")
-            return list(shown)
+            # each distinct date formatted once (a column of months holds a few dozen)
+            codes, distinct = pd.factorize(column)
+            texts = np.array([*distinct.strftime("%Y-%m-%dT%H:%M:%S"), ""], dtype=object)
+            return list(texts[codes])  # code -1 (a blank) takes the last: ""
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         return list(column.str.strip().to_numpy(dtype=object, na_value=""))
     # a column of mixed cells (a grid's month column: numbers and blanks; its Lock column: text and blanks): numbers,
