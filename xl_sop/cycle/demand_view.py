@@ -391,8 +391,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
 
     def row(family: str, item: str, measure: str, history: np.ndarray | None, planned: np.ndarray | None,
             _level: int) -> None:
-        cells_ = [None] * nh if history is None else [_shown(v) for v in history]
-        cells_ += [None] * npl if planned is None else [*(_shown(v) for v in planned), *[None] * len(later)]
+        cells_ = [None] * nh if history is None else _shown_row(history)
+        cells_ += [None] * npl if planned is None else [*_shown_row(planned), *[None] * len(later)]
         rows.append([family, item, measure, lock_of.get((family, item, measure)), *cells_])
         used.add((family, item, measure))
 
@@ -465,6 +465,12 @@ def _at(matrix: np.ndarray | None, k: int) -> np.ndarray | None:
 def _zero_blank(values: np.ndarray | None) -> np.ndarray | None:
     """Adjustment rows show blank cells where nothing is added (a 0 would look typed)."""
     return None if values is None else np.where(values == 0, np.nan, values)
+
+
+def _shown_row(values: np.ndarray) -> list[float | None]:
+    """_shown of every figure of a row (the finite ones found at once)."""
+    finite = np.isfinite(values).tolist()
+    return [round(v, 2) if ok else None for v, ok in zip(values.astype(float).tolist(), finite, strict=True)]
 
 
 def _shown(value: float) -> float | None:
