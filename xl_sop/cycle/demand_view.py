@@ -289,6 +289,7 @@ def _matrix(long: pd.DataFrame, key: str, value: str, rows: Sequence[str], month
 def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) -> Plan:
     """The plan and the grid: family figures spread to items, item adjustments added, consensus per item."""
     items = [str(i) for i in basis.families.index]
+    family_list = basis.families.tolist()  # the family of each of the items, by position
     families = list(dict.fromkeys(str(f) for f in basis.families))
     months = basis.plan_months
     stat = _matrix(basis.statistical, "Item", "Statistical", items, months)
@@ -309,7 +310,7 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
     for record in on_families.itertuples(index=False):
         if record.Measure not in shares:
             continue
-        members = [item_pos[i] for i in items if basis.families[i] == record.Family]
+        members = [k for k, f in enumerate(family_list) if f == record.Family]
         j = month_pos[record.Month]
         if basis.spread_by == "history":
             weights = np.array([recent.get(items[i], 0.0) for i in members])
@@ -343,7 +344,7 @@ def plan(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor]) ->
     consensus = np.maximum(0.0, stat + events + by_stage["Sales"] + by_stage["Marketing"])
     long = pd.DataFrame({
         "Item": np.repeat(items, len(months)),
-        "Family": np.repeat([basis.families[i] for i in items], len(months)),
+        "Family": np.repeat(family_list, len(months)),
         "Month": np.tile(months, len(items)),
         "Statistical": stat.ravel(), "Events": events.ravel(), "SalesAdj": by_stage["Sales"].ravel(),
         "MarketingAdj": by_stage["Marketing"].ravel(), "FromFamily": from_family.ravel(),
@@ -376,6 +377,7 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
           figures: dict[str, np.ndarray | None], below: RegionPlan | None = None) -> pd.DataFrame:
     """The grid frame: labels, then one column per month."""
     hist_months, plan_months = basis.history_months, basis.plan_months
+    family_list = basis.families.tolist()  # the family of each of the items, by position
     later = _later_typed_months(typed, plan_months)
     headers = [month_header(m) for m in (*hist_months, *plan_months, *later)]
     nh, npl = len(hist_months), len(plan_months) + len(later)
@@ -404,7 +406,7 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         used.add((family, item, measure))
 
     for family in families:
-        members = [k for k, i in enumerate(items) if basis.families[i] == family]
+        members = [k for k, f in enumerate(family_list) if f == family]
         total = {name: (None if m is None else _column_sums(m[members])) for name, m in figures.items()}
         row(family, TOTAL, HISTORY, total[HISTORY], None, 0)
         row(family, TOTAL, STATISTICAL, None, total[STATISTICAL], 0)
