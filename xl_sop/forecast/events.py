@@ -141,7 +141,7 @@ def _members(event: pd.Series | dict[str, object], families: pd.Series,
 
 def _month_number(stamp: pd.Timestamp) -> int:
     """The month as a whole number (Period('M')'s ordinal): months are counted with integers."""
-    return (stamp.year - 1970) * 12 + stamp.month - 1
+    return int((stamp.year - 1970) * 12 + stamp.month - 1)
 
 
 def _month_numbers(first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
