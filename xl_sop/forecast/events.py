@@ -238,23 +238,38 @@ def future_uplift(statistical: pd.DataFrame, events: pd.DataFrame, families: pd.
     ``statistical``: Item, Month, Statistical of the plan months (one row per item and month)."""
     future = normalized(events)
     future = future[future["Kind"].isin(UPLIFTS)]
-    stat = dict(zip(zip(statistical["Item"].tolist(), statistical["Month"].tolist(), strict=True),
-                    statistical["Statistical"].fillna(0.0).tolist(), strict=True))
+    # the statistical forecast as items x months, a last row and column of zeros for an item or month it lacks
+    item_codes, item_names = pd.factorize(statistical["Item"])
+    month_codes, month_names = pd.factorize(statistical["Month"])
+    stat = np.zeros((len(item_names) + 1, len(month_names) + 1))
+    stat[item_codes, month_codes] = statistical["Statistical"].fillna(0.0).to_numpy(dtype=float)
+    row_of = {item: k for k, item in enumerate(item_names)}
+    column_of = {month: k for k, month in enumerate(month_names)}
     planned = set(months)
     of_family: dict[str, list[str]] = {}
-    out: list[tuple[str, pd.Timestamp, float]] = []
+    names: list[np.ndarray] = []
+    stamps: list[np.ndarray] = []
+    added: list[np.ndarray] = []
     for e in future.to_dict("records"):
         members = _members(e, families, of_family)
         pct = 0.0 if pd.isna(e["UpliftPct"]) else float(e["UpliftPct"])
         units = 0.0 if pd.isna(e["UpliftUnits"]) else float(e["UpliftUnits"])
-        for month in pd.date_range(e["FromMonth"], e["ToMonth"], freq="MS"):
-            if month not in planned:
-                continue
-            base = np.array([float(stat.get((i, month), 0.0)) for i in members])
+        within = [m for m in pd.date_range(e["FromMonth"], e["ToMonth"], freq="MS") if m in planned]
+        if not within:
+            continue
+        rows = [row_of.get(i, -1) for i in members]
+        # a row per month (the month's members side by side, contiguous: each sum as over that month's own array)
+        figures = np.ascontiguousarray(stat[np.ix_(rows, [column_of.get(m, -1) for m in within])].T)
+        for month, base in zip(within, figures, strict=True):
             weights = base / base.sum() if base.sum() > 0 else np.full(len(members), 1 / max(len(members), 1))
-            for item, b, w in zip(members, base, weights, strict=True):
-                out.append((item, month, b * pct + units * w))
-    frame = pd.DataFrame(out, columns=["Item", "Month", "Events"])
+            names.append(np.array(members, dtype=object))
+            stamps.append(np.full(len(members), month, dtype=object))
+            added.append(base * pct + units * weights)
+    if not added:
+        frame = pd.DataFrame([], columns=["Item", "Month", "Events"])
+    else:
+        frame = pd.DataFrame({"Item": np.concatenate(names), "Month": list(np.concatenate(stamps)),
+                              "Events": np.concatenate(added)})
     return frame.groupby(["Item", "Month"], as_index=False)["Events"].sum()
 
 
