@@ -109,15 +109,28 @@ def per_series(events: pd.DataFrame, item_of: pd.Series, region_of: pd.Series, f
     every item of its family); a family event of every region stays as it is (its members are the series)."""
     if events.empty or "Item" not in events:
         return events
+    # each item's series in the order of item_of, found once (scanning every series for every event was quadratic)
+    labels_of: dict[object, list[object]] = {}
+    for label, owner in item_of.items():
+        labels_of.setdefault(owner, []).append(label)
+    position = {label: k for k, label in enumerate(item_of.index)}
+    of_family: dict[str | None, set[object]] = {}
     rows = []
     for _, event in events.iterrows():
         item, region = cells.text(event["Item"]), cells.text(event.get("Region"))
         if item is None and region is None:
             rows.append(event)
             continue
-        members = {item} if item is not None else set(families.index[families == cells.text(event["Family"])])
-        for label, owner in item_of.items():
-            if owner in members and (region is None or region_of.get(label) == region):
+        if item is not None:
+            labels = labels_of.get(item, [])
+        else:
+            family = cells.text(event["Family"])
+            if family not in of_family:
+                of_family[family] = set(families.index[families == family])
+            labels = sorted((label for owner in of_family[family] for label in labels_of.get(owner, [])),
+                            key=position.__getitem__)
+        for label in labels:
+            if region is None or region_of.get(label) == region:
                 copy = event.copy()
                 copy["Item"] = label
                 rows.append(copy)
