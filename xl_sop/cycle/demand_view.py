@@ -388,6 +388,7 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
         cell = typed_by_row.setdefault((f, i, m), {})
         cell[month] = cell.get(month, 0.0) + value
     all_months = (*hist_months, *plan_months, *later)
+    blank_months = [None] * len(all_months)  # a contributor row nobody typed in (most of them)
     budget = basis.budget
     used: set[tuple[str, str, str]] = set()
 
@@ -401,8 +402,8 @@ def _grid(basis: PlanBasis, typed: Typed, contributors: Sequence[Contributor], i
     def typed_row(family: str, item: str, measure: str, _level: int) -> None:
         """A contributor's row: what was typed, in its month's column (past months included), blank elsewhere."""
         by_month = typed_by_row.get((family, item, measure), {})
-        rows.append([family, item, measure, lock_of.get((family, item, measure)),
-                     *[_shown(by_month[m]) if m in by_month else None for m in all_months]])
+        shown = [_shown(by_month[m]) if m in by_month else None for m in all_months] if by_month else blank_months
+        rows.append([family, item, measure, lock_of.get((family, item, measure)), *shown])
         used.add((family, item, measure))
 
     for family in families:
