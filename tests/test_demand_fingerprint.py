@@ -5,30 +5,17 @@ so Run Forecast is not stale after it ran and becomes stale when a figure is typ
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from grid_typing import type_in_grid
+from test_input_reads import CountingBook
 
 from xl_sop.cycle import run_step
 from xl_sop.cycle.demo import fill_demo_book
 from xl_sop.cycle.freshness import _cell, _cells, current_fingerprints, stale_steps
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.schema import TableName as T
-
-
-class CountingBook(FileBook):
-    """A FileBook that counts how often each table is read."""
-
-    def __init__(self, path: Path):
-        super().__init__(path)
-        self.reads: dict[str, int] = {}
-
-    def read_table(self, name: str) -> pd.DataFrame:
-        self.reads[name] = self.reads.get(name, 0) + 1
-        return super().read_table(name)
 
 
 def _recorded(book: FileBook, table: str) -> str:
