@@ -479,10 +479,12 @@ class HeaderFooter:
 
 
 class PageSetup:
+    """pageSetup (or sheetPr's pageSetUpPr): its attributes by openpyxl's names, as the XML has them."""
+
     def __init__(self, element: etree._Element):
         self.element = element
 
-    def __getattr__(self, name: str) -> str | None:
+    def __getattr__(self, name: str) -> str | bool | None:
         if name == "element":
             raise AttributeError(name)
         return self.element.get(name)  # type: ignore[no-any-return]
@@ -495,14 +497,18 @@ class PageSetup:
 
 
 class Margins:
+    """pageMargins: inches, as floats (Excel's 0.75 where the sheet has none)."""
+
+    element: etree._Element
+
     def __init__(self, element: etree._Element):
         object.__setattr__(self, "element", element)
 
     def __getattr__(self, name: str) -> float:
-        return float(self.element.get(name, 0.75))  # type: ignore[no-any-return]
+        return float(object.__getattribute__(self, "element").get(name, 0.75))
 
     def __setattr__(self, name: str, value: object) -> None:
-        self.element.set(name, str(value))
+        object.__getattribute__(self, "element").set(name, str(value))
 
 
 class SheetProperties:
@@ -832,7 +838,7 @@ def charts_of(drawings: dict[str, etree._Element]) -> list[Chart]:
 
 
 def spans(tables: Iterable[Table]) -> list[tuple[int, int, int, int]]:
-    return [range_boundaries(t.ref) for t in tables]  # type: ignore[misc]
+    return [range_boundaries(t.ref) for t in tables]
 
 
 def content_types_without(root: etree._Element, dropped: set[str]) -> etree._Element:
