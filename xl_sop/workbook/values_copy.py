@@ -14,7 +14,7 @@ import html
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
-from copy import deepcopy
+from copy import copy, deepcopy
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -568,6 +568,7 @@ class SheetModel:
         self.filled: set[int] = set()
         self.row_dimensions = RowDimensions()
         self._source_rows: dict[int, dict[str, str]] = {}
+        self._source_dims: dict[int, RowDimension] = {}
         self._changed_cells: dict[int, dict[int, tuple[CellValue, str | None]]] = {}
         self._cleared: list[tuple[int, int, int, int]] = []
         self._merges: list[str] = []
@@ -619,6 +620,7 @@ class SheetModel:
             self.row_dimensions[r] = RowDimension(attributes.get("hidden") in ("1", "true"),
                                                   float(height) if height and attributes.get("customHeight") in (
                                                       "1", "true") else None, level)
+            self._source_dims[r] = copy(self.row_dimensions[r])
             body = row.group(2) or b""
             if level:  # an item row: the pack hides it, only whether it is empty is asked
                 if b"<v>" in body or b"<t" in body:
@@ -800,6 +802,9 @@ class SheetModel:
             while i < len(added) and added[i] < r:
                 yield self._new_row(added[i])
                 i += 1
+            if r not in self._changed_cells and not self._cleared and self.row_dimensions[r] == self._source_dims[r]:
+                yield row.group(0)  # as it was
+                continue
             body = self._row_cells(r, row.group(2) or b"")
             yield self._row_start(r, self._source_rows[r]) + (b">" + body + b"</row>" if body else b"/>")
         for r in added[i:]:
