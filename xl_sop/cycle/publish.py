@@ -204,14 +204,16 @@ def _copies(path: Path, copy_path: Path, pack_path: Path | None, again: FileBook
                 continue
             drawings = values_copy.drawing_parts(package, part)
             ws = values_copy.SheetModel(title, stripped.data, strings, styles, tables,
-                                        values_copy.charts_of(drawings), book.print_areas.get(title))
+                                        values_copy.charts_of(drawings),
+                                        book.print_areas.get(title) or book.saved_print_area(title))
             del stripped
             _stamp_sheet(ws, stamp)
             if title in PACK_SHEETS:
                 _lay_out(ws, notes)
             elif len(outs) > 1:
                 book.pack_print_areas[title] = "XFD1:XFD1"
-            book.print_areas[title] = str(ws.print_area)
+            if ws.print_area:
+                book.print_areas[title] = str(ws.print_area)
             with outs[0].open(values_copy.zip_info(part), "w") as written:
                 ws.write(written)
             for drawing, root in drawings.items():
@@ -221,7 +223,8 @@ def _copies(path: Path, copy_path: Path, pack_path: Path | None, again: FileBook
             if len(outs) > 1:
                 if title in PACK_SHEETS:
                     _for_print(ws, notes)
-                    book.pack_print_areas[title] = str(ws.print_area)
+                    if ws.print_area:
+                        book.pack_print_areas[title] = str(ws.print_area)
                 with outs[1].open(values_copy.zip_info(part), "w") as written:
                     ws.write(written)
                 for table in tables:

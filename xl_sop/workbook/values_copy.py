@@ -900,6 +900,14 @@ class Book:
         self.print_areas: dict[str, str] = {}
         self.pack_print_areas: dict[str, str] = {}
 
+    def saved_print_area(self, title: str) -> str | None:
+        """The sheet's print area as the workbook has it (its first range, without the sheet's name), or None."""
+        index = self._old_titles.index(title)
+        for name in self.root.iter(f"{Q}definedName"):
+            if name.get("name") == "_xlnm.Print_Area" and name.get("localSheetId") == str(index):
+                return (name.text or "").split(",")[0].split("!")[-1].replace("$", "") or None
+        return None
+
     def leave_out(self, titles: Iterable[str]) -> set[str]:
         """Leave these sheets out, with every part only they reach, and the macros, the ribbon and the calculation
         chain. Returns the parts left out."""
