@@ -109,8 +109,9 @@ def _recalculated(path: Path, tmp: Path) -> Path | None:
     return out if out.exists() else None
 
 
-def cycle_label(path: Path) -> str:
-    month = read_settings(FileBook(path).read_table("tblSettings")).cycle_month
+def cycle_label(path: Path | FileBook) -> str:
+    book = path if isinstance(path, FileBook) else FileBook(path)
+    month = read_settings(book.read_table("tblSettings")).cycle_month
     return f"{month or pd.Timestamp.today():%Y-%m}"
 
 
@@ -127,13 +128,13 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
     and the workbook LibreOffice prints the pack from is written beside it in the same pass.
     """
     path, out_dir = Path(path), Path(out_dir)
-    stamp = _stamp(path, draft)
+    saved = FileBook(path)  # read once for the stamp, the cycle month and the results saved; dropped before the copy
+    stamp = _stamp(saved, draft)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{path.stem}_{cycle_label(path)}"
+    stem = f"{path.stem}_{cycle_label(saved)}"
     notes: list[str] = [f"published as a DRAFT: {stamp.reasons}"] if stamp.reasons else []
     with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name, contextlib.ExitStack() as finished:
         tmp = Path(tmp_name)
-        saved = FileBook(path)
         lacking = saved.formulas_without_value()
         # A second spreadsheet application only when saved results are missing or asked to be recalculated: a
         # workbook the steps wrote carries every result (FileBook stores them), one Excel saved too.
@@ -258,12 +259,12 @@ class Stamp:
     """Why a draft is one (the steps not current), or empty."""
 
 
-def _stamp(path: Path, draft: bool) -> Stamp:
+def _stamp(book: FileBook, draft: bool) -> Stamp:
     """What the published copy says it is; refuses (StepOrderError) a final publish of a workbook not current."""
     from xl_sop.cycle.freshness import not_current
     from xl_sop.errors import StepOrderError
 
-    book = FileBook(path)
+    path = book.path
     settings = read_settings(book.read_table("tblSettings"))
     month, company = settings.cycle_month, str(settings.get("Company") or "")
     label = f"{month:%b %Y}" if month is not None else ""
