@@ -82,3 +82,43 @@ def test_the_copy_is_an_xlsx_without_macros_ribbon_or_the_tool_sheets(published)
 def test_libreoffice_opens_and_prints_the_copy(published, tmp_path, soffice):
     pdf = to_pdf(published.workbook, tmp_path)
     assert pdf.stat().st_size > 10_000
+
+
+def _sheet(cells: str) -> bytes:
+    return (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+            + cells.encode() + b"</row></sheetData></worksheet>")
+
+
+def test_each_kind_of_formula_result_becomes_a_value_cell_of_its_type():
+    from xl_sop.workbook.values_copy import without_formulas
+
+    stripped = without_formulas(_sheet(
+        '<c r="A1" s="3"><f>1+1</f><v>2</v></c>'
+        '<c r="B1" t="str"><f>"=HYPERLINK(1)"</f><v>=HYPERLINK(1)</v></c>'
+        '<c r="C1" t="b"><f>TRUE()</f><v>1</v></c>'
+        '<c r="D1" t="e"><f>NA()</f><v>#N/A</v></c>'
+        '<c r="E1" cm="1"><f t="array" ref="E1:E2">SEQUENCE(2)</f><v>1</v></c>'
+        '<c r="F1"><f t="shared" ref="F1:G1" si="0">SOP_X(1)</f><v>5</v></c><c r="G1"><f t="shared" si="0"/><v>6</v></c>'
+        '<c r="H1"><f>A1*2</f><v></v></c>'))
+    data = stripped.data.decode()
+    assert "<f" not in data and 'cm="' not in data
+    assert '<c r="A1" s="3"><v>2</v></c>' in data
+    assert '<c r="B1" t="inlineStr"><is><t xml:space="preserve">=HYPERLINK(1)</t></is></c>' in data  # text, not a formula
+    assert '<c r="C1" t="b"><v>1</v></c>' in data and '<c r="D1" t="e"><v>#N/A</v></c>' in data
+    assert '<c r="E1"><v>1</v></c>' in data and '<c r="G1"><v>6</v></c>' in data
+    assert '<c r="H1"/>' in data and stripped.missing == 1  # no saved result: blank, and counted
+    assert stripped.formulas[(1, 7)] == "SOP_X(1)"  # a shared formula's follower: its master's text
+    again = without_formulas(_sheet('<c r="A1"><f>1+1</f><v>2</v></c><c r="B1"><f>SOP_X(1)</f><v>5</v></c>'),
+                             recalculated={(1, 1): 3})
+    assert '<c r="A1"><v>3</v></c>' in again.data.decode()  # native: the recalculated result
+    assert '<c r="B1"><v>5</v></c>' in again.data.decode()  # a cell function: its saved result
+
+
+def test_a_page_header_reads_and_writes_its_three_parts():
+    from xl_sop.workbook.values_copy import HeaderFooter
+
+    header = HeaderFooter('&LA && B&C&"Calibri,Bold"FOR REVIEW - S&&OP&R&A')
+    assert (header.left.text, header.center.text, header.center.font, header.right.text) == (
+        "A && B", "FOR REVIEW - S&&OP", "Calibri,Bold", "&A")
+    assert str(header) == '&LA && B&C&"Calibri,Bold"FOR REVIEW - S&&OP&R&A'
+    assert HeaderFooter("Page &P of &N").center.text == "Page &P of &N"  # no section: the centre
