@@ -180,8 +180,9 @@ def _copies(path: Path, copy_path: Path, pack_path: Path | None, again: FileBook
     without a value."""
     with zipfile.ZipFile(path) as source, contextlib.ExitStack() as open_files:
         package = values_copy.Package(source)
-        outs = [open_files.enter_context(zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED))
-                for p in (copy_path, pack_path) if p is not None]
+        # The pack's workbook is read once, by LibreOffice, from the temporary folder: stored, not compressed.
+        outs = [open_files.enter_context(zipfile.ZipFile(p, "w", kind))
+                for p, kind in ((copy_path, zipfile.ZIP_DEFLATED), (pack_path, zipfile.ZIP_STORED)) if p is not None]
         book = values_copy.Book(package)
         dropped = book.leave_out(LEFT_OUT)
         strings = values_copy.shared_strings(package)
@@ -215,7 +216,7 @@ def _copies(path: Path, copy_path: Path, pack_path: Path | None, again: FileBook
                 book.pack_print_areas[title] = "XFD1:XFD1"
             if ws.print_area:
                 book.print_areas[title] = str(ws.print_area)
-            with outs[0].open(values_copy.zip_info(part), "w") as written:
+            with outs[0].open(values_copy.zip_info(part, outs[0]), "w") as written:
                 ws.write(written)
             for drawing, root in drawings.items():
                 for out in outs:
@@ -226,7 +227,7 @@ def _copies(path: Path, copy_path: Path, pack_path: Path | None, again: FileBook
                     _for_print(ws, notes)
                     if ws.print_area:
                         book.pack_print_areas[title] = str(ws.print_area)
-                with outs[1].open(values_copy.zip_info(part), "w") as written:
+                with outs[1].open(values_copy.zip_info(part, outs[1]), "w") as written:
                     ws.write(written)
                 for table in tables:
                     values_copy.write_part(outs[0], table.part, package.read(table.part))

@@ -867,16 +867,17 @@ def relationships_without(root: etree._Element, base: str, dropped: set[str]) ->
 
 
 def write_part(out: zipfile.ZipFile, part: str, data: bytes) -> None:
-    out.writestr(zipfile.ZipInfo(part, date_time=(2026, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+    out.writestr(zip_info(part, out), data)
 
 
 RELS_NS = PKG_REL_NS
 SHEET_REL = f"{{{REL_NS}}}id"
 
 
-def zip_info(part: str) -> zipfile.ZipInfo:
+def zip_info(part: str, out: zipfile.ZipFile) -> zipfile.ZipInfo:
+    """A part's entry, compressed as the file it goes into is (the workbook only LibreOffice reads: not at all)."""
     info = zipfile.ZipInfo(part, date_time=(2026, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_DEFLATED
+    info.compress_type = out.compression
     return info
 
 
