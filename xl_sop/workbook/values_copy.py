@@ -22,7 +22,7 @@ from lxml import etree
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
-from xl_sop.workbook.filebook import PKG_REL_NS, REL_NS, parse_part
+from xl_sop.workbook.filebook import REL_NS, parse_part
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 Q = f"{{{NS}}}"
@@ -870,7 +870,6 @@ def write_part(out: zipfile.ZipFile, part: str, data: bytes) -> None:
     out.writestr(zip_info(part, out), data)
 
 
-RELS_NS = PKG_REL_NS
 SHEET_REL = f"{{{REL_NS}}}id"
 
 
