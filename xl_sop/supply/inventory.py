@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Iterable
 
 import numpy as np
@@ -200,7 +202,9 @@ def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, cycle_service_le
     n = np.sum(~np.isnan(counted), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, np.nansum(counted, axis=1) / np.maximum(n, 1), np.nan)
-        sd = np.array([np.nanstd(row, ddof=1) if k >= 2 else np.nan for row, k in zip(counted, n, strict=True)])
+    with warnings.catch_warnings():  # a row with fewer than two months warns; it gets a blank below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.where(n >= 2, np.nanstd(counted, axis=1, ddof=1), np.nan)
     lt, lt_sd = attrs["LeadTimeMonths"].to_numpy(), attrs["LeadTimeSdMonths"].to_numpy()
     ss = max(z, 0.0) * np.sqrt(lt * sd**2 + mean**2 * lt_sd**2)
     return pd.DataFrame({"Item": item_index, "MeanDemand": mean, "DemandSd": sd, "LeadTimeMonths": lt,
