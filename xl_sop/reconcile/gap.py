@@ -62,7 +62,7 @@ def gap_by(demand: pd.DataFrame, supply: pd.DataFrame, items: pd.DataFrame, inve
     attrs = numbers(item_attributes(items, "Family", "UnitPrice", "UnitCost"), "Items", "UnitPrice", "UnitCost")
     used = pd.concat([d["Item"], s["Item"]])
     require_items(used, attrs, "demand or supply")
-    item_index = pd.Index(sorted(set(used), key=str), name="Item")
+    item_index = pd.Index(sorted(set(used.unique()), key=str), name="Item")
     months = pd.date_range(min(d["Month"].min(), s["Month"].min()), max(d["Month"].max(), s["Month"].max()), freq="MS")
     dd, ss = grid(d, "Quantity", item_index, months), grid(s, "Quantity", item_index, months)
     opening = (opening_inventory_by_item(inventory) if inventory is not None

@@ -99,7 +99,7 @@ def projected_inventory_by(demand: pd.DataFrame, supply: pd.DataFrame, inventory
     d = monthly(demand, "demand")
     s = monthly(supply, "supply")
     opening = opening_inventory_by_item(inventory) if inventory is not None else pd.Series(dtype=float)
-    items = pd.Index(sorted(set(d["Item"]) | set(s["Item"]), key=str), name="Item")
+    items = pd.Index(sorted(set(d["Item"].unique()) | set(s["Item"].unique()), key=str), name="Item")
     months = pd.date_range(min(d["Month"].min(), s["Month"].min()), max(d["Month"].max(), s["Month"].max()), freq="MS")
     dd, ss = grid(d, "Quantity", items, months), grid(s, "Quantity", items, months)
     start = opening.reindex(items).fillna(0.0).to_numpy()
