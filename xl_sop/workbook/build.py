@@ -45,6 +45,7 @@ GREEN, AMBER, RED = (PatternFill("solid", fgColor=c) for c in ("C6EFCE", "FFEB9C
 SHRINK = Alignment(horizontal="left", indent=1, shrink_to_fit=True)
 WRAP = Alignment(wrap_text=True, vertical="top")
 LABEL_MONTH = Alignment(horizontal="left")
+AFTER_DATE = Alignment(horizontal="left", indent=1)
 HISTORY_HEADER_FILL = PatternFill("solid", fgColor="7F7F7F")
 HISTORY_FONT = Font(name="Calibri", color="595959")  # named, as HEADER_FONT
 FAMILY_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -177,6 +178,8 @@ def _table(ws: Worksheet, table: schema.Table) -> None:
                 cell.alignment = WRAP
             elif j < table.label_columns and column.format == schema.MONTH:
                 cell.alignment = LABEL_MONTH  # a month that names a row reads as a label: "Nov 2025  All", not "Nov 2025All"
+            elif j and table.columns[j - 1].format == schema.DATE and column.format in ("General", schema.TEXT):
+                cell.alignment = AFTER_DATE  # a right-aligned date, then text: "2026-12-15  open", not "2026-12-15open"
             if column.input:
                 cell.fill, cell.border = INPUT_FILL, INPUT_BORDER
             if column.formula and i > len(rows):
