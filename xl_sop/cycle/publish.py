@@ -16,6 +16,7 @@ import contextlib
 import shutil
 import subprocess
 import tempfile
+import zipfile
 from collections.abc import Iterator
 from copy import copy
 from dataclasses import dataclass, field
@@ -23,10 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import coordinate_to_tuple, range_boundaries
 
 from xl_sop.errors import UnknownNameError
 from xl_sop.settings import read_settings
-from xl_sop.workbook import schema
+from xl_sop.workbook import schema, values_copy
 from xl_sop.workbook.filebook import FileBook
 from xl_sop.workbook.printing import (
     READABLE_POINTS,
@@ -38,11 +41,9 @@ from xl_sop.workbook.printing import (
     printed_width,
 )
 from xl_sop.workbook.saving import replacing
+from xl_sop.workbook.values_copy import Alignment, Cell, SheetModel
 
-if TYPE_CHECKING:  # openpyxl is imported when publishing, not with the module
-    from openpyxl.cell.cell import Cell
-    from openpyxl.workbook.workbook import Workbook
-    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
 At = tuple[int, int]
@@ -108,17 +109,9 @@ def _recalculated(path: Path, tmp: Path) -> Path | None:
     return out if out.exists() else None
 
 
-def _stream(ws: ReadOnlyWorksheet) -> Iterator[tuple[At, object]]:
-    """((row, column), value) of every cell holding a value in a read-only sheet."""
-    ws.reset_dimensions()  # the stored dimension can be stale: read every row there is
-    for r, row in enumerate(ws.iter_rows(min_row=1, min_col=1, values_only=True), start=1):
-        for c, value in enumerate(row, start=1):
-            if value is not None:
-                yield (r, c), value
-
-
-def cycle_label(path: Path) -> str:
-    month = read_settings(FileBook(path).read_table("tblSettings")).cycle_month
+def cycle_label(path: Path | FileBook) -> str:
+    book = path if isinstance(path, FileBook) else FileBook(path)
+    month = read_settings(book.read_table("tblSettings")).cycle_month
     return f"{month or pd.Timestamp.today():%Y-%m}"
 
 
@@ -130,22 +123,23 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
 
     Both are written under temporary names and take their own names only when both are complete: a failure
     (a full disk, LibreOffice failing) leaves the files of an earlier publish as they were and no partial file.
-    """
-    from openpyxl import load_workbook
-    from openpyxl.worksheet.formula import ArrayFormula
 
+    The copy is made in the package, part by part (values_copy): no sheet is loaded whole into a spreadsheet library,
+    and the workbook LibreOffice prints the pack from is written beside it in the same pass.
+    """
     path, out_dir = Path(path), Path(out_dir)
-    stamp = _stamp(path, draft)
+    saved = FileBook(path)  # read once for the stamp, the cycle month and the results saved; dropped before the copy
+    stamp = _stamp(saved, draft)
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"{path.stem}_{cycle_label(path)}"
+    stem = f"{path.stem}_{cycle_label(saved)}"
     notes: list[str] = [f"published as a DRAFT: {stamp.reasons}"] if stamp.reasons else []
     with tempfile.TemporaryDirectory(prefix="xl-sop-publish-") as tmp_name, contextlib.ExitStack() as finished:
         tmp = Path(tmp_name)
-        saved = FileBook(path)
         lacking = saved.formulas_without_value()
         # A second spreadsheet application only when saved results are missing or asked to be recalculated: a
         # workbook the steps wrote carries every result (FileBook stores them), one Excel saved too.
         recalculate = bool(lacking) or saved.full_calculation_asked()
+        del saved
         recalculated = _recalculated(path, tmp) if recalculate else None
         if recalculate and recalculated is None:
             notes.append("LibreOffice is not installed: formulas show the values last saved by Excel")
@@ -153,60 +147,107 @@ def publish(path: Path, out_dir: Path, *, pdf: bool = True, draft: bool = False)
             why = (f"{lacking} formula cells had no saved result" if lacking
                    else "the workbook asks for a full calculation")
             notes.append(f"recalculated by LibreOffice: {why}")
-        wb = load_workbook(path, keep_vba=False)
-        # The recalculated values are streamed sheet by sheet (read-only): only the workbook being written is held in
-        # memory whole; the saved results come from the parts FileBook holds, read only on sheets with formulas.
-        again_book = load_workbook(recalculated, data_only=True, read_only=True) if recalculated else None
-        missing = 0
-        for ws in wb.worksheets:
-            if ws.title in LEFT_OUT:
-                continue
-            if saved.sheet_has_formulas(ws.title):
-                formulas: dict[At, object] = {}
-                for cell in ws._cells.values():  # the cells there are (iter_rows would make the empty ones)
-                    if cell.data_type == "f" or isinstance(cell.value, ArrayFormula):
-                        formula = cell.value.text if isinstance(cell.value, ArrayFormula) else cell.value
-                        formulas[(cell.row, cell.column)] = formula
-                # Kept: a formula's saved result, or a value where the copy has none (a spilled result).
-                values: dict[At, object] = {at: v for at, v in saved.saved_values(ws.title).items()
-                          if at in formulas or getattr(ws._cells.get(at), "value", None) is None}
-                if again_book is not None and ws.title in again_book.sheetnames:
-                    native = {at for at, formula in formulas.items() if "SOP_" not in str(formula).upper()}
-                    values.update((at, v) for at, v in _stream(again_book[ws.title]) if at in native)
-                    values.update((at, None) for at in native - values.keys())  # recalculated to blank
-                for at in formulas:
-                    value = values.get(at)
-                    missing += value is None
-                    _set_value(ws.cell(*at), value)
-                for at, value in values.items():  # spilled results of array formulas: a value with no formula
-                    if at not in formulas:
-                        _set_value(ws.cell(*at), value)
-            _print_area(ws)
-            if ws.title in PACK_SHEETS or ws.title == "Home":
-                _stamp_sheet(ws, stamp)
-        del saved
-        if again_book is not None:
-            again_book.close()
-        for title in LEFT_OUT:
-            if title in wb.sheetnames:
-                del wb[title]
-        _pack_view(wb, notes)
+        target = out_dir / f"{stem}.xlsx"
+        printing_pack = pdf and _soffice() is not None
+        if pdf and not printing_pack:
+            notes.append("no PDF pack: LibreOffice is not installed (inside Excel, Publish uses Excel's PDF export)")
+        pack_book = tmp / "pack" / f"{stem}.xlsx"  # named as the PDF is published: LibreOffice titles it so
+        pack_book.parent.mkdir()
+        again = FileBook(recalculated) if recalculated is not None else None
+        missing = _copies(path, finished.enter_context(replacing(target)), pack_book if printing_pack else None,
+                          again, stamp, notes)
+        del again
         if missing:
             notes.append(f"{missing} formula cells had no value to publish (open and save the workbook in Excel, "
                          "or install LibreOffice)")
-        target = out_dir / f"{stem}.xlsx"
-        wb.save(finished.enter_context(replacing(target)))
         pack = None
-        if pdf:
-            if _soffice() is None:
-                notes.append("no PDF pack: LibreOffice is not installed (inside Excel, Publish uses Excel's PDF export)")
-            else:
-                pack = out_dir / f"{stem}.pdf"
-                _pdf_pack(wb, stem, finished.enter_context(replacing(pack)), tmp, notes)
-                if calibri_metrics_missing():
-                    notes.append("the PDF pack prints smaller than Excel would: LibreOffice has neither Calibri nor "
-                                 "Carlito (install fonts-crosextra-carlito)")
+        if printing_pack:
+            from xl_sop.workbook.render import to_pdf
+
+            pack = out_dir / f"{stem}.pdf"
+            shutil.copyfile(to_pdf(pack_book, tmp / "pack"), finished.enter_context(replacing(pack)))
+            if calibri_metrics_missing():
+                notes.append("the PDF pack prints smaller than Excel would: LibreOffice has neither Calibri nor "
+                             "Carlito (install fonts-crosextra-carlito)")
     return Published(target, pack, notes, recalculated=recalculated is not None)
+
+
+def _copies(path: Path, copy_path: Path, pack_path: Path | None, again: FileBook | None, stamp: Stamp,
+            notes: list[str]) -> int:
+    """Write the values-only copy of the workbook at ``path`` to ``copy_path`` and, with ``pack_path``, the workbook
+    the PDF pack prints from (the copy with the sheets outside the pack hidden and long tables cut short), sheet by
+    sheet; ``again``: a second application's results for the native formulas. Returns the formula cells left
+    without a value."""
+    with zipfile.ZipFile(path) as source, contextlib.ExitStack() as open_files:
+        package = values_copy.Package(source)
+        # The pack's workbook is read once, by LibreOffice, from the temporary folder: stored, not compressed.
+        outs = [open_files.enter_context(zipfile.ZipFile(p, "w", kind))
+                for p, kind in ((copy_path, zipfile.ZIP_DEFLATED), (pack_path, zipfile.ZIP_STORED)) if p is not None]
+        book = values_copy.Book(package)
+        dropped = book.leave_out(LEFT_OUT)
+        strings = values_copy.shared_strings(package)
+        styles = values_copy.Styles(package.xml("xl/styles.xml"))
+        done: set[str] = set(dropped)
+        missing = 0
+        book.order(PACK_SHEETS)
+        for title, part in book.sheets.items():
+            recalculated = again.saved_values(title) if again is not None and title in again.sheet_names() else None
+            stripped = values_copy.without_formulas(package.read(part), recalculated)
+            missing += stripped.missing
+            tables = values_copy.table_parts(package, part)
+            if tables:
+                book.print_areas[title] = _tables_print_area(tables)
+            if title not in PACK_SHEETS and title != "Home":
+                for out in outs:
+                    values_copy.write_part(out, part, stripped.data)
+                done.add(part)
+                if len(outs) > 1:
+                    book.pack_print_areas[title] = "XFD1:XFD1"  # LibreOffice prints hidden sheets: one empty cell
+                continue
+            drawings = values_copy.drawing_parts(package, part)
+            ws = values_copy.SheetModel(title, stripped.data, strings, styles, tables,
+                                        values_copy.charts_of(drawings),
+                                        book.print_areas.get(title) or book.saved_print_area(title))
+            del stripped
+            _stamp_sheet(ws, stamp)
+            if title in PACK_SHEETS:
+                _lay_out(ws, notes)
+            elif len(outs) > 1:
+                book.pack_print_areas[title] = "XFD1:XFD1"
+            if ws.print_area:
+                book.print_areas[title] = str(ws.print_area)
+            with outs[0].open(values_copy.zip_info(part, outs[0]), "w") as written:
+                ws.write(written)
+            for drawing, root in drawings.items():
+                for out in outs:
+                    values_copy.write_part(out, drawing, values_copy.serialize(root))
+            done.update((part, *drawings))
+            if len(outs) > 1:
+                if title in PACK_SHEETS:
+                    _for_print(ws, notes)
+                    if ws.print_area:
+                        book.pack_print_areas[title] = str(ws.print_area)
+                with outs[1].open(values_copy.zip_info(part, outs[1]), "w") as written:
+                    ws.write(written)
+                for table in tables:
+                    values_copy.write_part(outs[0], table.part, package.read(table.part))
+                    values_copy.write_part(outs[1], table.part, values_copy.serialize(table.root))
+                done.update(table.part for table in tables)
+            del ws
+        values_copy.write_part(outs[0], "xl/workbook.xml", book.workbook_xml(hide_outside=None))
+        if len(outs) > 1:
+            values_copy.write_part(outs[1], "xl/workbook.xml", book.workbook_xml(hide_outside=PACK_SHEETS))
+        done.add("xl/workbook.xml")
+        for part, data in book.package_parts(styles).items():
+            for out in outs:
+                values_copy.write_part(out, part, data)
+            done.add(part)
+        for part in package.names:
+            if part not in done:
+                data = package.read(part)
+                for out in outs:
+                    values_copy.write_part(out, part, data)
+    return missing
 
 
 @dataclass
@@ -219,12 +260,12 @@ class Stamp:
     """Why a draft is one (the steps not current), or empty."""
 
 
-def _stamp(path: Path, draft: bool) -> Stamp:
+def _stamp(book: FileBook, draft: bool) -> Stamp:
     """What the published copy says it is; refuses (StepOrderError) a final publish of a workbook not current."""
     from xl_sop.cycle.freshness import not_current
     from xl_sop.errors import StepOrderError
 
-    book = FileBook(path)
+    path = book.path
     settings = read_settings(book.read_table("tblSettings"))
     month, company = settings.cycle_month, str(settings.get("Company") or "")
     label = f"{month:%b %Y}" if month is not None else ""
@@ -244,7 +285,7 @@ def _stamp(path: Path, draft: bool) -> Stamp:
     return Stamp("APPROVED" if frozen else "FOR REVIEW", label, company=company)
 
 
-def _stamp_sheet(ws: Worksheet, stamp: Stamp) -> None:
+def _stamp_sheet(ws: SheetModel, stamp: Stamp) -> None:
     """The page header (the company, the stamp and the cycle month, the sheet) and footer (page x of y, the stamp) of a
     pack sheet; a line on Home."""
     pack_page_setup(ws)
@@ -254,60 +295,43 @@ def _stamp_sheet(ws: Worksheet, stamp: Stamp) -> None:
     ws.oddHeader.right.text = "&A"
     ws.oddFooter.right.text = stamp.word
     if ws.title == "Home":
-        cell = ws[schema.PUBLISH_STAMP_CELL]
+        cell = ws.cell(*coordinate_to_tuple(schema.PUBLISH_STAMP_CELL))
         _set_value(cell, f"{stamp.word}: cycle {stamp.month}" + (f" ({stamp.reasons})" if stamp.reasons else ""))
 
 
-def _set_value(cell: Cell, value: object) -> None:
-    cell.value = value
-    if isinstance(value, str):
-        cell.data_type = "s"  # text stays text: a string that starts with "=" is not a formula
+def _set_value(cell: Cell, value: values_copy.CellValue) -> None:
+    cell.value = value  # text is written as text: a string that starts with "=" is not a formula
 
 
-def _print_area(ws: Worksheet, below: int = 0) -> None:
-    """Print every row of the sheet's tables (the template prints only the top of each), and ``below``
-    rows more for a note under them."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.cell import range_boundaries
-
-    if not ws.tables:
-        return
+def _tables_print_area(tables: list[values_copy.Table]) -> str:
+    """Every row of the sheet's tables (the template prints only the top of each)."""
     last_col = last_row = 0
-    for table in ws.tables.values():
-        _c1, _r1, c2, r2 = range_boundaries(table.ref)
+    for _c1, _r1, c2, r2 in values_copy.spans(tables):
         last_col, last_row = max(last_col, c2), max(last_row, r2)
-    ws.print_area = f"A1:{get_column_letter(max(last_col, 8))}{max(last_row + below, 8)}"
+    return f"A1:{get_column_letter(max(last_col, 8))}{max(last_row, 8)}"
 
 
-def _pack_view(wb: Workbook, notes: list[str]) -> None:
-    """The copy as the pack prints it, so Excel's PDF export of the pack sheets and LibreOffice's give the same pages:
-    the pack sheets in PACK_SHEETS order, the grids folded to their family and resource rows and to the months
-    printed, each sheet's print area the page of its tables that prints readably (_page_area), the empty rows between
-    tables stacked on it hidden, wrapped text given the rows' height."""
-    for i, title in enumerate(t for t in PACK_SHEETS if t in wb.sheetnames):
-        # After the sheets before the first pack sheet, in the pack's order (the executive summary first).
-        first = min(wb.sheetnames.index(t) for t in PACK_SHEETS if t in wb.sheetnames)
-        wb.move_sheet(title, offset=first + i - wb.sheetnames.index(title))
-    for title in PACK_SHEETS:
-        if title in wb.sheetnames:
-            ws = wb[title]
-            _families_only(ws, notes)
-            _months_printed(ws)
-            _charts_on_shown_columns(ws)
-            _empty_rows_folded(ws)
-            ws.print_area = _page_area(ws)
-            _gaps_hidden(ws)
-            _within_page(ws)
-            _wrapped_rows(ws)
-            _rows_left_out(ws)
-            one_page_if_readable(ws)
+def _lay_out(ws: SheetModel, notes: list[str]) -> None:
+    """A pack sheet of the copy as the pack prints it, so Excel's PDF export of the pack sheets and LibreOffice's give
+    the same pages (the pack's sheets are put in PACK_SHEETS order in the workbook, values_copy.Book.order): the grids
+    folded to their family and resource rows and to the months printed, the print area the page of its tables that
+    prints readably (_page_area), the empty rows between tables stacked on it hidden, wrapped text given the rows'
+    height."""
+    _families_only(ws, notes)
+    _months_printed(ws)
+    _charts_on_shown_columns(ws)
+    _empty_rows_folded(ws)
+    ws.print_area = _page_area(ws)
+    _gaps_hidden(ws)
+    _within_page(ws)
+    _wrapped_rows(ws)
+    _rows_left_out(ws)
+    one_page_if_readable(ws)
 
 
-def _grids(ws: Worksheet, with_items: bool = False) -> Iterator[tuple[schema.Table, tuple[int, int, int, int]]]:
+def _grids(ws: SheetModel, with_items: bool = False) -> Iterator[tuple[schema.Table, tuple[int, int, int, int]]]:
     """The schema's grids on the sheet (``with_items``: those with an Item column, whose rows fold under a family's or
     a resource's), with (first column, header row, last column, last row)."""
-    from openpyxl.utils.cell import range_boundaries
-
     for table in ws.tables.values():
         try:
             spec = schema.table(table.displayName)
@@ -317,7 +341,7 @@ def _grids(ws: Worksheet, with_items: bool = False) -> Iterator[tuple[schema.Tab
             yield spec, range_boundaries(table.ref)
 
 
-def _empty_rows_folded(ws: Worksheet) -> None:
+def _empty_rows_folded(ws: SheetModel) -> None:
     """A grid's family or resource row with no figure in the months the page shows (nobody typed, no event) folds
     under the row above it like an item's (the [+] shows it): the page shows what was planned, not empty lines."""
     hidden = hidden_columns(ws)
@@ -329,11 +353,11 @@ def _empty_rows_folded(ws: Worksheet) -> None:
                 row.outline_level, row.hidden = 1, True
 
 
-def _charts_on_shown_columns(ws: Worksheet) -> None:
+def _charts_on_shown_columns(ws: SheetModel) -> None:
     """A chart anchored in a column the pack hides (the 1 Demand chart over the older months) moves to the first
     column shown right of it: a hidden column has no width, and the chart would cover the labels left of it."""
     hidden = hidden_columns(ws)
-    for chart in ws._charts:
+    for chart in ws.charts:
         start = chart.anchor._from  # 0-based column
         column = start.col + 1
         while column in hidden:
@@ -341,13 +365,11 @@ def _charts_on_shown_columns(ws: Worksheet) -> None:
         start.col = column - 1
 
 
-def _months_printed(ws: Worksheet) -> None:
+def _months_printed(ws: SheetModel) -> None:
     """Hide a grid's month columns but the first PACK_PLAN_MONTHS of the plan (from the first month the grid does not
     shade as history) and the last actual months beside them, as many (up to PACK_HISTORY_MONTHS) as fit one page wide
     at 8 pt; the shown months are as wide as their printed figures need (at least PACK_MONTH_WIDTH). Also hides
     PACK_HIDDEN_COLUMNS."""
-    from openpyxl.utils import get_column_letter
-
     for spec, (c1, r1, c2, r2) in _grids(ws):
         for name in PACK_HIDDEN_COLUMNS:
             if name in spec.column_names:
@@ -368,14 +390,14 @@ def _months_printed(ws: Worksheet) -> None:
             run = runs.get(c)
             dim = ws.column_dimensions[get_column_letter(c)]
             if run is not None and run is not dim:
-                dim.width, dim.outline_level = run.width, run.outline_level
+                dim.width, dim.outline_level, dim.other = run.width, run.outline_level, run.other
             dim.min = dim.max = c
             dim.hidden = not plan - history <= j < plan + PACK_PLAN_MONTHS
             if not dim.hidden:
                 dim.width = width
 
 
-def _figures_width(ws: Worksheet, rows: range, columns: range) -> float:
+def _figures_width(ws: SheetModel, rows: range, columns: range) -> float:
     """The column width (characters) the longest figure shown in these rows and columns takes with its thousands
     separators, and a character to spare (Calibri's digits are as wide bold as regular)."""
     longest = 0
@@ -395,14 +417,11 @@ def _history_header(cell: Cell) -> bool:
     return isinstance(colour, str) and colour.upper().endswith("7F7F7F")
 
 
-def _page_area(ws: Worksheet, below: int = 0) -> str:
+def _page_area(ws: SheetModel | Worksheet, below: int = 0) -> str:
     """The print area of a pack sheet, one page wide at 8 pt (printing.READABLE_POINTS): from column A, its tables side
     by side (or stacked) as far as they print readably; the tables right of them stay in the workbook. A table of
     PACK_TABLE_ROWS_SHOWN prints its first rows. ``below`` rows more under the tables (a note under a table cut short).
     From the tables the sheet holds, so a table added later within the page lands on it by itself."""
-    from openpyxl.utils import get_column_letter
-    from openpyxl.utils.cell import range_boundaries
-
     spans = sorted((*range_boundaries(t.ref), t.displayName) for t in ws.tables.values())
     if not spans:
         return str(ws.print_area or "A1:H8").split("!")[-1].replace("$", "")
@@ -415,20 +434,18 @@ def _page_area(ws: Worksheet, below: int = 0) -> str:
     return f"A1:{get_column_letter(last_col)}{last_row + below}"
 
 
-def _printed_tables(ws: Worksheet) -> list[tuple[int, int, int, int, str]]:
+def _printed_tables(ws: SheetModel) -> list[tuple[int, int, int, int, str]]:
     """(first column, first row, last column, last row, name) of the tables within the sheet's print area."""
-    from openpyxl.utils.cell import range_boundaries
-
     _a, _b, right, _d = range_boundaries(str(ws.print_area).split(",")[0].split("!")[-1].replace("$", ""))
     spans = [(*range_boundaries(t.ref), t.displayName) for t in ws.tables.values()]
     return [span for span in spans if span[2] <= right]
 
 
-def _gaps_hidden(ws: Worksheet) -> None:
+def _gaps_hidden(ws: SheetModel) -> None:
     """Hide the empty rows between two printed tables stacked one above the other (Scenarios: the room tblScenarios
     has to grow), all but one: rows with nothing in any column."""
     tables = sorted(_printed_tables(ws), key=lambda span: span[1])
-    filled = {r for (r, _c), cell in ws._cells.items() if cell.value is not None}
+    filled = ws.filled
     for upper, lower in zip(tables, tables[1:], strict=False):
         if upper[0] <= lower[2] and lower[0] <= upper[2] and lower[1] > upper[3]:  # same columns, one under the other
             for r in range(upper[3] + 2, lower[1] - 1):
@@ -441,17 +458,14 @@ DIGIT_POINTS = 5.25
 """The width of a digit of Calibri 11 on paper (7 pixels at 96 dpi): a column width counts these."""
 
 
-def _within_page(ws: Worksheet) -> None:
+def _within_page(ws: SheetModel) -> None:
     """Nothing runs past the page's right edge: a chart wider than the printed columns right of its anchor is made
     narrower (its height kept), and a sheet's instruction line (A2) longer than the page wraps over the printed width
     (merged in the copy, the row as tall as its lines)."""
     import textwrap
 
-    from openpyxl.styles import Alignment
-    from openpyxl.utils.cell import range_boundaries
-
     _a, _b, last, _d = range_boundaries(str(ws.print_area).split(",")[0].split("!")[-1].replace("$", ""))
-    for chart in ws._charts:
+    for chart in ws.charts:
         anchor = chart.anchor
         ext = getattr(anchor, "ext", None)
         if ext is None:
@@ -467,13 +481,10 @@ def _within_page(ws: Worksheet) -> None:
         ws.row_dimensions[2].height = len(textwrap.wrap(line.value, per_line)) * LINE_POINTS
 
 
-def _wrapped_rows(ws: Worksheet) -> None:
+def _wrapped_rows(ws: SheetModel) -> None:
     """The printed columns whose text wraps (schema Column.wrap: an issue) wrap in the copy, and each row is as tall
     as its longest wrapped text needs: Excel keeps a row's height as saved, and a row of one line would show one."""
     import textwrap
-
-    from openpyxl.styles import Alignment
-    from openpyxl.utils import get_column_letter
 
     for c1, r1, _c2, r2, name in _printed_tables(ws):
         try:
@@ -483,8 +494,8 @@ def _wrapped_rows(ws: Worksheet) -> None:
         for j, column in enumerate(spec.columns):
             if not column.wrap:
                 continue
-            letter = get_column_letter(c1 + j)
-            per_line = int((ws.column_dimensions[letter].width or column.width) * 1.2)  # text is narrower than digits
+            dim = ws.column_dimensions.get(get_column_letter(c1 + j))
+            per_line = int(((dim.width if dim is not None else None) or column.width) * 1.2)  # text is narrower than digits
             for r in range(r1 + 1, r2 + 1):
                 cell = ws.cell(r, c1 + j)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -499,7 +510,7 @@ def _wrapped_rows(ws: Worksheet) -> None:
                                                         vertical="top")
 
 
-def _rows_left_out(ws: Worksheet) -> None:
+def _rows_left_out(ws: SheetModel) -> None:
     """Over a table of PACK_TABLE_ROWS_SHOWN that has more rows than the page shows, a line saying where the rest is
     (in the empty row above its header)."""
     for c1, r1, _c2, r2, name in _printed_tables(ws):
@@ -509,7 +520,7 @@ def _rows_left_out(ws: Worksheet) -> None:
             ws.cell(r1 - 1, c1).font = copy(ws.cell(2, 1).font)  # as the sheet's instruction line
 
 
-def _families_only(ws: Worksheet, notes: list[str]) -> set[str]:
+def _families_only(ws: SheetModel, notes: list[str]) -> set[str]:
     """Hide the item rows of the sheet's grids (the rows grouped under a family's or a resource's): the pack prints
     the summaries, the published workbook keeps every row (unfold with the [+]). Returns the grids summarised."""
     done: set[str] = set()
@@ -526,11 +537,9 @@ def _families_only(ws: Worksheet, notes: list[str]) -> set[str]:
     return done
 
 
-def _shorten_for_print(ws: Worksheet, notes: list[str], skip: set[str] | None = None) -> int:
+def _shorten_for_print(ws: SheetModel, notes: list[str], skip: set[str] | None = None) -> int:
     """Cut the sheet's tables longer than PACK_TABLE_ROWS to their first rows, with a line saying so (not the tables
     in ``skip``). Returns the rows added under the tables (for the print area)."""
-    from openpyxl.utils.cell import range_boundaries
-
     below = 0
     printed = {name for *_span, name in _printed_tables(ws)}
     for table in ws.tables.values():
@@ -543,12 +552,8 @@ def _shorten_for_print(ws: Worksheet, notes: list[str], skip: set[str] | None = 
         if rows <= PACK_TABLE_ROWS:
             continue
         end = r1 + PACK_TABLE_ROWS
-        for row in ws.iter_rows(min_row=end + 1, max_row=r2, min_col=c1, max_col=c2):
-            for cell in row:
-                cell.value = None
-        table.ref = f"{ws.cell(r1, c1).coordinate}:{ws.cell(end, c2).coordinate}"
-        if table.autoFilter is not None:
-            table.autoFilter.ref = table.ref
+        ws.clear(end + 1, r2, c1, c2)
+        table.ref = f"{ws.cell(r1, c1).coordinate}:{ws.cell(end, c2).coordinate}"  # its filter's range with it
         ws.cell(end + 1, c1).value = (f"... and {rows - PACK_TABLE_ROWS:,} more rows: the pack prints the first "
                                       f"{PACK_TABLE_ROWS:,} of {rows:,}; every row is in the workbook.")
         notes.append(f"the PDF pack prints the first {PACK_TABLE_ROWS:,} of the {rows:,} rows of {table.displayName} "
@@ -557,27 +562,10 @@ def _shorten_for_print(ws: Worksheet, notes: list[str], skip: set[str] | None = 
     return below
 
 
-def _pdf_pack(wb: Workbook, stem: str, pdf: Path, tmp: Path, notes: list[str]) -> None:
-    """Write the step sheets of the published workbook (already saved: this changes it in memory) as a PDF to ``pdf``.
-
-    Rendered from a workbook named ``stem``, the name the PDF is published under (LibreOffice titles the PDF by it).
-    """
-    from xl_sop.workbook.render import to_pdf
-
-    for title in wb.sheetnames:
-        if title not in PACK_SHEETS:
-            # Kept, not deleted: the charts on the step sheets draw from the Detail sheets. LibreOffice prints hidden
-            # sheets too, but not empty pages: each prints one empty cell.
-            wb[title].sheet_state = "hidden"
-            wb[title].print_area = "XFD1:XFD1"
-    for ws in wb.worksheets:
-        if ws.sheet_state == "hidden":
-            continue
-        summarised = _families_only(ws, [])  # folded in the copy already (_pack_view), and said so
-        below = _shorten_for_print(ws, notes, skip=summarised)
-        if below:
-            ws.print_area = _page_area(ws, below)
-    pack = tmp / "pack" / f"{stem}.xlsx"
-    pack.parent.mkdir()
-    wb.save(pack)
-    shutil.copyfile(to_pdf(pack, tmp / "pack"), pdf)
+def _for_print(ws: SheetModel, notes: list[str]) -> None:
+    """A pack sheet of the workbook LibreOffice prints the pack from (the copy, laid out already): its long tables cut
+    short, the print area over them and the lines saying so."""
+    summarised = _families_only(ws, [])  # folded in the copy already (_lay_out), and said so
+    below = _shorten_for_print(ws, notes, skip=summarised)
+    if below:
+        ws.print_area = _page_area(ws, below)

@@ -1,8 +1,9 @@
 """What a sheet prints, measured from the sheet itself: the columns and rows of its print area that show, its width on
 paper, the scale fit-to-width gives it, and the smallest font that lands on the page.
 
-Used by the pack (xl_sop.cycle.publish) and by the tests that hold it to a readable size: landscape, one page wide,
-no font below 8 pt as printed (font size x print scale) on Letter or A4.
+Used by the pack (xl_sop.cycle.publish, on a values_copy.SheetModel, which answers by openpyxl's names) and by the
+tests that hold it to a readable size on openpyxl's sheets: landscape, one page wide, no font below 8 pt as printed
+(font size x print scale) on Letter or A4.
 """
 
 from __future__ import annotations
