@@ -4,6 +4,7 @@ import pytest
 
 from xl_sop.errors import InputError
 from xl_sop.forecast import forecast, forecast_many
+from xl_sop.forecast.batch import to_month_series
 
 
 def history():
@@ -38,3 +39,36 @@ def test_bad_cells_are_named_by_row_and_column():
         forecast_many(bad, 3)
     with pytest.raises(InputError, match="no quantity column 'Qty'"):
         forecast_many(history(), 3, value_col="Qty")
+
+
+def test_the_history_is_laid_out_by_item_and_month():
+    """to_month_series' rules on a table an ERP might give: rows in any order, an item and month listed twice (added
+    up), a month whose only row is blank (missing, not zero), a blank row beside a number (the number), months laid
+    out ahead of the last number (not history), items in the order of their first row."""
+    rows = [("Z", "2025-03-01", 5.0), ("A", "2025-01-01", 1.0), ("A", "2025-03-01", 2.0), ("A", "2025-03-01", 4.0),
+            ("Z", "2025-02-01", None), ("A", "2025-02-01", None), ("A", "2025-02-01", 3.0),
+            ("Z", "2025-05-01", None), ("Q", "2025-06-01", None), ("A", "2025-04-01", 7.0)]
+    table = pd.DataFrame(rows, columns=["Item", "Month", "Quantity"]).assign(Month=lambda t: pd.to_datetime(t["Month"]))
+    series, last = to_month_series(table)
+    assert last == pd.Period("2025-04", freq="M")  # May and June hold blanks only: not history
+    assert list(series) == ["Z", "A"]  # Q has rows after the last month only
+    z_start, z = series["Z"]
+    assert z_start == pd.Period("2025-02", freq="M")
+    np.testing.assert_array_equal(z, [np.nan, 5.0, 0.0])  # Feb blank (missing), Mar 5, Apr no row (zero)
+    a_start, a = series["A"]
+    assert a_start == pd.Period("2025-01", freq="M")
+    np.testing.assert_array_equal(a, [1.0, 3.0, 6.0, 7.0])
+
+
+def test_an_item_that_cannot_be_forecast_keeps_blank_rows_with_the_reason():
+    """B's rows are all blank (its last three months): the batch goes on, B's rows say why."""
+    table = pd.DataFrame({"Item": ["A"] * 24 + ["B"] * 3, "Month": [*pd.date_range("2024-01-01", periods=24, freq="MS"),
+                                                                    *pd.date_range("2025-10-01", periods=3, freq="MS")],
+                          "Quantity": [10.0 + i for i in range(24)] + [None] * 3})
+    out = forecast_many(table, 2, level=80)
+    b = out[out["Item"] == "B"]
+    assert len(b) == 2 and b["Forecast"].isna().all() and b["Lower80"].isna().all()
+    assert set(b["Method"]) == {"not forecast"} and set(b["Explanation"]) == {"history has no numbers"}
+    assert list(out["Step"]) == [1, 2, 1, 2] and out["Step"].dtype == np.int64
+    assert list(out["Month"]) == [pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-01")] * 2
+    assert out["Forecast"].iloc[:2].notna().all()

@@ -171,6 +171,22 @@ def test_one_region_per_item_gives_the_items_own_forecast(tmp_path):
     pd.testing.assert_frame_equal(book.read_table("tblDemandPlan")[columns], plain.read_table("tblDemandPlan")[columns])
 
 
+def test_rows_left_blank_in_region_are_the_items_region_none(tmp_path):
+    """docs/forecasting.md: an item with some rows filled and some blank keeps the blank ones as its region "(none)"
+    (under pandas 3 the blank cells read as NaN and the label stopped Run Forecast with a TypeError)."""
+    book = fill_demo_book(tmp_path / "Blank.xlsm", items=6, regions=("North", "South"))
+    history = book.read_table("tblHistory").astype({"Region": object})
+    item = history["Item"].iloc[0]
+    history.loc[(history["Item"] == item) & (history["Region"] == "South"), "Region"] = None
+    book.write_table("tblHistory", history)
+    grid = _demand(book).read_table("tblDemandView")
+    assert set(_regions_of(grid, item, "Statistical")["Item"]) == {PART.join([item, "North"]),
+                                                                  PART.join([item, "(none)"])}
+    own = _rows(grid, item, "Statistical")[PLAN_MONTHS].iloc[0].to_numpy(float)
+    np.testing.assert_allclose(_regions_of(grid, item, "Statistical")[PLAN_MONTHS].sum().to_numpy(float), own,
+                               atol=1e-6)
+
+
 def test_segments_split_regions_further(tmp_path):
     book = fill_demo_book(tmp_path / "Segments.xlsm", items=6, regions=("North", "South"))
     history = book.read_table("tblHistory")

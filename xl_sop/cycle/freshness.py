@@ -70,11 +70,31 @@ def _cells(column: pd.Series) -> list[str]:
     if isinstance(dtype, np.dtype) and dtype.kind == "M":  # datetime64 without a time zone
         stamps = column.to_numpy()
         if not (stamps.astype("datetime64[s]") != stamps).any():  # whole seconds, as isoformat shows them
-            shown = column.dt.strftime("%Y-%m-%dT%H:%M:%S").to_numpy(dtype=object, na_value="")
-            return list(shown)
+            # each distinct date formatted once (a column of months holds a few dozen)
+            codes, distinct = pd.factorize(column)
+            texts = np.array([*distinct.strftime("%Y-%m-%dT%H:%M:%S"), ""], dtype=object)
+            return list(texts[codes])  # code -1 (a blank) takes the last: ""
     if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
         return list(column.str.strip().to_numpy(dtype=object, na_value=""))
-    return list(map(_cell, column.tolist()))
+    # a column of mixed cells (a grid's month column: numbers and blanks; its Lock column: text and blanks): numbers,
+    # text and blanks each at once, anything else by _cell
+    values = column.tolist()
+    kinds = list(map(type, values))
+    shown = np.empty(len(values), dtype=object)
+    numbers = np.array([kind in _NUMBERS for kind in kinds], dtype=bool)
+    if numbers.any():
+        figures = np.array([v for v, n in zip(values, numbers, strict=True) if n], dtype=float)
+        formatted = np.array(list(map("{:.10g}".format, figures.tolist())), dtype=object)
+        formatted[np.isnan(figures)] = ""
+        shown[numbers] = formatted
+    for k in np.flatnonzero(~numbers).tolist():
+        value = values[k]
+        shown[k] = "" if value is None else str(value).strip() if kinds[k] is str else _cell(value)
+    return list(shown)
+
+
+_NUMBERS = frozenset((float, int, np.float64, np.int64))
+"""Cell types shown as numbers by _cell (exactly these: a bool is shown as True/False)."""
 
 
 def _cell(value: object) -> str:
@@ -133,10 +153,18 @@ def _tracking(book: Book) -> bool:
     return T.STEP_INPUTS.lower() in {n.lower() for n in book.table_names()}
 
 
-def record_inputs(book: Book, step_id: str, memo: Memo | None = None) -> None:
-    """Keep the fingerprints of the tables the step read (after it wrote: a table it rewrites counts as it left it)."""
+def record_inputs(book: Book, step_id: str, memo: Memo | None = None,
+                  written: dict[str, pd.DataFrame] | None = None) -> None:
+    """Keep the fingerprints of the tables the step read (after it wrote: a table it rewrites counts as it left it).
+    ``written``: the tables the step just wrote, fingerprinted as written instead of read back (the fingerprint is
+    of cells as read back: a frame written and the table read back from it give the same one, tested)."""
     if step_id not in TRACKED or not _tracking(book):
         return
+    memo = {} if memo is None else memo
+    if written:
+        rewritten = {name: frame for name, frame in written.items() if name in watched(step_id)}
+        if rewritten:
+            remember(memo, book, rewritten)
     label = schema.step(step_id).label
     rows = pd.DataFrame([(label, name, print_) for name, print_ in current_fingerprints(book, watched(step_id), memo).items()],
                         columns=schema.table(T.STEP_INPUTS).column_names)

@@ -10,23 +10,14 @@ are what the steps compute with.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from xl_sop import cells
-from xl_sop.cycle.demand_view import (
-    COMPUTED,
-    LABELS,
-    Contributor,
-    contributors_from,
-    typed_in,
-    typed_in_history,
-    typed_over_computed,
-)
-from xl_sop.cycle.grids import header_month
+from xl_sop.cycle.demand_view import contributors_from, typed_in, typed_in_history, typed_over_computed
 from xl_sop.cycle.scenario_inputs import ScenarioChange, scenario_changes
 from xl_sop.errors import Problem
 from xl_sop.forecast.events import event_problems
@@ -415,20 +406,8 @@ def _demand_grid_problems(book: Book, cycle: pd.Timestamp | None) -> list[Proble
     grid = book.read_table(T.DEMAND_VIEW)
     _typed, typed_problems = typed_in(grid, contributors)
     over = typed_over_computed(grid, book.read_table(T.DEMAND_PLAN)) if T.DEMAND_PLAN.lower() in have else []
-    past = ([] if cycle is None
-            else typed_in_history(_may_be_typed_in_history(grid, contributors, cycle), contributors, cycle))
+    past = typed_in_history(grid, contributors, cycle) if cycle is not None else []
     return problems + typed_problems + over + past
-
-
-def _may_be_typed_in_history(grid: pd.DataFrame, contributors: Sequence[Contributor], cycle: pd.Timestamp) -> pd.DataFrame:
-    """The grid rows typed_in_history can note (a figure in a month before the cycle month, on a row that is not one
-    Run Forecast computes), as a subset: it looks at every cell of the rows it gets, 650,000 at 5,000 items."""
-    past = [c for c in grid.columns if c not in LABELS and (m := header_month(c)) is not None and m < cycle]
-    if grid.empty or "Measure" not in grid or not past:
-        return grid
-    names = {c.name.lower() for c in contributors}
-    computed = [m for m in COMPUTED if m.lower() not in names]
-    return grid[grid[past].notna().to_numpy().any(axis=1) & ~grid["Measure"].isin(computed).to_numpy()]
 
 
 def problems_table(problems: list[Problem]) -> pd.DataFrame:

@@ -50,14 +50,20 @@ def series_label(item: str, parts: Sequence[str | None]) -> str:
 def keyed_history(history: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series] | None:
     """History with Item replaced by the series label, and label -> item (labels in order of first appearance);
     None when no row has a Region or Segment (the plan is then made per item, exactly as without the columns)."""
-    used = [d for d in DIMENSIONS if d in history and history[d].map(cells.text).notna().any()]
+    texts = {d: cells.text_column(history[d])[0] for d in DIMENSIONS if d in history}  # each column read once
+    used = [d for d, text in texts.items() if any(t is not None for t in text)]
     if not used:
         return None
-    parts = pd.DataFrame({d: history[d].map(cells.text) for d in used}, index=history.index)
     item = history["Item"].astype(str)
-    split = set(item[parts.notna().any(axis=1)])
-    label = [series_label(i, list(p)) if i in split else i
-             for i, p in zip(item, parts.itertuples(index=False, name=None), strict=True)]
+    filled = np.zeros(len(history), dtype=bool)
+    for d in used:
+        filled |= np.array([t is not None for t in texts[d]], dtype=bool)
+    split = set(item[filled])
+    # the label of each distinct item and parts once (a history has a row per series and month)
+    keys = list(zip(item.tolist(), *(texts[d].tolist() for d in used), strict=True))
+    known: dict[tuple[object, ...], str] = {}
+    label = [known[key] if key in known else known.setdefault(
+        key, series_label(key[0], list(key[1:])) if key[0] in split else key[0]) for key in keys]
     keyed = history.assign(Item=label)
     item_of = pd.Series(item.to_numpy(), index=label).groupby(level=0, sort=False).first()
     return keyed, item_of

@@ -93,7 +93,7 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
     _write_all(book, written)
     result = StepResult(step, {name: len(frame) for name, frame in new.items()}, note)
     _status(book, step, now, "done" + (f": {note}" if note else ""))
-    record_inputs(book, step.id, fingerprints)
+    record_inputs(book, step.id, fingerprints, written=new)  # the grid Run Forecast rewrote is not read back
     mark_stale(book, fingerprints)
     return result
 

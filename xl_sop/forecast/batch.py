@@ -49,26 +49,32 @@ def to_month_series(
     """
     item_c, date_c, qty_c = (_column(table, n, w) for n, w in ((id_col, "item"), (date_col, "month"), (value_col, "quantity")))
     months = month_values(table, "history", date_c)
-    qty = number_values(table, "history", qty_c)
-    frame = pd.DataFrame({"item": table[item_c], "period": months.dt.to_period("M"), "qty": qty})
-    frame = frame[frame["item"].notna() & frame["period"].notna()]
-    if frame.empty:
+    qty = number_values(table, "history", qty_c).to_numpy(dtype=float)
+    keep = (table[item_c].notna() & months.notna()).to_numpy()
+    if not keep.any():
         raise InputError("history table has no rows with an item and a month")
-    if not frame["qty"].notna().any():
+    if np.isnan(qty[keep]).all():
         raise InputError("history table has no quantities")
-    last = frame.loc[frame["qty"].notna(), "period"].max()
-    frame = frame[frame["period"] <= last]
-    series: dict[Hashable, tuple[pd.Period, FloatArray]] = {}
+    # months as whole-month numbers (the ordinals of Period('M')): each item's series is laid out by integer arithmetic
+    stamps = months[keep]
+    ordinal = ((stamps.dt.year - 1970) * 12 + stamps.dt.month - 1).to_numpy(dtype=np.int64)
+    qty = qty[keep]
+    last_ordinal = int(ordinal[~np.isnan(qty)].max())
+    later = ordinal <= last_ordinal
+    codes, items = pd.factorize(table[item_c].to_numpy()[keep][later], sort=False)  # items in order of first row
     # min_count=1: a month whose only rows are blank stays missing, not zero.
-    grouped = frame.groupby(["item", "period"], sort=False)["qty"].sum(min_count=1)
-    for item, part in grouped.groupby(level=0, sort=False):
-        periods = part.index.get_level_values(1)
-        start = periods.min()
-        length = (last - start).n + 1
-        values = np.zeros(length)
-        values[[(p - start).n for p in periods]] = part.to_numpy(dtype=float)
-        series[item] = (start, values)
-    return series, last
+    grouped = pd.Series(qty[later]).groupby([codes, ordinal[later]]).sum(min_count=1)
+    owner = grouped.index.get_level_values(0).to_numpy()
+    month = grouped.index.get_level_values(1).to_numpy()
+    sums = grouped.to_numpy(dtype=float)
+    series: dict[Hashable, tuple[pd.Period, FloatArray]] = {}
+    # one slice per item, in the order of the items' first rows (their codes)
+    for part in np.split(np.arange(sums.size), np.flatnonzero(np.diff(owner)) + 1):
+        start = int(month[part[0]])  # the months of an item come sorted
+        values = np.zeros(last_ordinal - start + 1)
+        values[month[part] - start] = sums[part]
+        series[items[owner[part[0]]]] = (pd.Period(ordinal=start, freq="M"), values)
+    return series, pd.Period(ordinal=last_ordinal, freq="M")
 
 
 Families: TypeAlias = Mapping[Hashable, Hashable] | pd.Series | pd.DataFrame | str
@@ -187,38 +193,47 @@ def forecast_many(
     m_pool = 12 if season_length is None else int(season_length)
     profiles = family_profiles(series, family, m_pool) if family else {}
     future = pd.period_range(last + 1, periods=int(h), freq="M").to_timestamp()
+    steps = int(h)
     total = len(series)
-    blocks: list[pd.DataFrame] = []
+    names = [name for lv in levels for name in level_columns(lv)]
+    # One array per output column, filled series by series; the frame is built once at the end (a frame per series
+    # and their concat took as long as forecasting them).
+    numbers = {name: np.full((total, steps), np.nan) for name in ("Forecast", *names)}
+    methods: list[str] = []
+    explanations: list[str] = []
     for done, (item, (first, values)) in enumerate(series.items(), start=1):
-        block: dict[str, np.ndarray | str] = {"Step": np.arange(1, int(h) + 1)}
+        row = done - 1
         try:
-            numbers = np.flatnonzero(~np.isnan(values))
-            gap = values.size - 1 - int(numbers[-1]) if numbers.size else 0
+            found = np.flatnonzero(~np.isnan(values))
+            gap = values.size - 1 - int(found[-1]) if found.size else 0
             fam = family.get(item)
             profile = None
             if fam in profiles:
                 profile = np.roll(profiles[fam][0], -(first.ordinal % m_pool))
-            fc = forecast(values[: values.size - gap], int(h) + gap, season_length=season_length, method=method,
+            fc = forecast(values[: values.size - gap], steps + gap, season_length=season_length, method=method,
                           level=levels or None, season_profile=profile if method in (None, "auto") else None)
-            block["Forecast"] = fc.mean[gap:]
+            numbers["Forecast"][row] = fc.mean[gap:]
             for lv in levels:
                 lo, up = level_columns(lv)
-                block[lo], block[up] = fc.lower[lv][gap:], fc.upper[lv][gap:]
-            block["Method"], block["Explanation"] = fc.method, fc.explanation
+                numbers[lo][row], numbers[up][row] = fc.lower[lv][gap:], fc.upper[lv][gap:]
+            explanation = fc.explanation
             if "borrowed profile" in fc.method:
-                block["Explanation"] += f" (family {fam}, pooled from {profiles[fam][1]} items)"
+                explanation += f" (family {fam}, pooled from {profiles[fam][1]} items)"
             if gap:
-                block["Explanation"] += f"; last {gap} month(s) blank: forecast across them"
-        except SopError as exc:
-            block["Forecast"] = np.full(int(h), np.nan)
-            for lv in levels:
-                lo, up = level_columns(lv)
-                block[lo] = block[up] = np.full(int(h), np.nan)
-            block["Method"], block["Explanation"] = "not forecast", str(exc)
-        frame = pd.DataFrame(block)
-        frame.insert(0, date_col, future)
-        frame.insert(0, id_col, item)
-        blocks.append(frame)
+                explanation += f"; last {gap} month(s) blank: forecast across them"
+            methods.append(fc.method)
+            explanations.append(explanation)
+        except SopError as exc:  # the row stays blank, the reason in Method
+            methods.append("not forecast")
+            explanations.append(str(exc))
         if progress is not None:
             progress(done, total)
-    return pd.concat(blocks, ignore_index=True)
+    columns: dict[str, object] = {
+        id_col: pd.Series(list(series)).repeat(steps).to_numpy(),
+        date_col: np.tile(future.to_numpy(), total),
+        "Step": np.tile(np.arange(1, steps + 1), total),
+        **{name: block.ravel() for name, block in numbers.items()},
+        "Method": np.repeat(np.array(methods, dtype=object), steps),
+        "Explanation": np.repeat(np.array(explanations, dtype=object), steps),
+    }
+    return pd.DataFrame(columns)

@@ -109,83 +109,129 @@ def per_series(events: pd.DataFrame, item_of: pd.Series, region_of: pd.Series, f
     every item of its family); a family event of every region stays as it is (its members are the series)."""
     if events.empty or "Item" not in events:
         return events
+    # each item's series in the order of item_of, found once (scanning every series for every event was quadratic)
+    labels_of: dict[object, list[object]] = {}
+    for label, owner in item_of.items():
+        labels_of.setdefault(owner, []).append(label)
+    position = {label: k for k, label in enumerate(item_of.index)}
+    of_family: dict[str | None, set[object]] = {}
     rows = []
     for _, event in events.iterrows():
         item, region = cells.text(event["Item"]), cells.text(event.get("Region"))
         if item is None and region is None:
             rows.append(event)
             continue
-        members = {item} if item is not None else set(families.index[families == cells.text(event["Family"])])
-        for label, owner in item_of.items():
-            if owner in members and (region is None or region_of.get(label) == region):
+        if item is not None:
+            labels = labels_of.get(item, [])
+        else:
+            family = cells.text(event["Family"])
+            if family not in of_family:
+                of_family[family] = set(families.index[families == family])
+            labels = sorted((label for owner in of_family[family] for label in labels_of.get(owner, [])),
+                            key=position.__getitem__)
+        for label in labels:
+            if region is None or region_of.get(label) == region:
                 copy = event.copy()
                 copy["Item"] = label
                 rows.append(copy)
     return pd.DataFrame(rows, columns=events.columns).reset_index(drop=True)
 
 
-def _members(event: pd.Series, families: pd.Series) -> list[str]:
-    """The items an event is about: its Item, or every item of its Family."""
+def _members(event: pd.Series | dict[str, object], families: pd.Series,
+             of_family: dict[str, list[str]] | None = None) -> list[str]:
+    """The items an event is about: its Item, or every item of its Family (``of_family``: those found so far, by
+    family, filled as they are found)."""
     item = cells.text(event["Item"])
     if item is not None:
         return [item]
-    return [str(i) for i in families.index[families == cells.text(event["Family"])]]
+    family = cells.text(event["Family"])
+    if of_family is None:
+        return [str(i) for i in families.index[families == family]]
+    if family not in of_family:
+        of_family[str(family)] = [str(i) for i in families.index[families == family]]
+    return of_family[str(family)]
 
 
-def _months(event: pd.Series) -> pd.DatetimeIndex:
-    return pd.date_range(event["FromMonth"], event["ToMonth"], freq="MS")
+def _month_number(stamp: pd.Timestamp) -> int:
+    """The month as a whole number (Period('M')'s ordinal): months are counted with integers."""
+    return int((stamp.year - 1970) * 12 + stamp.month - 1)
+
+
+def _month_numbers(first: pd.Timestamp, last: pd.Timestamp) -> np.ndarray:
+    """The numbers of the month starts from ``first`` to ``last`` (those of pd.date_range(first, last, freq="MS"))."""
+    begin = _month_number(first) + int(first != first.to_period("M").to_timestamp())
+    return np.arange(begin, _month_number(last) + 1, dtype=np.int64)
 
 
 def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
             start: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The history with the months of past promotions and one-offs replaced by the baseline (module rule), and the
-    effect measured of each such event (EFFECT_COLUMNS). ``history``: Item, Month, Quantity (before ``start``);
-    ``families``: Item -> Family."""
+    effect measured of each such event (EFFECT_COLUMNS). ``history``: Item, Month (month starts), Quantity (before
+    ``start``); ``families``: Item -> Family."""
     past = normalized(events)
     past = past[past["Kind"].isin(UPLIFTS) & (past["FromMonth"] < start)]
     if past.empty or history.empty:
         return history, pd.DataFrame(columns=EFFECT_COLUMNS)
-    flagged: dict[str, set[pd.Timestamp]] = {}
-    # each event's members and months before the cycle, found once (its effect below uses them again)
-    each = [(e, _members(e, families), [m for m in _months(e) if m < start]) for _, e in past.iterrows()]
+    # months as whole numbers (integer arithmetic, no calendar per item); each event's members and months before the
+    # cycle found once (its effect below uses them again)
+    before = _month_numbers(start, start)
+    cycle = int(before[0]) if len(before) else _month_number(start) + 1  # the first month start not before start
+    of_family: dict[str, list[str]] = {}
+    each = []
+    for e in past.to_dict("records"):
+        within = _month_numbers(e["FromMonth"], e["ToMonth"])
+        each.append((e, _members(e, families, of_family), within[within < cycle]))
+    flagged: dict[str, set[int]] = {}
     for _e, members, within in each:
         for item in members:
-            flagged.setdefault(item, set()).update(within)
+            flagged.setdefault(item, set()).update(within.tolist())
     series = history.groupby(["Item", "Month"])["Quantity"].sum()
     baseline: dict[str, np.ndarray] = {}
     actual: dict[str, np.ndarray] = {}
-    first_month: dict[str, pd.Timestamp] = {}
-    rows = [history[~history["Item"].isin(flagged.keys())]]
+    first_month: dict[str, int] = {}
     # each item's rows of the sums, found once (a look-up per item took most of the time)
     codes = series.index.codes[0]
     cut = np.flatnonzero(np.diff(codes)) + 1
     where = {series.index.levels[0][codes[a]]: (a, b) for a, b in zip(np.r_[0, cut], np.r_[cut, len(codes)],
                                                                     strict=True)} if len(codes) else {}
-    month_of, sums = series.index.get_level_values(1), series.to_numpy(dtype=float)
+    stamps = series.index.get_level_values(1)
+    month_of, sums = np.asarray(stamps.year * 12 + stamps.month - 1 - 1970 * 12, dtype=np.int64), series.to_numpy(float)
+    # the calendar of every item is a stretch of this one (pd.date_range of an item's months, as cleansed rows show)
+    calendar = pd.date_range(stamps.min(), stamps.max(), freq="MS") if len(stamps) else pd.DatetimeIndex([])
+    origin = int(month_of.min()) if len(month_of) else 0
+    items_out: list[str] = []
+    months_out: list[np.ndarray] = []
+    figures_out: list[np.ndarray] = []
     for item, months in flagged.items():
         if item not in where:
             continue
         first, last = where[item]
-        own_months = month_of[first:last]
-        calendar = pd.date_range(own_months.min(), own_months.max(), freq="MS")
-        full = np.zeros(len(calendar))
-        at = calendar.get_indexer(own_months)
-        full[at[at >= 0]] = sums[first:last][at >= 0]
-        flagged_months = calendar.isin(list(months))
+        own = month_of[first:last]  # sorted: the sums are by item and month
+        full = np.zeros(int(own[-1] - own[0]) + 1)
+        full[own - own[0]] = sums[first:last]
+        flagged_months = np.isin(np.arange(own[0], own[-1] + 1), np.fromiter(months, dtype=np.int64, count=len(months)))
         base = full.copy()
         if not flagged_months.all():  # every month in an event: nothing to draw a baseline from
             # linear between the months around, the nearest month's figure before the first and after the last
             # (what pandas' interpolate(limit_area="inside").ffill().bfill() gives)
             base[flagged_months] = np.interp(np.flatnonzero(flagged_months), np.flatnonzero(~flagged_months),
                                              full[~flagged_months])
-        baseline[item], actual[item], first_month[item] = base, full, calendar[0]
-        rows.append(pd.DataFrame({"Item": item, "Month": calendar, "Quantity": base.round(2)}))
+        baseline[item], actual[item], first_month[item] = base, full, int(own[0])
+        items_out += [item] * len(full)
+        months_out.append(np.arange(own[0] - origin, own[-1] - origin + 1))
+        figures_out.append(base.round(2))
+    rows = [history[~history["Item"].isin(flagged.keys())]]
+    if items_out:
+        rows.append(pd.DataFrame({"Item": np.array(items_out, dtype=object),
+                                  "Month": calendar[np.concatenate(months_out)],
+                                  "Quantity": np.concatenate(figures_out)}))
     cleansed = pd.concat(rows, ignore_index=True).sort_values(["Item", "Month"], ignore_index=True)
     effects = []
-    def total(months: dict[str, np.ndarray], item: str, within: list[pd.Timestamp]) -> float:
+
+    def total(months: dict[str, np.ndarray], item: str, within: np.ndarray) -> float:
         """The item's figures summed over the months ``within`` (0 for a month outside its calendar)."""
-        figures, first = months[item], first_month[item]
-        at = np.array([(m.year - first.year) * 12 + m.month - first.month for m in within], dtype=np.int64)
+        figures = months[item]
+        at = within - first_month[item]
         inside = (at >= 0) & (at < len(figures))
         return float(np.where(inside, figures[np.where(inside, at, 0)] if len(figures) else 0.0, 0.0).sum())
 
@@ -202,23 +248,41 @@ def cleanse(history: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
 def future_uplift(statistical: pd.DataFrame, events: pd.DataFrame, families: pd.Series,
                   months: pd.DatetimeIndex) -> pd.DataFrame:
     """Item, Month, Events: what future promotions and one-offs add to the statistical forecast (module rule).
-    ``statistical``: Item, Month, Statistical of the plan months."""
+    ``statistical``: Item, Month, Statistical of the plan months (one row per item and month)."""
     future = normalized(events)
     future = future[future["Kind"].isin(UPLIFTS)]
-    stat = statistical.set_index(["Item", "Month"])["Statistical"].fillna(0.0)
-    out: list[tuple[str, pd.Timestamp, float]] = []
-    for _, e in future.iterrows():
-        members = _members(e, families)
+    # the statistical forecast as items x months, a last row and column of zeros for an item or month it lacks
+    item_codes, item_names = pd.factorize(statistical["Item"])
+    month_codes, month_names = pd.factorize(statistical["Month"])
+    stat = np.zeros((len(item_names) + 1, len(month_names) + 1))
+    stat[item_codes, month_codes] = statistical["Statistical"].fillna(0.0).to_numpy(dtype=float)
+    row_of = {item: k for k, item in enumerate(item_names)}
+    column_of = {month: k for k, month in enumerate(month_names)}
+    planned = set(months)
+    of_family: dict[str, list[str]] = {}
+    names: list[np.ndarray] = []
+    stamps: list[np.ndarray] = []
+    added: list[np.ndarray] = []
+    for e in future.to_dict("records"):
+        members = _members(e, families, of_family)
         pct = 0.0 if pd.isna(e["UpliftPct"]) else float(e["UpliftPct"])
         units = 0.0 if pd.isna(e["UpliftUnits"]) else float(e["UpliftUnits"])
-        for month in _months(e):
-            if month not in months:
-                continue
-            base = np.array([float(stat.get((i, month), 0.0)) for i in members])
+        within = [m for m in pd.date_range(e["FromMonth"], e["ToMonth"], freq="MS") if m in planned]
+        if not within:
+            continue
+        rows = [row_of.get(i, -1) for i in members]
+        # a row per month (the month's members side by side, contiguous: each sum as over that month's own array)
+        figures = np.ascontiguousarray(stat[np.ix_(rows, [column_of.get(m, -1) for m in within])].T)
+        for month, base in zip(within, figures, strict=True):
             weights = base / base.sum() if base.sum() > 0 else np.full(len(members), 1 / max(len(members), 1))
-            for item, b, w in zip(members, base, weights, strict=True):
-                out.append((item, month, b * pct + units * w))
-    frame = pd.DataFrame(out, columns=["Item", "Month", "Events"])
+            names.append(np.array(members, dtype=object))
+            stamps.append(np.full(len(members), month, dtype=object))
+            added.append(base * pct + units * weights)
+    if not added:
+        frame = pd.DataFrame([], columns=["Item", "Month", "Events"])
+    else:
+        frame = pd.DataFrame({"Item": np.concatenate(names), "Month": list(np.concatenate(stamps)),
+                              "Events": np.concatenate(added)})
     return frame.groupby(["Item", "Month"], as_index=False)["Events"].sum()
 
 

@@ -23,6 +23,7 @@ multiplicative seasonality they are applied to the seasonally adjusted scale.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Self
 
 import numpy as np
@@ -114,16 +115,24 @@ def trend_pass(y: FloatArray, grid: Grid, level0: float | FloatArray, origin: in
     return PassResult(sse, levels[n], trends[n], origin, *saved, levels=kept[0], trends=kept[1])
 
 
+@lru_cache(maxsize=4096)
 def damped_steps(phi: float, h: int) -> FloatArray:
-    """phi + phi^2 + ... + phi^k for k = 1..h (k for phi = 1)."""
-    return np.cumsum(phi ** np.arange(1, h + 1))
+    """phi + phi^2 + ... + phi^k for k = 1..h (k for phi = 1).
+
+    Kept per (phi, h), read-only: the parameters come from a fixed grid, so thousands of series share a few dozen."""
+    steps = np.cumsum(phi ** np.arange(1, h + 1))
+    steps.setflags(write=False)
+    return steps
 
 
+@lru_cache(maxsize=4096)
 def trend_variance_multipliers(alpha: float, beta: float, phi: float, h: int) -> FloatArray:
+    """Var(h-step error) / sigma^2 of ETS(A,Ad,N) for steps 1..h; kept per arguments, read-only (damped_steps)."""
     c = alpha + beta * damped_steps(phi, h)[:-1]
     multipliers = np.ones(h)
     np.cumsum(c**2, out=multipliers[1:])
     multipliers[1:] += 1.0
+    multipliers.setflags(write=False)
     return multipliers
 
 
