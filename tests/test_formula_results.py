@@ -155,3 +155,77 @@ def test_text_formats_numbers_as_excel_shows_them(value, form, text):
 def test_text_with_a_format_it_does_not_take_is_left_to_excel():
     with pytest.raises(formula_results.Unsupported):
         format_number(1.0, "0.00E+00")
+
+
+# --- error values in cells and sheet names in another case, on a real file ----------------------------------------
+
+FORMULAS = {  # (sheet, cell): (formula, the result Excel gives once tblT's Qty is 10, 20, 30)
+    ("Other", "A1"): ("=DATA!E1*2", 120.0),  # the sheet named in capitals: E1 is computed before it is read
+    ("Other", "A2"): ("='data'!E1+1", 61.0),
+    ("Data", "E1"): ("=SUM(tblT[Qty])", 60.0),
+    ("Data", "E2"): ('=IFERROR(D1,"caught")', "caught"),  # D1 holds the error value #N/A
+    ("Data", "E3"): ("=SUM(D1,1)", "#N/A"),
+    ("Data", "E4"): ("=ISNUMBER(D1)", False),
+    ("Data", "E5"): ("=N(D1)", "#N/A"),
+    ("Data", "E6"): ("=COUNT(D1:D2,E1)", 2.0),  # COUNT passes over errors
+    ("Data", "E7"): ("=IFERROR(MAX(D1:D2),-1)", -1.0),
+    ("Data", "E8"): ("=D1", "#N/A"),
+    ("Data", "E9"): ('=SUMIFS(G2:G4,tblT[Name],"a")', 6.0),  # the error is in a row the criteria leave out
+    ("Data", "E10"): ('=SUMIFS(G2:G4,tblT[Name],"b")', "#N/A"),
+    ("Data", "E11"): ("=INDEX(G2:G4,2)", "#N/A"),
+    ("Data", "E12"): ("=IFERROR(INDEX(G2:G4,2)*2,0)+IFERROR(SUM(G2:G4),-1)", -1.0),
+}
+
+
+def _errors_and_cases_book(path):
+    """Other (first, so its formulas are met first) reads Data in other cases; Data holds tblT (Name, Qty: a, b, a),
+    the error value #N/A in D1 and G3, 1 and 5 in G2 and G4, and the formulas of FORMULAS (no results yet)."""
+    from openpyxl import Workbook
+    from openpyxl.worksheet.table import Table
+
+    wb = Workbook()
+    other = wb.active
+    other.title = "Other"
+    data = wb.create_sheet("Data")
+    for row in (("Name", "Qty"), ("a", 1), ("b", 2), ("a", 3)):
+        data.append(row)
+    data.add_table(Table(displayName="tblT", ref="A1:B4"))
+    data["D1"], data["D2"], data["G2"], data["G3"], data["G4"] = "#N/A", 4, 1, "#N/A", 5  # openpyxl: t="e"
+    for (sheet, ref), (formula, _result) in FORMULAS.items():
+        wb[sheet][ref] = formula
+    wb.save(path)
+    return path
+
+
+def _stored(path):
+    import pandas as pd
+
+    book = FileBook(path)
+    book.write_table("tblT", pd.DataFrame({"Name": ["a", "b", "a"], "Qty": [10, 20, 30]}))
+    book.save()
+    from openpyxl import load_workbook
+
+    return load_workbook(path, data_only=True)
+
+
+def test_error_values_in_cells_and_sheet_names_in_another_case_are_calculated_as_excel_does(tmp_path):
+    stored = _stored(_errors_and_cases_book(tmp_path / "Errors.xlsx"))
+    assert {at: stored[at[0]][at[1]].value for at in FORMULAS} == {at: r for at, (_f, r) in FORMULAS.items()}
+    root = etree.fromstring(zipfile.ZipFile(tmp_path / "Errors.xlsx").read("xl/worksheets/sheet2.xml"))
+    kinds = {c.get("r"): c.get("t") for c in root.iter(f"{NS}c")}
+    assert kinds["E3"] == kinds["E8"] == "e"  # stored as an error value, not as text
+
+
+def test_a_criterion_naming_an_error_value_is_left_to_excel():
+    with pytest.raises(Unsupported, match="error value"):
+        calc('SUMIFS(tblT[Qty],tblT[Name],"#N/A")')
+
+
+@pytest.mark.libreoffice
+def test_error_values_and_sheet_names_in_another_case_as_libreoffice_calculates_them(tmp_path, soffice):
+    from openpyxl import load_workbook
+
+    path = _errors_and_cases_book(tmp_path / "Errors.xlsx")
+    stored = _stored(path)
+    again = load_workbook(_recalculated(path, tmp_path), data_only=True)
+    assert {at: stored[at[0]][at[1]].value for at in FORMULAS} == {at: again[at[0]][at[1]].value for at in FORMULAS}

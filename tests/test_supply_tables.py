@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from xl_sop.cycle.grids import turned
 from xl_sop.errors import InputError
 from xl_sop.sample_data import sample_history, sample_items
 from xl_sop.supply import (
@@ -124,3 +125,19 @@ def test_one_range_for_the_cycle_service_level():
     row = next(s for s in SETTINGS if s[0] == "Service level")
     assert (row[3], row[4]) == CYCLE_SERVICE_LEVEL_RANGE
     assert safety_stock([10, 12, 8, 11, 9], 2, 0.999) == pytest.approx(safety_stock([10, 12, 8, 11, 9], 2, 99.9))
+
+
+def test_a_long_table_turned_into_a_grid_by_hand():
+    """grids.turned (the grids of 2 Supply and 3 Pre-S&OP): label values in their order of first appearance, a
+    row per measure, each month's figures summed (text counts as blank), a month without figures blank, months
+    outside the plan dropped, a blank label matching no row, a scaled measure."""
+    months = pd.date_range("2027-01-01", periods=3, freq="MS")
+    long = pd.DataFrame({"Family": ["b", "a", "b", None, "a", "b"],
+                         "Month": [months[0], months[0], months[0], months[1], pd.Timestamp("2030-01-01"), months[2]],
+                         "Units": [1.004, 2.0, "x", 5.0, 7.0, 3.0], "Use": [0.5, 0.25, 0.5, 1.0, 1.0, 1.125]})
+    grid = turned(long, ("Family",), [("Units", "Units"), ("Use %", "Use")], months, scale={"Use %": 100.0})
+    assert grid.columns.tolist() == ["Family", "Measure", "Jan 2027", "Feb 2027", "Mar 2027"]
+    rows = [[None if pd.isna(v) else v for v in row] for row in grid.itertuples(index=False)]
+    assert rows == [["b", "Units", 1.0, None, 3.0], ["b", "Use %", 100.0, None, 112.5],
+                    ["a", "Units", 2.0, None, None], ["a", "Use %", 25.0, None, None],
+                    [None, "Units", None, None, None], [None, "Use %", None, None, None]]

@@ -11,7 +11,7 @@ import pandas as pd
 
 from xl_sop.cycle.inputs import Inputs
 from xl_sop.cycle.scenario_inputs import BASE, ScenarioChange
-from xl_sop.cycle.supply_plan import balance_supply, money_summary, plan_money
+from xl_sop.cycle.supply_plan import balance_supply, money_summary, plan_money, plan_safety_stock
 from xl_sop.workbook import schema
 from xl_sop.workbook.schema import TableName as T
 
@@ -35,8 +35,9 @@ def scenarios(inputs: Inputs, demand: pd.DataFrame, changes: list[ScenarioChange
     for change in changes:  # "upside" and "Upside" are one scenario, named as first typed
         named.setdefault(spelled.setdefault(change.scenario.lower(), change.scenario), []).append(change)
     rows, shortages = [], []
+    safety_stock = plan_safety_stock(inputs)  # from History: computed once for all scenarios
     for name, its in named.items():
-        outcome = balance_supply(_with_capacity(inputs, its), scenario_demand(demand, its))
+        outcome = balance_supply(_with_capacity(inputs, its), scenario_demand(demand, its), safety_stock=safety_stock)
         money = _priced(plan_money(outcome.plan, items), items, its)
         rows.append({"Scenario": name, "Changes": _changes_text(its, outcome.months),
                      **money_summary(money, outcome.load)})

@@ -36,7 +36,16 @@ class SupplyOutcome:
     months: pd.DatetimeIndex
 
 
-def balance_supply(inputs: Inputs, demand: pd.DataFrame, *, progress: Progress | None = None) -> SupplyOutcome:
+def plan_safety_stock(inputs: Inputs) -> pd.DataFrame:
+    """Safety stock per item (safety_stock_by) from the History before the cycle month, the Items' lead times and
+    Settings' cycle service level: the same in every scenario."""
+    items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
+    return safety_stock_by(history_before_cycle(inputs), items[["Item", "LeadTimeMonths"]],
+                           inputs.settings.cycle_service_level)
+
+
+def balance_supply(inputs: Inputs, demand: pd.DataFrame, *, progress: Progress | None = None,
+                   safety_stock: pd.DataFrame | None = None) -> SupplyOutcome:
     """The production plan per resource (strategy from Settings) in hours, shared out to items by their
     net requirements; projected inventory, days of supply, safety stock; load against capacity.
 
@@ -44,7 +53,8 @@ def balance_supply(inputs: Inputs, demand: pd.DataFrame, *, progress: Progress |
     passes its own). Net requirement per item: what the demand needs beyond the opening stock, plus building up
     to safety stock (safety stock from History, the same in every scenario). Bought-in items (no Resource) are
     supplied as required. Hours the plan cannot cover with regular and overtime hours are ShortHours.
-    Figures rounded to 2 decimals, as the Supply sheet shows them.
+    Figures rounded to 2 decimals, as the Supply sheet shows them. ``safety_stock``: plan_safety_stock of the
+    inputs, when the caller plans several scenarios of them.
     """
     months = plan_months(inputs)
     items = inputs[T.ITEMS].dropna(subset=["Item"]).drop_duplicates("Item")
@@ -55,7 +65,7 @@ def balance_supply(inputs: Inputs, demand: pd.DataFrame, *, progress: Progress |
     opening = (opening_inventory_by_item(inventory).reindex(item_index).fillna(0.0).to_numpy() if len(inventory)
                else np.zeros(item_index.size))
     settings = inputs.settings
-    ss = safety_stock_by(history_before_cycle(inputs), items[["Item", "LeadTimeMonths"]], settings.cycle_service_level)
+    ss = safety_stock if safety_stock is not None else plan_safety_stock(inputs)
     ss = ss.set_index("Item")["SafetyStock"].reindex(item_index).fillna(0.0).to_numpy()
     need = net_requirements(d, ss, opening)
 

@@ -19,7 +19,7 @@ def financial_view(plan: pd.DataFrame, items: pd.DataFrame, budget: pd.DataFrame
     """
     p = monthly(plan, "plan", quantity)
     attrs = numbers(item_attributes(items, "Family", "UnitPrice", "UnitCost"), "Items", "UnitPrice", "UnitCost")
-    require_items(p["Item"], attrs, "plan")
+    require_items(pd.Series(p["Item"].unique()), attrs, "plan")
     p = p.merge(attrs, on="Item", how="left")
     p["Revenue"] = p[quantity] * p["UnitPrice"].fillna(0.0)
     p["COGS"] = p[quantity] * p["UnitCost"].fillna(0.0)

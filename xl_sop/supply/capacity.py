@@ -67,7 +67,7 @@ def rough_cut_capacity(plan: pd.DataFrame, items: pd.DataFrame, capacity: pd.Dat
     Capacity row has no capacity (so any load on it is an overload).
     """
     planned = monthly(plan, "plan", quantity)
-    require_items(planned["Item"], columns(items, "Items", "Item"), "plan")
+    require_items(pd.Series(planned["Item"].unique()), columns(items, "Items", "Item"), "plan")
     load = planned.merge(routing(items), on="Item", how="inner")
     load["LoadHours"] = load[quantity] * load["HoursPerUnit"]
     load = load.groupby(["Resource", "Month"], as_index=False)["LoadHours"].sum()

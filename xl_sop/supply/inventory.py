@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import numpy as np
@@ -97,7 +98,7 @@ def projected_inventory_by(demand: pd.DataFrame, supply: pd.DataFrame, inventory
     d = monthly(demand, "demand")
     s = monthly(supply, "supply")
     opening = opening_inventory_by_item(inventory) if inventory is not None else pd.Series(dtype=float)
-    items = pd.Index(sorted(set(d["Item"]) | set(s["Item"]), key=str), name="Item")
+    items = pd.Index(sorted(set(d["Item"].unique()) | set(s["Item"].unique()), key=str), name="Item")
     months = pd.date_range(min(d["Month"].min(), s["Month"].min()), max(d["Month"].max(), s["Month"].max()), freq="MS")
     dd, ss = grid(d, "Quantity", items, months), grid(s, "Quantity", items, months)
     start = opening.reindex(items).fillna(0.0).to_numpy()
@@ -200,7 +201,9 @@ def safety_stock_by(history: pd.DataFrame, items: pd.DataFrame, cycle_service_le
     n = np.sum(~np.isnan(counted), axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(n > 0, np.nansum(counted, axis=1) / np.maximum(n, 1), np.nan)
-        sd = np.array([np.nanstd(row, ddof=1) if k >= 2 else np.nan for row, k in zip(counted, n, strict=True)])
+    with warnings.catch_warnings():  # a row with fewer than two months warns; it gets a blank below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        sd = np.where(n >= 2, np.nanstd(counted, axis=1, ddof=1), np.nan)
     lt, lt_sd = attrs["LeadTimeMonths"].to_numpy(), attrs["LeadTimeSdMonths"].to_numpy()
     ss = max(z, 0.0) * np.sqrt(lt * sd**2 + mean**2 * lt_sd**2)
     return pd.DataFrame({"Item": item_index, "MeanDemand": mean, "DemandSd": sd, "LeadTimeMonths": lt,

@@ -39,6 +39,16 @@ class Error:
 
 NA, DIV0, VALUE, REF = Error("#N/A"), Error("#DIV/0!"), Error("#VALUE!"), Error("#REF!")
 Result = float | str | bool | Error | None
+ERROR_CODES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                         "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "#BUSY!"})
+"""Excel's error values as a cell holds them (t="e"); a cell reader gives them as this text."""
+
+
+def _from_cell(value: object) -> object:
+    """A cell's value as a formula reads it: an error value, which the reader gives as its text ('#N/A'), is the
+    error (IFERROR catches it, SUM of it is it). Text typed as '#N/A reads the same way: the reader tells them
+    apart no more than this."""
+    return Error(value) if isinstance(value, str) and value in ERROR_CODES else value
 
 
 @dataclass(frozen=True)
@@ -172,11 +182,13 @@ def _compare(left: object, right: object) -> int:
 
 @dataclass
 class _Columns:
-    """An area's cells, each column as numbers (NaN where no number) and as lower-case text (None where no text)."""
+    """An area's cells, each column as numbers (NaN where no number) and as lower-case text (None where no text);
+    ``errors``: the error value of each cell holding one, None elsewhere."""
 
     numbers: np.ndarray
     texts: np.ndarray
     blank: np.ndarray
+    errors: np.ndarray
 
 
 @dataclass
@@ -189,6 +201,12 @@ class Calculator:
     results: dict[tuple[str, int, int], Result] = field(default_factory=dict)
     _columns: dict[Area, _Columns] = field(default_factory=dict)
     _busy: set[tuple[str, int, int]] = field(default_factory=set)
+    _sheet_names: dict[str, str] = field(default_factory=dict)
+    """The sheets of the pending formulas by lower-case name: a reference to 'data'!A1 reads Data's pending A1 (Excel's
+    sheet names are case-insensitive)."""
+
+    def __post_init__(self) -> None:
+        self._sheet_names = {sheet.lower(): sheet for sheet, _row, _col in self.pending}
 
     def result(self, sheet: str, row: int, col: int) -> Result:
         """The result of the pending formula at the cell (computed once); Unsupported when it cannot be."""
@@ -234,13 +252,13 @@ class Calculator:
     def _cell(self, sheet: str, row: int, col: int) -> object:
         if (sheet, row, col) in self.pending:
             return self.result(sheet, row, col)
-        return self.cells.column(sheet, row, row, col)[0]
+        return _from_cell(self.cells.column(sheet, row, row, col)[0])
 
     def _area_values(self, area: Area) -> list[list[object]]:
         """The area's values, a list per column."""
         out = []
         for col in range(area.c1, area.c2 + 1):
-            values = self.cells.column(area.sheet, area.r1, area.r2, col)
+            values = [_from_cell(v) for v in self.cells.column(area.sheet, area.r1, area.r2, col)]
             if self.pending:
                 values = [self.result(area.sheet, r, col) if (area.sheet, r, col) in self.pending else v
                           for r, v in zip(range(area.r1, area.r2 + 1), values, strict=True)]
@@ -263,7 +281,8 @@ class Calculator:
             numbers = np.array([_number(v) if _is_number(v) else math.nan for v in values], dtype=float)
             texts = np.array([v.lower() if isinstance(v, str) else None for v in values], dtype=object)
             blank = np.array([v is None or v == "" for v in values], dtype=bool)
-            known = self._columns[area] = _Columns(numbers, texts, blank)
+            errors = np.array([v if isinstance(v, Error) else None for v in values], dtype=object)
+            known = self._columns[area] = _Columns(numbers, texts, blank, errors)
         return known
 
     # --- evaluating the parsed formula
@@ -329,6 +348,7 @@ class Calculator:
         if match:
             quoted, plain, c1, r1, c2, r2 = match.groups()
             on = quoted.replace("''", "'") if quoted else plain or sheet
+            on = self._sheet_names.get(on.lower(), on)
             first = (int(r1), _column_number(c1))
             last = (int(r2), _column_number(c2)) if c2 else first
             return Area(on, min(first[0], last[0]), min(first[1], last[1]), max(first[0], last[0]),
@@ -410,6 +430,8 @@ class Calculator:
                        "<=": columns.numbers <= operand, ">=": columns.numbers >= operand}[op]
             return np.asarray(hit, dtype=bool)
         text = str(operand).lower()
+        if text.upper() in ERROR_CODES:
+            raise Unsupported("an error value as a criterion")
         if op in ("=", "<>"):
             if text == "":
                 hit = columns.blank.copy()
@@ -602,8 +624,10 @@ def _sumifs(calc: Calculator, args: list[_Node]) -> object:
         if (area.rows, area.cols) != (total.rows, total.cols):
             return VALUE
         hit &= calc._mask(area, calc._scalar(args[k + 1]))
-    numbers = calc._columns_of(total).numbers
-    return float(np.nansum(numbers[hit]))
+    summed = calc._columns_of(total)
+    errors = summed.errors[hit]
+    first_error = next((e for e in errors if e is not None), None)  # an error in a row that meets the criteria
+    return first_error if first_error is not None else float(np.nansum(summed.numbers[hit]))
 
 
 def _offset(calc: Calculator, args: list[_Node]) -> object:
