@@ -132,3 +132,27 @@ def test_a_book_saved_twice_and_read_after_its_save_is_whole(tmp_path):
     assert book.sheet_has_formulas("Demand Detail")
     book.save()
     assert path.read_bytes() == first
+
+
+def test_a_python_without_zipfiles_internals_saves_the_same_parts(tmp_path, monkeypatch):
+    """Parts are copied into the saved zip as stored through zipfile internals (not public API); where a Python
+    lacks them, each part is decompressed and written again, and the workbook holds the same parts."""
+    import zipfile
+
+    from xl_sop.workbook import filebook
+
+    saved = {}
+    for way in ("stored", "written again"):
+        path = tmp_path / f"{way}.xlsm"
+        shutil.copyfile(TEMPLATE, path)
+        with monkeypatch.context() as patch:
+            if way == "written again":
+                patch.setattr(filebook, "_copies_as_stored", lambda out, info: False)
+            book = FileBook(path)
+            book.write_table("tblDemandPlan", _plan(50))
+            book.save()
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None
+            saved[way] = {info.filename: z.read(info) for info in z.infolist()}
+    assert saved["stored"] == saved["written again"]
+    assert filebook._copies_as_stored(zipfile.ZipFile(tmp_path / "check.zip", "w"), zipfile.ZipInfo("x"))

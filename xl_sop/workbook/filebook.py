@@ -506,6 +506,14 @@ _LOCAL_HEADER = "<4s2B4HL2L2H"
 lengths are its last two fields."""
 
 
+def _copies_as_stored(out: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether this Python's zipfile has the internals _Parts.copy_into writes a stored entry with (CPython 3.11 to
+    3.13 have them; they are not public API). Without them a part is decompressed and written again: slower, the
+    same file."""
+    return all(hasattr(out, name) for name in ("_writecheck", "_didModify", "start_dir", "filelist", "NameToInfo",
+                                                "fp")) and callable(getattr(info, "FileHeader", None))
+
+
 class _Parts(Mapping[str, bytes]):
     """The package's parts as stored in the zip (compressed), each decompressed when it is asked for and not kept:
     a planning workbook's sheets take a tenth of the memory they take as text. What is not stored or deflated (or
@@ -554,8 +562,8 @@ class _Parts(Mapping[str, bytes]):
     def copy_into(self, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         """Write the part into ``out`` as it was stored, not decompressed and compressed again: the bytes
         zipfile.writestr writes for it when the part was compressed as zipfile compresses (as xl-sop saves)."""
-        if info.filename in self.plain:
-            out.writestr(info, self.plain[info.filename], compress_type=info.compress_type)
+        if info.filename in self.plain or not _copies_as_stored(out, info):
+            out.writestr(info, self[info.filename], compress_type=info.compress_type)
             return
         raw = self.raw[info.filename]
         info.flag_bits = 0  # as ZipFile._open_to_write sets them (no data descriptor on a seekable file)
