@@ -44,6 +44,7 @@ def measure(filled: Path, folder: Path, with_run_all: bool = True) -> dict[str, 
     shutil.copyfile(filled, work)
     book = FileBook(work)
     phase("demand", lambda: run_step(book, "demand"))
+    book.save()  # without run all, validate reads the book Run Forecast left (unsaved, it read the filled one)
     inputs = load_inputs(FileBook(filled))
     history = history_before_cycle(inputs)
     items = inputs[T.ITEMS].dropna(subset=["Item"])
@@ -55,7 +56,7 @@ def measure(filled: Path, folder: Path, with_run_all: bool = True) -> dict[str, 
         book = FileBook(work)
         phase("run all", lambda: run_all(book))
         phase("save", book.save)  # stores every formula's result (formula_results): timed apart from the steps
-    phase("validate", lambda: validate(FileBook(work)))  # without run all: on the book Run Forecast left
+    phase("validate", lambda: validate(FileBook(work)))  # on the book run all (or, without it, Run Forecast) left
     out["load end"] = os.getloadavg()[0]
     return out
 
