@@ -263,3 +263,26 @@ def test_a_figure_typed_over_a_computed_row_stops_run_forecast_by_cell_and_chang
     type_in_grid(reopened, {(family, item, "Statistical", DEC): None, (family, item, "Consensus", JAN): written})
     again = rerun(reopened)  # a cleared cell, and one holding what the run wrote, are fine
     assert float(grid_value(again, family, item, "Consensus", JAN)) == pytest.approx(written)
+
+
+def test_an_item_moved_to_another_family_takes_its_typed_figures_and_lock_along(book):
+    """Items moves an item to another family: what was typed on its rows shows under the new family and counts
+    (it stayed under the old family's label, a row nothing added up, and left the consensus)."""
+    item = plan_rows(book, "Snacks", DEC).index[0]
+    type_in_grid(book, {("Snacks", item, MARKETING, DEC): -20, ("Snacks", item, SALES, JAN): 15})
+    book.write_cells(schema.table("tblDemandView").sheet, {grid_cell(book, "Snacks", item, SALES, None): "x"})
+    book = rerun(book)
+    assert plan_rows(book, "Snacks", DEC).loc[item, "MarketingAdj"] == -20
+    items = book.read_table("tblItems")
+    items.loc[items["Item"] == item, "Family"] = "Household"
+    book.write_table("tblItems", items)
+    book = rerun(book)
+    moved = plan_rows(book, "Household", DEC)
+    assert moved.loc[item, "MarketingAdj"] == -20
+    assert plan_rows(book, "Household", JAN).loc[item, "SalesAdj"] == 15
+    assert item not in plan_rows(book, "Snacks", DEC).index
+    assert grid_value(book, "Household", item, MARKETING, DEC) == -20
+    assert str(book.read_cells(schema.table("tblDemandView").sheet,
+                               grid_cell(book, "Household", item, SALES, None)).popitem()[1]).lower() == "x"
+    grid = book.read_table("tblDemandView")
+    assert grid[(grid["Family"] == "Snacks") & (grid["Item"] == item)].empty  # no row left under the old family

@@ -12,6 +12,7 @@ from xl_sop.cycle.demand_view import (
     chart_rows,
     contributors_from,
     family_of,
+    following_items,
     plan,
     typed_in,
     typed_over_computed,
@@ -97,6 +98,7 @@ def demand_step(inputs: Inputs, current: Tables, progress: Progress | None = Non
         regional = region_basis(series_history, item_of, series_statistical, inputs.settings.show_regions,
                                 series_events)
     families = family_of(inputs[T.ITEMS], list(dict.fromkeys(statistical["Item"])))
+    typed = following_items(typed, families)  # an item Items moved to another family takes its typed rows along
     basis = PlanBasis(
         families=families, statistical=statistical, history=history, last_cycle=_last_cycle(current, start),
         budget=inputs[T.BUDGET].dropna(subset=["Family", "Month", "Units"]) if T.BUDGET in inputs.tables else

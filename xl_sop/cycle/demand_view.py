@@ -96,6 +96,28 @@ class Typed:
                 if item != TOTAL and str(lock).strip().lower() not in LOCK_WORDS_OFF}
 
 
+def following_items(typed: Typed, families: pd.Series) -> Typed:
+    """What was typed on an item's rows (figures, Lock), moved to the family the item has now (``families``: item
+    -> family) where Items moved it since: the rows were labelled with the family it had, and would otherwise stay
+    under it as a row no item adds up to. A figure the item's row under its new family already holds for the same
+    contributor and month is the one kept."""
+
+    def moved(frame: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+        if frame.empty:
+            return frame
+        now = frame["Item"].map(lambda i: families.get(i) if i != TOTAL else None)
+        move = now.notna() & (now.astype(object) != frame["Family"])
+        if not move.any():
+            return frame
+        relabelled = frame.assign(Family=frame["Family"].where(~move, now))
+        # the rows typed under the new family first: drop_duplicates keeps them over the moved ones
+        ordered = pd.concat([relabelled[~move], relabelled[move]])
+        return ordered[~ordered.duplicated(key, keep="first")].sort_index()
+
+    return Typed(moved(typed.values, ["Family", "Item", "Measure", "Month"]),
+                 moved(typed.locks, ["Family", "Item", "Measure"]))
+
+
 def typed_in(grid: pd.DataFrame, contributors: Sequence[Contributor]) -> tuple[Typed, list[Problem]]:
     """The typed values of a grid as read from the book (index = data row numbers), and a problem for every
     typed cell that is not a number, naming its worksheet row (the grid where the template puts it) and month.
