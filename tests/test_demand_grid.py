@@ -286,3 +286,25 @@ def test_an_item_moved_to_another_family_takes_its_typed_figures_and_lock_along(
                                grid_cell(book, "Household", item, SALES, None)).popitem()[1]).lower() == "x"
     grid = book.read_table("tblDemandView")
     assert grid[(grid["Family"] == "Snacks") & (grid["Item"] == item)].empty  # no row left under the old family
+
+
+def test_a_lock_typed_on_a_family_row_is_kept_and_said_to_do_nothing(book):
+    """Lock works on item rows (the item keeps out of its family's figures); typed on a family's row it keeps
+    nothing, and Run Forecast says so in its status instead of passing over it."""
+    sheet = schema.table("tblDemandView").sheet
+    book.write_cells(sheet, {grid_cell(book, "Snacks", None, SALES, None): "x"})
+    book.save()
+    result = run_step(book, "demand", now=NOW)
+    assert "Lock on the family row of Snacks does nothing" in result.note
+    book.save()
+    book = FileBook(book.path)
+    assert str(book.read_cells(sheet, grid_cell(book, "Snacks", None, SALES, None)).popitem()[1]) == "x"
+    status = book.read_table("tblStepStatus")
+    assert status["Status"].astype(str).str.contains("Lock on the family row of Snacks").any()
+    type_in_grid(book, {("Snacks", None, SALES, None): None})
+    assert "Lock" not in rerun_note(book)
+
+
+def rerun_note(book: FileBook) -> str:
+    book.save()
+    return run_step(book, "demand", now=NOW).note

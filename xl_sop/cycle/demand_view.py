@@ -199,6 +199,19 @@ def typed_in_history(grid: pd.DataFrame, contributors: Sequence[Contributor], cy
     return notes
 
 
+def family_lock_note(grid: pd.DataFrame) -> str:
+    """Run Forecast's note on a Lock typed on a family's row, which keeps nothing (a family's figure is spread over
+    its items; Lock on an item's row keeps that item out of the spreading); empty when there is none."""
+    if grid.empty or not {"Item", "Lock", "Family"} <= set(grid.columns):
+        return ""
+    locks = grid["Lock"].map(lambda v: str(v).strip().lower() if v is not None and v == v else "")
+    families = list(dict.fromkeys(grid.loc[(grid["Item"] == TOTAL) & ~locks.isin(LOCK_WORDS_OFF), "Family"]))
+    if not families:
+        return ""
+    return (f"Lock on the family row of {', '.join(map(str, families))} does nothing: type it on the item rows to "
+            "keep those items out of the family's figures")
+
+
 def history_typed_note(grid: pd.DataFrame, contributors_table: pd.DataFrame | None, cycle: pd.Timestamp | None) -> str:
     """Run Forecast's note on figures typed in history months (typed_in_history); empty when there is none."""
     if cycle is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from xl_sop.cycle.demand_view import carry_typed, contributors_from, history_typed_note
+from xl_sop.cycle.demand_view import carry_typed, contributors_from, family_lock_note, history_typed_note
 from xl_sop.cycle.freshness import TRACKED, Memo, mark_stale, record_inputs, remember, watched
 from xl_sop.cycle.grids import outline_levels
 from xl_sop.cycle.inputs import Inputs, book_problems, load_inputs, scenario_problems
@@ -86,7 +86,7 @@ def _run_checked(book: Book, step_id: str, progress: Progress | None, now: pd.Ti
     if step.id == "demand":
         note = consensus_cut_note(new[T.DEMAND_PLAN])
         typed_past = history_typed_note(new[T.DEMAND_VIEW], current.get(T.CONTRIBUTORS), inputs.settings.cycle_month)
-        note = "; ".join(n for n in (note, typed_past) if n)
+        note = "; ".join(n for n in (note, typed_past, family_lock_note(new[T.DEMAND_VIEW])) if n)
     written = {UNDO_TABLE: undo_rows(step.id, {name: current[name] for name in record.writes}), **new}
     for name in (*written, STATUS_TABLE, T.STEP_INPUTS):  # what this step writes is fingerprinted again when asked
         fingerprints.pop(name, None)
