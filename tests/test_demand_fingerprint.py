@@ -64,3 +64,16 @@ def test_a_column_of_mixed_cells_is_shown_as_cell_by_cell():
     months = pd.Series(pd.to_datetime(["2026-01-01", None, "2026-01-01 10:00:01", "2025-03-01", "2026-01-01"],
                                       format="ISO8601"))
     assert _cells(months) == [_cell(value) for value in months.tolist()]  # each distinct date formatted once
+
+
+def test_figures_are_shown_at_once_as_one_by_one():
+    """The fingerprint's text of a float column made at once (_number_texts) is "{:.10g}" of each figure."""
+    import numpy as np
+
+    from xl_sop.cycle.freshness import _number_texts
+
+    rng = np.random.default_rng(3)
+    values = np.concatenate([rng.normal(0, 1e5, 400).round(2), rng.integers(-10**9, 10**9, 400).astype(float),
+                             [0.0, -0.0, 9999999999.0, 1e10, -1e10, 12345678901.0, 0.5, -2.5, 1e-7, np.nan, np.inf,
+                              -np.inf, 2.0**53]])
+    assert _number_texts(values) == ["" if np.isnan(v) else f"{v:.10g}" for v in values.tolist()]

@@ -186,3 +186,21 @@ def test_a_sheet_read_is_parsed_once_and_its_cells_let_go_when_its_tables_are_re
     book.write_cells("History", {"A1": "History (edited)"})  # the sheet changed: read from its cells again
     pd.testing.assert_frame_equal(book.read_table("tblHistory"), history)
     assert book.parsed.count(part) == 2
+
+
+def test_a_float_column_reads_back_at_once_as_cell_by_cell():
+    """The hand-over of a float column is made with numpy (_floats_read_back): the same values and types as the
+    cell-by-cell way (_read_back) on whole, fractional, negative, huge, tiny and missing figures."""
+    import numpy as np
+    import pandas as pd
+
+    from xl_sop.workbook.filebook import _floats_read_back, _read_back
+
+    rng = np.random.default_rng(7)
+    figures = np.concatenate([rng.normal(0, 1e4, 500).round(2), rng.integers(-10**6, 10**6, 500).astype(float),
+                              [0.0, -0.0, 2.0**53, 2.0**53 - 1, -(2.0**53), 1e300, 1e-300, 0.1, np.nan, np.inf,
+                               -np.inf, 123456789.5]])
+    column = pd.Series(figures)
+    fast, slow = _floats_read_back(column), _read_back(column.tolist())
+    assert [type(v) for v in fast] == [type(v) for v in slow]
+    assert fast == slow

@@ -57,16 +57,27 @@ def fingerprint(frame: pd.DataFrame, cycle: pd.Timestamp | None = None, name: st
     return digest.hexdigest()[:16]
 
 
+def _number_texts(values: np.ndarray) -> list[str]:
+    """Each figure as "{:.10g}" shows it ("" for NaN); whole ones of up to 10 digits, most of a plan, converted at
+    once (the same text: %.10g prints them as integers), the rest one by one."""
+    blank = np.isnan(values)
+    with np.errstate(invalid="ignore"):
+        whole = (~blank & (values == np.round(values)) & (np.abs(values) < 1e10)
+                 & ~((values == 0) & np.signbit(values)))  # -0 prints as "-0"
+    shown = np.full(len(values), "", dtype=object)
+    shown[whole] = values[whole].astype(np.int64).astype(str).astype(object)
+    rest = ~blank & ~whole
+    shown[rest] = list(map("{:.10g}".format, values[rest].tolist()))
+    return list(shown)
+
+
 def _cells(column: pd.Series) -> list[str]:
     """_cell of every value of the column, a column of one type at once."""
     dtype = column.dtype
     if pd.api.types.is_bool_dtype(dtype) and not column.hasnans:
         return [str(v) for v in column.tolist()]
     if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype):
-        values = column.to_numpy(dtype=float, na_value=np.nan)
-        shown = np.array(list(map("{:.10g}".format, values.tolist())), dtype=object)
-        shown[np.isnan(values)] = ""
-        return list(shown)
+        return _number_texts(column.to_numpy(dtype=float, na_value=np.nan))
     if isinstance(dtype, np.dtype) and dtype.kind == "M":  # datetime64 without a time zone
         stamps = column.to_numpy()
         if not (stamps.astype("datetime64[s]") != stamps).any():  # whole seconds, as isoformat shows them

@@ -293,6 +293,20 @@ def _read_back(values: list[object]) -> list[object]:
     return out
 
 
+def _floats_read_back(column: pd.Series) -> list[object]:
+    """_read_back of a float column at once: whole numbers below 2**53 as int, the others as float, NaN and the
+    infinities as None (a column of floats is most of what the steps write)."""
+    figures = column.to_numpy(dtype=np.float64)
+    finite = np.isfinite(figures)
+    whole = finite & (np.floor(figures, where=finite, out=np.zeros_like(figures)) == figures) & (
+        np.abs(figures, where=finite, out=np.full_like(figures, np.inf)) < 2**53)
+    out = np.full(len(figures), None, dtype=object)
+    out[whole] = figures[whole].astype(np.int64).astype(object)
+    fractions = finite & ~whole
+    out[fractions] = figures[fractions].astype(object)
+    return out.tolist()
+
+
 def _results_read(values: list[object]) -> list[object] | None:
     """What reading a formula column written with ``values`` as its cached results gives; None when a result is
     missing (the save computes it, so the figure read after the save is not known here)."""
@@ -1134,7 +1148,12 @@ class FileBook:
             formula = formulas.get(header.lower())
             columns.append((letter, values, f' s="{style}"' if style is not None else "",
                             None if formula is None else formula(_ROW_MARKER)))
-            read = _read_back(values) if formula is None else _results_read(values)
+            if formula is not None:
+                read = _results_read(values)
+            elif source is not None and len(frame) and frame[source].dtype == np.float64:
+                read = _floats_read_back(frame[source]) + [None] * (n - len(frame))
+            else:
+                read = _read_back(values)
             if read is None or read_back is None:
                 read_back = None
             else:
@@ -1172,7 +1191,6 @@ class FileBook:
             return [f'<c r="{letter}{r}"{shown}><f>'
                     f'{html.escape(marker.replace(str(_ROW_MARKER), str(r)), quote=False)}</f>{_result_xml(value)}</c>'
                     for r, value in zip(rows, values, strict=True)]
-        empty = f'<c r="{letter}{{}}"{shown}/>' if shown else ""
         start = f'<c r="{letter}'
         cells = []
         texts: dict[str, str] = {}  # a column's texts repeat (item, family, method): each made once
@@ -1184,7 +1202,7 @@ class FileBook:
                 inner = texts.get(value) or texts.setdefault(value, _cell_xml(value, f"{letter}{r}"))
             else:
                 inner = _cell_xml(value, f"{letter}{r}")
-            cells.append(f'{start}{r}"{shown}{inner}</c>' if inner else empty.format(r) if empty else "")
+            cells.append(f'{start}{r}"{shown}{inner}</c>' if inner else f'{start}{r}"{shown}/>' if shown else "")
         return cells
 
     @staticmethod
