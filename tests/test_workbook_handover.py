@@ -204,3 +204,21 @@ def test_a_float_column_reads_back_at_once_as_cell_by_cell():
     fast, slow = _floats_read_back(column), _read_back(column.tolist())
     assert [type(v) for v in fast] == [type(v) for v in slow]
     assert fast == slow
+
+
+def test_a_float_column_is_written_at_once_as_cell_by_cell():
+    """A float column's cells are made from its figures' text made at once (_float_texts, _number_cells): the same
+    XML as the cell-by-cell way (_column_cells), styled or not, on whole, fractional, huge and missing figures."""
+    import numpy as np
+    import pandas as pd
+
+    from xl_sop.workbook.filebook import FileBook, _float_texts
+
+    rng = np.random.default_rng(11)
+    figures = np.concatenate([rng.normal(0, 1e4, 300).round(3), rng.integers(-10**7, 10**7, 300).astype(float),
+                              [0.0, -0.0, 2.0**53, 2.0**60, -(2.0**70), 1e300, 1e-300, 0.1, np.nan, np.inf, -np.inf]])
+    column = pd.Series(figures)
+    rows = range(6, 6 + len(figures))
+    for shown in ("", ' s="7"'):
+        assert (FileBook._number_cells("AB", _float_texts(column), shown, rows)
+                == FileBook._column_cells("AB", column.tolist(), shown, None, rows))

@@ -307,6 +307,20 @@ def _floats_read_back(column: pd.Series) -> list[object]:
     return out.tolist()
 
 
+def _float_texts(column: pd.Series) -> list[str | None]:
+    """The <v> text _cell_xml writes for each figure of a float column (None for NaN and the infinities, written
+    as empty cells): whole figures below 2**53 converted at once, the rest one by one as _cell_xml does."""
+    figures = column.to_numpy(dtype=np.float64)
+    finite = np.isfinite(figures)
+    safe = np.where(finite, figures, 0.0)
+    whole = finite & (np.floor(safe) == safe) & (np.abs(safe) < 2**53)
+    out = np.full(len(figures), None, dtype=object)
+    out[whole] = safe[whole].astype(np.int64).astype(str).astype(object)
+    rest = finite & ~whole
+    out[rest] = [str(int(v)) if v.is_integer() else repr(v) for v in figures[rest].tolist()]
+    return out.tolist()
+
+
 def _results_read(values: list[object]) -> list[object] | None:
     """What reading a formula column written with ``values`` as its cached results gives; None when a result is
     missing (the save computes it, so the figure read after the save is not known here)."""
@@ -1138,7 +1152,7 @@ class FileBook:
         700,000-row table at once); the text is what lxml writes for the same cells.
 
         Also each column's values as reading the cells back gives them (None when a formula's result is missing)."""
-        columns: list[tuple[str, list[object], str, str | None]] = []
+        columns: list[tuple[str, list[object], str, str | None, list[str | None] | None]] = []
         read_back: list[list[object]] | None = []
         for header, style in zip(headers, styles, strict=True):
             letter = column_letters(c1 + len(columns))
@@ -1146,11 +1160,13 @@ class FileBook:
             values: list[object] = _column_values(frame[source]) if source is not None and len(frame) else []
             values += [None] * (n - len(values))
             formula = formulas.get(header.lower())
+            floats = formula is None and source is not None and len(frame) and frame[source].dtype == np.float64
             columns.append((letter, values, f' s="{style}"' if style is not None else "",
-                            None if formula is None else formula(_ROW_MARKER)))
+                            None if formula is None else formula(_ROW_MARKER),
+                            _float_texts(frame[source]) + [None] * (n - len(frame)) if floats else None))
             if formula is not None:
                 read = _results_read(values)
-            elif source is not None and len(frame) and frame[source].dtype == np.float64:
+            elif floats:
                 read = _floats_read_back(frame[source]) + [None] * (n - len(frame))
             else:
                 read = _read_back(values)
@@ -1163,7 +1179,8 @@ class FileBook:
             for start in range(0, n, BLOCK_ROWS):
                 rows = range(r1 + 1 + start, r1 + 1 + min(n, start + BLOCK_ROWS))
                 cells = [self._column_cells(letter, values[start:start + BLOCK_ROWS], shown, marker, rows)
-                         for letter, values, shown, marker in columns]
+                         if texts is None else self._number_cells(letter, texts[start:start + BLOCK_ROWS], shown, rows)
+                         for letter, values, shown, marker, texts in columns]
                 blocks.append("".join(f'<row r="{r}">' + "".join(row) + "</row>"
                                       for r, row in zip(rows, zip(*cells, strict=True), strict=True)).encode())
                 del cells
@@ -1183,6 +1200,13 @@ class FileBook:
                 # The text is made here from the frame: it fails to parse only when memory runs out.
                 raise _no_memory(table, n, width) from None
         return out
+
+    @staticmethod
+    def _number_cells(letter: str, texts: list[str | None], shown: str, rows: range) -> list[str]:
+        """_column_cells of a float column, its figures' text made at once (_float_texts; None: an empty cell)."""
+        start = f'<c r="{letter}'
+        return [f'{start}{r}"{shown}><v>{text}</v></c>' if text is not None else f'{start}{r}"{shown}/>' if shown
+                else "" for r, text in zip(rows, texts, strict=True)]
 
     @staticmethod
     def _column_cells(letter: str, values: list[object], shown: str, marker: str | None, rows: range) -> list[str]:
