@@ -189,30 +189,30 @@ def test_a_sheet_read_is_parsed_once_and_its_cells_let_go_when_its_tables_are_re
 
 
 def test_a_float_column_reads_back_at_once_as_cell_by_cell():
-    """The hand-over of a float column is made with numpy (_floats_read_back): the same values and types as the
+    """The hand-over of a float column is made with numpy (_float_column): the same values and types as the
     cell-by-cell way (_read_back) on whole, fractional, negative, huge, tiny and missing figures."""
     import numpy as np
     import pandas as pd
 
-    from xl_sop.workbook.filebook import _floats_read_back, _read_back
+    from xl_sop.workbook.filebook import _float_column, _read_back
 
     rng = np.random.default_rng(7)
     figures = np.concatenate([rng.normal(0, 1e4, 500).round(2), rng.integers(-10**6, 10**6, 500).astype(float),
                               [0.0, -0.0, 2.0**53, 2.0**53 - 1, -(2.0**53), 1e300, 1e-300, 0.1, np.nan, np.inf,
                                -np.inf, 123456789.5]])
     column = pd.Series(figures)
-    fast, slow = _floats_read_back(column), _read_back(column.tolist())
+    fast, slow = _float_column(column)[1], _read_back(column.tolist())
     assert [type(v) for v in fast] == [type(v) for v in slow]
     assert fast == slow
 
 
 def test_a_float_column_is_written_at_once_as_cell_by_cell():
-    """A float column's cells are made from its figures' text made at once (_float_texts, _number_cells): the same
+    """A float column's cells are made from its figures' text made at once (_float_column, _number_cells): the same
     XML as the cell-by-cell way (_column_cells), styled or not, on whole, fractional, huge and missing figures."""
     import numpy as np
     import pandas as pd
 
-    from xl_sop.workbook.filebook import FileBook, _float_texts
+    from xl_sop.workbook.filebook import FileBook, _float_column
 
     rng = np.random.default_rng(11)
     figures = np.concatenate([rng.normal(0, 1e4, 300).round(3), rng.integers(-10**7, 10**7, 300).astype(float),
@@ -220,5 +220,5 @@ def test_a_float_column_is_written_at_once_as_cell_by_cell():
     column = pd.Series(figures)
     rows = range(6, 6 + len(figures))
     for shown in ("", ' s="7"'):
-        assert (FileBook._number_cells("AB", _float_texts(column), shown, rows)
+        assert (FileBook._number_cells("AB", _float_column(column)[0], shown, rows)
                 == FileBook._column_cells("AB", column.tolist(), shown, None, rows))

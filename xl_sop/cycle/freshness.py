@@ -94,10 +94,7 @@ def _cells(column: pd.Series) -> list[str]:
     shown = np.empty(len(values), dtype=object)
     numbers = np.array([kind in _NUMBERS for kind in kinds], dtype=bool)
     if numbers.any():
-        figures = np.array([v for v, n in zip(values, numbers, strict=True) if n], dtype=float)
-        formatted = np.array(list(map("{:.10g}".format, figures.tolist())), dtype=object)
-        formatted[np.isnan(figures)] = ""
-        shown[numbers] = formatted
+        shown[numbers] = _number_texts(np.array([v for v, n in zip(values, numbers, strict=True) if n], dtype=float))
     for k in np.flatnonzero(~numbers).tolist():
         value = values[k]
         shown[k] = "" if value is None else str(value).strip() if kinds[k] is str else _cell(value)

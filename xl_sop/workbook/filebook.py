@@ -293,32 +293,21 @@ def _read_back(values: list[object]) -> list[object]:
     return out
 
 
-def _floats_read_back(column: pd.Series) -> list[object]:
-    """_read_back of a float column at once: whole numbers below 2**53 as int, the others as float, NaN and the
-    infinities as None (a column of floats is most of what the steps write)."""
-    figures = column.to_numpy(dtype=np.float64)
-    finite = np.isfinite(figures)
-    whole = finite & (np.floor(figures, where=finite, out=np.zeros_like(figures)) == figures) & (
-        np.abs(figures, where=finite, out=np.full_like(figures, np.inf)) < 2**53)
-    out = np.full(len(figures), None, dtype=object)
-    out[whole] = figures[whole].astype(np.int64).astype(object)
-    fractions = finite & ~whole
-    out[fractions] = figures[fractions].astype(object)
-    return out.tolist()
-
-
-def _float_texts(column: pd.Series) -> list[str | None]:
-    """The <v> text _cell_xml writes for each figure of a float column (None for NaN and the infinities, written
-    as empty cells): whole figures below 2**53 converted at once, the rest one by one as _cell_xml does."""
+def _float_column(column: pd.Series) -> tuple[list[str | None], list[object]]:
+    """A float column as written and as read back, at once (most of what the steps write): the <v> text _cell_xml
+    writes for each figure (None for NaN and the infinities: an empty cell), and what reading that cell gives
+    (_read_back: whole figures below 2**53 as int, the others as float, None)."""
     figures = column.to_numpy(dtype=np.float64)
     finite = np.isfinite(figures)
     safe = np.where(finite, figures, 0.0)
     whole = finite & (np.floor(safe) == safe) & (np.abs(safe) < 2**53)
-    out = np.full(len(figures), None, dtype=object)
-    out[whole] = safe[whole].astype(np.int64).astype(str).astype(object)
     rest = finite & ~whole
-    out[rest] = [str(int(v)) if v.is_integer() else repr(v) for v in figures[rest].tolist()]
-    return out.tolist()
+    texts = np.full(len(figures), None, dtype=object)
+    texts[whole] = safe[whole].astype(np.int64).astype(str).astype(object)
+    texts[rest] = [str(int(v)) if v.is_integer() else repr(v) for v in figures[rest].tolist()]
+    read = sheet_cells.as_read(figures)
+    read[~finite] = None
+    return texts.tolist(), read.tolist()
 
 
 def _results_read(values: list[object]) -> list[object] | None:
@@ -517,8 +506,6 @@ class _Body:
     """The table's name, lower case."""
     first: int
     last: int
-    first_col: int
-    last_col: int
     blocks: list[bytes]
     """The rows' XML, BLOCK_ROWS rows a block, rows without cells left out (as the tree leaves them out)."""
     styles: dict[int, str | None]
@@ -708,8 +695,6 @@ class FileBook:
         handed over: what the formulas' results computed at the save read, without parsing the sheet."""
         self._bodies: dict[int, _Body] = {}
         """Tables' rows held as bytes in the sheets' trees, by the number their mark carries."""
-        """{table name lower: the frame read_table would read from the cells write_table wrote}: the next step of
-        run all takes it without parsing the sheet again."""
 
     # --- package structure ------------------------------------------------------------------------
 
@@ -1000,7 +985,7 @@ class FileBook:
         _put_in_order(data, rows, {body.first: body.mark for body in self._bodies.values()
                                    if body.sheet_part == sheet_part})
         if tail:
-            self._keep_body(data, sheet_part, real_name.lower(), (split + 1, c1, last, wide), tail,
+            self._keep_body(data, sheet_part, real_name.lower(), split + 1, last, tail,
                             {c1 + k: style for k, style in enumerate(styles)})
         if _is_grid(real_name):  # rows hidden by a filter or a folded outline are shown again (the rows have changed)
             for r in range(r1 + 1, max(r2, r1 + n) + 1):
@@ -1055,11 +1040,10 @@ class FileBook:
             previous = high
         return shared
 
-    def _keep_body(self, data: etree._Element, sheet_part: str, table: str, area: tuple[int, int, int, int],
+    def _keep_body(self, data: etree._Element, sheet_part: str, table: str, first: int, last: int,
                    blocks: list[bytes], styles: dict[int, str | None]) -> None:
-        """Hold the table's rows in ``area`` (first row, first column, last row, last column) as bytes, marked in
-        the tree where they go: before the first row below them."""
-        first, first_col, last, last_col = area
+        """Hold the table's rows ``first`` to ``last`` as bytes, marked in the tree where they go: before the first
+        row below them."""
         at = len(data)
         for k, child in enumerate(data):
             if child.tag is etree.PI and child.target == _BODY_MARK:
@@ -1072,7 +1056,7 @@ class FileBook:
                 at = k
                 break
         kept = [_EMPTY_ROW.sub(b"", block) for block in blocks]
-        self._hold(data, at, _Body(sheet_part, table, first, last, first_col, last_col, kept, styles))
+        self._hold(data, at, _Body(sheet_part, table, first, last, kept, styles))
 
     def _materialize(self, sheet_part: str, keep: str | None = None,
                      area: tuple[int, int, int, int] | None = None) -> _Body | None:
@@ -1106,8 +1090,7 @@ class FileBook:
                 at += len(rows)
                 del self._bodies[number]
             if any(below):
-                self._hold(parent, at, _Body(sheet_part, body.table, high + 1, body.last, body.first_col,
-                                             body.last_col, below, body.styles))
+                self._hold(parent, at, _Body(sheet_part, body.table, high + 1, body.last, below, body.styles))
             body.blocks, body.last = above, low - 1
         return kept
 
@@ -1157,19 +1140,20 @@ class FileBook:
         for header, style in zip(headers, styles, strict=True):
             letter = column_letters(c1 + len(columns))
             source = lookup.get(header.lower())
-            values: list[object] = _column_values(frame[source]) if source is not None and len(frame) else []
-            values += [None] * (n - len(values))
             formula = formulas.get(header.lower())
-            floats = formula is None and source is not None and len(frame) and frame[source].dtype == np.float64
-            columns.append((letter, values, f' s="{style}"' if style is not None else "",
-                            None if formula is None else formula(_ROW_MARKER),
-                            _float_texts(frame[source]) + [None] * (n - len(frame)) if floats else None))
-            if formula is not None:
-                read = _results_read(values)
-            elif floats:
-                read = _floats_read_back(frame[source]) + [None] * (n - len(frame))
+            values: list[object] = []
+            texts: list[str | None] | None = None
+            read: list[object] | None
+            if formula is None and source is not None and len(frame) and frame[source].dtype == np.float64:
+                texts, read = _float_column(frame[source])
+                texts += [None] * (n - len(texts))
+                read += [None] * (n - len(read))
             else:
-                read = _read_back(values)
+                values = _column_values(frame[source]) if source is not None and len(frame) else []
+                values += [None] * (n - len(values))
+                read = _read_back(values) if formula is None else _results_read(values)
+            columns.append((letter, values, f' s="{style}"' if style is not None else "",
+                            None if formula is None else formula(_ROW_MARKER), texts))
             if read is None or read_back is None:
                 read_back = None
             else:
@@ -1203,7 +1187,7 @@ class FileBook:
 
     @staticmethod
     def _number_cells(letter: str, texts: list[str | None], shown: str, rows: range) -> list[str]:
-        """_column_cells of a float column, its figures' text made at once (_float_texts; None: an empty cell)."""
+        """_column_cells of a float column, its figures' text made at once (_float_column; None: an empty cell)."""
         start = f'<c r="{letter}'
         return [f'{start}{r}"{shown}><v>{text}</v></c>' if text is not None else f'{start}{r}"{shown}/>' if shown
                 else "" for r, text in zip(rows, texts, strict=True)]

@@ -111,9 +111,14 @@ def _text(raw: bytes) -> str:
 
 def _numbers(texts: list[bytes]) -> np.ndarray:
     """Numbers as Excel stores them, as Python ints where whole (below 2**53) and floats otherwise."""
-    floats = np.array(texts, dtype=np.bytes_).astype(np.float64) if texts else np.empty(0)
+    return as_read(np.array(texts, dtype=np.bytes_).astype(np.float64) if texts else np.empty(0))
+
+
+def as_read(floats: np.ndarray) -> np.ndarray:
+    """Numbers as a cell read gives them: Python ints where whole (below 2**53), floats otherwise."""
     out = floats.astype(object)
-    whole = np.isfinite(floats) & (floats == np.floor(floats)) & (np.abs(floats) < 2**53)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(floats) & (floats == np.floor(floats)) & (np.abs(floats) < 2**53)
     out[whole] = floats[whole].astype(np.int64).astype(object)
     return out
 
