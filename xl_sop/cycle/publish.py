@@ -46,8 +46,6 @@ from xl_sop.workbook.values_copy import Alignment, Cell, SheetModel
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
-At = tuple[int, int]
-"""(row, column) of a cell, 1-based."""
 
 PACK_SHEETS = schema.PACK_SHEETS
 """The PDF pack, in its order: the published copy puts these sheets in this order (Excel's PDF export of them, and
@@ -191,8 +189,11 @@ def _copies(path: Path, copy_path: Path, pack_path: Path | None, again: FileBook
         missing = 0
         book.order(PACK_SHEETS)
         for title, part in book.sheets.items():
-            recalculated = again.saved_values(title) if again is not None and title in again.sheet_names() else None
-            stripped = values_copy.without_formulas(package.read(part), recalculated)
+            data = package.read(part)
+            # the recalculated results only of a sheet with formulas (without_formulas takes no other)
+            recalculated = (again.saved_values(title) if again is not None and b"<f" in data
+                            and title in again.sheet_names() else None)
+            stripped = values_copy.without_formulas(data, recalculated)
             missing += stripped.missing
             tables = values_copy.table_parts(package, part)
             if tables:

@@ -22,13 +22,10 @@ from lxml import etree
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import range_boundaries
 
-from xl_sop.workbook.filebook import REL_NS, parse_part
+from xl_sop.workbook.filebook import REL_NS, Q, _resolve, _string_item_text, parse_part
+from xl_sop.workbook.package import XLSX_MAIN, ZIP_TIME
 
-NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-Q = f"{{{NS}}}"
-CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 DRAWING_NS = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
-WORKBOOK_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 LEFT_OUT_REL_TYPES = ("/vbaProject", "/calcChain", "/ui/extensibility", "/customUI", "/vbaProjectSignature")
 """Relationships the copy drops with their parts: macros and their signature, the ribbon, the calculation chain
 (there are no formulas left to calculate)."""
@@ -132,18 +129,6 @@ def rels_path(part: str) -> str:
     return f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
 
 
-def resolve(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target[1:]
-    parts = base.split("/")[:-1]
-    for piece in target.split("/"):
-        if piece == "..":
-            parts.pop()
-        elif piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
 class Package:
     """The parts of a workbook file, read one at a time."""
 
@@ -162,7 +147,7 @@ class Package:
         path = rels_path(part)
         if path not in self.names:
             return []
-        return [(r.get("Id"), r.get("Type", ""), resolve(part, r.get("Target", "")))
+        return [(r.get("Id"), r.get("Type", ""), _resolve(part, r.get("Target", "")))
                 for r in self.xml(path) if r.get("TargetMode") != "External"]
 
     def reached(self, part: str) -> set[str]:
@@ -186,7 +171,7 @@ def shared_strings(package: Package) -> list[str]:
         return []
     out = []
     for _event, item in etree.iterparse(package.zip.open("xl/sharedStrings.xml"), tag=f"{Q}si"):
-        out.append("".join(t.text or "" for t in item.iter(f"{Q}t") if t.getparent().tag != f"{Q}rPh"))
+        out.append(_string_item_text(item))
         item.clear()
     return out
 
@@ -854,14 +839,14 @@ def content_types_without(root: etree._Element, dropped: set[str]) -> etree._Ele
         if name in dropped or "vbaProject" in kind:
             root.remove(override)
         elif name == "xl/workbook.xml":
-            override.set("ContentType", WORKBOOK_XLSX)
+            override.set("ContentType", XLSX_MAIN)
     return root
 
 
 def relationships_without(root: etree._Element, base: str, dropped: set[str]) -> etree._Element:
     for rel in list(root):
         kind = str(rel.get("Type", ""))
-        if resolve(base, str(rel.get("Target", ""))) in dropped or kind.endswith(LEFT_OUT_REL_TYPES):
+        if _resolve(base, str(rel.get("Target", ""))) in dropped or kind.endswith(LEFT_OUT_REL_TYPES):
             root.remove(rel)
     return root
 
@@ -875,7 +860,7 @@ SHEET_REL = f"{{{REL_NS}}}id"
 
 def zip_info(part: str, out: zipfile.ZipFile) -> zipfile.ZipInfo:
     """A part's entry, compressed as the file it goes into is (the workbook only LibreOffice reads: not at all)."""
-    info = zipfile.ZipInfo(part, date_time=(2026, 1, 1, 0, 0, 0))
+    info = zipfile.ZipInfo(part, date_time=ZIP_TIME)
     info.compress_type = out.compression
     return info
 
@@ -1001,7 +986,7 @@ class Book:
         out["[Content_Types].xml"] = serialize(content_types_without(self.package.xml("[Content_Types].xml"),
                                                                      self.dropped))
         for base in ("xl/workbook.xml", ""):
-            path = rels_path(base) if base else "_rels/.rels"
+            path = rels_path(base)
             if path in names:
                 out[path] = serialize(relationships_without(self.package.xml(path), base, self.dropped))
         out["xl/styles.xml"] = serialize(styles.root)
